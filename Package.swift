@@ -1,0 +1,70 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+let package = Package(
+    name: "mahavishnu",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "mahavishnu", targets: ["mahavishnu"]),
+        .library(name: "Mahavishnu", targets: ["Mahavishnu"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-collections.git", from: "1.6.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+    ],
+    targets: [
+        .systemLibrary(
+            name: "CZeroMQ",
+            pkgConfig: "libzmq",
+            providers: [.apt(["libzmq3-dev"])]
+        ),
+        .target(name: "ZeroMQ", dependencies: ["CZeroMQ"]),
+        .target(
+            name: "MahavishnuCore",
+            dependencies: [.product(name: "Logging", package: "swift-log")]
+        ),
+        .target(
+            name: "MahavishnuBroker",
+            dependencies: [
+                "ZeroMQ", "MahavishnuCore",
+                .product(name: "DequeModule", package: "swift-collections"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .target(
+            name: "MahavishnuPool",
+            dependencies: [
+                "ZeroMQ", "MahavishnuCore",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .target(
+            name: "Mahavishnu",
+            dependencies: [
+                "ZeroMQ", "MahavishnuCore",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .target(
+            name: "MahavishnuCLI",
+            dependencies: [
+                "Mahavishnu", "MahavishnuBroker", "MahavishnuPool", "MahavishnuCore",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+        .executableTarget(name: "mahavishnu", dependencies: ["MahavishnuCLI"]),
+        .testTarget(name: "ZeroMQTests", dependencies: ["ZeroMQ"]),
+        .testTarget(
+            name: "MahavishnuBrokerTests",
+            dependencies: ["MahavishnuBroker", "MahavishnuCore"]
+        ),
+        .testTarget(
+            name: "IntegrationTests",
+            dependencies: ["Mahavishnu", "MahavishnuCore", "ZeroMQ", "mahavishnu"]
+        ),
+    ]
+)

@@ -1,0 +1,108 @@
+import Foundation
+import Logging
+@_exported import MahavishnuCore
+import Synchronization
+import ZeroMQ
+
+/// A producer connection to the broker's frontend: submits tasks and control requests and
+/// awaits their replies. Many requests may be in flight at once from any number of tasks.
+///
+/// One dedicated thread owns the DEALER socket; callers never touch it. Call `close()` when done.
+public final class BrokerClient: Sendable {
+    /// The frontend endpoint this client talks to.
+    public let endpoint: String
+    private let connection: ClientConnection
+    private let finished = DispatchSemaphore(value: 0)
+
+    /// Connects (in the background: the broker need not be up yet).
+    public init(endpoint: String, logger: Logger = Logger(label: "mahavishnu.client")) throws {
+        self.endpoint = endpoint
+        let connection = try ClientConnection(endpoint: endpoint, logger: logger)
+        self.connection = connection
+        let finished = self.finished
+        let thread = Thread {
+            connection.run()
+            finished.signal()
+        }
+        thread.name = "mahavishnu.client"
+        thread.start()
+    }
+
+    /// Submits a task body (opaque JSON bytes) and waits for its final result.
+    ///
+    /// - Parameters:
+    ///   - taskID: unique id for the task; reuse it only to retry the same task.
+    ///   - selector: how the broker picks a pool; `nil` uses the broker's default.
+    ///   - affinity: the pool name or id, for `.affinity`.
+    ///   - fallback: the selector to use if the affinity pool does not exist.
+    ///   - timeout: how long to wait for the result before throwing `.timedOut`; `nil` waits forever.
+    public func submit(
+        body: [UInt8], taskID: String = UUID().uuidString, selector: PoolSelector? = nil,
+        affinity: String? = nil, fallback: PoolSelector? = nil, timeout: Duration? = nil
+    ) async throws -> TaskResult {
+        let frames: [[UInt8]] = [
+            Wire.version, Wire.Command.task, Array(taskID.utf8),
+            Array((selector?.rawValue ?? "").utf8), Array((affinity ?? "").utf8),
+            Array((fallback?.rawValue ?? "").utf8), body,
+        ]
+        let reply = try await connection.request(reference: taskID, frames: frames, timeout: timeout)
+        guard case .result(let attempts, let body) = reply else { throw BrokerClientError.protocolViolation("expected RESULT for task \(taskID)") }
+        var result = try JSONCoding.decode(TaskResult.self, from: body)
+        result.attempts = attempts
+        return result
+    }
+
+    /// Submits a `TaskRequest` and waits for its final result (see `submit(body:…)`).
+    public func submit(
+        _ task: TaskRequest, taskID: String = UUID().uuidString, selector: PoolSelector? = nil,
+        affinity: String? = nil, fallback: PoolSelector? = nil, timeout: Duration? = nil
+    ) async throws -> TaskResult {
+        try await submit(body: JSONCoding.encode(task), taskID: taskID, selector: selector, affinity: affinity, fallback: fallback, timeout: timeout)
+    }
+
+    /// Sends a control request and decodes its JSON reply.
+    public func control<Reply: Decodable>(
+        _ command: ControlCommand, arguments: [UInt8] = Array("{}".utf8), as type: Reply.Type,
+        timeout: Duration = .seconds(10)
+    ) async throws -> Reply {
+        let requestID = UUID().uuidString
+        let frames = [Wire.version, Wire.Command.control, Array(requestID.utf8), Array(command.rawValue.utf8), arguments]
+        let reply = try await connection.request(reference: requestID, frames: frames, timeout: timeout)
+        guard case .reply(let body) = reply else { throw BrokerClientError.protocolViolation("expected REPLY for \(command)") }
+        return try JSONCoding.decode(type, from: body)
+    }
+
+    /// Fails every pending request with `.closed`, closes the socket and stops the thread.
+    public func close() {
+        connection.requestStop()
+        finished.wait()
+        finished.signal()
+    }
+}
+
+/// Why a request through `BrokerClient` did not produce a result.
+public enum BrokerClientError: Error, CustomStringConvertible, Equatable, Sendable {
+    /// The broker answered with an `ERROR` reply.
+    case refused(code: String, message: String)
+    /// No reply within the timeout; the endpoint is named so a user can check the broker.
+    case timedOut(endpoint: String, after: Duration)
+    /// The client was closed before the reply arrived.
+    case closed
+    /// The broker's reply did not follow the protocol.
+    case protocolViolation(String)
+
+    /// The `ErrorCode` of a `.refused` error.
+    public var code: ErrorCode? {
+        if case .refused(let code, _) = self { return ErrorCode(rawValue: code) }
+        return nil
+    }
+
+    public var description: String {
+        switch self {
+        case .refused(let code, let message): "\(code): \(message)"
+        case .timedOut(let endpoint, let after): "no reply from the broker at \(endpoint) within \(after); is it running?"
+        case .closed: "the client was closed"
+        case .protocolViolation(let detail): "protocol violation: \(detail)"
+        }
+    }
+}

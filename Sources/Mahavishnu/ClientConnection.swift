@@ -1,0 +1,157 @@
+import Foundation
+import Logging
+import MahavishnuCore
+import Synchronization
+import ZeroMQ
+
+/// The socket side of a `BrokerClient`: a DEALER owned by one thread, fed through a locked
+/// outbox and answering through continuations.
+final class ClientConnection: @unchecked Sendable {
+    /// A reply the broker sent for one request.
+    enum Reply: Sendable {
+        case result(attempts: Int, body: [UInt8])
+        case reply(body: [UInt8])
+    }
+
+    private struct Outgoing {
+        let reference: String
+        let frames: [[UInt8]]
+        let deadline: ContinuousClock.Instant?
+        let timeout: Duration?
+        let continuation: CheckedContinuation<Reply, any Error>
+    }
+
+    private enum Command {
+        case send(Outgoing)
+        case cancel(String)
+    }
+
+    private struct Pending {
+        let continuation: CheckedContinuation<Reply, any Error>
+        let deadline: ContinuousClock.Instant?
+        let timeout: Duration?
+    }
+
+    let endpoint: String
+    private let logger: Logger
+    private let context: Context
+    private let socket: Socket
+    private let wakeup = Wakeup()
+    private let outbox = Mutex<(commands: [Command], stopped: Bool)>(([], false))
+    /// Requests sent and awaiting a reply; touched only by the socket thread.
+    private var pending: [String: Pending] = [:]
+
+    init(endpoint: String, logger: Logger) throws {
+        self.endpoint = endpoint
+        self.logger = logger
+        context = try Context()
+        socket = try Socket(context, type: .dealer, linger: 0)
+        do {
+            try socket.set(.sendHighWaterMark, 0)
+            try socket.set(.receiveHighWaterMark, 0)
+            try socket.connect(endpoint)
+        } catch {
+            socket.close()
+            throw error
+        }
+    }
+
+    func request(reference: String, frames: [[UInt8]], timeout: Duration?) async throws -> Reply {
+        try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation { continuation in
+                let outgoing = Outgoing(reference: reference, frames: frames, deadline: timeout.map { .now + $0 }, timeout: timeout, continuation: continuation)
+                let accepted = outbox.withLock { state in
+                    guard !state.stopped else { return false }
+                    state.commands.append(.send(outgoing))
+                    return true
+                }
+                if accepted { wakeup.signal() } else { continuation.resume(throwing: BrokerClientError.closed) }
+            }
+        } onCancel: {
+            outbox.withLock { $0.commands.append(.cancel(reference)) }
+            wakeup.signal()
+        }
+    }
+
+    func requestStop() {
+        outbox.withLock { $0.stopped = true }
+        wakeup.signal()
+    }
+
+    /// The socket thread's loop.
+    func run() {
+        defer { socket.close() }
+        let frames = Frames(capacity: 8)
+        let poller = Poller()
+        let socketItem = poller.addReadable(socket)
+        poller.addReadable(fileDescriptor: wakeup.fileDescriptor)
+        do {
+            while true {
+                let (commands, stopped) = outbox.withLock { state in
+                    defer { state.commands.removeAll(keepingCapacity: true) }
+                    return (state.commands, state.stopped)
+                }
+                if stopped {
+                    for command in commands { if case .send(let outgoing) = command { outgoing.continuation.resume(throwing: BrokerClientError.closed) } }
+                    break
+                }
+                for command in commands { try perform(command) }
+                try poller.poll(timeoutMilliseconds: nextTimeoutMilliseconds())
+                wakeup.drain()
+                if poller.isReadable(socketItem) {
+                    while try socket.receive(into: frames, dontWait: true) { deliver(frames) }
+                }
+                expireOverdue()
+            }
+        } catch {
+            logger.error("client socket failed", metadata: ["zmq.endpoint": "\(endpoint)", "error": "\(error)"])
+        }
+        for (_, request) in pending { request.continuation.resume(throwing: BrokerClientError.closed) }
+        pending.removeAll()
+    }
+
+    private func perform(_ command: Command) throws {
+        switch command {
+        case .send(let outgoing):
+            if let previous = pending.removeValue(forKey: outgoing.reference) {
+                previous.continuation.resume(throwing: BrokerClientError.protocolViolation("request \(outgoing.reference) was sent again before its reply"))
+            }
+            pending[outgoing.reference] = Pending(continuation: outgoing.continuation, deadline: outgoing.deadline, timeout: outgoing.timeout)
+            try socket.send(multipart: outgoing.frames)
+        case .cancel(let reference):
+            pending.removeValue(forKey: reference)?.continuation.resume(throwing: CancellationError())
+        }
+    }
+
+    private func deliver(_ frames: Frames) {
+        guard frames.count >= 3, frames.frame(0, equals: Wire.version) else {
+            return logger.info("ignoring a malformed broker reply", metadata: ["zmq.endpoint": "\(endpoint)"])
+        }
+        let reference = frames.string(2)
+        guard let request = pending.removeValue(forKey: reference) else { return }
+        if frames.frame(1, equals: Wire.Command.result), frames.count == 5 {
+            request.continuation.resume(returning: .result(attempts: Int(frames.string(3)) ?? 1, body: frames.bytes(4)))
+        } else if frames.frame(1, equals: Wire.Command.reply), frames.count == 4 {
+            request.continuation.resume(returning: .reply(body: frames.bytes(3)))
+        } else if frames.frame(1, equals: Wire.Command.error), frames.count == 5 {
+            request.continuation.resume(throwing: BrokerClientError.refused(code: frames.string(3), message: frames.string(4)))
+        } else {
+            request.continuation.resume(throwing: BrokerClientError.protocolViolation("unexpected reply '\(frames.string(1))' with \(frames.count) frames"))
+        }
+    }
+
+    private func nextTimeoutMilliseconds() -> Int {
+        guard let earliest = pending.values.compactMap(\.deadline).min() else { return -1 }
+        let remaining = earliest - .now
+        return max(0, Int(remaining.components.seconds * 1000 + remaining.components.attoseconds / 1_000_000_000_000_000) + 1)
+    }
+
+    private func expireOverdue() {
+        let now = ContinuousClock.now
+        for (reference, request) in pending {
+            guard let deadline = request.deadline, deadline <= now else { continue }
+            pending[reference] = nil
+            request.continuation.resume(throwing: BrokerClientError.timedOut(endpoint: endpoint, after: request.timeout ?? .zero))
+        }
+    }
+}

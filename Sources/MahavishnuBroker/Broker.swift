@@ -1,0 +1,34 @@
+import Logging
+import MahavishnuCore
+import Synchronization
+import ZeroMQ
+
+/// The broker process's core: binds the frontend and backend, then runs the router loop.
+///
+/// - Important: `run()` blocks the calling thread, which then owns every socket; run it on a
+///   dedicated thread. Only `stop()` may be called from other threads.
+public final class Broker: @unchecked Sendable {
+    /// The endpoints actually bound (with the ports the OS chose for `:*`).
+    public let frontendEndpoint: String
+    public let backendEndpoint: String
+    private let loop: RouterLoop
+    private let context: Context
+
+    /// Binds both sockets; throws if an endpoint is malformed or already in use.
+    public init(configuration: BrokerConfiguration, logger: Logger) throws {
+        context = try Context()
+        loop = try RouterLoop(configuration: configuration, context: context, logger: logger)
+        frontendEndpoint = try loop.frontend.lastEndpoint
+        backendEndpoint = try loop.backend.lastEndpoint
+    }
+
+    /// Runs the router loop until `stop()`; closes the sockets before returning.
+    public func run() throws {
+        try loop.run()
+    }
+
+    /// Asks the loop to finish; safe from any thread.
+    public func stop() {
+        loop.requestStop()
+    }
+}

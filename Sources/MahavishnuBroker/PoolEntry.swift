@@ -1,0 +1,69 @@
+import DequeModule
+import MahavishnuCore
+import ZeroMQ
+
+/// One registered pool as the router loop tracks it.
+struct PoolEntry {
+    /// What the pool said about itself when it registered.
+    var registration: PoolRegistration
+    /// The pool's ZeroMQ routing id on the backend (its pool id's bytes).
+    let routingID: [UInt8]
+    /// Worker slots the pool announced: the most tasks it may have in flight.
+    var capacity: Int
+    /// Tasks dispatched to it without a result yet.
+    var inFlight = 0
+    /// When it last got a task, on the loop's dispatch counter (0: never).
+    var lastUse: UInt64 = 0
+    /// Results returned since registration.
+    var tasksCompleted = 0
+    /// Affinity tasks waiting for this pool's capacity.
+    var affinityQueue: Deque<PendingTask> = []
+    /// False once the pool said BYE: it keeps its in-flight tasks but gets no new ones.
+    var acceptsWork = true
+
+    init(registration: PoolRegistration) {
+        self.registration = registration
+        routingID = Array(registration.poolID.utf8)
+        capacity = max(0, registration.workers)
+    }
+
+    var hasFreeSlot: Bool { acceptsWork && inFlight < capacity }
+
+    func summary() -> PoolSummary {
+        PoolSummary(
+            poolID: registration.poolID, name: registration.name, type: registration.type,
+            workerType: registration.workerType, minWorkers: registration.minWorkers,
+            maxWorkers: registration.maxWorkers, workers: capacity, inFlight: inFlight,
+            queued: affinityQueue.count, tasksCompleted: tasksCompleted,
+            pid: registration.pid, host: registration.host
+        )
+    }
+}
+
+/// Where a reply goes: a producer's routing id, and whether it framed its request with an empty
+/// delimiter (a REQ socket does) that the reply must repeat.
+struct ReplyAddress {
+    let routingID: [UInt8]
+    let delimited: Bool
+}
+
+/// How a task is to be routed.
+enum Route {
+    /// Any pool, picked by this selector.
+    case selector(PoolSelector)
+    /// The pool with this routing id, and nowhere else.
+    case pinned([UInt8])
+}
+
+/// A task the broker has accepted: waiting in a queue, or held by a lease while a pool runs it.
+struct PendingTask {
+    var replyTo: ReplyAddress
+    let taskID: [UInt8]
+    let route: Route
+    /// The body as the producer sent it, shared (not copied) with the frame sent to the pool.
+    let body: Payload
+    /// Arrival order, to serve a pool's affinity queue and the shared queue fairly.
+    let sequence: UInt64
+    /// Times it has been dispatched.
+    var attempts = 0
+}

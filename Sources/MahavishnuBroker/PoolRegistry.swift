@@ -1,0 +1,61 @@
+import MahavishnuCore
+
+/// The registered pools, addressable by registry slot, routing id, pool id or name.
+///
+/// Slots are reused after a pool leaves, so slot indices stay dense for the selectors' indexes.
+struct PoolRegistry {
+    private(set) var slots: [PoolEntry?] = []
+    private var freeSlots: [Int] = []
+    private var slotByRoutingID: [[UInt8]: Int] = [:]
+    private var slotByName: [String: Int] = [:]
+
+    var count: Int { slotByRoutingID.count }
+
+    subscript(slot: Int) -> PoolEntry {
+        get { slots[slot]! }
+        set { slots[slot] = newValue }
+    }
+
+    /// The slot of the pool whose routing id (pool id) is `routingID`.
+    func slot(routingID: [UInt8]) -> Int? { slotByRoutingID[routingID] }
+
+    /// The slot of the pool named by `reference`: its pool id first, then its name.
+    func slot(reference: [UInt8]) -> Int? {
+        slotByRoutingID[reference] ?? slotByName[String(decoding: reference, as: UTF8.self)]
+    }
+
+    /// The live pool, other than `poolID`, already using `name`.
+    func owner(ofName name: String, otherThan poolID: String) -> PoolEntry? {
+        guard let slot = slotByName[name], self[slot].registration.poolID != poolID else { return nil }
+        return self[slot]
+    }
+
+    /// Adds a pool; returns its slot.
+    mutating func add(_ entry: PoolEntry) -> Int {
+        let slot: Int
+        if let reused = freeSlots.popLast() {
+            slot = reused
+            slots[slot] = entry
+        } else {
+            slot = slots.count
+            slots.append(entry)
+        }
+        slotByRoutingID[entry.routingID] = slot
+        slotByName[entry.registration.name] = slot
+        return slot
+    }
+
+    /// Removes the pool in `slot` and returns it.
+    @discardableResult
+    mutating func remove(_ slot: Int) -> PoolEntry {
+        let entry = self[slot]
+        slots[slot] = nil
+        freeSlots.append(slot)
+        slotByRoutingID[entry.routingID] = nil
+        if slotByName[entry.registration.name] == slot { slotByName[entry.registration.name] = nil }
+        return entry
+    }
+
+    /// The live pools, in slot order.
+    var entries: [PoolEntry] { slots.compactMap { $0 } }
+}

@@ -1,0 +1,99 @@
+import Logging
+import MahavishnuCore
+import ZeroMQ
+
+/// Producer messages: `TASK` and `CTRL` (see `docs/protocol.md`).
+extension RouterLoop {
+    func handleFrontendMessage() throws {
+        let address = ReplyAddress(routingID: frames.bytes(0), delimited: frames.count > 1 && frames.size(1) == 0)
+        let first = address.delimited ? 2 : 1
+        guard !frames.overflowed else {
+            return refuseMalformed(address, .badRequest, "message has more than \(frames.capacity - first) frames")
+        }
+        guard frames.count >= first + 2 else {
+            return refuseMalformed(address, .badRequest, "a message needs at least a version frame and a command frame")
+        }
+        guard frames.frame(first, equals: Wire.version) else {
+            return refuseMalformed(address, .unsupportedVersion, "expected protocol version MHV1 in the first frame")
+        }
+        if frames.frame(first + 1, equals: Wire.Command.task) {
+            handleTaskSubmission(from: address, first: first)
+        } else if frames.frame(first + 1, equals: Wire.Command.control) {
+            handleControl(from: address, first: first)
+        } else {
+            refuseMalformed(address, .unknownCommand, "unknown command '\(frames.string(first + 1))'; producers send TASK or CTRL")
+        }
+    }
+
+    private func refuseMalformed(_ address: ReplyAddress, reference: [UInt8] = [], _ code: ErrorCode, _ message: String) {
+        stats.malformedFrontend += 1
+        logger.info("malformed producer message", metadata: ["error.code": "\(code.rawValue)", "error.message": "\(message)"])
+        replyError(address, reference: reference, code, message)
+    }
+
+    private func refuseTask(_ address: ReplyAddress, _ taskID: [UInt8], _ code: ErrorCode, _ message: String) {
+        stats.tasksRefusedInvalid += 1
+        replyError(address, reference: taskID, code, message)
+    }
+
+    private func handleTaskSubmission(from address: ReplyAddress, first: Int) {
+        guard frames.count == first + Wire.producerTaskFrames else {
+            return refuseMalformed(address, .badRequest, "TASK takes 7 frames (MHV1, TASK, task id, selector, affinity, fallback, body); got \(frames.count - first)")
+        }
+        let taskID = frames.bytes(first + 2)
+        guard (1...Wire.maxIDLength).contains(taskID.count) else {
+            return refuseMalformed(address, .badRequest, "the task id must be 1 to \(Wire.maxIDLength) bytes")
+        }
+        if leases[taskID] != nil {
+            // The producer is retrying a task that is still running: the result goes to the new sender.
+            leases[taskID]!.task.replyTo = address
+            return
+        }
+        guard let route = resolveRoute(address, taskID, first: first) else { return }
+        arrivalClock += 1
+        let task = PendingTask(replyTo: address, taskID: taskID, route: route, body: frames.retain(first + 6), sequence: arrivalClock)
+        if accept(task) {
+            stats.tasksAccepted += 1
+        } else {
+            stats.tasksRefusedOverloaded += 1
+            replyError(address, reference: taskID, .overloaded,
+                       "the broker queue is full (\(queues.depth) tasks waiting, bound \(queues.bound)); retry later or raise queue_bound")
+        }
+    }
+
+    /// Reads the selector, affinity and fallback frames; replies with an error and returns `nil` when they are invalid.
+    private func resolveRoute(_ address: ReplyAddress, _ taskID: [UInt8], first: Int) -> Route? {
+        guard let selector = selectorNamed(inFrame: first + 3) else {
+            refuseTask(address, taskID, .invalidSelector, "invalid selector '\(frames.string(first + 3))'; valid selectors: \(PoolSelector.validNames)")
+            return nil
+        }
+        guard selector == .affinity else { return .selector(selector) }
+        guard frames.size(first + 4) > 0 else {
+            refuseTask(address, taskID, .badRequest, "the affinity selector needs a pool name or id in the affinity frame")
+            return nil
+        }
+        let reference = frames.bytes(first + 4)
+        if let slot = registry.slot(reference: reference) { return .pinned(registry[slot].routingID) }
+        let pool = String(decoding: reference, as: UTF8.self)
+        guard frames.size(first + 5) > 0 else {
+            refuseTask(address, taskID, .noSuchPool, "no such pool '\(pool)': no live pool has that name or id")
+            return nil
+        }
+        guard let fallback = selectorNamed(inFrame: first + 5), fallback != .affinity else {
+            refuseTask(address, taskID, .invalidSelector, "invalid fallback selector '\(frames.string(first + 5))'; valid fallbacks: least_loaded, round_robin, random")
+            return nil
+        }
+        return .selector(fallback)
+    }
+
+    /// The selector a header frame names; the default for an empty frame; `nil` for an unknown name.
+    private func selectorNamed(inFrame index: Int) -> PoolSelector? {
+        if frames.size(index) == 0 { return defaultSelector }
+        return SelectorNames.all.first { frames.frame(index, equals: $0.bytes) }?.selector
+    }
+}
+
+/// Selector names as bytes, so a task's selector frame is matched without building a string.
+enum SelectorNames {
+    static let all: [(bytes: [UInt8], selector: PoolSelector)] = PoolSelector.allCases.map { (Array($0.rawValue.utf8), $0) }
+}

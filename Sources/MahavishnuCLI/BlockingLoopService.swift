@@ -1,0 +1,45 @@
+import Foundation
+import Logging
+import ServiceLifecycle
+
+/// Runs a blocking socket loop (broker, pool) on its own thread as a lifecycle `Service`:
+/// graceful shutdown calls `stop`, and `run()` returns once the loop has returned.
+struct BlockingLoopService: Service {
+    let name: String
+    let loop: @Sendable () throws -> Void
+    let stop: @Sendable () -> Void
+
+    func run() async throws {
+        try await withGracefulShutdownHandler {
+            try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
+                let thread = Thread {
+                    do {
+                        try loop()
+                        continuation.resume()
+                    } catch {
+                        continuation.resume(throwing: error)
+                    }
+                }
+                thread.name = name
+                thread.start()
+            }
+        } onGracefulShutdown: {
+            stop()
+        }
+    }
+
+    /// Runs the service until it finishes or SIGTERM/SIGINT asks it to drain.
+    static func runUntilSignalled(_ service: BlockingLoopService, logger: Logger) async throws {
+        let group = ServiceGroup(configuration: .init(
+            services: [.init(service: service, successTerminationBehavior: .gracefullyShutdownGroup)],
+            gracefulShutdownSignals: [.sigterm, .sigint],
+            logger: logger
+        ))
+        try await group.run()
+    }
+}
+
+/// Prints one line to stdout and flushes it, for scripts and tests waiting on readiness.
+func announce(_ line: String) {
+    FileHandle.standardOutput.write(Data((line + "\n").utf8))
+}

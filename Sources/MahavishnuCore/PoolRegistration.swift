@@ -1,0 +1,121 @@
+/// What a pool tells the broker about itself in `READY` (JSON body).
+public struct PoolRegistration: Codable, Sendable, Equatable {
+    /// Stable id, also the pool's ZeroMQ routing id; kept across reconnects.
+    public var poolID: String
+    /// Human name, unique among live pools; affinity tasks may name it.
+    public var name: String
+    /// Pool type (`mahavishnu`, …).
+    public var type: String
+    /// The worker type its workers run (`echo`, …).
+    public var workerType: String
+    public var minWorkers: Int
+    public var maxWorkers: Int
+    /// Worker slots right now: how many tasks the broker may have in flight on this pool.
+    public var workers: Int
+    /// The pool process's pid, for supervision and metrics.
+    public var pid: Int32
+    /// The host the pool runs on.
+    public var host: String
+
+    public init(
+        poolID: String, name: String, type: String, workerType: String,
+        minWorkers: Int, maxWorkers: Int, workers: Int, pid: Int32, host: String
+    ) {
+        self.poolID = poolID
+        self.name = name
+        self.type = type
+        self.workerType = workerType
+        self.minWorkers = minWorkers
+        self.maxWorkers = maxWorkers
+        self.workers = workers
+        self.pid = pid
+        self.host = host
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case poolID = "pool_id", name, type, workerType = "worker_type"
+        case minWorkers = "min_workers", maxWorkers = "max_workers", workers, pid, host
+    }
+}
+
+/// One pool as the broker sees it (an entry of the `list` control reply).
+public struct PoolSummary: Codable, Sendable, Equatable {
+    public var poolID: String
+    public var name: String
+    public var type: String
+    public var workerType: String
+    public var minWorkers: Int
+    public var maxWorkers: Int
+    /// Worker slots the pool announced.
+    public var workers: Int
+    /// Tasks the broker has dispatched to it that have no result yet.
+    public var inFlight: Int
+    /// Affinity tasks waiting for this pool's capacity.
+    public var queued: Int
+    /// Results it returned since it registered.
+    public var tasksCompleted: Int
+    public var pid: Int32
+    public var host: String
+
+    public init(
+        poolID: String, name: String, type: String, workerType: String, minWorkers: Int,
+        maxWorkers: Int, workers: Int, inFlight: Int, queued: Int, tasksCompleted: Int, pid: Int32, host: String
+    ) {
+        self.poolID = poolID
+        self.name = name
+        self.type = type
+        self.workerType = workerType
+        self.minWorkers = minWorkers
+        self.maxWorkers = maxWorkers
+        self.workers = workers
+        self.inFlight = inFlight
+        self.queued = queued
+        self.tasksCompleted = tasksCompleted
+        self.pid = pid
+        self.host = host
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case poolID = "pool_id", name, type, workerType = "worker_type"
+        case minWorkers = "min_workers", maxWorkers = "max_workers", workers
+        case inFlight = "in_flight", queued, tasksCompleted = "tasks_completed", pid, host
+    }
+}
+
+/// The broker's counters (the `stats` control reply).
+public struct BrokerStats: Codable, Sendable, Equatable {
+    /// Tasks accepted from producers.
+    public var tasksAccepted = 0
+    /// Tasks sent to pools (a task re-dispatched after a pool died counts again).
+    public var tasksDispatched = 0
+    /// Results delivered to producers.
+    public var resultsDelivered = 0
+    /// Results whose producer was gone when they arrived.
+    public var resultsUndeliverable = 0
+    /// Results for task ids with no lease (late duplicates); dropped.
+    public var resultsStale = 0
+    /// Tasks refused with `overloaded`.
+    public var tasksRefusedOverloaded = 0
+    /// Tasks refused for any other reason (bad selector, unknown pool, …).
+    public var tasksRefusedInvalid = 0
+    /// Malformed messages received on the frontend (producers).
+    public var malformedFrontend = 0
+    /// Malformed messages received on the backend (pools).
+    public var malformedBackend = 0
+    /// Tasks waiting in the broker's queues now.
+    public var queueDepth = 0
+    /// Tasks dispatched and not yet answered now.
+    public var inFlight = 0
+    /// Pools registered now.
+    public var pools = 0
+
+    public init() {}
+
+    enum CodingKeys: String, CodingKey {
+        case tasksAccepted = "tasks_accepted", tasksDispatched = "tasks_dispatched"
+        case resultsDelivered = "results_delivered", resultsUndeliverable = "results_undeliverable"
+        case resultsStale = "results_stale", tasksRefusedOverloaded = "tasks_refused_overloaded"
+        case tasksRefusedInvalid = "tasks_refused_invalid", malformedFrontend = "malformed_frontend"
+        case malformedBackend = "malformed_backend", queueDepth = "queue_depth", inFlight = "in_flight", pools
+    }
+}

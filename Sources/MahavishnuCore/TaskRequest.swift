@@ -1,0 +1,38 @@
+import Foundation
+
+/// The task object a producer sends as the body of a `TASK` (JSON); the broker never decodes it.
+///
+/// Unknown fields are allowed and ignored by the built-in workers.
+public struct TaskRequest: Codable, Sendable, Equatable {
+    /// The text the worker acts on.
+    public var prompt: String
+    /// `echo` workers wait this many milliseconds before answering (tests and benchmarks).
+    public var sleepMilliseconds: Int?
+    /// Seconds the task may run before it is ended as `timeout`.
+    public var timeout: Double?
+
+    public init(prompt: String, sleepMilliseconds: Int? = nil, timeout: Double? = nil) {
+        self.prompt = prompt
+        self.sleepMilliseconds = sleepMilliseconds
+        self.timeout = timeout
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case prompt, sleepMilliseconds = "sleep_ms", timeout
+    }
+}
+
+/// JSON coding with the settings every component shares.
+public enum JSONCoding {
+    /// Encodes `value` as compact JSON bytes with sorted keys.
+    public static func encode(_ value: some Encodable) throws -> [UInt8] {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return Array(try encoder.encode(value))
+    }
+
+    /// Decodes `type` from JSON bytes.
+    public static func decode<T: Decodable>(_ type: T.Type, from bytes: some Collection<UInt8>) throws -> T {
+        try JSONDecoder().decode(type, from: Data(bytes))
+    }
+}

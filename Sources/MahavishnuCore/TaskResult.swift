@@ -1,0 +1,56 @@
+/// The state a task ended in.
+public enum TaskStatus: String, Codable, Sendable {
+    case completed, failed, timeout
+}
+
+/// One task's final result, as a pool reports it (the body of a `RESULT`).
+public struct TaskResult: Codable, Sendable, Equatable {
+    /// The id the producer chose.
+    public var taskID: String
+    /// The pool that ran the task.
+    public var poolID: String
+    /// The worker slot inside that pool.
+    public var workerID: String
+    public var status: TaskStatus
+    /// What the worker produced (for `echo`, the prompt).
+    public var output: String
+    /// Why the task failed or timed out; `nil` when it completed.
+    public var error: String?
+    /// Seconds the worker spent on the task.
+    public var duration: Double
+    /// How many times the broker dispatched the task (1 unless a pool died mid-task).
+    ///
+    /// The broker sends it as a frame of `RESULT`; a pool's result body leaves it out.
+    public var attempts: Int?
+
+    public init(
+        taskID: String, poolID: String, workerID: String, status: TaskStatus,
+        output: String, error: String? = nil, duration: Double, attempts: Int? = nil
+    ) {
+        self.taskID = taskID
+        self.poolID = poolID
+        self.workerID = workerID
+        self.status = status
+        self.output = output
+        self.error = error
+        self.duration = duration
+        self.attempts = attempts
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case taskID = "task_id", poolID = "pool_id", workerID = "worker_id"
+        case status, output, error, duration, attempts
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        taskID = try container.decode(String.self, forKey: .taskID)
+        poolID = try container.decode(String.self, forKey: .poolID)
+        workerID = try container.decode(String.self, forKey: .workerID)
+        status = try container.decode(TaskStatus.self, forKey: .status)
+        output = try container.decodeIfPresent(String.self, forKey: .output) ?? ""
+        error = try container.decodeIfPresent(String.self, forKey: .error)
+        duration = try container.decodeIfPresent(Double.self, forKey: .duration) ?? 0
+        attempts = try container.decodeIfPresent(Int.self, forKey: .attempts)
+    }
+}

@@ -1,0 +1,47 @@
+import Foundation
+import MahavishnuCore
+
+/// Everything a pool process needs to start.
+public struct PoolConfiguration: Sendable {
+    /// Stable id, also the routing id on the broker's backend. Default: `pool_` and 8 random hex digits.
+    public var poolID = "pool_" + String(UInt32.random(in: .min ... .max), radix: 16).leftPadded(to: 8)
+    /// Human name, unique among live pools. Default `default`.
+    public var name = "default"
+    /// Pool type. Default `mahavishnu`.
+    public var type = "mahavishnu"
+    /// What each worker runs. Default `echo`.
+    public var workerType = "echo"
+    /// Workers started with the pool. Default 1.
+    public var minWorkers = 1
+    /// The most workers the pool may scale to. Default 10.
+    public var maxWorkers = 10
+    /// The broker's backend endpoint. Default `tcp://127.0.0.1:5556`.
+    public var broker = "tcp://127.0.0.1:5556"
+    /// Seconds a stopping pool waits for the broker to release it before exiting anyway. Default 10.
+    public var drainTimeout = 10.0
+
+    public init() {}
+
+    /// Checks the values a user can get wrong; the message names the option and what is allowed.
+    public func validate() throws(PoolConfigurationError) {
+        if name.isEmpty { throw PoolConfigurationError("--name must not be empty") }
+        if poolID.isEmpty || poolID.utf8.count > Wire.maxIDLength { throw PoolConfigurationError("--id must be 1 to \(Wire.maxIDLength) bytes") }
+        if minWorkers < 1 { throw PoolConfigurationError("--min must be at least 1 (got \(minWorkers))") }
+        if maxWorkers < minWorkers { throw PoolConfigurationError("--max (\(maxWorkers)) must be at least --min (\(minWorkers))") }
+        if !WorkerTypes.builtIn.contains(workerType) {
+            throw PoolConfigurationError("unknown worker type '\(workerType)'; defined worker types: \(WorkerTypes.builtIn.joined(separator: ", "))")
+        }
+    }
+}
+
+/// A pool configuration value that cannot work.
+public struct PoolConfigurationError: Error, CustomStringConvertible, Sendable {
+    public let description: String
+    init(_ description: String) { self.description = description }
+}
+
+extension String {
+    func leftPadded(to width: Int) -> String {
+        count >= width ? self : String(repeating: "0", count: width - count) + self
+    }
+}

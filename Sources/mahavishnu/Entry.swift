@@ -1,0 +1,8 @@
+import MahavishnuCLI
+
+@main
+enum Entry {
+    static func main() async {
+        await MahavishnuCommand.main()
+    }
+}

@@ -1,0 +1,134 @@
+import Foundation
+import Mahavishnu
+import Synchronization
+
+/// The built `mahavishnu` executable, next to the test bundle (or `MAHAVISHNU_BIN`).
+let mahavishnuExecutable: URL = {
+    if let path = ProcessInfo.processInfo.environment["MAHAVISHNU_BIN"] { return URL(fileURLWithPath: path) }
+    let bundle = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
+    var directory = bundle.deletingLastPathComponent()
+    while directory.path != "/" {
+        let candidate = directory.appendingPathComponent("mahavishnu")
+        if FileManager.default.isExecutableFile(atPath: candidate.path) && !candidate.hasDirectoryPath { return candidate }
+        directory = directory.deletingLastPathComponent()
+    }
+    fatalError("cannot find the mahavishnu executable near \(bundle.path); set MAHAVISHNU_BIN")
+}()
+
+/// The repository root, for examples and docs.
+let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+/// A real broker process with real pool processes on loopback ports the OS chose.
+final class Deployment: Sendable {
+    let broker: ManagedProcess
+    let frontend: String
+    let backend: String
+    let client: BrokerClient
+    private let poolProcesses = Mutex<[String: ManagedProcess]>([:])
+
+    private init(broker: ManagedProcess, frontend: String, backend: String) throws {
+        self.broker = broker
+        self.frontend = frontend
+        self.backend = backend
+        client = try BrokerClient(endpoint: frontend)
+    }
+
+    /// Starts a broker with `brokerArguments` and one pool per `(name, workers)`, each registered before returning.
+    static func start(pools: [(name: String, workers: Int)], brokerArguments: [String] = []) async throws -> Deployment {
+        let broker = try ManagedProcess(
+            name: "broker", executable: mahavishnuExecutable,
+            arguments: ["broker", "--frontend", "tcp://127.0.0.1:*", "--backend", "tcp://127.0.0.1:*"] + brokerArguments
+        )
+        let ready: String
+        do {
+            ready = try await broker.line(startingWith: "broker ready")
+        } catch {
+            await broker.stop()
+            throw error
+        }
+        let fields = Dictionary(uniqueKeysWithValues: ready.split(separator: " ").compactMap { field -> (String, String)? in
+            let parts = field.split(separator: "=", maxSplits: 1)
+            return parts.count == 2 ? (String(parts[0]), String(parts[1])) : nil
+        })
+        let deployment = try Deployment(broker: broker, frontend: fields["frontend"]!, backend: fields["backend"]!)
+        do {
+            for pool in pools { try await deployment.startPool(name: pool.name, workers: pool.workers) }
+        } catch {
+            await deployment.shutdown()
+            throw error
+        }
+        return deployment
+    }
+
+    /// Starts a pool process and waits until the broker has registered it.
+    @discardableResult
+    func startPool(name: String, workers: Int, extraArguments: [String] = []) async throws -> ManagedProcess {
+        let pool = try ManagedProcess(
+            name: "pool \(name)", executable: mahavishnuExecutable,
+            arguments: ["pool", "run", "--name", name, "--id", "pool_\(name)", "--min", "\(workers)", "--max", "\(max(workers, 10))", "--broker", backend] + extraArguments
+        )
+        poolProcesses.withLock { $0[name] = pool }
+        _ = try await pool.line(startingWith: "pool ready")
+        return pool
+    }
+
+    func pool(_ name: String) -> ManagedProcess? { poolProcesses.withLock { $0[name] } }
+
+    /// Stops every process this deployment started, pools first, by pid.
+    func shutdown() async {
+        client.close()
+        for pool in poolProcesses.withLock({ Array($0.values) }) { await pool.stop() }
+        await broker.stop()
+    }
+
+    /// Runs `body` against a fresh deployment and always shuts it down.
+    static func with<T: Sendable>(
+        pools: [(name: String, workers: Int)], brokerArguments: [String] = [],
+        _ body: (Deployment) async throws -> T
+    ) async throws -> T {
+        let deployment = try await start(pools: pools, brokerArguments: brokerArguments)
+        do {
+            let result = try await body(deployment)
+            await deployment.shutdown()
+            return result
+        } catch {
+            await deployment.shutdown()
+            throw error
+        }
+    }
+
+    /// Submits `count` echo tasks, at most `window` in flight at once; returns the results in submission order.
+    func submit(
+        count: Int, window: Int, selector: PoolSelector?, affinity: String? = nil,
+        sleepMilliseconds: Int? = nil, prompt: (Int) -> String = { "task \($0)" }
+    ) async throws -> [TaskResult] {
+        var results = [TaskResult?](repeating: nil, count: count)
+        let client = self.client
+        try await withThrowingTaskGroup(of: (Int, TaskResult).self) { group in
+            var next = 0
+            func launch() {
+                let index = next, text = prompt(next)
+                next += 1
+                group.addTask {
+                    (index, try await client.submit(TaskRequest(prompt: text, sleepMilliseconds: sleepMilliseconds), selector: selector, affinity: affinity, timeout: .seconds(60)))
+                }
+            }
+            while next < min(window, count) { launch() }
+            for try await (index, result) in group {
+                results[index] = result
+                if next < count { launch() }
+            }
+        }
+        return results.map { $0! }
+    }
+
+    /// The broker's view of its pools, by name.
+    func pools() async throws -> [String: PoolSummary] {
+        let list = try await client.control(.list, as: PoolList.self)
+        return Dictionary(uniqueKeysWithValues: list.pools.map { ($0.name, $0) })
+    }
+
+    func stats() async throws -> BrokerStats {
+        try await client.control(.stats, as: BrokerStats.self)
+    }
+}

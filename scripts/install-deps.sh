@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Installs what building and testing Mahavishnu needs, only where it is missing:
+# libzmq3-dev and pkg-config from Debian, pyzmq for the Python producer example.
+set -euo pipefail
+
+missing=()
+command -v pkg-config >/dev/null 2>&1 || missing+=(pkg-config)
+pkg-config --exists libzmq 2>/dev/null || missing+=(libzmq3-dev)
+command -v python3 >/dev/null 2>&1 || missing+=(python3 python3-pip)
+
+if [ ${#missing[@]} -gt 0 ]; then
+    sudo=""
+    [ "$(id -u)" -eq 0 ] || sudo="sudo"
+    echo "installing ${missing[*]}" >&2
+    $sudo apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+
+if ! python3 -c 'import zmq' >/dev/null 2>&1; then
+    echo "installing pyzmq" >&2
+    python3 -m pip install -q pyzmq 2>/dev/null || python3 -m pip install -q --break-system-packages pyzmq
+fi
