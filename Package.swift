@@ -13,6 +13,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-collections.git", from: "1.6.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
     ],
     targets: [
         .systemLibrary(
@@ -23,7 +24,10 @@ let package = Package(
         .target(name: "ZeroMQ", dependencies: ["CZeroMQ"]),
         .target(
             name: "MahavishnuCore",
-            dependencies: [.product(name: "Logging", package: "swift-log")]
+            dependencies: [
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Yams", package: "Yams"),
+            ]
         ),
         .target(
             name: "MahavishnuBroker",
@@ -57,14 +61,16 @@ let package = Package(
             ]
         ),
         .executableTarget(name: "mahavishnu", dependencies: ["MahavishnuCLI"]),
+        .executableTarget(name: "mahavishnu-example-producer", dependencies: ["Mahavishnu"], path: "examples/swift-producer"),
         .testTarget(name: "ZeroMQTests", dependencies: ["ZeroMQ"]),
+        .testTarget(name: "MahavishnuCoreTests", dependencies: ["MahavishnuCore"]),
         .testTarget(
             name: "MahavishnuBrokerTests",
             dependencies: ["MahavishnuBroker", "MahavishnuCore"]
         ),
         .testTarget(
             name: "IntegrationTests",
-            dependencies: ["Mahavishnu", "MahavishnuCore", "ZeroMQ", "mahavishnu"]
+            dependencies: ["Mahavishnu", "MahavishnuCore", "ZeroMQ", "mahavishnu", "mahavishnu-example-producer"]
         ),
     ]
 )

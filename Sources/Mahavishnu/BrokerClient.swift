@@ -35,7 +35,7 @@ public final class BrokerClient: Sendable {
     ///   - selector: how the broker picks a pool; `nil` uses the broker's default.
     ///   - affinity: the pool name or id, for `.affinity`.
     ///   - fallback: the selector to use if the affinity pool does not exist.
-    ///   - timeout: how long to wait for the result before throwing `.timedOut`; `nil` waits forever.
+    ///   - timeout: how long to wait for the result before throwing `.resultTimedOut`; `nil` waits forever.
     public func submit(
         body: [UInt8], taskID: String = UUID().uuidString, selector: PoolSelector? = nil,
         affinity: String? = nil, fallback: PoolSelector? = nil, timeout: Duration? = nil
@@ -45,7 +45,12 @@ public final class BrokerClient: Sendable {
             Array((selector?.rawValue ?? "").utf8), Array((affinity ?? "").utf8),
             Array((fallback?.rawValue ?? "").utf8), body,
         ]
-        let reply = try await connection.request(reference: taskID, frames: frames, timeout: timeout)
+        let reply: ClientConnection.Reply
+        do {
+            reply = try await connection.request(reference: taskID, frames: frames, timeout: timeout)
+        } catch BrokerClientError.noBroker(let endpoint, let after) {
+            throw BrokerClientError.resultTimedOut(taskID: taskID, endpoint: endpoint, after: after)
+        }
         guard case .result(let attempts, let body) = reply else { throw BrokerClientError.protocolViolation("expected RESULT for task \(taskID)") }
         var result = try JSONCoding.decode(TaskResult.self, from: body)
         result.attempts = attempts
@@ -84,8 +89,10 @@ public final class BrokerClient: Sendable {
 public enum BrokerClientError: Error, CustomStringConvertible, Equatable, Sendable {
     /// The broker answered with an `ERROR` reply.
     case refused(code: String, message: String)
-    /// No reply within the timeout; the endpoint is named so a user can check the broker.
-    case timedOut(endpoint: String, after: Duration)
+    /// No broker answered a control request within the timeout.
+    case noBroker(endpoint: String, after: Duration)
+    /// A task's result did not arrive within the timeout (the task may still be running).
+    case resultTimedOut(taskID: String, endpoint: String, after: Duration)
     /// The client was closed before the reply arrived.
     case closed
     /// The broker's reply did not follow the protocol.
@@ -100,7 +107,10 @@ public enum BrokerClientError: Error, CustomStringConvertible, Equatable, Sendab
     public var description: String {
         switch self {
         case .refused(let code, let message): "\(code): \(message)"
-        case .timedOut(let endpoint, let after): "no reply from the broker at \(endpoint) within \(after); is it running?"
+        case .noBroker(let endpoint, let after):
+            "no broker at \(endpoint): no reply within \(after); is it running? Start one with `mahavishnu up`"
+        case .resultTimedOut(let taskID, let endpoint, let after):
+            "no result for task \(taskID) from the broker at \(endpoint) within \(after); it may still be running"
         case .closed: "the client was closed"
         case .protocolViolation(let detail): "protocol violation: \(detail)"
         }

@@ -151,7 +151,7 @@ final class ClientConnection: @unchecked Sendable {
         for (reference, request) in pending {
             guard let deadline = request.deadline, deadline <= now else { continue }
             pending[reference] = nil
-            request.continuation.resume(throwing: BrokerClientError.timedOut(endpoint: endpoint, after: request.timeout ?? .zero))
+            request.continuation.resume(throwing: BrokerClientError.noBroker(endpoint: endpoint, after: request.timeout ?? .zero))
         }
     }
 }

@@ -12,6 +12,30 @@ public struct BrokerConfiguration: Sendable {
     public var defaultSelector = PoolSelector.leastLoaded
     /// Per-peer high-water mark of both sockets, in messages. Default 100,000.
     public var highWaterMark: Int32 = 100_000
+    /// The `mahavishnu` executable the broker starts pools with; `nil` disables `spawn`. Default `nil`.
+    public var poolExecutable: String?
+    /// The settings file passed on to spawned pools. Default `nil`.
+    public var settingsFile: String?
+    /// Pools to start as soon as the broker runs (a topology's `pools:`). Default none.
+    public var initialPools: [PoolSpawnRequest] = []
+    /// Seconds a spawned pool has to register before the spawn fails. Default 30.
+    public var spawnTimeout = 30.0
+    /// Seconds a stopping broker waits for in-flight tasks and child pools before killing them. Default 30.
+    public var drainTimeout = 30.0
+    /// Called on the router thread when pools come and go; keep it quick. Default: nothing.
+    public var onEvent: @Sendable (BrokerEvent) -> Void = { _ in }
 
     public init() {}
+}
+
+/// Something that happened to the deployment, reported through `BrokerConfiguration.onEvent`.
+public enum BrokerEvent: Sendable {
+    /// A pool registered (or registered again).
+    case poolRegistered(PoolSummary)
+    /// A pool left: drained, closed, died or could not be reached.
+    case poolRemoved(poolID: String, name: String, reason: String)
+    /// A pool the broker started could not start.
+    case spawnFailed(name: String, reason: String)
+    /// The broker stopped taking work and is waiting for in-flight tasks and child pools.
+    case draining
 }

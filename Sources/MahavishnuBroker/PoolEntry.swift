@@ -18,8 +18,12 @@ struct PoolEntry {
     var tasksCompleted = 0
     /// Affinity tasks waiting for this pool's capacity.
     var affinityQueue: Deque<PendingTask> = []
-    /// False once the pool said BYE: it keeps its in-flight tasks but gets no new ones.
+    /// False once the pool is leaving: it keeps its in-flight tasks but gets no new ones.
     var acceptsWork = true
+    /// The pool said BYE: once its in-flight tasks are answered it is released.
+    var saidBye = false
+    /// When the broker last received anything from the pool.
+    var lastSeen = ContinuousClock.now
 
     init(registration: PoolRegistration) {
         self.registration = registration

@@ -23,6 +23,7 @@ extension RouterLoop {
             }
             return
         }
+        registry[slot].lastSeen = .now
         if frames.frame(2, equals: Wire.Command.result) {
             handleResult(from: slot)
         } else if frames.frame(2, equals: Wire.Command.capacity) {
@@ -57,14 +58,17 @@ extension RouterLoop {
             slot = existing
             registry[slot].registration = registration
             registry[slot].capacity = max(0, registration.workers)
-            registry[slot].acceptsWork = true
+            registry[slot].lastSeen = .now
         } else {
             slot = registry.add(PoolEntry(registration: registration))
         }
         stats.pools = registry.count
         _ = sendToPool(routingID, headers: [Wire.version, Wire.Command.welcome])
         logger.info("pool registered", metadata: ["pool.id": "\(registration.poolID)", "pool.name": "\(registration.name)", "pool.workers": "\(registration.workers)"])
+        if case .running = state {} else { closeIntake(slot) }
         available.refresh(slot, pool: registry[slot])
+        configuration.onEvent(.poolRegistered(registry[slot].summary()))
+        completeSpawn(registration.poolID)
         feed(slot)
     }
 
@@ -82,8 +86,9 @@ extension RouterLoop {
         registry[slot].tasksCompleted += 1
         let delivered = sendToProducer(lease.task.replyTo, headers: [Wire.version, Wire.Command.result, taskID, AttemptFrame.bytes(lease.task.attempts)], bodyFrame: 4)
         if delivered { stats.resultsDelivered += 1 } else { stats.resultsUndeliverable += 1 }
-        if !registry[slot].acceptsWork && registry[slot].inFlight == 0 {
-            removePool(slot)
+        finishDrainIfDone()
+        if !registry[slot].acceptsWork && registry[slot].inFlight == 0 && registry[slot].saidBye {
+            removePool(slot, reason: "it drained and left")
             return
         }
         available.refresh(slot, pool: registry[slot])
@@ -101,14 +106,8 @@ extension RouterLoop {
     }
 
     private func handleBye(of slot: Int) {
-        registry[slot].acceptsWork = false
-        available.remove(slot)
-        let waiting = registry[slot].affinityQueue
-        registry[slot].affinityQueue.removeAll()
-        for task in waiting {
-            queues.noteDequeued()
-            replyError(task.replyTo, reference: task.taskID, .noSuchPool, "pool '\(registry[slot].registration.name)' is closing")
-        }
-        if registry[slot].inFlight == 0 { removePool(slot) }
+        if registry[slot].acceptsWork { closeIntake(slot) }
+        registry[slot].saidBye = true
+        if registry[slot].inFlight == 0 { removePool(slot, reason: "it drained and left") }
     }
 }

@@ -8,26 +8,67 @@ extension RouterLoop {
             stats.malformedFrontend += 1
             return replyError(address, reference: [], .badRequest, "CTRL takes 5 frames (MHV1, CTRL, request id, command, JSON arguments); got \(frames.count - first)")
         }
-        let requestID = frames.bytes(first + 2)
+        let reply = ControlReply(address: address, requestID: frames.bytes(first + 2))
         guard let command = ControlCommand(rawValue: frames.string(first + 3)) else {
             stats.malformedFrontend += 1
-            return replyError(address, reference: requestID, .unknownCommand, "unknown control command '\(frames.string(first + 3))'; known: \(ControlCommand.validNames)")
+            return replyError(address, reference: reply.requestID, .unknownCommand, "unknown control command '\(frames.string(first + 3))'; known: \(ControlCommand.validNames)")
         }
-        let body: [UInt8]
+        let arguments = frames.bytes(first + 4)
+        switch command {
+        case .list:
+            sendReply(reply, PoolList(pools: registry.entries.map { $0.summary() }))
+        case .stats:
+            sendReply(reply, statsSnapshot())
+        case .health:
+            sendReply(reply, healthReport())
+        case .spawn:
+            guard let request = decode(PoolSpawnRequest.self, arguments, reply, expected: "name, pool_type, min_workers, max_workers, worker_type") else { return }
+            guard case .running = state else { return refuseWhileDraining(reply) }
+            spawn(request, reply: reply)
+        case .close:
+            guard let reference = decode(PoolReference.self, arguments, reply, expected: "pool (an id or name)") else { return }
+            close(reference.pool, reply: reply)
+        case .closeAll:
+            closeAll(reply: reply)
+        }
+    }
+
+    private func decode<T: Decodable>(_ type: T.Type, _ arguments: [UInt8], _ reply: ControlReply, expected: String) -> T? {
         do {
-            switch command {
-            case .list:
-                body = try JSONCoding.encode(PoolList(pools: registry.entries.map { $0.summary() }))
-            case .stats:
-                var snapshot = stats
-                snapshot.queueDepth = queues.depth
-                snapshot.inFlight = leases.count
-                snapshot.pools = registry.count
-                body = try JSONCoding.encode(snapshot)
-            }
+            return try JSONCoding.decode(type, from: arguments)
         } catch {
-            return replyError(address, reference: requestID, .badRequest, "cannot encode the reply: \(error)")
+            replyError(reply.address, reference: reply.requestID, .invalidArgument, "arguments must be a JSON object with \(expected)")
+            return nil
         }
-        sendToProducer(address, headers: [Wire.version, Wire.Command.reply, requestID, body])
+    }
+
+    private func refuseWhileDraining(_ reply: ControlReply) {
+        replyError(reply.address, reference: reply.requestID, .shuttingDown, "the broker is shutting down and starts no new pools")
+    }
+
+    func statsSnapshot() -> BrokerStats {
+        var snapshot = stats
+        snapshot.queueDepth = queues.depth
+        snapshot.inFlight = leases.count
+        snapshot.pools = registry.count
+        return snapshot
+    }
+
+    /// Health from what the broker observes; the rules are documented on `HealthReport`.
+    func healthReport() -> HealthReport {
+        let now = ContinuousClock.now
+        let pools = registry.entries.map { pool in
+            let silence = now - pool.lastSeen
+            return PoolHealth(
+                poolID: pool.registration.poolID, name: pool.registration.name, type: pool.registration.type,
+                status: pool.acceptsWork ? .healthy : .draining, workers: pool.capacity, activeWorkers: pool.inFlight,
+                min: pool.registration.minWorkers, max: pool.registration.maxWorkers, queueDepth: pool.affinityQueue.count,
+                lastHeartbeatMs: Int(silence.components.seconds) * 1000 + Int(silence.components.attoseconds / 1_000_000_000_000_000)
+            )
+        }
+        let active = pools.filter { $0.status == .healthy }.count
+        let status: HealthReport.Status =
+            active == 0 ? .unhealthy : (active < pools.count || queues.depth > 0 ? .degraded : .healthy)
+        return HealthReport(status: status, poolsActive: active, queueDepth: queues.depth, pools: pools)
     }
 }

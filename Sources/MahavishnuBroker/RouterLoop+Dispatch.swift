@@ -37,10 +37,9 @@ extension RouterLoop {
         dispatchClock += 1
         let routingID = registry[slot].routingID
         guard sendToPool(routingID, headers: [Wire.version, Wire.Command.task, task.taskID], body: task.body) else {
-            logger.info("pool unreachable, removing it", metadata: ["pool.id": "\(registry[slot].registration.poolID)"])
             task.attempts -= 1
             requeue(task)
-            removePool(slot)
+            removePool(slot, reason: "the broker could not reach it")
             return
         }
         registry[slot].inFlight += 1
@@ -52,6 +51,10 @@ extension RouterLoop {
 
     /// Puts an accepted task back at the head of its queue (it was accepted: the bound does not apply).
     func requeue(_ task: PendingTask) {
+        guard case .running = state else {
+            return replyError(task.replyTo, reference: task.taskID, .shuttingDown,
+                              "the pool running the task stopped while the broker was shutting down; the task may have partly run")
+        }
         switch task.route {
         case .selector:
             queues.shared.prepend(task)
@@ -94,24 +97,22 @@ extension RouterLoop {
     }
 
     /// Drops the pool in `slot`: its running tasks go back to the queue, its affinity tasks are refused.
-    func removePool(_ slot: Int) {
-        available.remove(slot)
+    func removePool(_ slot: Int, reason: String) {
+        if registry[slot].acceptsWork { closeIntake(slot) }
         let pool = registry.remove(slot)
-        if !pool.acceptsWork {
-            // A draining pool waits for this: the broker has released it and sends it nothing more.
-            _ = sendToPool(pool.routingID, headers: [Wire.version, Wire.Command.bye])
-        }
-        for task in pool.affinityQueue {
-            queues.noteDequeued()
-            replyError(task.replyTo, reference: task.taskID, .noSuchPool, "pool '\(pool.registration.name)' left before it could run the task")
-        }
+        // A draining pool waits for this: the broker has released it and sends it nothing more.
+        _ = sendToPool(pool.routingID, headers: [Wire.version, Wire.Command.bye])
         let orphaned = leases.filter { $0.value.poolSlot == slot }
         for (taskID, lease) in orphaned.sorted(by: { $0.value.task.sequence > $1.value.task.sequence }) {
             leases[taskID] = nil
             requeue(lease.task)
         }
         stats.pools = registry.count
-        logger.info("pool removed", metadata: ["pool.id": "\(pool.registration.poolID)", "pool.name": "\(pool.registration.name)", "pool.requeued": "\(orphaned.count)"])
+        logger.info("pool removed", metadata: ["pool.id": "\(pool.registration.poolID)", "pool.name": "\(pool.registration.name)", "pool.reason": "\(reason)", "pool.requeued": "\(orphaned.count)"])
+        configuration.onEvent(.poolRemoved(poolID: pool.registration.poolID, name: pool.registration.name, reason: reason))
         feedShared()
+        if supervisor?.isChild(pool.registration.poolID) != true {
+            poolStopped(PoolHandle(poolID: pool.registration.poolID, name: pool.registration.name, pid: pool.registration.pid))
+        }
     }
 }

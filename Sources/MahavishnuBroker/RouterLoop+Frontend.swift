@@ -49,6 +49,9 @@ extension RouterLoop {
             leases[taskID]!.task.replyTo = address
             return
         }
+        guard case .running = state else {
+            return replyError(address, reference: taskID, .shuttingDown, "the broker is shutting down and accepts no new tasks; retry against the next broker")
+        }
         guard let route = resolveRoute(address, taskID, first: first) else { return }
         arrivalClock += 1
         let task = PendingTask(replyTo: address, taskID: taskID, route: route, body: frames.retain(first + 6), sequence: arrivalClock)

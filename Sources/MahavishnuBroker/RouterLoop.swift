@@ -12,13 +12,18 @@ final class RouterLoop {
     let frontend: Socket
     let backend: Socket
     let logger: Logger
-    let defaultSelector: PoolSelector
+    let configuration: BrokerConfiguration
+    var defaultSelector: PoolSelector { configuration.defaultSelector }
     private let wakeup = Wakeup()
     private let stopRequested = Atomic<Bool>(false)
     private let poller = Poller()
     private let frontendItem: Int
     private let backendItem: Int
     private let wakeupItem: Int
+    private let supervisorItem: Int
+    /// Starts and watches the pool processes this broker owns; `nil` if spawning is disabled.
+    let supervisor: PoolSupervisor?
+    var state = LoopState.running
 
     /// The message being handled; every receive reuses it.
     let frames = Frames(capacity: 16)
@@ -32,10 +37,16 @@ final class RouterLoop {
     var dispatchClock: UInt64 = 0
     /// Ticks once per accepted task, to order queued tasks.
     var arrivalClock: UInt64 = 0
+    /// Replies owed once a spawned pool registers (or fails to), by pool id.
+    var pendingSpawns: [String: PendingSpawn] = [:]
+    /// Replies owed once a closing pool has stopped, by pool id.
+    var pendingCloses: [String: [ControlReply]] = [:]
+    /// Replies owed once every pool in the set has stopped (`close_all`).
+    var pendingCloseAlls: [(reply: ControlReply, remaining: Set<String>, closed: [PoolHandle])] = []
 
     init(configuration: BrokerConfiguration, context: Context, logger: Logger) throws {
         self.logger = logger
-        defaultSelector = configuration.defaultSelector
+        self.configuration = configuration
         queues = TaskQueues(bound: configuration.queueBound)
         frontend = try Socket(context, type: .router, linger: 0)
         backend = try Socket(context, type: .router, linger: 0)
@@ -54,9 +65,19 @@ final class RouterLoop {
             backend.close()
             throw error
         }
+        let boundBackend = try backend.lastEndpoint
+        let supervisor = configuration.poolExecutable.map { executable in
+            PoolSupervisor(executable: executable, backend: boundBackend, settingsFile: configuration.settingsFile, logger: logger)
+        }
+        self.supervisor = supervisor
         frontendItem = poller.addReadable(frontend)
         backendItem = poller.addReadable(backend)
         wakeupItem = poller.addReadable(fileDescriptor: wakeup.fileDescriptor)
+        if let supervisor {
+            supervisorItem = poller.addReadable(fileDescriptor: supervisor.events.wakeup.fileDescriptor)
+        } else {
+            supervisorItem = -1
+        }
     }
 
     private static func bind(_ socket: Socket, _ endpoint: String, role: String) throws {
@@ -72,20 +93,28 @@ final class RouterLoop {
         wakeup.signal()
     }
 
-    /// Polls and handles messages until `requestStop()`; closes both sockets on the way out.
+    /// Polls and handles messages until stopped and drained; closes both sockets on the way out.
     func run() throws {
         defer {
+            supervisor?.killRemaining()
             frontend.close()
             backend.close()
         }
         let endpoints = (frontend: try frontend.lastEndpoint, backend: try backend.lastEndpoint)
         logger.info("router loop running", metadata: ["zmq.frontend": "\(endpoints.frontend)", "zmq.backend": "\(endpoints.backend)"])
-        while !stopRequested.load(ordering: .acquiring) {
-            try poller.poll(timeoutMilliseconds: -1)
+        for request in configuration.initialPools { spawn(request, reply: nil) }
+        while state != .stopped {
+            if case .running = state, stopRequested.load(ordering: .acquiring) {
+                beginDrain()
+                continue
+            }
+            try poller.poll(timeoutMilliseconds: nextTimerMilliseconds())
             if poller.isReadable(wakeupItem) { wakeup.drain() }
             // Results first: they free the slots that waiting and new tasks need.
             if poller.isReadable(backendItem) { try drain(backend, handler: handleBackendMessage) }
             if poller.isReadable(frontendItem) { try drain(frontend, handler: handleFrontendMessage) }
+            if supervisorItem >= 0, poller.isReadable(supervisorItem) { handleChildExits() }
+            runTimers()
         }
         logger.info("router loop stopped", metadata: ["broker.in_flight": "\(leases.count)", "broker.queued": "\(queues.depth)"])
     }
@@ -97,6 +126,29 @@ final class RouterLoop {
             try handler()
         }
     }
+}
+
+/// The router loop's lifecycle.
+enum LoopState: Equatable {
+    /// Routing tasks.
+    case running
+    /// Refusing new tasks; waiting until in-flight tasks are answered and child pools have exited.
+    case draining(deadline: ContinuousClock.Instant)
+    /// Done: `run()` returns.
+    case stopped
+}
+
+/// A `CTRL` request whose reply waits for something to happen.
+struct ControlReply {
+    let address: ReplyAddress
+    let requestID: [UInt8]
+}
+
+/// A pool the broker started that has not registered yet.
+struct PendingSpawn {
+    let request: PoolSpawnRequest
+    let reply: ControlReply?
+    let deadline: ContinuousClock.Instant
 }
 
 /// A task a pool is running: the lease the broker holds until its result comes back.

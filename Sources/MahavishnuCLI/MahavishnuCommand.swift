@@ -6,17 +6,20 @@ public struct MahavishnuCommand: AsyncParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "mahavishnu",
         abstract: "A ZeroMQ task broker with pools of workers, each pool its own process.",
-        subcommands: [BrokerCommand.self, PoolCommand.self]
+        subcommands: [UpCommand.self, BrokerCommand.self, PoolCommand.self]
     )
 
     public init() {}
 }
 
-/// `mahavishnu pool …`: run a pool process.
+/// `mahavishnu pool …`: manage pools through the broker, or run one.
 struct PoolCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "pool",
-        abstract: "Run pools.",
-        subcommands: [PoolRun.self]
+        abstract: "Spawn, use, inspect and close pools (each a client of the running broker), or run a pool process.",
+        subcommands: [
+            PoolSpawn.self, PoolExecute.self, PoolRoute.self, PoolListCommand.self, PoolHealthCommand.self,
+            PoolClose.self, PoolCloseAll.self, PoolRun.self,
+        ]
     )
 }

@@ -4,6 +4,14 @@ public enum ControlCommand: String, Codable, Sendable, CaseIterable {
     case list
     /// Reply: `BrokerStats`.
     case stats
+    /// Reply: `HealthReport`.
+    case health
+    /// Arguments: `PoolSpawnRequest`. Reply: `PoolHandle`, once the new pool has registered.
+    case spawn
+    /// Arguments: `PoolReference`. Reply: `PoolHandle`, once the pool has drained and stopped.
+    case close
+    /// Reply: `ClosedPools`, once every pool has drained and stopped.
+    case closeAll = "close_all"
 
     /// The known command names, comma-separated, for error messages.
     public static let validNames = allCases.map(\.rawValue).joined(separator: ", ")

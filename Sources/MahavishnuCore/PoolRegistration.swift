@@ -38,6 +38,12 @@ public struct PoolRegistration: Codable, Sendable, Equatable {
     }
 }
 
+/// A fresh pool id: `pool_` and 8 random hex digits.
+public func newPoolID() -> String {
+    let digits = String(UInt32.random(in: .min ... .max), radix: 16)
+    return "pool_" + String(repeating: "0", count: 8 - digits.count) + digits
+}
+
 /// One pool as the broker sees it (an entry of the `list` control reply).
 public struct PoolSummary: Codable, Sendable, Equatable {
     public var poolID: String

@@ -25,8 +25,10 @@ public enum Wire {
         public static let welcome: [UInt8] = Array("WELCOME".utf8)
         /// Pool → broker: the pool's worker-slot count changed.
         public static let capacity: [UInt8] = Array("CAPACITY".utf8)
-        /// Pool → broker: the pool is leaving; no more tasks.
+        /// Pool → broker: the pool is leaving; no more tasks. Broker → pool: released, exit now.
         public static let bye: [UInt8] = Array("BYE".utf8)
+        /// Broker → pool: finish your tasks and leave (as on SIGTERM).
+        public static let drain: [UInt8] = Array("DRAIN".utf8)
     }
 
     /// Frames in a producer's `TASK`: version, command, task id, selector, affinity, fallback, body.
@@ -55,4 +57,10 @@ public enum ErrorCode: String, Codable, Sendable, CaseIterable {
     case notRegistered = "not_registered"
     /// A pool tried to register with a name another live pool already has.
     case duplicatePoolName = "duplicate_pool_name"
+    /// A `spawn` or `close` argument is invalid; the message names it and what is allowed.
+    case invalidArgument = "invalid_argument"
+    /// The broker could not start the pool process, or it exited before registering.
+    case spawnFailed = "spawn_failed"
+    /// The broker is shutting down and accepts no new work.
+    case shuttingDown = "shutting_down"
 }

@@ -4,7 +4,7 @@ import MahavishnuCore
 /// Everything a pool process needs to start.
 public struct PoolConfiguration: Sendable {
     /// Stable id, also the routing id on the broker's backend. Default: `pool_` and 8 random hex digits.
-    public var poolID = "pool_" + String(UInt32.random(in: .min ... .max), radix: 16).leftPadded(to: 8)
+    public var poolID = newPoolID()
     /// Human name, unique among live pools. Default `default`.
     public var name = "default"
     /// Pool type. Default `mahavishnu`.
@@ -19,6 +19,8 @@ public struct PoolConfiguration: Sendable {
     public var broker = "tcp://127.0.0.1:5556"
     /// Seconds a stopping pool waits for the broker to release it before exiting anyway. Default 10.
     public var drainTimeout = 10.0
+    /// Drain and exit if the parent process (the broker that started the pool) goes away. Default false.
+    public var exitWithParent = false
 
     public init() {}
 
@@ -38,10 +40,4 @@ public struct PoolConfiguration: Sendable {
 public struct PoolConfigurationError: Error, CustomStringConvertible, Sendable {
     public let description: String
     init(_ description: String) { self.description = description }
-}
-
-extension String {
-    func leftPadded(to width: Int) -> String {
-        count >= width ? self : String(repeating: "0", count: width - count) + self
-    }
 }

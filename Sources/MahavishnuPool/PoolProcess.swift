@@ -14,7 +14,7 @@ public final class PoolProcess: @unchecked Sendable {
     private let context: Context
     private let socket: Socket
     private let executor: any Executor
-    private let inbox = CompletionInbox()
+    private let inbox = Mailbox<Completion>()
     private let stopRequested = Atomic<Bool>(false)
     private let frames = Frames(capacity: 8)
     private var slots: WorkerSlots
@@ -60,7 +60,12 @@ public final class PoolProcess: @unchecked Sendable {
         let inboxItem = poller.addReadable(fileDescriptor: inbox.wakeup.fileDescriptor)
         try sendReady()
         var drainDeadline: ContinuousClock.Instant?
+        let parent = getppid()
         while !released {
+            if configuration.exitWithParent && getppid() != parent && !stopRequested.load(ordering: .acquiring) {
+                logger.info("parent process gone: draining", metadata: ["pool.id": "\(configuration.poolID)"])
+                stop()
+            }
             if stopRequested.load(ordering: .acquiring) && !saidBye {
                 try socket.send(multipart: [Wire.version, Wire.Command.bye])
                 saidBye = true
@@ -71,7 +76,8 @@ public final class PoolProcess: @unchecked Sendable {
                 logger.info("drain timeout: the broker did not release the pool", metadata: ["pool.id": "\(configuration.poolID)"])
                 break
             }
-            let timeout = drainDeadline.map { Int(($0 - .now).components.seconds * 1000) + 1 } ?? -1
+            var timeout = drainDeadline.map { Int(($0 - .now).components.seconds * 1000) + 1 } ?? -1
+            if configuration.exitWithParent { timeout = timeout < 0 ? 1_000 : min(timeout, 1_000) }
             try poller.poll(timeoutMilliseconds: timeout)
             if poller.isReadable(inboxItem) { inbox.wakeup.drain() }
             if poller.isReadable(socketItem) {
@@ -103,6 +109,8 @@ public final class PoolProcess: @unchecked Sendable {
                 logger.info("pool registered", metadata: ["pool.id": "\(configuration.poolID)", "zmq.endpoint": "\(configuration.broker)"])
                 onReady(self)
             }
+        } else if frames.frame(1, equals: Wire.Command.drain) {
+            stop()
         } else if frames.frame(1, equals: Wire.Command.bye) {
             released = slots.busyCount == 0
         } else if frames.frame(1, equals: Wire.Command.error), frames.count == 5 {
@@ -129,7 +137,7 @@ public final class PoolProcess: @unchecked Sendable {
         let started = ContinuousClock.now
         let inbox = self.inbox
         let post: @Sendable (ExecutionOutcome) -> Void = { outcome in
-            inbox.post(.init(taskID: taskID, worker: worker, outcome: outcome, started: started))
+            inbox.post(Completion(taskID: taskID, worker: worker, outcome: outcome, started: started))
         }
         do {
             executor.run(try JSONCoding.decode(TaskRequest.self, from: body), completion: post)
@@ -154,6 +162,14 @@ public final class PoolProcess: @unchecked Sendable {
             }
         }
     }
+}
+
+/// A task a worker finished, on its way back to the socket thread.
+struct Completion: Sendable {
+    let taskID: [UInt8]
+    let worker: Int
+    let outcome: ExecutionOutcome
+    let started: ContinuousClock.Instant
 }
 
 extension Duration {

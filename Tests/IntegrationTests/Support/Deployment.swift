@@ -74,11 +74,12 @@ final class Deployment: Sendable {
 
     func pool(_ name: String) -> ManagedProcess? { poolProcesses.withLock { $0[name] } }
 
-    /// Stops every process this deployment started, pools first, by pid.
-    func shutdown() async {
+    /// Stops every process this deployment started, pools first, by pid; returns the broker's exit status.
+    @discardableResult
+    func shutdown() async -> Int32 {
         client.close()
         for pool in poolProcesses.withLock({ Array($0.values) }) { await pool.stop() }
-        await broker.stop()
+        return await broker.stop()
     }
 
     /// Runs `body` against a fresh deployment and always shuts it down.
@@ -89,7 +90,8 @@ final class Deployment: Sendable {
         let deployment = try await start(pools: pools, brokerArguments: brokerArguments)
         do {
             let result = try await body(deployment)
-            await deployment.shutdown()
+            let status = await deployment.shutdown()
+            guard status == 0 else { throw TestFailure("the broker did not exit cleanly on SIGTERM (status \(status))") }
             return result
         } catch {
             await deployment.shutdown()

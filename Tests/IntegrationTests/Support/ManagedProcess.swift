@@ -5,10 +5,9 @@ import Synchronization
 final class ManagedProcess: Sendable {
     let name: String
     let process: Process
-    private let lines: AsyncStream<String>
     private let capture = OutputCapture()
 
-    /// Starts `executable` with `arguments`; stdout is read line by line, stderr kept for diagnostics.
+    /// Starts `executable` with `arguments`; stdout is kept line by line, stderr's tail for diagnostics.
     init(name: String, executable: URL, arguments: [String], environment: [String: String]? = nil) throws {
         self.name = name
         process = Process()
@@ -19,35 +18,23 @@ final class ManagedProcess: Sendable {
         process.standardOutput = stdout
         process.standardError = stderr
         process.standardInput = FileHandle.nullDevice
-        let (stream, continuation) = AsyncStream<String>.makeStream()
-        lines = stream
         let capture = self.capture
         stdout.fileHandleForReading.readabilityHandler = { handle in
             let chunk = handle.availableData
-            guard !chunk.isEmpty else {
+            if chunk.isEmpty {
                 handle.readabilityHandler = nil
-                continuation.finish()
-                return
+                capture.stdoutClosed.withLock { $0 = true }
+            } else {
+                capture.appendStdout(chunk)
             }
-            let complete: [String] = capture.partialLine.withLock { buffer in
-                buffer.append(chunk)
-                var found: [String] = []
-                while let newline = buffer.firstIndex(of: UInt8(ascii: "\n")) {
-                    found.append(String(decoding: buffer[buffer.startIndex..<newline], as: UTF8.self))
-                    buffer.removeSubrange(buffer.startIndex...newline)
-                }
-                return found
-            }
-            capture.lines.withLock { $0.append(contentsOf: complete) }
-            for line in complete { continuation.yield(line) }
         }
         stderr.fileHandleForReading.readabilityHandler = { handle in
             let chunk = handle.availableData
-            guard !chunk.isEmpty else {
+            if chunk.isEmpty {
                 handle.readabilityHandler = nil
-                return
+            } else {
+                capture.errorTail.withLock { $0 = String(($0 + String(decoding: chunk, as: UTF8.self)).suffix(4000)) }
             }
-            capture.errorTail.withLock { $0 = String(($0 + String(decoding: chunk, as: UTF8.self)).suffix(4000)) }
         }
         try process.run()
     }
@@ -57,16 +44,23 @@ final class ManagedProcess: Sendable {
     /// The last few kilobytes the process wrote to stderr.
     var stderrTail: String { capture.errorTail.withLock { $0 } }
 
-    /// Every stdout line so far.
+    /// Every complete stdout line so far.
     var stdoutLines: [String] { capture.lines.withLock { $0 } }
 
-    /// Waits for the first stdout line starting with `prefix`; throws if the process ends or time runs out.
-    func line(startingWith prefix: String, within timeout: Duration = .seconds(30)) async throws -> String {
-        let lines = self.lines
-        let name = self.name
-        return try await withDeadline(timeout, what: "'\(prefix)' from \(name)") {
-            for await line in lines where line.hasPrefix(prefix) { return line }
-            throw TestFailure("\(name) exited before printing '\(prefix)'; stderr: \(self.stderrTail)")
+    /// Waits for the `occurrence`-th stdout line starting with `prefix`; fails if the process's
+    /// output ends first or time runs out.
+    func line(startingWith prefix: String, occurrence: Int = 1, within timeout: Duration = .seconds(30)) async throws -> String {
+        let deadline = ContinuousClock.now + timeout
+        while true {
+            let matches = stdoutLines.filter { $0.hasPrefix(prefix) }
+            if matches.count >= occurrence { return matches[occurrence - 1] }
+            if capture.stdoutClosed.withLock({ $0 }) {
+                throw TestFailure("\(name) ended its output before printing '\(prefix)' (\(occurrence)); stderr: \(stderrTail)")
+            }
+            if ContinuousClock.now >= deadline {
+                throw TestFailure("timed out after \(timeout) waiting for '\(prefix)' from \(name); stderr: \(stderrTail)")
+            }
+            try await Task.sleep(for: .milliseconds(10))
         }
     }
 
@@ -75,15 +69,21 @@ final class ManagedProcess: Sendable {
         if process.isRunning { kill(pid, signal) }
     }
 
+    /// Waits for the process to exit by itself and returns its status.
+    func exitStatus(within timeout: Duration = .seconds(30)) async throws -> Int32 {
+        let deadline = ContinuousClock.now + timeout
+        while process.isRunning {
+            if ContinuousClock.now >= deadline { throw TestFailure("\(name) did not exit within \(timeout)") }
+            try await Task.sleep(for: .milliseconds(10))
+        }
+        return process.terminationStatus
+    }
+
     /// Stops the process: SIGTERM, then SIGKILL after `grace`; returns once it has exited.
     @discardableResult
     func stop(grace: Duration = .seconds(10)) async -> Int32 {
         send(SIGTERM)
-        let deadline = ContinuousClock.now + grace
-        while process.isRunning && ContinuousClock.now < deadline {
-            try? await Task.sleep(for: .milliseconds(10))
-        }
-        if process.isRunning { kill(pid, SIGKILL) }
+        if (try? await exitStatus(within: grace)) == nil { kill(pid, SIGKILL) }
         process.waitUntilExit()
         return process.terminationStatus
     }
@@ -93,7 +93,58 @@ final class ManagedProcess: Sendable {
 final class OutputCapture: Sendable {
     let lines = Mutex<[String]>([])
     let partialLine = Mutex<Data>(Data())
+    let stdoutClosed = Mutex(false)
     let errorTail = Mutex<String>("")
+
+    func appendStdout(_ chunk: Data) {
+        let complete: [String] = partialLine.withLock { buffer in
+            buffer.append(chunk)
+            var found: [String] = []
+            while let newline = buffer.firstIndex(of: UInt8(ascii: "\n")) {
+                found.append(String(decoding: buffer[buffer.startIndex..<newline], as: UTF8.self))
+                buffer.removeSubrange(buffer.startIndex...newline)
+            }
+            return found
+        }
+        lines.withLock { $0.append(contentsOf: complete) }
+    }
+}
+
+/// The result of a command run to completion.
+struct CommandOutput: Sendable {
+    let status: Int32
+    let stdout: String
+    let stderr: String
+}
+
+/// Runs `executable` to completion on a dedicated thread and returns its status and output.
+func runCommand(_ executable: URL, _ arguments: [String], environment: [String: String] = [:]) async throws -> CommandOutput {
+    try await withCheckedThrowingContinuation { continuation in
+        Thread {
+            continuation.resume(with: Result {
+                let process = Process()
+                process.executableURL = executable
+                process.arguments = arguments
+                process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+                let stdout = Pipe(), stderr = Pipe()
+                process.standardOutput = stdout
+                process.standardError = stderr
+                process.standardInput = FileHandle.nullDevice
+                try process.run()
+                let errorData = Mutex(Data())
+                let errorRead = DispatchSemaphore(value: 0)
+                Thread {
+                    errorData.withLock { $0 = stderr.fileHandleForReading.readDataToEndOfFile() }
+                    errorRead.signal()
+                }.start()
+                let output = stdout.fileHandleForReading.readDataToEndOfFile()
+                process.waitUntilExit()
+                errorRead.wait()
+                return CommandOutput(status: process.terminationStatus, stdout: String(decoding: output, as: UTF8.self),
+                                     stderr: String(decoding: errorData.withLock { $0 }, as: UTF8.self))
+            })
+        }.start()
+    }
 }
 
 /// A test failure with a message.

@@ -14,36 +14,42 @@ struct PoolRun: AsyncParsableCommand {
     @Option(help: "The pool's stable id (default: generated).")
     var id: String?
 
-    @Option(help: "Pool type.")
-    var type = PoolConfiguration().type
+    @Option(help: "Pool type (default: default_pool_type).")
+    var type: String?
 
-    @Option(help: "Workers to start with.")
-    var min = PoolConfiguration().minWorkers
+    @Option(help: "Workers to start with (default: pool_default_min_workers).")
+    var min: Int?
 
-    @Option(help: "Most workers the pool may scale to.")
-    var max = PoolConfiguration().maxWorkers
+    @Option(help: "Most workers the pool may scale to (default: pool_default_max_workers).")
+    var max: Int?
 
-    @Option(help: "What each worker runs.")
-    var workerType = PoolConfiguration().workerType
+    @Option(help: "What each worker runs (default: worker_default_type).")
+    var workerType: String?
 
-    @Option(help: "The broker's backend endpoint.")
-    var broker = PoolConfiguration().broker
+    @Option(help: "The broker's backend endpoint (default: broker_backend).")
+    var broker: String?
 
+    @Flag(help: "Drain and exit when the parent process exits (set by a broker that starts pools).")
+    var exitWithParent = false
+
+    @OptionGroup var settingsOptions: SettingsOptions
     @OptionGroup var logging: LoggingOptions
 
     func run() async throws {
+        let settings = try settingsOptions.load(flags: ["broker_backend": broker].compactMapValues { $0 })
         var configuration = PoolConfiguration()
         configuration.name = name
         if let id { configuration.poolID = id }
-        configuration.type = type
-        configuration.minWorkers = min
-        configuration.maxWorkers = max
-        configuration.workerType = workerType
-        configuration.broker = broker
+        configuration.type = type ?? settings.defaultPoolType
+        configuration.minWorkers = min ?? settings.poolDefaultMinWorkers
+        configuration.maxWorkers = max ?? Swift.max(settings.poolDefaultMaxWorkers, configuration.minWorkers)
+        configuration.workerType = workerType ?? settings.workerDefaultType
+        configuration.broker = settings.brokerBackend
+        configuration.exitWithParent = exitWithParent
         do {
             try configuration.validate()
         } catch {
-            throw ValidationError(error.description)
+            throw CLIError(error.description)
         }
         let logger = logging.bootstrap(label: "mahavishnu.pool")
         let pool = try PoolProcess(configuration: configuration, logger: logger) { pool in

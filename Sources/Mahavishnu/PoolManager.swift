@@ -1,0 +1,108 @@
+import Foundation
+import Logging
+
+/// A pool's id, as the broker assigns it (`pool_…`).
+public typealias PoolID = String
+
+/// What a new pool should look like (the guide's `PoolConfig`).
+public struct PoolConfig: Sendable, Equatable {
+    /// Unique among live pools; affinity tasks may name it.
+    public var name: String
+    /// Pool type; `mahavishnu` runs workers in a local pool process.
+    public var poolType: String
+    public var minWorkers: Int
+    public var maxWorkers: Int
+    /// What each worker runs (`echo`, …).
+    public var workerType: String
+
+    public init(name: String, poolType: String = "mahavishnu", minWorkers: Int = 1, maxWorkers: Int = 10, workerType: String = "echo") {
+        self.name = name
+        self.poolType = poolType
+        self.minWorkers = minWorkers
+        self.maxWorkers = maxWorkers
+        self.workerType = workerType
+    }
+}
+
+/// The pool API: spawn pools, run and route tasks, watch health, close pools.
+///
+/// A thin client of the broker: every pool lives in the broker's registry and its own process,
+/// so a pool spawned here is visible to the CLI and to every other `PoolManager`. Many calls
+/// may be in flight at once; none serialises the others.
+public final class PoolManager: Sendable {
+    /// The broker frontend this manager talks to.
+    public var broker: String { client.endpoint }
+    /// The selector `routeTask` uses when none is given (`pool_routing_strategy`).
+    public let defaultSelector: PoolSelector
+    private let client: BrokerClient
+    /// How long administrative calls wait for the broker before reporting it unreachable.
+    private let controlTimeout: Duration
+
+    /// Connects to the broker at `broker` (default: `broker_frontend` of `settings`).
+    ///
+    /// Throws `PoolsDisabledError` when `pools_enabled` is false in `settings`.
+    public init(broker: String? = nil, settings: Settings = Settings(), controlTimeout: Duration = .seconds(5), logger: Logger = Logger(label: "mahavishnu.pools")) throws {
+        guard settings.poolsEnabled else { throw PoolsDisabledError() }
+        client = try BrokerClient(endpoint: broker ?? settings.brokerFrontend, logger: logger)
+        defaultSelector = settings.poolRoutingStrategy
+        self.controlTimeout = controlTimeout
+    }
+
+    /// Starts a pool process through the broker and returns its id once it has registered.
+    ///
+    /// - Parameters:
+    ///   - poolType: the pool type; overrides `config.poolType` (the guide passes it twice).
+    ///   - timeout: how long to wait for the pool to register; 30 s covers a cold start.
+    public func spawnPool(_ poolType: String, config: PoolConfig, timeout: Duration = .seconds(60)) async throws -> PoolID {
+        let request = PoolSpawnRequest(name: config.name, poolType: poolType, minWorkers: config.minWorkers, maxWorkers: config.maxWorkers, workerType: config.workerType)
+        return try await client.control(.spawn, arguments: JSONCoding.encode(request), as: PoolHandle.self, timeout: timeout).poolID
+    }
+
+    /// Runs `task` on the pool `poolID` (an id or name); waits for that pool's capacity if it is busy.
+    public func executeOnPool(_ poolID: PoolID, task: TaskRequest, timeout: Duration? = nil) async throws -> TaskResult {
+        try await client.submit(task, selector: .affinity, affinity: poolID, timeout: timeout)
+    }
+
+    /// Runs `task` on the pool `selector` picks; `affinity` names the pool for `.affinity`.
+    public func routeTask(_ task: TaskRequest, selector: PoolSelector? = nil, affinity: String? = nil, timeout: Duration? = nil) async throws -> TaskResult {
+        try await client.submit(task, selector: selector ?? defaultSelector, affinity: affinity, timeout: timeout)
+    }
+
+    /// Runs a task object given as raw JSON, forwarded byte for byte (extra fields reach the worker).
+    public func run(taskJSON: [UInt8], selector: PoolSelector? = nil, affinity: String? = nil, timeout: Duration? = nil) async throws -> TaskResult {
+        try await client.submit(body: taskJSON, selector: selector ?? defaultSelector, affinity: affinity, timeout: timeout)
+    }
+
+    /// The live pools.
+    public func listPools() async throws -> [PoolSummary] {
+        try await client.control(.list, as: PoolList.self, timeout: controlTimeout).pools
+    }
+
+    /// The deployment's health, from the broker's observations of each pool.
+    public func healthCheck() async throws -> HealthReport {
+        try await client.control(.health, as: HealthReport.self, timeout: controlTimeout)
+    }
+
+    /// Drains the pool (its running tasks finish) and stops it; returns once it has stopped.
+    public func closePool(_ poolID: PoolID, timeout: Duration = .seconds(120)) async throws {
+        _ = try await client.control(.close, arguments: JSONCoding.encode(PoolReference(pool: poolID)), as: PoolHandle.self, timeout: timeout)
+    }
+
+    /// Drains and stops every pool; returns the ids of the pools it closed.
+    @discardableResult
+    public func closeAll(timeout: Duration = .seconds(120)) async throws -> [PoolID] {
+        try await client.control(.closeAll, as: ClosedPools.self, timeout: timeout).closed.map(\.poolID)
+    }
+
+    /// Closes the connection to the broker (the pools keep running).
+    public func close() {
+        client.close()
+    }
+}
+
+/// Pools are switched off in settings.
+public struct PoolsDisabledError: Error, CustomStringConvertible, Sendable {
+    public var description: String {
+        "pools are disabled in settings (pools_enabled: false); set pools_enabled: true in settings/mahavishnu.yaml or MAHAVISHNU_POOLS_ENABLED=true to use them"
+    }
+}

@@ -1,0 +1,41 @@
+import ArgumentParser
+import MahavishnuBroker
+import MahavishnuCore
+
+/// `mahavishnu broker`: run the broker in the foreground, with no pools of its own.
+struct BrokerCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "broker",
+        abstract: "Run the broker: producers connect to its frontend, pools to its backend."
+    )
+
+    @Option(help: "Endpoint producers connect to (default: broker_frontend). ':*' lets the OS choose the port.")
+    var frontend: String?
+
+    @Option(help: "Endpoint pools connect to (default: broker_backend).")
+    var backend: String?
+
+    @Option(help: "Most tasks that may wait for a free pool (default: broker_queue_bound).")
+    var queueBound: Int?
+
+    @Option(help: "Selector for tasks that name none (default: pool_routing_strategy).")
+    var selector: String?
+
+    @OptionGroup var settingsOptions: SettingsOptions
+    @OptionGroup var logging: LoggingOptions
+
+    func run() async throws {
+        let flags = [
+            "broker_frontend": frontend, "broker_backend": backend,
+            "broker_queue_bound": queueBound.map(String.init), "pool_routing_strategy": selector,
+        ].compactMapValues { $0 }
+        let settings = try settingsOptions.load(flags: flags)
+        let configuration = BrokerConfiguration(settings: settings, settingsFile: settingsOptions.file)
+        try await BrokerRunner.run(configuration, logging: logging)
+    }
+}
+
+extension PoolSelector: ExpressibleByArgument {
+    public init?(argument: String) { self.init(rawValue: argument) }
+    public static var allValueStrings: [String] { allCases.map(\.rawValue) }
+}

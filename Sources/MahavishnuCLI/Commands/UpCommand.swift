@@ -1,0 +1,36 @@
+import ArgumentParser
+import MahavishnuBroker
+import MahavishnuCore
+
+/// `mahavishnu up`: the broker and every pool of a topology, in the foreground.
+struct UpCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "up",
+        abstract: "Start the broker and every pool of a topology; Ctrl-C drains and stops them all.",
+        discussion: "With no --topology it runs the built-in default, the same as topology/local.yaml."
+    )
+
+    @Option(help: "Topology file (default: the built-in one-host topology).")
+    var topology: String?
+
+    @OptionGroup var settingsOptions: SettingsOptions
+    @OptionGroup var logging: LoggingOptions
+
+    func run() async throws {
+        let settings = try settingsOptions.load()
+        let deployment: Topology
+        do {
+            deployment = try topology.map { try Topology.load(file: $0, settings: settings) }
+                ?? Topology.parse(Topology.defaultYAML, source: "built-in topology", settings: settings)
+        } catch {
+            throw CLIError("invalid topology: \(error)")
+        }
+        var configuration = BrokerConfiguration(settings: settings, settingsFile: settingsOptions.file)
+        configuration.frontend = deployment.broker.frontend
+        configuration.backend = deployment.broker.backend
+        configuration.initialPools = deployment.pools.map {
+            PoolSpawnRequest(name: $0.name, poolType: $0.type, minWorkers: $0.minWorkers, maxWorkers: $0.maxWorkers, workerType: $0.workerType)
+        }
+        try await BrokerRunner.run(configuration, logging: logging)
+    }
+}

@@ -1,0 +1,34 @@
+import ArgumentParser
+import Foundation
+import Mahavishnu
+
+/// Options of every command that talks to a running broker: where it is, and how to print.
+struct ClientOptions: ParsableArguments {
+    @OptionGroup var settingsOptions: SettingsOptions
+
+    @Option(help: "The broker's frontend endpoint (default: $MAHAVISHNU_BROKER, else broker_frontend from settings).")
+    var broker: String?
+
+    @Flag(help: "Print JSON instead of a table.")
+    var json = false
+
+    /// The endpoint to use: `--broker` > `MAHAVISHNU_BROKER` > settings.
+    func endpoint(_ settings: Settings) -> String {
+        broker ?? ProcessInfo.processInfo.environment["MAHAVISHNU_BROKER"].flatMap { $0.isEmpty ? nil : $0 } ?? settings.brokerFrontend
+    }
+
+    /// Loads settings and connects a `PoolManager`; refuses when pools are disabled.
+    func poolManager() throws -> PoolManager {
+        let settings = try settingsOptions.load()
+        let endpoint = endpoint(settings)
+        if let problem = validateEndpoint(endpoint) { throw ValidationError("--broker \(problem)") }
+        return try PoolManager(broker: endpoint, settings: settings)
+    }
+
+    /// Runs `body` with a connected manager and closes it afterwards.
+    func withPoolManager<T>(_ body: (PoolManager) async throws -> T) async throws -> T {
+        let manager = try poolManager()
+        defer { manager.close() }
+        return try await body(manager)
+    }
+}

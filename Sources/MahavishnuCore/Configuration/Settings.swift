@@ -1,0 +1,128 @@
+import Yams
+
+/// Every setting, with the guide's flat keys (`settings/mahavishnu.yaml` documents each one).
+///
+/// Precedence: command-line flag > `MAHAVISHNU_<KEY>` environment variable > settings file >
+/// the defaults below. `SettingsLoader` applies them in that order and validates the result.
+public struct Settings: Sendable, Equatable {
+    /// The `workers` commands and `WorkerManager` are enabled. Default true.
+    public var workersEnabled = true
+    /// Most workers `WorkerManager` runs at once. Default 10.
+    public var maxConcurrentWorkers = 10
+    /// Worker type `workers spawn` uses when none is given. Default `echo`.
+    public var workerDefaultType = "echo"
+    /// Seconds a task may run when it names no timeout. Default 300.
+    public var workerTimeoutSeconds = 300.0
+    /// The `pool` commands and `PoolManager` are enabled. Default true.
+    public var poolsEnabled = true
+    /// Pool type `pool spawn` uses when none is given. Default `mahavishnu`.
+    public var defaultPoolType = "mahavishnu"
+    /// Selector for tasks that name none. Default `least_loaded`.
+    public var poolRoutingStrategy = PoolSelector.leastLoaded
+    /// Workers a spawned pool starts with when none is given. Default 1.
+    public var poolDefaultMinWorkers = 1
+    /// Most workers a spawned pool may have when none is given. Default 10.
+    public var poolDefaultMaxWorkers = 10
+    /// Results are stored in the memory database. Default true.
+    public var memoryAggregationEnabled = true
+    /// Seconds between memory database writes. Default 60.
+    public var memorySyncInterval = 60.0
+    /// The broker's frontend: producers and the CLI connect here. Default `tcp://127.0.0.1:5555`.
+    public var brokerFrontend = "tcp://127.0.0.1:5555"
+    /// The broker's backend: pools connect here. Default `tcp://127.0.0.1:5556`.
+    public var brokerBackend = "tcp://127.0.0.1:5556"
+    /// Most tasks that may wait for a pool; beyond it producers get `overloaded`. Default 10,000.
+    public var brokerQueueBound = 10_000
+
+    public init() {}
+}
+
+/// One settings key: its name, what it accepts, and how it sets its field.
+struct SettingsKey: Sendable {
+    let name: String
+    let expected: String
+    let apply: @Sendable (inout Settings, Node) -> Bool
+
+    /// The environment variable that sets this key.
+    var environmentVariable: String { "MAHAVISHNU_" + name.uppercased() }
+
+    static func bool(_ name: String, _ field: WritableKeyPath<Settings, Bool> & Sendable) -> SettingsKey {
+        SettingsKey(name: name, expected: "true or false") { settings, node in
+            guard let value = ValueParser.bool(node) else { return false }
+            settings[keyPath: field] = value
+            return true
+        }
+    }
+
+    static func int(_ name: String, _ field: WritableKeyPath<Settings, Int> & Sendable, minimum: Int) -> SettingsKey {
+        SettingsKey(name: name, expected: "a whole number, at least \(minimum)") { settings, node in
+            guard let value = ValueParser.int(node), value >= minimum else { return false }
+            settings[keyPath: field] = value
+            return true
+        }
+    }
+
+    static func seconds(_ name: String, _ field: WritableKeyPath<Settings, Double> & Sendable) -> SettingsKey {
+        SettingsKey(name: name, expected: "a number of seconds greater than 0") { settings, node in
+            guard let value = ValueParser.double(node), value > 0 else { return false }
+            settings[keyPath: field] = value
+            return true
+        }
+    }
+
+    static func string(_ name: String, _ field: WritableKeyPath<Settings, String> & Sendable) -> SettingsKey {
+        SettingsKey(name: name, expected: "a non-empty string") { settings, node in
+            guard let value = ValueParser.string(node) else { return false }
+            settings[keyPath: field] = value
+            return true
+        }
+    }
+
+    static func endpoint(_ name: String, _ field: WritableKeyPath<Settings, String> & Sendable) -> SettingsKey {
+        SettingsKey(name: name, expected: "an endpoint: tcp://HOST:PORT, ipc://PATH or inproc://NAME") { settings, node in
+            guard let value = ValueParser.string(node), validateEndpoint(value) == nil else { return false }
+            settings[keyPath: field] = value
+            return true
+        }
+    }
+
+    static func selector(_ name: String, _ field: WritableKeyPath<Settings, PoolSelector> & Sendable) -> SettingsKey {
+        let routable = PoolSelector.allCases.filter { $0 != .affinity }.map(\.rawValue).joined(separator: ", ")
+        return SettingsKey(name: name, expected: "one of \(routable) (affinity needs a pool per task)") { settings, node in
+            guard let value = ValueParser.selector(node), value != .affinity else { return false }
+            settings[keyPath: field] = value
+            return true
+        }
+    }
+}
+
+extension Settings {
+    /// Every key a settings file, the environment or a flag may set.
+    static let keys: [SettingsKey] = [
+        .bool("workers_enabled", \.workersEnabled),
+        .int("max_concurrent_workers", \.maxConcurrentWorkers, minimum: 1),
+        .string("worker_default_type", \.workerDefaultType),
+        .seconds("worker_timeout_seconds", \.workerTimeoutSeconds),
+        .bool("pools_enabled", \.poolsEnabled),
+        .string("default_pool_type", \.defaultPoolType),
+        .selector("pool_routing_strategy", \.poolRoutingStrategy),
+        .int("pool_default_min_workers", \.poolDefaultMinWorkers, minimum: 1),
+        .int("pool_default_max_workers", \.poolDefaultMaxWorkers, minimum: 1),
+        .bool("memory_aggregation_enabled", \.memoryAggregationEnabled),
+        .seconds("memory_sync_interval", \.memorySyncInterval),
+        .endpoint("broker_frontend", \.brokerFrontend),
+        .endpoint("broker_backend", \.brokerBackend),
+        .int("broker_queue_bound", \.brokerQueueBound, minimum: 0),
+    ]
+
+    /// The names of every key, in documentation order.
+    public static var keyNames: [String] { keys.map(\.name) }
+
+    /// Checks rules that span keys; the error names the key to change.
+    func validateCombination(source: String) throws(ConfigurationError) {
+        if poolDefaultMinWorkers > poolDefaultMaxWorkers {
+            throw ConfigurationError(source: source, key: "pool_default_min_workers",
+                                     message: "\(poolDefaultMinWorkers) is more than pool_default_max_workers (\(poolDefaultMaxWorkers)); min must not exceed max")
+        }
+    }
+}

@@ -1,0 +1,145 @@
+import Foundation
+import Yams
+
+/// A deployment: where the broker listens and which pools it starts (`topology/*.yaml`).
+public struct Topology: Sendable, Equatable {
+    /// The `broker:` section.
+    public struct Broker: Sendable, Equatable {
+        /// Producers and the CLI connect here.
+        public var frontend: String
+        /// Pools connect here.
+        public var backend: String
+        /// Bus publishers connect here (the broker's XSUB), if the bus is configured.
+        public var busPub: String?
+        /// Bus subscribers connect here (the broker's XPUB), if the bus is configured.
+        public var busSub: String?
+    }
+
+    /// One entry of the `pools:` list.
+    public struct Pool: Sendable, Equatable {
+        public var name: String
+        public var type: String
+        public var minWorkers: Int
+        public var maxWorkers: Int
+        public var workerType: String
+    }
+
+    public var broker: Broker
+    public var pools: [Pool]
+
+    /// The built-in default, identical to `topology/local.yaml` (a test keeps them in step).
+    public static let defaultYAML = """
+        # One host, two pools of echo workers: what `mahavishnu up` runs with no --topology.
+        broker:
+          frontend: tcp://127.0.0.1:5555   # producers and the CLI connect here
+          backend: tcp://127.0.0.1:5556    # pools connect here
+        pools:
+          - name: local
+            type: mahavishnu
+            min_workers: 3
+            max_workers: 10
+            worker_type: echo
+          - name: heavy
+            type: mahavishnu
+            min_workers: 2
+            max_workers: 5
+            worker_type: echo
+
+        """
+
+    /// Reads a topology file; pool fields it leaves out come from `settings`.
+    public static func load(file: String, settings: Settings) throws(ConfigurationError) -> Topology {
+        let text: String
+        do {
+            text = try String(contentsOfFile: file, encoding: .utf8)
+        } catch {
+            throw ConfigurationError(source: file, key: "(file)", message: "cannot read the topology file: \(error.localizedDescription)")
+        }
+        return try parse(text, source: file, settings: settings)
+    }
+
+    /// Parses a topology document; pool fields it leaves out come from `settings`.
+    public static func parse(_ yaml: String, source: String, settings: Settings) throws(ConfigurationError) -> Topology {
+        let document = try YAMLFields.document(yaml, source: source)
+        try document.rejectUnknownKeys(["broker", "pools"])
+        guard let brokerNode = document.value("broker") else {
+            throw ConfigurationError(source: source, key: "broker", message: "missing: a topology needs a broker section with frontend and backend")
+        }
+        let broker = try parseBroker(YAMLFields(brokerNode, source: source, path: "broker"))
+        var pools: [Pool] = []
+        if let poolsNode = document.value("pools"), poolsNode.null == nil {
+            guard case .sequence(let entries) = poolsNode else {
+                throw ConfigurationError(source: document.location(of: "pools"), key: "pools", message: "expected a list of pools")
+            }
+            for (index, entry) in entries.enumerated() {
+                let pool = try parsePool(YAMLFields(entry, source: source, path: "pools[\(index)]"), settings: settings)
+                if pools.contains(where: { $0.name == pool.name }) {
+                    throw ConfigurationError(source: YAMLFields.locate(source, entry), key: "pools[\(index)].name", message: "'\(pool.name)' is used by another pool; names must be unique")
+                }
+                pools.append(pool)
+            }
+        }
+        return Topology(broker: broker, pools: pools)
+    }
+
+    private static func parseBroker(_ fields: YAMLFields) throws(ConfigurationError) -> Broker {
+        try fields.rejectUnknownKeys(["frontend", "backend", "bus_pub", "bus_sub"])
+        return Broker(
+            frontend: try fields.endpoint("frontend"), backend: try fields.endpoint("backend"),
+            busPub: try fields.optionalEndpoint("bus_pub"), busSub: try fields.optionalEndpoint("bus_sub")
+        )
+    }
+
+    private static func parsePool(_ fields: YAMLFields, settings: Settings) throws(ConfigurationError) -> Pool {
+        try fields.rejectUnknownKeys(["name", "type", "min_workers", "max_workers", "worker_type"])
+        guard let name = fields.value("name").flatMap(ValueParser.string) else {
+            throw ConfigurationError(source: fields.source, key: fields.qualified("name"), message: "every pool needs a non-empty name")
+        }
+        let pool = Pool(
+            name: name,
+            type: try fields.string("type") ?? settings.defaultPoolType,
+            minWorkers: try fields.count("min_workers") ?? settings.poolDefaultMinWorkers,
+            maxWorkers: try fields.count("max_workers") ?? settings.poolDefaultMaxWorkers,
+            workerType: try fields.string("worker_type") ?? settings.workerDefaultType
+        )
+        if pool.minWorkers > pool.maxWorkers {
+            throw ConfigurationError(source: fields.location(of: "min_workers"), key: fields.qualified("min_workers"),
+                                     message: "\(pool.minWorkers) is more than max_workers (\(pool.maxWorkers)); min must not exceed max")
+        }
+        return pool
+    }
+}
+
+extension YAMLFields {
+    func endpoint(_ key: String) throws(ConfigurationError) -> String {
+        guard let endpoint = try optionalEndpoint(key) else {
+            throw ConfigurationError(source: source, key: qualified(key), message: "missing: expected tcp://HOST:PORT, ipc://PATH or inproc://NAME")
+        }
+        return endpoint
+    }
+
+    func optionalEndpoint(_ key: String) throws(ConfigurationError) -> String? {
+        guard let text = try string(key) else { return nil }
+        if let problem = validateEndpoint(text) {
+            throw ConfigurationError(source: location(of: key), key: qualified(key), message: problem)
+        }
+        return text
+    }
+
+    func string(_ key: String) throws(ConfigurationError) -> String? {
+        guard let node = value(key) else { return nil }
+        guard let text = ValueParser.string(node) else {
+            throw ConfigurationError(source: location(of: key), key: qualified(key), message: "expected a non-empty string")
+        }
+        return text
+    }
+
+    /// A whole number of at least 1.
+    func count(_ key: String) throws(ConfigurationError) -> Int? {
+        guard let node = value(key) else { return nil }
+        guard let number = ValueParser.int(node), number >= 1 else {
+            throw ConfigurationError(source: location(of: key), key: qualified(key), message: "expected a whole number, at least 1, got '\(node.string ?? "?")'")
+        }
+        return number
+    }
+}

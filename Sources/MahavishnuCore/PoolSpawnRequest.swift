@@ -1,0 +1,58 @@
+/// Arguments of the `spawn` control command: a pool for the broker to start as its child process.
+public struct PoolSpawnRequest: Codable, Sendable, Equatable {
+    public var name: String
+    public var poolType: String
+    public var minWorkers: Int
+    public var maxWorkers: Int
+    public var workerType: String
+
+    public init(name: String, poolType: String, minWorkers: Int, maxWorkers: Int, workerType: String) {
+        self.name = name
+        self.poolType = poolType
+        self.minWorkers = minWorkers
+        self.maxWorkers = maxWorkers
+        self.workerType = workerType
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case name, poolType = "pool_type", minWorkers = "min_workers", maxWorkers = "max_workers", workerType = "worker_type"
+    }
+
+    /// The pool types this build can start.
+    public static let poolTypes = ["mahavishnu"]
+
+    /// The problem with these arguments, naming the argument, or `nil` when they are usable.
+    public func problem() -> String? {
+        if name.isEmpty || name.utf8.count > Wire.maxIDLength { return "name must be 1 to \(Wire.maxIDLength) bytes" }
+        if !Self.poolTypes.contains(poolType) { return "unknown pool type '\(poolType)'; known pool types: \(Self.poolTypes.joined(separator: ", "))" }
+        if minWorkers < 1 { return "min_workers must be at least 1 (got \(minWorkers))" }
+        if maxWorkers < minWorkers { return "max_workers (\(maxWorkers)) must be at least min_workers (\(minWorkers))" }
+        return nil
+    }
+}
+
+/// Arguments of the `close` control command.
+public struct PoolReference: Codable, Sendable, Equatable {
+    /// A pool id or name.
+    public var pool: String
+    public init(pool: String) { self.pool = pool }
+}
+
+/// The reply to `spawn` and `close`: the pool concerned.
+public struct PoolHandle: Codable, Sendable, Equatable {
+    public var poolID: String
+    public var name: String
+    public var pid: Int32
+    public init(poolID: String, name: String, pid: Int32) {
+        self.poolID = poolID
+        self.name = name
+        self.pid = pid
+    }
+    enum CodingKeys: String, CodingKey { case poolID = "pool_id", name, pid }
+}
+
+/// The reply to `close_all`.
+public struct ClosedPools: Codable, Sendable, Equatable {
+    public var closed: [PoolHandle]
+    public init(closed: [PoolHandle]) { self.closed = closed }
+}

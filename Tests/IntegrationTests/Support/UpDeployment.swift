@@ -1,0 +1,67 @@
+import Foundation
+import Mahavishnu
+
+/// A real `mahavishnu up` with a topology on loopback ports the OS chose.
+struct UpDeployment: Sendable {
+    let up: ManagedProcess
+    let frontend: String
+
+    /// Starts `up` with a topology of `pools` and waits until every pool is ready.
+    static func start(pools: [(name: String, workers: Int)], settings: String? = nil) async throws -> UpDeployment {
+        let topology = FileManager.default.temporaryDirectory.appendingPathComponent("topology-\(UUID().uuidString).yaml")
+        let poolLines = pools.map { "  - {name: \($0.name), min_workers: \($0.workers), max_workers: \(max($0.workers, 10)), worker_type: echo}" }
+        try (["broker:", "  frontend: tcp://127.0.0.1:*", "  backend: tcp://127.0.0.1:*", "pools:"] + poolLines)
+            .joined(separator: "\n").write(to: topology, atomically: true, encoding: .utf8)
+        let up = try ManagedProcess(name: "up", executable: mahavishnuExecutable,
+                                    arguments: ["up", "--topology", topology.path] + (settings.map { ["--settings", $0] } ?? []))
+        do {
+            let ready = try await up.line(startingWith: "broker ready")
+            let frontend = String(ready.split(separator: " ").first { $0.hasPrefix("frontend=") }!.dropFirst("frontend=".count))
+            if !pools.isEmpty { _ = try await up.line(startingWith: "pool ready", occurrence: pools.count, within: .seconds(60)) }
+            return UpDeployment(up: up, frontend: frontend)
+        } catch {
+            await up.stop()
+            throw error
+        }
+    }
+
+    /// Runs `mahavishnu ARGS --broker FRONTEND` to completion.
+    func cli(_ arguments: [String]) async throws -> CommandOutput {
+        try await runCommand(mahavishnuExecutable, arguments + ["--broker", frontend])
+    }
+
+    /// Runs a CLI command that must succeed and print JSON; returns the decoded JSON.
+    func cliJSON(_ arguments: [String]) async throws -> Any {
+        let output = try await cli(arguments + ["--json"])
+        guard output.status == 0 else { throw TestFailure("mahavishnu \(arguments.joined(separator: " ")) exited \(output.status): \(output.stderr)") }
+        return try JSONSerialization.jsonObject(with: Data(output.stdout.utf8))
+    }
+
+    /// The pids of the pool processes `up` started (from its "pool ready" lines).
+    var poolPIDs: [Int32] {
+        up.stdoutLines.filter { $0.hasPrefix("pool ready") }.compactMap { line in
+            line.split(separator: " ").first { $0.hasPrefix("pid=") }.flatMap { Int32($0.dropFirst(4)) }
+        }
+    }
+
+    /// Runs `body` against a fresh `up` and always stops it.
+    static func with<T: Sendable>(pools: [(name: String, workers: Int)], _ body: (UpDeployment) async throws -> T) async throws -> T {
+        let deployment = try await start(pools: pools)
+        do {
+            let result = try await body(deployment)
+            let status = await deployment.up.stop(grace: .seconds(30))
+            guard status == 0 else { throw TestFailure("up did not exit cleanly on SIGTERM (status \(status))") }
+            return result
+        } catch {
+            await deployment.up.stop(grace: .seconds(30))
+            throw error
+        }
+    }
+}
+
+/// Whether a process with `pid` still exists (and is not a zombie awaiting its parent).
+func processExists(_ pid: Int32) -> Bool {
+    guard kill(pid, 0) == 0 else { return false }
+    let status = (try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8)) ?? ""
+    return !status.contains(") Z ")
+}

@@ -1,0 +1,170 @@
+import Foundation
+import Mahavishnu
+import Testing
+
+@Suite("mahavishnu up and the pool CLI, end to end", .serialized)
+struct UpAndCLITests {
+    @Test("spawn, list, execute, route with each selector, health, close and close-all across separate CLI calls")
+    func cliEndToEnd() async throws {
+        try await UpDeployment.with(pools: [("local", 2), ("heavy", 2)]) { deployment in
+            let spawned = try #require(try await deployment.cliJSON(["pool", "spawn", "--type", "mahavishnu", "--name", "extra", "--min", "2", "--max", "4"]) as? [String: Any])
+            let extraID = try #require(spawned["pool_id"] as? String)
+            #expect(extraID.hasPrefix("pool_"))
+
+            let listed = try #require(try await deployment.cliJSON(["pool", "list"]) as? [String: Any])
+            let pools = try #require(listed["pools"] as? [[String: Any]])
+            #expect(Set(pools.compactMap { $0["name"] as? String }) == ["local", "heavy", "extra"])
+            #expect(pools.first { $0["pool_id"] as? String == extraID }?["max_workers"] as? Int == 4)
+
+            let executed = try #require(try await deployment.cliJSON(["pool", "execute", extraID, "--prompt", "run on extra"]) as? [String: Any])
+            #expect(executed["pool_id"] as? String == extraID)
+            #expect(executed["output"] as? String == "run on extra")
+            #expect((executed["worker_id"] as? String)?.hasPrefix(extraID) == true)
+
+            for selector in ["least_loaded", "round_robin", "random"] {
+                let routed = try #require(try await deployment.cliJSON(["pool", "route", "--prompt", "via \(selector)", "--selector", selector]) as? [String: Any])
+                #expect(routed["status"] as? String == "completed")
+                #expect(routed["output"] as? String == "via \(selector)")
+                #expect(routed["worker_id"] != nil)
+            }
+            let pinned = try #require(try await deployment.cliJSON(["pool", "route", "--task", #"{"prompt": "pinned", "note": "kept"}"#, "--selector", "affinity", "--affinity", "heavy"]) as? [String: Any])
+            #expect((pinned["pool_id"] as? String).map { id in pools.contains { $0["pool_id"] as? String == id && $0["name"] as? String == "heavy" } } == true)
+
+            let table = try await deployment.cli(["pool", "route", "--prompt", "readable", "--selector", "round_robin"])
+            #expect(table.status == 0)
+            #expect(table.stdout.contains("completed on pool"))
+            #expect(table.stdout.contains("readable"))
+
+            let health = try #require(try await deployment.cliJSON(["pool", "health"]) as? [String: Any])
+            #expect(health["status"] as? String == "healthy")
+            #expect(health["pools_active"] as? Int == 3)
+
+            let closed = try await deployment.cli(["pool", "close", extraID])
+            #expect(closed.status == 0, "\(closed.stderr)")
+            let afterClose = try #require(try await deployment.cliJSON(["pool", "list"]) as? [String: Any])
+            #expect((afterClose["pools"] as? [[String: Any]])?.count == 2)
+
+            let closedAll = try #require(try await deployment.cliJSON(["pool", "close-all"]) as? [String: Any])
+            #expect(Set(closedAll["closed"] as? [String] ?? []).count == 2)
+            let health2 = try #require(try await deployment.cliJSON(["pool", "health"]) as? [String: Any])
+            #expect(health2["status"] as? String == "unhealthy")
+            #expect(deployment.poolPIDs.count == 3)
+            for pid in deployment.poolPIDs { #expect(!processExists(pid), "pool process \(pid) is still running after close-all") }
+        }
+    }
+
+    @Test("CLI errors are specific and exit non-zero")
+    func cliErrors() async throws {
+        try await UpDeployment.with(pools: [("local", 1)]) { deployment in
+            let unknownPool = try await deployment.cli(["pool", "execute", "nowhere", "--prompt", "x"])
+            #expect(unknownPool.status != 0)
+            #expect(unknownPool.stderr.contains("no_such_pool"))
+            #expect(unknownPool.stderr.contains("'nowhere'"))
+
+            let badSelector = try await deployment.cli(["pool", "route", "--prompt", "x", "--selector", "fastest"])
+            #expect(badSelector.status != 0)
+            #expect(badSelector.stderr.contains("least_loaded"))
+
+            let duplicate = try await deployment.cli(["pool", "spawn", "--name", "local"])
+            #expect(duplicate.status != 0)
+            #expect(duplicate.stderr.contains("already exists"))
+
+            let badWorkers = try await deployment.cli(["pool", "spawn", "--name", "x", "--min", "5", "--max", "2"])
+            #expect(badWorkers.status != 0)
+            #expect(badWorkers.stderr.contains("max_workers (2) must be at least min_workers (5)"))
+
+            let badWorkerType = try await deployment.cli(["pool", "spawn", "--name", "y", "--worker-type", "teleporter"])
+            #expect(badWorkerType.status != 0)
+            #expect(badWorkerType.stderr.contains("teleporter"))
+        }
+        let noBroker = try await runCommand(mahavishnuExecutable, ["pool", "list", "--broker", "tcp://127.0.0.1:9"])
+        #expect(noBroker.status != 0)
+        #expect(noBroker.stderr.contains("no broker at tcp://127.0.0.1:9"))
+    }
+
+    @Test("SIGTERM to up drains and leaves no pool process behind")
+    func upStopsItsChildren() async throws {
+        let deployment = try await UpDeployment.start(pools: [("a", 2), ("b", 2), ("c", 1)])
+        let pids = deployment.poolPIDs
+        #expect(pids.count == 3)
+        #expect(pids.allSatisfy(processExists))
+        let manager = try PoolManager(broker: deployment.frontend)
+        let inFlight = Task { try await manager.routeTask(TaskRequest(prompt: "finish me", sleepMilliseconds: 500), selector: .affinity, affinity: "a") }
+        try await waitUntil("the task is running") { try await manager.listPools().first { $0.name == "a" }?.inFlight == 1 }
+        deployment.up.send(SIGTERM)
+        let status = try await deployment.up.exitStatus(within: .seconds(30))
+        let finished = try await inFlight.value
+        manager.close()
+        #expect(status == 0)
+        #expect(finished.output == "finish me", "the in-flight task finished before up stopped")
+        #expect(deployment.up.stdoutLines.last == "broker stopped")
+        for pid in pids { #expect(!processExists(pid), "pool process \(pid) outlived up") }
+    }
+
+    @Test("a refused settings file starts nothing and exits non-zero")
+    func invalidSettingsStartNothing() async throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("bad-\(UUID().uuidString).yaml").path
+        try "pool_routing_strategy: fastest\n".write(toFile: path, atomically: true, encoding: .utf8)
+        let output = try await runCommand(mahavishnuExecutable, ["up", "--settings", path])
+        #expect(output.status != 0)
+        #expect(output.stderr.contains("'pool_routing_strategy'"))
+        #expect(!output.stdout.contains("broker ready"))
+    }
+}
+
+@Suite("The Swift PoolManager API", .serialized)
+struct PoolManagerTests {
+    @Test("100 concurrent routeTask calls from one PoolManager return 100 correct results")
+    func concurrentRouting() async throws {
+        try await UpDeployment.with(pools: [("a", 4), ("b", 4)]) { deployment in
+            let manager = try PoolManager(broker: deployment.frontend)
+            defer { manager.close() }
+            let results = try await withThrowingTaskGroup(of: (Int, TaskResult).self) { group in
+                for index in 0..<100 {
+                    group.addTask {
+                        let selector = [PoolSelector.leastLoaded, .roundRobin, .random][index % 3]
+                        return (index, try await manager.routeTask(TaskRequest(prompt: "task \(index)", sleepMilliseconds: 20), selector: selector))
+                    }
+                }
+                return try await group.reduce(into: [Int: TaskResult]()) { $0[$1.0] = $1.1 }
+            }
+            #expect(results.count == 100)
+            for (index, result) in results {
+                #expect(result.output == "task \(index)")
+                #expect(result.status == .completed)
+            }
+            #expect(Set(results.values.map(\.poolID)).count == 2)
+        }
+    }
+
+    @Test("the Swift producer example runs against a real deployment")
+    func swiftExample() async throws {
+        try await UpDeployment.with(pools: [("local", 2)]) { deployment in
+            let example = mahavishnuExecutable.deletingLastPathComponent().appendingPathComponent("mahavishnu-example-producer")
+            let output = try await runCommand(example, [deployment.frontend])
+            #expect(output.status == 0, "\(output.stderr)")
+            #expect(output.stdout.contains("pinned to example -> pool_"))
+            #expect(output.stdout.components(separatedBy: " completed").count - 1 == 13)
+            #expect(output.stdout.contains("health: healthy"))
+        }
+    }
+
+    @Test("spawn, execute, list, health and close through the API; pools disabled is refused with how to enable them")
+    func apiLifecycle() async throws {
+        try await UpDeployment.with(pools: []) { deployment in
+            let manager = try PoolManager(broker: deployment.frontend)
+            defer { manager.close() }
+            let poolID = try await manager.spawnPool("mahavishnu", config: PoolConfig(name: "api", minWorkers: 2, maxWorkers: 3))
+            let result = try await manager.executeOnPool(poolID, task: TaskRequest(prompt: "Write code"))
+            #expect(result.poolID == poolID)
+            #expect(try await manager.listPools().map(\.poolID) == [poolID])
+            #expect(try await manager.healthCheck().status == .healthy)
+            try await manager.closePool(poolID)
+            #expect(try await manager.listPools().isEmpty)
+        }
+        var settings = Settings()
+        settings.poolsEnabled = false
+        let error = #expect(throws: PoolsDisabledError.self) { try PoolManager(settings: settings) }
+        #expect(error?.description.contains("pools_enabled: true") == true)
+    }
+}
