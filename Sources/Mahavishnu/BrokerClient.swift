@@ -11,12 +11,19 @@ import ZeroMQ
 public final class BrokerClient: Sendable {
     /// The frontend endpoint this client talks to.
     public let endpoint: String
+    /// How often a task whose result has not arrived is sent again (`nil`: never).
+    public let retryInterval: Duration?
     private let connection: ClientConnection
     private let finished = DispatchSemaphore(value: 0)
 
     /// Connects (in the background: the broker need not be up yet).
-    public init(endpoint: String, logger: Logger = Logger(label: "mahavishnu.client")) throws {
+    ///
+    /// - Parameter retryInterval: a task whose result has not arrived is sent again this often,
+    ///   with the same id, so a broker restart loses nothing; the broker answers a duplicate id
+    ///   from its running task or its recent results, never by running the task twice at once.
+    public init(endpoint: String, retryInterval: Duration? = .seconds(2), logger: Logger = Logger(label: "mahavishnu.client")) throws {
         self.endpoint = endpoint
+        self.retryInterval = retryInterval
         let connection = try ClientConnection(endpoint: endpoint, logger: logger)
         self.connection = connection
         let finished = self.finished
@@ -47,7 +54,7 @@ public final class BrokerClient: Sendable {
         ]
         let reply: ClientConnection.Reply
         do {
-            reply = try await connection.request(reference: taskID, frames: frames, timeout: timeout)
+            reply = try await connection.request(reference: taskID, frames: frames, timeout: timeout, resendEvery: retryInterval)
         } catch BrokerClientError.noBroker(let endpoint, let after) {
             throw BrokerClientError.resultTimedOut(taskID: taskID, endpoint: endpoint, after: after)
         }

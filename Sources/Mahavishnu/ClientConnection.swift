@@ -18,6 +18,8 @@ final class ClientConnection: @unchecked Sendable {
         let frames: [[UInt8]]
         let deadline: ContinuousClock.Instant?
         let timeout: Duration?
+        /// Send the request again this often until a reply comes (idempotent requests only).
+        let resendEvery: Duration?
         let continuation: CheckedContinuation<Reply, any Error>
     }
 
@@ -30,6 +32,9 @@ final class ClientConnection: @unchecked Sendable {
         let continuation: CheckedContinuation<Reply, any Error>
         let deadline: ContinuousClock.Instant?
         let timeout: Duration?
+        let frames: [[UInt8]]
+        let resendEvery: Duration?
+        var nextResend: ContinuousClock.Instant?
     }
 
     let endpoint: String
@@ -56,10 +61,14 @@ final class ClientConnection: @unchecked Sendable {
         }
     }
 
-    func request(reference: String, frames: [[UInt8]], timeout: Duration?) async throws -> Reply {
+    /// Sends a request and waits for its reply; with `resendEvery`, sends it again until one arrives.
+    func request(reference: String, frames: [[UInt8]], timeout: Duration?, resendEvery: Duration? = nil) async throws -> Reply {
         try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { continuation in
-                let outgoing = Outgoing(reference: reference, frames: frames, deadline: timeout.map { .now + $0 }, timeout: timeout, continuation: continuation)
+                let outgoing = Outgoing(
+                    reference: reference, frames: frames, deadline: timeout.map { .now + $0 }, timeout: timeout,
+                    resendEvery: resendEvery, continuation: continuation
+                )
                 let accepted = outbox.withLock { state in
                     guard !state.stopped else { return false }
                     state.commands.append(.send(outgoing))
@@ -96,12 +105,13 @@ final class ClientConnection: @unchecked Sendable {
                     break
                 }
                 for command in commands { try perform(command) }
-                try poller.poll(timeoutMilliseconds: nextTimeoutMilliseconds())
+                try poller.poll(until: pending.values.flatMap { [$0.deadline, $0.nextResend].compactMap { $0 } }.min())
                 wakeup.drain()
                 if poller.isReadable(socketItem) {
                     while try socket.receive(into: frames, dontWait: true) { deliver(frames) }
                 }
                 expireOverdue()
+                try resendUnanswered()
             }
         } catch {
             logger.error("client socket failed", metadata: ["zmq.endpoint": "\(endpoint)", "error": "\(error)"])
@@ -116,7 +126,10 @@ final class ClientConnection: @unchecked Sendable {
             if let previous = pending.removeValue(forKey: outgoing.reference) {
                 previous.continuation.resume(throwing: BrokerClientError.protocolViolation("request \(outgoing.reference) was sent again before its reply"))
             }
-            pending[outgoing.reference] = Pending(continuation: outgoing.continuation, deadline: outgoing.deadline, timeout: outgoing.timeout)
+            pending[outgoing.reference] = Pending(
+                continuation: outgoing.continuation, deadline: outgoing.deadline, timeout: outgoing.timeout,
+                frames: outgoing.frames, resendEvery: outgoing.resendEvery, nextResend: outgoing.resendEvery.map { .now + $0 }
+            )
             try socket.send(multipart: outgoing.frames)
         case .cancel(let reference):
             pending.removeValue(forKey: reference)?.continuation.resume(throwing: CancellationError())
@@ -140,10 +153,15 @@ final class ClientConnection: @unchecked Sendable {
         }
     }
 
-    private func nextTimeoutMilliseconds() -> Int {
-        guard let earliest = pending.values.compactMap(\.deadline).min() else { return -1 }
-        let remaining = earliest - .now
-        return max(0, Int(remaining.components.seconds * 1000 + remaining.components.attoseconds / 1_000_000_000_000_000) + 1)
+    /// Sends again the requests whose reply is late: a broker that restarted lost them. The
+    /// broker recognises a task id it already has, so a resend never runs a task twice at once.
+    private func resendUnanswered() throws {
+        let now = ContinuousClock.now
+        for (reference, request) in pending {
+            guard let due = request.nextResend, due <= now, let every = request.resendEvery else { continue }
+            try socket.send(multipart: request.frames)
+            pending[reference]!.nextResend = now + every
+        }
     }
 
     private func expireOverdue() {

@@ -14,13 +14,16 @@ public struct PoolConfig: Sendable, Equatable {
     public var maxWorkers: Int
     /// What each worker runs (`echo`, …).
     public var workerType: String
+    /// Let the broker grow and shrink the pool between min and max workers.
+    public var autoScale: Bool
 
-    public init(name: String, poolType: String = "mahavishnu", minWorkers: Int = 1, maxWorkers: Int = 10, workerType: String = "echo") {
+    public init(name: String, poolType: String = "mahavishnu", minWorkers: Int = 1, maxWorkers: Int = 10, workerType: String = "echo", autoScale: Bool = false) {
         self.name = name
         self.poolType = poolType
         self.minWorkers = minWorkers
         self.maxWorkers = maxWorkers
         self.workerType = workerType
+        self.autoScale = autoScale
     }
 }
 
@@ -43,7 +46,10 @@ public final class PoolManager: Sendable {
     /// Throws `PoolsDisabledError` when `pools_enabled` is false in `settings`.
     public init(broker: String? = nil, settings: Settings = Settings(), controlTimeout: Duration = .seconds(5), logger: Logger = Logger(label: "mahavishnu.pools")) throws {
         guard settings.poolsEnabled else { throw PoolsDisabledError() }
-        client = try BrokerClient(endpoint: broker ?? settings.brokerFrontend, logger: logger)
+        client = try BrokerClient(
+            endpoint: broker ?? settings.brokerFrontend,
+            retryInterval: .milliseconds(Int(settings.clientRetryIntervalSeconds * 1000)), logger: logger
+        )
         defaultSelector = settings.poolRoutingStrategy
         self.controlTimeout = controlTimeout
     }
@@ -54,8 +60,11 @@ public final class PoolManager: Sendable {
     ///   - poolType: the pool type; overrides `config.poolType` (the guide passes it twice).
     ///   - timeout: how long to wait for the pool to register; 30 s covers a cold start.
     public func spawnPool(_ poolType: String, config: PoolConfig, timeout: Duration = .seconds(60)) async throws -> PoolID {
-        let request = PoolSpawnRequest(name: config.name, poolType: poolType, minWorkers: config.minWorkers, maxWorkers: config.maxWorkers, workerType: config.workerType)
-        return try await client.control(.spawn, arguments: JSONCoding.encode(request), as: PoolHandle.self, timeout: timeout).poolID
+        let request = PoolSpawnRequest(
+            name: config.name, poolType: poolType, minWorkers: config.minWorkers, maxWorkers: config.maxWorkers,
+            workerType: config.workerType, autoScale: config.autoScale
+        )
+        return try await client.control(.spawn, arguments: JSONCoding.encode(request), as: PoolIdentity.self, timeout: timeout).poolID
     }
 
     /// Runs `task` on the pool `poolID` (an id or name); waits for that pool's capacity if it is busy.
@@ -73,6 +82,11 @@ public final class PoolManager: Sendable {
         try await client.submit(body: taskJSON, selector: selector ?? defaultSelector, affinity: affinity, timeout: timeout)
     }
 
+    /// A handle on one pool (by id or name) for scaling, batches and metrics.
+    public func pool(_ poolID: PoolID) -> Pool {
+        Pool(id: poolID, client: client, controlTimeout: controlTimeout)
+    }
+
     /// The live pools.
     public func listPools() async throws -> [PoolSummary] {
         try await client.control(.list, as: PoolList.self, timeout: controlTimeout).pools
@@ -85,7 +99,7 @@ public final class PoolManager: Sendable {
 
     /// Drains the pool (its running tasks finish) and stops it; returns once it has stopped.
     public func closePool(_ poolID: PoolID, timeout: Duration = .seconds(120)) async throws {
-        _ = try await client.control(.close, arguments: JSONCoding.encode(PoolReference(pool: poolID)), as: PoolHandle.self, timeout: timeout)
+        _ = try await client.control(.close, arguments: JSONCoding.encode(PoolReference(pool: poolID)), as: PoolIdentity.self, timeout: timeout)
     }
 
     /// Drains and stops every pool; returns the ids of the pools it closed.

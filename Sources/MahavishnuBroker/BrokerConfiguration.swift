@@ -22,6 +22,18 @@ public struct BrokerConfiguration: Sendable {
     public var spawnTimeout = 30.0
     /// Seconds a stopping broker waits for in-flight tasks and child pools before killing them. Default 30.
     public var drainTimeout = 30.0
+    /// Time between heartbeats to and from pools. Default 1 s.
+    public var heartbeatInterval = Duration.seconds(1)
+    /// Heartbeats a pool may miss before it is declared lost. Default 3.
+    public var heartbeatLiveness = 3
+    /// Times a task is dispatched again after its pool died before it fails `worker_lost`. Default 2.
+    public var retryBudget = 2
+    /// How long affinity tasks wait for their lost pool to come back. Default 30 s.
+    public var affinityWait = Duration.seconds(30)
+    /// Recent results kept to answer a retried task id. Default 10,000.
+    public var resultCacheSize = 10_000
+    /// Idle time before an auto-scaling pool shrinks. Default 30 s.
+    public var autoscaleCooldown = Duration.seconds(30)
     /// Called on the router thread when pools come and go; keep it quick. Default: nothing.
     public var onEvent: @Sendable (BrokerEvent) -> Void = { _ in }
 
@@ -36,6 +48,12 @@ public enum BrokerEvent: Sendable {
     case poolRemoved(poolID: String, name: String, reason: String)
     /// A pool the broker started could not start.
     case spawnFailed(name: String, reason: String)
+    /// A pool stopped answering (or its process died); its tasks went back to the queue.
+    case poolLost(poolID: String, name: String, reason: String)
+    /// A pool was resized, by request or by the autoscaler.
+    case poolScaled(poolID: String, name: String, from: Int, to: Int, reason: String)
+    /// The broker restarts a crashed pool process after a backoff.
+    case poolRestarting(poolID: String, name: String, after: Duration)
     /// The broker stopped taking work and is waiting for in-flight tasks and child pools.
     case draining
 }

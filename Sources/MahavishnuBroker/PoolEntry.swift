@@ -18,18 +18,32 @@ struct PoolEntry {
     var tasksCompleted = 0
     /// Affinity tasks waiting for this pool's capacity.
     var affinityQueue: Deque<PendingTask> = []
-    /// False once the pool is leaving: it keeps its in-flight tasks but gets no new ones.
-    var acceptsWork = true
+    /// Where the pool is in its life.
+    var phase = PoolPhase.active
     /// The pool said BYE: once its in-flight tasks are answered it is released.
     var saidBye = false
     /// When the broker last received anything from the pool.
     var lastSeen = ContinuousClock.now
+    /// Tasks the pool was running before it registered again: they hold slots until their
+    /// (by then stale) results come back.
+    var ghostTasks = 0
+    /// The vitals JSON from the pool's latest heartbeat, kept undecoded.
+    var vitals: [UInt8]?
+    /// Since when the pool has had idle slots and nothing waiting (for the autoscaler).
+    var idleSince: ContinuousClock.Instant?
+    /// When the pool was last resized.
+    var lastScaled: ContinuousClock.Instant?
 
     init(registration: PoolRegistration) {
         self.registration = registration
         routingID = Array(registration.poolID.utf8)
         capacity = max(0, registration.workers)
+        inFlight = max(0, registration.busy)
+        ghostTasks = inFlight
     }
+
+    /// The pool takes new tasks.
+    var acceptsWork: Bool { phase == .active }
 
     var hasFreeSlot: Bool { acceptsWork && inFlight < capacity }
 
@@ -42,6 +56,16 @@ struct PoolEntry {
             pid: registration.pid, host: registration.host
         )
     }
+}
+
+/// A pool's life as the broker sees it.
+enum PoolPhase: Equatable {
+    /// Registered, heard from, taking tasks.
+    case active
+    /// Closing: finishing its tasks, taking no new ones.
+    case draining
+    /// Unreachable (missed heartbeats or its process died); affinity tasks wait for it until the deadline.
+    case lost(until: ContinuousClock.Instant)
 }
 
 /// Where a reply goes: a producer's routing id, and whether it framed its request with an empty

@@ -2,7 +2,8 @@ import Logging
 import MahavishnuCore
 import ZeroMQ
 
-/// Pool messages: `READY`, `RESULT`, `CAPACITY` and `BYE` (see `docs/protocol.md`).
+/// Pool messages: `READY`, `RESULT`, `HEARTBEAT`, `CAPACITY` and `BYE` (see `docs/protocol.md`).
+/// Any message from a pool counts as a heartbeat.
 extension RouterLoop {
     func handleBackendMessage() throws {
         let routingID = frames.bytes(0)
@@ -15,24 +16,33 @@ extension RouterLoop {
         if frames.frame(2, equals: Wire.Command.ready) {
             return register(routingID)
         }
-        guard let slot = registry.slot(routingID: routingID) else {
-            if frames.frame(2, equals: Wire.Command.result) || frames.frame(2, equals: Wire.Command.capacity) || frames.frame(2, equals: Wire.Command.bye) {
+        guard let slot = registry.slot(routingID: routingID), !isLost(slot) else {
+            if Self.poolCommands.contains(where: { frames.frame(2, equals: $0) }) {
                 replyErrorToPool(routingID, reference: [], .notRegistered, "this pool is not registered; send READY first")
             } else {
-                refuseMalformedPool(routingID, .unknownCommand, "unknown command '\(frames.string(2))'; pools send READY, RESULT, CAPACITY or BYE")
+                refuseMalformedPool(routingID, .unknownCommand, "unknown command '\(frames.string(2))'; pools send READY, RESULT, HEARTBEAT, CAPACITY or BYE")
             }
             return
         }
         registry[slot].lastSeen = .now
         if frames.frame(2, equals: Wire.Command.result) {
             handleResult(from: slot)
+        } else if frames.frame(2, equals: Wire.Command.heartbeat) {
+            if frames.count == 4 { registry[slot].vitals = frames.bytes(3) }
         } else if frames.frame(2, equals: Wire.Command.capacity) {
             handleCapacity(of: slot)
         } else if frames.frame(2, equals: Wire.Command.bye) {
             handleBye(of: slot)
         } else {
-            refuseMalformedPool(routingID, .unknownCommand, "unknown command '\(frames.string(2))'; pools send READY, RESULT, CAPACITY or BYE")
+            refuseMalformedPool(routingID, .unknownCommand, "unknown command '\(frames.string(2))'; pools send READY, RESULT, HEARTBEAT, CAPACITY or BYE")
         }
+    }
+
+    private static let poolCommands = [Wire.Command.result, Wire.Command.heartbeat, Wire.Command.capacity, Wire.Command.bye]
+
+    private func isLost(_ slot: Int) -> Bool {
+        if case .lost = registry[slot].phase { return true }
+        return false
     }
 
     private func refuseMalformedPool(_ routingID: [UInt8], _ code: ErrorCode, _ message: String) {
@@ -41,6 +51,8 @@ extension RouterLoop {
         replyErrorToPool(routingID, reference: [], code, message)
     }
 
+    /// Registers a pool, or registers it again: a lost pool comes back; a live pool that sends
+    /// READY has started a new session, so what the broker had in flight there is reclaimed.
     private func register(_ routingID: [UInt8]) {
         guard frames.count == 4, let registration = try? JSONCoding.decode(PoolRegistration.self, from: frames.bytes(3)) else {
             return refuseMalformedPool(routingID, .badRequest, "READY takes one JSON frame describing the pool (pool_id, name, type, worker_type, min_workers, max_workers, workers, pid, host)")
@@ -56,8 +68,15 @@ extension RouterLoop {
         let slot: Int
         if let existing = registry.slot(routingID: routingID) {
             slot = existing
+            if isLost(slot) {
+                registry[slot].phase = .active
+            } else {
+                _ = reclaimLeases(of: slot, reason: "it registered again")
+            }
             registry[slot].registration = registration
             registry[slot].capacity = max(0, registration.workers)
+            registry[slot].inFlight = max(0, registration.busy)
+            registry[slot].ghostTasks = registry[slot].inFlight
             registry[slot].lastSeen = .now
         } else {
             slot = registry.add(PoolEntry(registration: registration))
@@ -65,7 +84,7 @@ extension RouterLoop {
         stats.pools = registry.count
         _ = sendToPool(routingID, headers: [Wire.version, Wire.Command.welcome])
         logger.info("pool registered", metadata: ["pool.id": "\(registration.poolID)", "pool.name": "\(registration.name)", "pool.workers": "\(registration.workers)"])
-        if case .running = state {} else { closeIntake(slot) }
+        if case .running = state {} else if registry[slot].acceptsWork { closeIntake(slot) }
         available.refresh(slot, pool: registry[slot])
         configuration.onEvent(.poolRegistered(registry[slot].summary()))
         completeSpawn(registration.poolID)
@@ -78,18 +97,31 @@ extension RouterLoop {
         }
         let taskID = frames.bytes(3)
         guard let lease = leases[taskID], lease.poolSlot == slot else {
+            // A result the broker no longer waits for: from a task it reclaimed when the pool
+            // re-registered (a ghost, which frees its slot now) or a late duplicate.
             stats.resultsStale += 1
+            if registry[slot].ghostTasks > 0 {
+                registry[slot].ghostTasks -= 1
+                releaseSlot(slot)
+            }
             return
         }
         leases[taskID] = nil
-        registry[slot].inFlight -= 1
         registry[slot].tasksCompleted += 1
-        let delivered = sendToProducer(lease.task.replyTo, headers: [Wire.version, Wire.Command.result, taskID, AttemptFrame.bytes(lease.task.attempts)], bodyFrame: 4)
+        let body = frames.retain(4)
+        resultCache.insert(taskID, attempts: lease.task.attempts, body: body)
+        let delivered = sendToProducer(lease.task.replyTo, headers: [Wire.version, Wire.Command.result, taskID, AttemptFrame.bytes(lease.task.attempts)], body: body)
         if delivered { stats.resultsDelivered += 1 } else { stats.resultsUndeliverable += 1 }
+        releaseSlot(slot)
         finishDrainIfDone()
-        if !registry[slot].acceptsWork && registry[slot].inFlight == 0 && registry[slot].saidBye {
-            removePool(slot, reason: "it drained and left")
-            return
+    }
+
+    /// One task of the pool in `slot` is done: its slot serves the next waiting task, or a
+    /// draining pool that has finished is released.
+    private func releaseSlot(_ slot: Int) {
+        registry[slot].inFlight -= 1
+        if registry[slot].phase == .draining && registry[slot].inFlight == 0 && registry[slot].saidBye {
+            return removePool(slot, reason: "it drained and left")
         }
         available.refresh(slot, pool: registry[slot])
         feed(slot)

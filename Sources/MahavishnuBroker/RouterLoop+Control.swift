@@ -30,6 +30,13 @@ extension RouterLoop {
             close(reference.pool, reply: reply)
         case .closeAll:
             closeAll(reply: reply)
+        case .scale:
+            guard let request = decode(ScaleRequest.self, arguments, reply, expected: "pool (an id or name) and target_workers") else { return }
+            scale(request, reply: reply)
+        case .metrics:
+            guard let reference = decode(PoolReference.self, arguments, reply, expected: "pool (an id or name)") else { return }
+            guard let slot = lookUp(reference.pool, reply: reply) else { return }
+            sendReply(reply, metrics(of: slot))
         }
     }
 
@@ -58,17 +65,34 @@ extension RouterLoop {
     func healthReport() -> HealthReport {
         let now = ContinuousClock.now
         let pools = registry.entries.map { pool in
-            let silence = now - pool.lastSeen
+            let status: PoolHealth.Status = switch pool.phase {
+            case .active: .healthy
+            case .draining: .draining
+            case .lost: .lost
+            }
             return PoolHealth(
                 poolID: pool.registration.poolID, name: pool.registration.name, type: pool.registration.type,
-                status: pool.acceptsWork ? .healthy : .draining, workers: pool.capacity, activeWorkers: pool.inFlight,
+                status: status, workers: pool.capacity, activeWorkers: pool.inFlight,
                 min: pool.registration.minWorkers, max: pool.registration.maxWorkers, queueDepth: pool.affinityQueue.count,
-                lastHeartbeatMs: Int(silence.components.seconds) * 1000 + Int(silence.components.attoseconds / 1_000_000_000_000_000)
+                lastHeartbeatMs: (now - pool.lastSeen).roundedUpMilliseconds
             )
         }
         let active = pools.filter { $0.status == .healthy }.count
         let status: HealthReport.Status =
             active == 0 ? .unhealthy : (active < pools.count || queues.depth > 0 ? .degraded : .healthy)
         return HealthReport(status: status, poolsActive: active, queueDepth: queues.depth, pools: pools)
+    }
+}
+
+extension RouterLoop {
+    /// A pool's latest vitals (from its heartbeats) with what the broker knows of it.
+    func metrics(of slot: Int) -> PoolMetrics {
+        let pool = registry[slot]
+        return PoolMetrics(
+            poolID: pool.registration.poolID, name: pool.registration.name,
+            vitals: pool.vitals.flatMap { try? JSONCoding.decode(PoolVitals.self, from: $0) },
+            restarts: supervisor?.restarts(of: pool.registration.poolID) ?? 0,
+            lastHeartbeatMs: (ContinuousClock.now - pool.lastSeen).roundedUpMilliseconds
+        )
     }
 }

@@ -1,18 +1,18 @@
 import MahavishnuCore
 import ZeroMQ
 
-/// Moving tasks: straight to a pool with a free slot, into a queue, and out of the queues as
-/// slots free up.
+/// Moving tasks: straight to a pool with a free slot, into a queue, out of the queues as slots
+/// free up, and back into them when the pool running them is lost.
 ///
 /// Invariants after every handled message: a selector task waits only if no pool has a free slot,
-/// and an affinity task waits only if its pool has none.
+/// an affinity task waits only if its pool has none, and a task id has at most one lease.
 extension RouterLoop {
     /// Dispatches `task` now or queues it; `false` if it must be refused because the queue is full.
     func accept(_ task: PendingTask) -> Bool {
         switch task.route {
         case .selector(let selector):
             if let slot = available.pick(selector) {
-                dispatch(task, to: slot)
+                dispatch(task, to: slot, fresh: true)
                 return true
             }
             guard !queues.isFull else { return false }
@@ -20,26 +20,44 @@ extension RouterLoop {
         case .pinned(let routingID):
             let slot = registry.slot(routingID: routingID)!
             if registry[slot].hasFreeSlot {
-                dispatch(task, to: slot)
+                dispatch(task, to: slot, fresh: true)
                 return true
             }
             guard !queues.isFull else { return false }
             registry[slot].affinityQueue.append(task)
         }
-        queues.noteEnqueued()
+        queues.noteEnqueued(task)
         return true
     }
 
+    /// Answers a task id the broker already knows: from the result cache, or by re-addressing
+    /// its lease or its place in a queue to the latest sender. `true` if it was known.
+    func answerKnownTask(_ taskID: [UInt8], replyTo address: ReplyAddress) -> Bool {
+        if let cached = resultCache[taskID] {
+            stats.resultsFromCache += 1
+            sendToProducer(address, headers: [Wire.version, Wire.Command.result, taskID, AttemptFrame.bytes(cached.attempts)], body: cached.body)
+            return true
+        }
+        if leases[taskID] != nil {
+            leases[taskID]!.task.replyTo = address
+            return true
+        }
+        return queues.redirect(taskID, to: address)
+    }
+
     /// Sends `task` to the pool in `slot` and takes a lease on it.
-    func dispatch(_ task: PendingTask, to slot: Int) {
+    ///
+    /// A `fresh` task was just checked against the known ids; one from a queue is checked again
+    /// here, so a task id never has two leases.
+    func dispatch(_ task: PendingTask, to slot: Int, fresh: Bool = false) {
+        if !fresh && answerKnownTask(task.taskID, replyTo: task.replyTo) { return }
         var task = task
         task.attempts += 1
         dispatchClock += 1
-        let routingID = registry[slot].routingID
-        guard sendToPool(routingID, headers: [Wire.version, Wire.Command.task, task.taskID], body: task.body) else {
+        guard sendToPool(registry[slot].routingID, headers: [Wire.version, Wire.Command.task, task.taskID], body: task.body) else {
             task.attempts -= 1
             requeue(task)
-            removePool(slot, reason: "the broker could not reach it")
+            poolLost(slot, reason: "the broker could not reach it")
             return
         }
         registry[slot].inFlight += 1
@@ -65,7 +83,7 @@ extension RouterLoop {
             }
             registry[slot].affinityQueue.prepend(task)
         }
-        queues.noteEnqueued()
+        queues.noteEnqueued(task)
     }
 
     /// Fills the free slots of the pool in `slot` from its affinity queue and the shared queue, oldest first.
@@ -73,13 +91,13 @@ extension RouterLoop {
         while registry.slots[slot] != nil, registry[slot].hasFreeSlot {
             let pinned = registry[slot].affinityQueue.first
             let shared = queues.shared.first
-            if let pinned, shared.map({ pinned.sequence < $0.sequence }) ?? true {
+            if var pinned, shared.map({ pinned.sequence < $0.sequence }) ?? true {
                 registry[slot].affinityQueue.removeFirst()
-                queues.noteDequeued()
+                queues.noteDequeued(&pinned)
                 dispatch(pinned, to: slot)
-            } else if let shared, case .selector(let selector) = shared.route {
+            } else if var shared, case .selector(let selector) = shared.route {
                 queues.shared.removeFirst()
-                queues.noteDequeued()
+                queues.noteDequeued(&shared)
                 dispatch(shared, to: available.pick(selector) ?? slot)
             } else {
                 return
@@ -89,30 +107,85 @@ extension RouterLoop {
 
     /// Serves the shared queue while any pool has a free slot.
     func feedShared() {
-        while let head = queues.shared.first, case .selector(let selector) = head.route, let slot = available.pick(selector) {
+        while var head = queues.shared.first, case .selector(let selector) = head.route, let slot = available.pick(selector) {
             queues.shared.removeFirst()
-            queues.noteDequeued()
+            queues.noteDequeued(&head)
             dispatch(head, to: slot)
         }
     }
 
-    /// Drops the pool in `slot`: its running tasks go back to the queue, its affinity tasks are refused.
+    /// Takes back every task the pool in `slot` was running: each goes back to its queue, or
+    /// fails `worker_lost` once it has used its retry budget. `reason` says what happened to the pool.
+    func reclaimLeases(of slot: Int, reason: String) -> Int {
+        let pool = registry[slot].registration
+        let orphaned = leases.filter { $0.value.poolSlot == slot }
+        // Newest first, so that prepending leaves the oldest at the head of its queue.
+        for (taskID, lease) in orphaned.sorted(by: { $0.value.task.sequence > $1.value.task.sequence }) {
+            leases[taskID] = nil
+            if lease.task.attempts > configuration.retryBudget {
+                failLost(lease.task, pool: pool, reason: reason)
+            } else {
+                requeue(lease.task)
+            }
+        }
+        registry[slot].inFlight = 0
+        registry[slot].ghostTasks = 0
+        return orphaned.count
+    }
+
+    /// Ends a task whose pools kept dying: one final `failed` result with `worker_lost`.
+    private func failLost(_ task: PendingTask, pool: PoolRegistration, reason: String) {
+        let result = TaskResult(
+            taskID: String(decoding: task.taskID, as: UTF8.self), poolID: pool.poolID, workerID: "", status: .failed, output: "",
+            error: "worker_lost: the pool running the task was lost \(task.attempts) times (last: pool '\(pool.name)', \(reason)); retry budget \(configuration.retryBudget) used up",
+            duration: 0
+        )
+        let body = Payload((try? JSONCoding.encode(result)) ?? [])
+        stats.tasksFailedWorkerLost += 1
+        resultCache.insert(task.taskID, attempts: task.attempts, body: body)
+        sendToProducer(task.replyTo, headers: [Wire.version, Wire.Command.result, task.taskID, AttemptFrame.bytes(task.attempts)], body: body)
+    }
+
+    /// The pool in `slot` stopped answering or its process died: its tasks are reclaimed, and
+    /// its affinity tasks wait for it to come back until `affinityWait` runs out.
+    func poolLost(_ slot: Int, reason: String) {
+        guard registry[slot].phase == .active || registry[slot].phase == .draining else { return }
+        let wasDraining = registry[slot].phase == .draining
+        registry[slot].phase = .lost(until: .now + configuration.affinityWait)
+        available.remove(slot)
+        let reclaimed = reclaimLeases(of: slot, reason: reason)
+        let pool = registry[slot].registration
+        logger.info("pool lost", metadata: ["pool.id": "\(pool.poolID)", "pool.name": "\(pool.name)", "pool.reason": "\(reason)", "pool.requeued": "\(reclaimed)"])
+        configuration.onEvent(.poolLost(poolID: pool.poolID, name: pool.name, reason: reason))
+        if wasDraining { removePool(slot, reason: reason) }
+        feedShared()
+        finishDrainIfDone()
+    }
+
+    /// Drops the pool in `slot` for good: running tasks go back to the queue, waiting affinity tasks are refused.
     func removePool(_ slot: Int, reason: String) {
-        if registry[slot].acceptsWork { closeIntake(slot) }
+        _ = reclaimLeases(of: slot, reason: reason)
+        refuseWaiting(slot, .noSuchPool, "pool '\(registry[slot].registration.name)' left before it could run the task (\(reason))")
+        available.remove(slot)
         let pool = registry.remove(slot)
         // A draining pool waits for this: the broker has released it and sends it nothing more.
         _ = sendToPool(pool.routingID, headers: [Wire.version, Wire.Command.bye])
-        let orphaned = leases.filter { $0.value.poolSlot == slot }
-        for (taskID, lease) in orphaned.sorted(by: { $0.value.task.sequence > $1.value.task.sequence }) {
-            leases[taskID] = nil
-            requeue(lease.task)
-        }
         stats.pools = registry.count
-        logger.info("pool removed", metadata: ["pool.id": "\(pool.registration.poolID)", "pool.name": "\(pool.registration.name)", "pool.reason": "\(reason)", "pool.requeued": "\(orphaned.count)"])
+        logger.info("pool removed", metadata: ["pool.id": "\(pool.registration.poolID)", "pool.name": "\(pool.registration.name)", "pool.reason": "\(reason)"])
         configuration.onEvent(.poolRemoved(poolID: pool.registration.poolID, name: pool.registration.name, reason: reason))
         feedShared()
-        if supervisor?.isChild(pool.registration.poolID) != true {
-            poolStopped(PoolHandle(poolID: pool.registration.poolID, name: pool.registration.name, pid: pool.registration.pid))
+        if supervisor?.isRunning(pool.registration.poolID) != true {
+            supervisor?.forget(pool.registration.poolID)
+            poolStopped(PoolIdentity(poolID: pool.registration.poolID, name: pool.registration.name, pid: pool.registration.pid))
         }
+    }
+
+    /// Refuses the affinity tasks waiting for the pool in `slot`.
+    func refuseWaiting(_ slot: Int, _ code: ErrorCode, _ message: String) {
+        for var task in registry[slot].affinityQueue {
+            queues.noteDequeued(&task)
+            replyError(task.replyTo, reference: task.taskID, code, message)
+        }
+        registry[slot].affinityQueue.removeAll()
     }
 }

@@ -44,11 +44,8 @@ extension RouterLoop {
         guard (1...Wire.maxIDLength).contains(taskID.count) else {
             return refuseMalformed(address, .badRequest, "the task id must be 1 to \(Wire.maxIDLength) bytes")
         }
-        if leases[taskID] != nil {
-            // The producer is retrying a task that is still running: the result goes to the new sender.
-            leases[taskID]!.task.replyTo = address
-            return
-        }
+        // A retry of a task still running (the result goes to the new sender) or just finished (answered from the cache).
+        if answerKnownTask(taskID, replyTo: address) { return }
         guard case .running = state else {
             return replyError(address, reference: taskID, .shuttingDown, "the broker is shutting down and accepts no new tasks; retry against the next broker")
         }

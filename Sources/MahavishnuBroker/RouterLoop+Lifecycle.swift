@@ -3,7 +3,7 @@ import MahavishnuCore
 import ZeroMQ
 
 /// Pools coming and going at the broker's request (`spawn`, `close`, `close_all`), child
-/// processes ending, and the broker's own drain on stop.
+/// processes ending or being restarted, and the broker's own drain on stop.
 extension RouterLoop {
     // MARK: Spawn
 
@@ -32,57 +32,58 @@ extension RouterLoop {
     /// Answers a pending spawn once its pool has registered.
     func completeSpawn(_ poolID: String) {
         guard let pending = pendingSpawns.removeValue(forKey: poolID), let reply = pending.reply else { return }
-        let handle = PoolHandle(poolID: poolID, name: pending.request.name, pid: supervisor?.pid(of: poolID) ?? 0)
-        sendReply(reply, handle)
+        sendReply(reply, PoolIdentity(poolID: poolID, name: pending.request.name, pid: supervisor?.pid(of: poolID) ?? 0))
     }
 
     // MARK: Close
 
     /// Drains and stops the pool named by `reference` (id or name); `reply` is answered once it has stopped.
     func close(_ reference: String, reply: ControlReply) {
-        guard let slot = registry.slot(reference: Array(reference.utf8)) else {
-            let known = registry.entries.map { "\($0.registration.name) (\($0.registration.poolID))" }.joined(separator: ", ")
-            return replyError(reply.address, reference: reply.requestID, .noSuchPool, "no such pool '\(reference)'; live pools: \(known.isEmpty ? "none" : known)")
-        }
-        let poolID = registry[slot].registration.poolID
-        pendingCloses[poolID, default: []].append(reply)
+        guard let slot = lookUp(reference, reply: reply) else { return }
+        pendingCloses[registry[slot].registration.poolID, default: []].append(reply)
         beginClosing(slot)
     }
 
     /// Drains and stops every pool; `reply` is answered once all have stopped.
     func closeAll(reply: ControlReply) {
         let slots = registry.slots.indices.filter { registry.slots[$0] != nil }
-        let ids = Set(slots.map { registry[$0].registration.poolID })
-        guard !ids.isEmpty else { return sendReply(reply, ClosedPools(closed: [])) }
-        pendingCloseAlls.append((reply, ids, []))
+        guard !slots.isEmpty else { return sendReply(reply, ClosedPools(closed: [])) }
+        pendingCloseAlls.append((reply, Set(slots.map { registry[$0].registration.poolID }), []))
         for slot in slots { beginClosing(slot) }
     }
 
-    /// Stops sending the pool work and asks it to leave: a child gets SIGTERM, any pool gets `DRAIN`.
-    private func beginClosing(_ slot: Int) {
-        let poolID = registry[slot].registration.poolID
-        if registry[slot].acceptsWork { closeIntake(slot) }
-        _ = sendToPool(registry[slot].routingID, headers: [Wire.version, Wire.Command.drain])
-        supervisor?.terminate(poolID)
+    /// The slot of the pool named by `reference`, or `nil` after answering `no_such_pool`.
+    func lookUp(_ reference: String, reply: ControlReply) -> Int? {
+        if let slot = registry.slot(reference: Array(reference.utf8)) { return slot }
+        let known = registry.entries.map { "\($0.registration.name) (\($0.registration.poolID))" }.joined(separator: ", ")
+        replyError(reply.address, reference: reply.requestID, .noSuchPool, "no such pool '\(reference)'; live pools: \(known.isEmpty ? "none" : known)")
+        return nil
     }
 
-    /// Marks a pool as leaving: no new tasks; its affinity queue is refused.
-    func closeIntake(_ slot: Int) {
-        registry[slot].acceptsWork = false
-        available.remove(slot)
-        let name = registry[slot].registration.name
-        for task in registry[slot].affinityQueue {
-            queues.noteDequeued()
-            replyError(task.replyTo, reference: task.taskID, .noSuchPool, "pool '\(name)' is closing")
+    /// Stops sending the pool work and asks it to leave: a child gets SIGTERM, any pool gets `DRAIN`.
+    /// A lost pool has nothing to drain and is removed at once.
+    private func beginClosing(_ slot: Int) {
+        let poolID = registry[slot].registration.poolID
+        supervisor?.terminate(poolID)
+        if case .lost = registry[slot].phase {
+            return removePool(slot, reason: "it was closed while unreachable")
         }
-        registry[slot].affinityQueue.removeAll()
+        if registry[slot].acceptsWork { closeIntake(slot) }
+        _ = sendToPool(registry[slot].routingID, headers: [Wire.version, Wire.Command.drain])
+    }
+
+    /// Marks a pool as leaving: no new tasks; its waiting affinity tasks are refused.
+    func closeIntake(_ slot: Int) {
+        registry[slot].phase = .draining
+        available.remove(slot)
+        refuseWaiting(slot, .noSuchPool, "pool '\(registry[slot].registration.name)' is closing")
     }
 
     /// A pool has stopped for good: answer whoever waited for it.
-    func poolStopped(_ handle: PoolHandle) {
-        for reply in pendingCloses.removeValue(forKey: handle.poolID) ?? [] { sendReply(reply, handle) }
-        for index in pendingCloseAlls.indices where pendingCloseAlls[index].remaining.remove(handle.poolID) != nil {
-            pendingCloseAlls[index].closed.append(handle)
+    func poolStopped(_ pool: PoolIdentity) {
+        for reply in pendingCloses.removeValue(forKey: pool.poolID) ?? [] { sendReply(reply, pool) }
+        for index in pendingCloseAlls.indices where pendingCloseAlls[index].remaining.remove(pool.poolID) != nil {
+            pendingCloseAlls[index].closed.append(pool)
         }
         for waiter in pendingCloseAlls where waiter.remaining.isEmpty {
             sendReply(waiter.reply, ClosedPools(closed: waiter.closed.sorted { $0.name < $1.name }))
@@ -93,30 +94,39 @@ extension RouterLoop {
 
     // MARK: Child processes
 
-    /// Handles child pool processes that exited.
+    /// Handles child pool processes that exited: a crash is restarted, a close completes.
     func handleChildExits() {
         guard let supervisor else { return }
         for exit in supervisor.events.take() {
             let pid = supervisor.pid(of: exit.poolID) ?? 0
-            supervisor.reap(exit.poolID)
+            let why = "its process exited with status \(exit.status)"
             if let pending = pendingSpawns.removeValue(forKey: exit.poolID) {
-                let reason = "pool '\(pending.request.name)' exited with status \(exit.status) before registering: \(lastLine(of: exit.stderrTail))"
+                // It never registered: a configuration error, not a crash to retry.
+                supervisor.abandon(exit.poolID)
+                let reason = "pool '\(pending.request.name)' exited with status \(exit.status) before registering: \(explanation(in: exit.stderrTail))"
                 configuration.onEvent(.spawnFailed(name: pending.request.name, reason: reason))
                 if let reply = pending.reply { replyError(reply.address, reference: reply.requestID, .spawnFailed, reason) }
                 continue
             }
-            var name = exit.poolID
-            if let slot = registry.slot(routingID: Array(exit.poolID.utf8)) {
-                name = registry[slot].registration.name
-                logger.info("pool process exited while registered", metadata: ["pool.id": "\(exit.poolID)", "pool.exit_status": "\(exit.status)"])
-                removePool(slot, reason: "its process exited with status \(exit.status)")
+            let disposition = supervisor.exited(exit.poolID)
+            guard let slot = registry.slot(routingID: Array(exit.poolID.utf8)) else {
+                if disposition == .stopped { poolStopped(PoolIdentity(poolID: exit.poolID, name: exit.poolID, pid: pid)) }
+                continue
             }
-            poolStopped(PoolHandle(poolID: exit.poolID, name: name, pid: pid))
+            let name = registry[slot].registration.name
+            switch disposition {
+            case .restarting(let delay):
+                poolLost(slot, reason: why)
+                logger.info("restarting a crashed pool", metadata: ["pool.id": "\(exit.poolID)", "pool.restart_in": "\(delay)"])
+                configuration.onEvent(.poolRestarting(poolID: exit.poolID, name: name, after: delay))
+            case .stopped:
+                removePool(slot, reason: why)
+            }
         }
     }
 
     /// The line of a child's stderr that explains its exit: its `Error:` line, else its last line.
-    private func lastLine(of text: String) -> String {
+    private func explanation(in text: String) -> String {
         let lines = text.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
         return lines.last { $0.hasPrefix("Error:") } ?? lines.last ?? "(no output)"
     }
@@ -128,35 +138,35 @@ extension RouterLoop {
         state = .draining(deadline: .now + .seconds(configuration.drainTimeout))
         configuration.onEvent(.draining)
         logger.info("broker draining", metadata: ["broker.in_flight": "\(leases.count)", "broker.queued": "\(queues.depth)"])
-        while let task = queues.shared.popFirst() {
-            queues.noteDequeued()
+        while var task = queues.shared.popFirst() {
+            queues.noteDequeued(&task)
             replyError(task.replyTo, reference: task.taskID, .shuttingDown, "the broker is shutting down; the task was not run")
         }
+        supervisor?.terminateAll()
         for slot in registry.slots.indices where registry.slots[slot] != nil {
-            closeIntake(slot)
-            if supervisor?.isChild(registry[slot].registration.poolID) == true { supervisor?.terminate(registry[slot].registration.poolID) }
+            if registry[slot].acceptsWork { closeIntake(slot) }
+            refuseWaiting(slot, .shuttingDown, "the broker is shutting down; the task was not run")
         }
         finishDrainIfDone()
     }
 
     /// Stops once draining and nothing is left in flight or running as a child.
     func finishDrainIfDone() {
-        guard case .draining = state, leases.isEmpty, (supervisor?.childCount ?? 0) == 0 else { return }
+        guard case .draining = state, leases.isEmpty, (supervisor?.runningCount ?? 0) == 0 else { return }
         state = .stopped
     }
 
     // MARK: Timers
 
-    /// Milliseconds until the next timer (spawn deadlines, the drain deadline); -1 for none.
-    func nextTimerMilliseconds() -> Int {
-        var deadlines = pendingSpawns.values.map(\.deadline)
+    /// When the next timer is due (heartbeat, spawn deadlines, restarts, drain deadline).
+    func nextTimer() -> ContinuousClock.Instant {
+        var deadlines = pendingSpawns.values.map(\.deadline) + [heartbeat.nextTick]
+        if let restart = supervisor?.nextRestart { deadlines.append(restart) }
         if case .draining(let deadline) = state { deadlines.append(deadline) }
-        guard let earliest = deadlines.min() else { return -1 }
-        let remaining = earliest - .now
-        return max(0, Int(remaining.components.seconds) * 1000 + Int(remaining.components.attoseconds / 1_000_000_000_000_000) + 1)
+        return deadlines.min()!
     }
 
-    /// Fails spawns that did not register in time, and ends a drain that ran out of time.
+    /// Runs whatever timers are due.
     func runTimers() {
         let now = ContinuousClock.now
         for (poolID, pending) in pendingSpawns where pending.deadline <= now {
@@ -166,8 +176,10 @@ extension RouterLoop {
             configuration.onEvent(.spawnFailed(name: pending.request.name, reason: reason))
             if let reply = pending.reply { replyError(reply.address, reference: reply.requestID, .spawnFailed, reason) }
         }
+        supervisor?.restartDue(now)
+        if heartbeat.tick(now) { heartbeatTick(now) }
         if case .draining(let deadline) = state, deadline <= now {
-            logger.info("drain deadline reached", metadata: ["broker.in_flight": "\(leases.count)", "broker.children": "\(supervisor?.childCount ?? 0)"])
+            logger.info("drain deadline reached", metadata: ["broker.in_flight": "\(leases.count)", "broker.children": "\(supervisor?.runningCount ?? 0)"])
             state = .stopped
         }
     }

@@ -33,6 +33,9 @@ final class RouterLoop {
     /// In-flight tasks by task id: who sent each, which pool runs it, its body for a retry.
     var leases: [[UInt8]: TaskLease] = [:]
     var stats = BrokerStats()
+    /// Recent results by task id, to answer retries without running a task twice.
+    var resultCache: ResultCache
+    var heartbeat: HeartbeatClock
     /// Ticks once per dispatch; a pool's `lastUse` is the tick of its last task.
     var dispatchClock: UInt64 = 0
     /// Ticks once per accepted task, to order queued tasks.
@@ -42,12 +45,14 @@ final class RouterLoop {
     /// Replies owed once a closing pool has stopped, by pool id.
     var pendingCloses: [String: [ControlReply]] = [:]
     /// Replies owed once every pool in the set has stopped (`close_all`).
-    var pendingCloseAlls: [(reply: ControlReply, remaining: Set<String>, closed: [PoolHandle])] = []
+    var pendingCloseAlls: [(reply: ControlReply, remaining: Set<String>, closed: [PoolIdentity])] = []
 
     init(configuration: BrokerConfiguration, context: Context, logger: Logger) throws {
         self.logger = logger
         self.configuration = configuration
         queues = TaskQueues(bound: configuration.queueBound)
+        resultCache = ResultCache(capacity: configuration.resultCacheSize)
+        heartbeat = HeartbeatClock(interval: configuration.heartbeatInterval, liveness: configuration.heartbeatLiveness)
         frontend = try Socket(context, type: .router, linger: 0)
         backend = try Socket(context, type: .router, linger: 0)
         do {
@@ -108,7 +113,7 @@ final class RouterLoop {
                 beginDrain()
                 continue
             }
-            try poller.poll(timeoutMilliseconds: nextTimerMilliseconds())
+            try poller.poll(until: nextTimer())
             if poller.isReadable(wakeupItem) { wakeup.drain() }
             // Results first: they free the slots that waiting and new tasks need.
             if poller.isReadable(backendItem) { try drain(backend, handler: handleBackendMessage) }

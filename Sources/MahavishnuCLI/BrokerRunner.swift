@@ -16,6 +16,12 @@ enum BrokerRunner {
                 announce("pool stopped name=\(name) id=\(poolID): \(reason)")
             case .spawnFailed(let name, let reason):
                 announce("pool failed name=\(name): \(reason)")
+            case .poolLost(let poolID, let name, let reason):
+                announce("pool lost name=\(name) id=\(poolID): \(reason)")
+            case .poolScaled(let poolID, let name, let from, let to, let reason):
+                announce("pool scaled name=\(name) id=\(poolID) from=\(from) to=\(to): \(reason)")
+            case .poolRestarting(let poolID, let name, let after):
+                announce("pool restarting name=\(name) id=\(poolID) in \(after)")
             case .draining:
                 announce("broker draining: no new tasks; waiting for running tasks and pools to finish")
             }
@@ -38,6 +44,12 @@ extension BrokerConfiguration {
         backend = settings.brokerBackend
         queueBound = settings.brokerQueueBound
         defaultSelector = settings.poolRoutingStrategy
+        heartbeatInterval = .milliseconds(settings.heartbeatIntervalMs)
+        heartbeatLiveness = settings.heartbeatLiveness
+        retryBudget = settings.taskRetryBudget
+        affinityWait = .milliseconds(Int(settings.affinityWaitSeconds * 1000))
+        resultCacheSize = settings.resultCacheSize
+        autoscaleCooldown = .milliseconds(Int(settings.autoscaleCooldownSeconds * 1000))
         poolExecutable = currentExecutable()
         self.settingsFile = settingsFile.map { URL(fileURLWithPath: $0).standardizedFileURL.path }
     }

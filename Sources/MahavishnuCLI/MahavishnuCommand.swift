@@ -19,7 +19,7 @@ struct PoolCommand: AsyncParsableCommand {
         abstract: "Spawn, use, inspect and close pools (each a client of the running broker), or run a pool process.",
         subcommands: [
             PoolSpawn.self, PoolExecute.self, PoolRoute.self, PoolListCommand.self, PoolHealthCommand.self,
-            PoolClose.self, PoolCloseAll.self, PoolRun.self,
+            PoolScale.self, PoolMetricsCommand.self, PoolBatch.self, PoolClose.self, PoolCloseAll.self, PoolRun.self,
         ]
     )
 }

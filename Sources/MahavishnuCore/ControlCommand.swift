@@ -6,12 +6,16 @@ public enum ControlCommand: String, Codable, Sendable, CaseIterable {
     case stats
     /// Reply: `HealthReport`.
     case health
-    /// Arguments: `PoolSpawnRequest`. Reply: `PoolHandle`, once the new pool has registered.
+    /// Arguments: `PoolSpawnRequest`. Reply: `PoolIdentity`, once the new pool has registered.
     case spawn
-    /// Arguments: `PoolReference`. Reply: `PoolHandle`, once the pool has drained and stopped.
+    /// Arguments: `PoolReference`. Reply: `PoolIdentity`, once the pool has drained and stopped.
     case close
     /// Reply: `ClosedPools`, once every pool has drained and stopped.
     case closeAll = "close_all"
+    /// Arguments: `ScaleRequest`. Reply: `PoolSummary`, once the pool has applied the new size.
+    case scale
+    /// Arguments: `PoolReference`. Reply: `PoolMetrics`.
+    case metrics
 
     /// The known command names, comma-separated, for error messages.
     public static let validNames = allCases.map(\.rawValue).joined(separator: ", ")
@@ -21,4 +25,19 @@ public enum ControlCommand: String, Codable, Sendable, CaseIterable {
 public struct PoolList: Codable, Sendable {
     public var pools: [PoolSummary]
     public init(pools: [PoolSummary]) { self.pools = pools }
+}
+
+/// Arguments of the `scale` control command.
+public struct ScaleRequest: Codable, Sendable, Equatable {
+    /// A pool id or name.
+    public var pool: String
+    /// The worker count wanted, within the pool's `[min_workers, max_workers]`.
+    public var targetWorkers: Int
+
+    public init(pool: String, targetWorkers: Int) {
+        self.pool = pool
+        self.targetWorkers = targetWorkers
+    }
+
+    enum CodingKeys: String, CodingKey { case pool, targetWorkers = "target_workers" }
 }

@@ -1,8 +1,10 @@
 /// The broker's health, computed from what it observes of each pool (the `health` reply).
 ///
-/// Rules (also in docs/operations.md):
-/// - a pool is `healthy` while it accepts work, `draining` once it is closing;
-/// - overall `unhealthy` when no pool accepts work, `degraded` when some pool is not healthy or
+/// Rules (also in docs/failure-handling.md):
+/// - a pool is `healthy` while it accepts work and its heartbeats arrive, `draining` once it is
+///   closing, `lost` once it missed `heartbeat_liveness` heartbeats (or its process died) and
+///   until it registers again;
+/// - overall `unhealthy` when no pool is healthy, `degraded` when some pool is not healthy or
 ///   tasks wait in the broker's queue, `healthy` otherwise.
 public struct HealthReport: Codable, Sendable, Equatable {
     public enum Status: String, Codable, Sendable { case healthy, degraded, unhealthy }
@@ -26,7 +28,7 @@ public struct HealthReport: Codable, Sendable, Equatable {
 
 /// One pool's health.
 public struct PoolHealth: Codable, Sendable, Equatable {
-    public enum Status: String, Codable, Sendable { case healthy, draining }
+    public enum Status: String, Codable, Sendable { case healthy, draining, lost }
 
     public var poolID: String
     public var name: String

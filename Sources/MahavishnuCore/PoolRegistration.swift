@@ -16,10 +16,14 @@ public struct PoolRegistration: Codable, Sendable, Equatable {
     public var pid: Int32
     /// The host the pool runs on.
     public var host: String
+    /// Tasks the pool is still running from before this registration (after a reconnect).
+    public var busy: Int
+    /// The broker may grow and shrink the pool between min and max workers on its own.
+    public var autoScale: Bool
 
     public init(
         poolID: String, name: String, type: String, workerType: String,
-        minWorkers: Int, maxWorkers: Int, workers: Int, pid: Int32, host: String
+        minWorkers: Int, maxWorkers: Int, workers: Int, pid: Int32, host: String, busy: Int = 0, autoScale: Bool = false
     ) {
         self.poolID = poolID
         self.name = name
@@ -30,11 +34,28 @@ public struct PoolRegistration: Codable, Sendable, Equatable {
         self.workers = workers
         self.pid = pid
         self.host = host
+        self.busy = busy
+        self.autoScale = autoScale
     }
 
     enum CodingKeys: String, CodingKey {
         case poolID = "pool_id", name, type, workerType = "worker_type"
-        case minWorkers = "min_workers", maxWorkers = "max_workers", workers, pid, host
+        case minWorkers = "min_workers", maxWorkers = "max_workers", workers, pid, host, busy, autoScale = "auto_scale"
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        poolID = try container.decode(String.self, forKey: .poolID)
+        name = try container.decode(String.self, forKey: .name)
+        type = try container.decode(String.self, forKey: .type)
+        workerType = try container.decode(String.self, forKey: .workerType)
+        minWorkers = try container.decode(Int.self, forKey: .minWorkers)
+        maxWorkers = try container.decode(Int.self, forKey: .maxWorkers)
+        workers = try container.decode(Int.self, forKey: .workers)
+        pid = try container.decode(Int32.self, forKey: .pid)
+        host = try container.decode(String.self, forKey: .host)
+        busy = try container.decodeIfPresent(Int.self, forKey: .busy) ?? 0
+        autoScale = try container.decodeIfPresent(Bool.self, forKey: .autoScale) ?? false
     }
 }
 
@@ -100,6 +121,10 @@ public struct BrokerStats: Codable, Sendable, Equatable {
     public var resultsUndeliverable = 0
     /// Results for task ids with no lease (late duplicates); dropped.
     public var resultsStale = 0
+    /// Retried task ids answered from the recent-results cache instead of running again.
+    public var resultsFromCache = 0
+    /// Tasks that ended `failed` / `worker_lost` after their pools kept dying.
+    public var tasksFailedWorkerLost = 0
     /// Tasks refused with `overloaded`.
     public var tasksRefusedOverloaded = 0
     /// Tasks refused for any other reason (bad selector, unknown pool, …).
@@ -121,6 +146,7 @@ public struct BrokerStats: Codable, Sendable, Equatable {
         case tasksAccepted = "tasks_accepted", tasksDispatched = "tasks_dispatched"
         case resultsDelivered = "results_delivered", resultsUndeliverable = "results_undeliverable"
         case resultsStale = "results_stale", tasksRefusedOverloaded = "tasks_refused_overloaded"
+        case resultsFromCache = "results_from_cache", tasksFailedWorkerLost = "tasks_failed_worker_lost"
         case tasksRefusedInvalid = "tasks_refused_invalid", malformedFrontend = "malformed_frontend"
         case malformedBackend = "malformed_backend", queueDepth = "queue_depth", inFlight = "in_flight", pools
     }

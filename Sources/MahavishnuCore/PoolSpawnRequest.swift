@@ -5,17 +5,31 @@ public struct PoolSpawnRequest: Codable, Sendable, Equatable {
     public var minWorkers: Int
     public var maxWorkers: Int
     public var workerType: String
+    /// Let the broker grow and shrink the pool between min and max workers.
+    public var autoScale: Bool
 
-    public init(name: String, poolType: String, minWorkers: Int, maxWorkers: Int, workerType: String) {
+    public init(name: String, poolType: String, minWorkers: Int, maxWorkers: Int, workerType: String, autoScale: Bool = false) {
         self.name = name
         self.poolType = poolType
         self.minWorkers = minWorkers
         self.maxWorkers = maxWorkers
         self.workerType = workerType
+        self.autoScale = autoScale
     }
 
     enum CodingKeys: String, CodingKey {
         case name, poolType = "pool_type", minWorkers = "min_workers", maxWorkers = "max_workers", workerType = "worker_type"
+        case autoScale = "auto_scale"
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        name = try container.decode(String.self, forKey: .name)
+        poolType = try container.decode(String.self, forKey: .poolType)
+        minWorkers = try container.decode(Int.self, forKey: .minWorkers)
+        maxWorkers = try container.decode(Int.self, forKey: .maxWorkers)
+        workerType = try container.decode(String.self, forKey: .workerType)
+        autoScale = try container.decodeIfPresent(Bool.self, forKey: .autoScale) ?? false
     }
 
     /// The pool types this build can start.
@@ -39,7 +53,7 @@ public struct PoolReference: Codable, Sendable, Equatable {
 }
 
 /// The reply to `spawn` and `close`: the pool concerned.
-public struct PoolHandle: Codable, Sendable, Equatable {
+public struct PoolIdentity: Codable, Sendable, Equatable {
     public var poolID: String
     public var name: String
     public var pid: Int32
@@ -53,6 +67,6 @@ public struct PoolHandle: Codable, Sendable, Equatable {
 
 /// The reply to `close_all`.
 public struct ClosedPools: Codable, Sendable, Equatable {
-    public var closed: [PoolHandle]
-    public init(closed: [PoolHandle]) { self.closed = closed }
+    public var closed: [PoolIdentity]
+    public init(closed: [PoolIdentity]) { self.closed = closed }
 }

@@ -10,15 +10,18 @@ public struct TaskRequest: Codable, Sendable, Equatable {
     public var sleepMilliseconds: Int?
     /// Seconds the task may run before it is ended as `timeout`.
     public var timeout: Double?
+    /// `echo` workers kill their whole pool process with this task: a test aid for failure handling.
+    public var crash: Bool?
 
-    public init(prompt: String, sleepMilliseconds: Int? = nil, timeout: Double? = nil) {
+    public init(prompt: String, sleepMilliseconds: Int? = nil, timeout: Double? = nil, crash: Bool? = nil) {
         self.prompt = prompt
         self.sleepMilliseconds = sleepMilliseconds
         self.timeout = timeout
+        self.crash = crash
     }
 
     enum CodingKeys: String, CodingKey {
-        case prompt, sleepMilliseconds = "sleep_ms", timeout
+        case prompt, sleepMilliseconds = "sleep_ms", timeout, crash
     }
 }
 

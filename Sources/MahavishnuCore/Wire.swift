@@ -29,6 +29,10 @@ public enum Wire {
         public static let bye: [UInt8] = Array("BYE".utf8)
         /// Broker → pool: finish your tasks and leave (as on SIGTERM).
         public static let drain: [UInt8] = Array("DRAIN".utf8)
+        /// Either direction on the backend: I am alive. A pool's carries its metrics as JSON.
+        public static let heartbeat: [UInt8] = Array("HEARTBEAT".utf8)
+        /// Broker → pool: change your worker count to this many.
+        public static let scale: [UInt8] = Array("SCALE".utf8)
     }
 
     /// Frames in a producer's `TASK`: version, command, task id, selector, affinity, fallback, body.
@@ -63,4 +67,6 @@ public enum ErrorCode: String, Codable, Sendable, CaseIterable {
     case spawnFailed = "spawn_failed"
     /// The broker is shutting down and accepts no new work.
     case shuttingDown = "shutting_down"
+    /// The pool an affinity task waits for stayed unreachable past `affinity_wait_seconds`.
+    case poolLost = "pool_lost"
 }

@@ -35,8 +35,13 @@ public enum WorkerTypes {
 }
 
 /// The `echo` worker: answers with the task's prompt, after `sleep_ms` milliseconds if given.
+/// A task with `crash: true` kills the pool process, as a crashing worker would.
 struct EchoExecutor: Executor {
     func run(_ task: TaskRequest, completion: @escaping @Sendable (ExecutionOutcome) -> Void) {
+        if task.crash == true {
+            FileHandle.standardError.write(Data("echo worker: crashing the pool process as the task asked (crash: true)\n".utf8))
+            exit(70)
+        }
         let outcome = ExecutionOutcome(status: .completed, output: task.prompt)
         guard let delay = task.sleepMilliseconds, delay > 0 else { return completion(outcome) }
         DispatchQueue.global().asyncAfter(deadline: .now() + .milliseconds(delay)) { completion(outcome) }

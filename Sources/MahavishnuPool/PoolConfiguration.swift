@@ -21,6 +21,12 @@ public struct PoolConfiguration: Sendable {
     public var drainTimeout = 10.0
     /// Drain and exit if the parent process (the broker that started the pool) goes away. Default false.
     public var exitWithParent = false
+    /// Time between heartbeats to the broker. Default 1 s.
+    public var heartbeatInterval = Duration.seconds(1)
+    /// Heartbeats the broker may miss before the pool reconnects on a fresh socket. Default 3.
+    public var heartbeatLiveness = 3
+    /// The broker may grow and shrink this pool between min and max workers. Default false.
+    public var autoScale = false
 
     public init() {}
 

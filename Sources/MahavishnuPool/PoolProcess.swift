@@ -4,20 +4,20 @@ import MahavishnuCore
 import Synchronization
 import ZeroMQ
 
-/// A pool: one DEALER to the broker's backend, a set of worker slots, and the loop between them.
+/// A pool: a link to the broker's backend, a set of worker slots, and the loop between them.
 ///
 /// - Important: `run()` blocks the calling thread, which owns the socket; only `stop()` may be
 ///   called from other threads.
 public final class PoolProcess: @unchecked Sendable {
     public let configuration: PoolConfiguration
     private let logger: Logger
-    private let context: Context
-    private let socket: Socket
+    private let link: BrokerLink
     private let executor: any Executor
     private let inbox = Mailbox<Completion>()
     private let stopRequested = Atomic<Bool>(false)
     private let frames = Frames(capacity: 8)
     private var slots: WorkerSlots
+    private var recorder = PoolVitalsRecorder()
     /// Tasks that arrived while every worker was busy (only after a scale-down race).
     private var backlog: [(taskID: [UInt8], body: [UInt8])] = []
     private var registered = false
@@ -33,17 +33,10 @@ public final class PoolProcess: @unchecked Sendable {
         self.onReady = onReady
         executor = WorkerTypes.executor(for: configuration.workerType)
         slots = WorkerSlots(poolID: configuration.poolID, count: configuration.minWorkers)
-        context = try Context()
-        socket = try Socket(context, type: .dealer, linger: 0)
-        do {
-            try socket.set(.routingID, configuration.poolID)
-            try socket.set(.sendHighWaterMark, 0)
-            try socket.set(.receiveHighWaterMark, 0)
-            try socket.connect(configuration.broker)
-        } catch {
-            socket.close()
-            throw error
-        }
+        link = try BrokerLink(
+            endpoint: configuration.broker, routingID: configuration.poolID,
+            heartbeatInterval: configuration.heartbeatInterval, liveness: configuration.heartbeatLiveness, logger: logger
+        )
     }
 
     /// Asks the pool to drain: it tells the broker it is leaving, finishes its tasks, then `run()` returns.
@@ -54,11 +47,9 @@ public final class PoolProcess: @unchecked Sendable {
 
     /// Registers, then runs tasks until stopped and released by the broker (or the drain timeout).
     public func run() throws {
-        defer { socket.close() }
-        let poller = Poller()
-        let socketItem = poller.addReadable(socket)
-        let inboxItem = poller.addReadable(fileDescriptor: inbox.wakeup.fileDescriptor)
+        defer { link.close() }
         try sendReady()
+        var poller = makePoller()
         var drainDeadline: ContinuousClock.Instant?
         let parent = getppid()
         while !released {
@@ -67,7 +58,7 @@ public final class PoolProcess: @unchecked Sendable {
                 stop()
             }
             if stopRequested.load(ordering: .acquiring) && !saidBye {
-                try socket.send(multipart: [Wire.version, Wire.Command.bye])
+                try link.send([Wire.version, Wire.Command.bye])
                 saidBye = true
                 drainDeadline = .now + .seconds(configuration.drainTimeout)
                 logger.info("pool draining", metadata: ["pool.id": "\(configuration.poolID)", "pool.busy": "\(slots.busyCount)"])
@@ -76,25 +67,51 @@ public final class PoolProcess: @unchecked Sendable {
                 logger.info("drain timeout: the broker did not release the pool", metadata: ["pool.id": "\(configuration.poolID)"])
                 break
             }
-            var timeout = drainDeadline.map { Int(($0 - .now).components.seconds * 1000) + 1 } ?? -1
-            if configuration.exitWithParent { timeout = timeout < 0 ? 1_000 : min(timeout, 1_000) }
-            try poller.poll(timeoutMilliseconds: timeout)
-            if poller.isReadable(inboxItem) { inbox.wakeup.drain() }
-            if poller.isReadable(socketItem) {
-                while try socket.receive(into: frames, dontWait: true) { try handleBrokerMessage() }
+            var wakeAt = link.nextDeadline()
+            if let drainDeadline { wakeAt = min(wakeAt, drainDeadline) }
+            if configuration.exitWithParent { wakeAt = min(wakeAt, .now + .seconds(1)) }
+            try poller.poll(until: wakeAt)
+            if poller.isReadable(0) { inbox.wakeup.drain() }
+            if poller.count > 1 && poller.isReadable(1) {
+                while try link.socket.receive(into: frames, dontWait: true) {
+                    link.heard()
+                    try handleBrokerMessage()
+                }
             }
             try sendResults()
+            switch try link.service(vitals: encodedVitals) {
+            case .none:
+                break
+            case .disconnected:
+                poller = makePoller()
+            case .reconnected:
+                poller = makePoller()
+                try sendReady()
+            }
         }
+    }
+
+    /// Polls the completion inbox (item 0) and, while connected, the broker socket (item 1).
+    private func makePoller() -> Poller {
+        let poller = Poller()
+        poller.addReadable(fileDescriptor: inbox.wakeup.fileDescriptor)
+        if !link.isReconnecting { poller.addReadable(link.socket) }
+        return poller
     }
 
     private func sendReady() throws {
         let registration = PoolRegistration(
             poolID: configuration.poolID, name: configuration.name, type: configuration.type,
             workerType: configuration.workerType, minWorkers: configuration.minWorkers,
-            maxWorkers: configuration.maxWorkers, workers: slots.total,
-            pid: ProcessInfo.processInfo.processIdentifier, host: ProcessInfo.processInfo.hostName
+            maxWorkers: configuration.maxWorkers, workers: slots.target,
+            pid: ProcessInfo.processInfo.processIdentifier, host: ProcessInfo.processInfo.hostName,
+            busy: slots.busyCount, autoScale: configuration.autoScale
         )
-        try socket.send(multipart: [Wire.version, Wire.Command.ready, try JSONCoding.encode(registration)])
+        try link.send([Wire.version, Wire.Command.ready, try JSONCoding.encode(registration)])
+    }
+
+    private func encodedVitals() -> [UInt8] {
+        (try? JSONCoding.encode(recorder.vitals(activeWorkers: slots.busyCount, totalWorkers: slots.target))) ?? []
     }
 
     private func handleBrokerMessage() throws {
@@ -103,12 +120,16 @@ public final class PoolProcess: @unchecked Sendable {
         }
         if frames.frame(1, equals: Wire.Command.task), frames.count == 4 {
             start(taskID: frames.bytes(2), body: frames.bytes(3))
+        } else if frames.frame(1, equals: Wire.Command.heartbeat) {
+            return
         } else if frames.frame(1, equals: Wire.Command.welcome) {
             if !registered {
                 registered = true
                 logger.info("pool registered", metadata: ["pool.id": "\(configuration.poolID)", "zmq.endpoint": "\(configuration.broker)"])
                 onReady(self)
             }
+        } else if frames.frame(1, equals: Wire.Command.scale), frames.count == 3, let target = Int(frames.string(2)) {
+            resize(to: target)
         } else if frames.frame(1, equals: Wire.Command.drain) {
             stop()
         } else if frames.frame(1, equals: Wire.Command.bye) {
@@ -129,6 +150,15 @@ public final class PoolProcess: @unchecked Sendable {
         }
     }
 
+    /// Applies a new worker count within `[min, max]` and confirms it to the broker.
+    private func resize(to requested: Int) {
+        let target = min(max(requested, configuration.minWorkers), configuration.maxWorkers)
+        slots.resize(to: target)
+        logger.info("pool resized", metadata: ["pool.id": "\(configuration.poolID)", "pool.workers": "\(target)", "pool.busy": "\(slots.busyCount)"])
+        try? link.send([Wire.version, Wire.Command.capacity, Array(String(target).utf8)])
+        startBacklog()
+    }
+
     private func start(taskID: [UInt8], body: [UInt8]) {
         guard let worker = slots.acquire() else {
             backlog.append((taskID, body))
@@ -146,21 +176,28 @@ public final class PoolProcess: @unchecked Sendable {
         }
     }
 
+    private func startBacklog() {
+        while !backlog.isEmpty && slots.idleCount > 0 {
+            let next = backlog.removeFirst()
+            start(taskID: next.taskID, body: next.body)
+        }
+    }
+
     private func sendResults() throws {
         for completion in inbox.take() {
+            let duration = (ContinuousClock.now - completion.started).seconds
             let result = TaskResult(
                 taskID: String(decoding: completion.taskID, as: UTF8.self), poolID: configuration.poolID,
                 workerID: slots.workerID(completion.worker), status: completion.outcome.status,
-                output: completion.outcome.output, error: completion.outcome.error,
-                duration: (ContinuousClock.now - completion.started).seconds
+                output: completion.outcome.output, error: completion.outcome.error, duration: duration
             )
-            try socket.send(multipart: [Wire.version, Wire.Command.result, completion.taskID, try JSONCoding.encode(result)])
+            recorder.record(result.status, seconds: duration)
+            try link.send([Wire.version, Wire.Command.result, completion.taskID, try JSONCoding.encode(result)])
             slots.release(completion.worker)
-            if !backlog.isEmpty {
-                let next = backlog.removeFirst()
-                start(taskID: next.taskID, body: next.body)
-            }
+            startBacklog()
         }
+        // A pool the broker never accepted has nobody to wait for once its own tasks are done.
+        if saidBye && slots.busyCount == 0 && !registered { released = true }
     }
 }
 

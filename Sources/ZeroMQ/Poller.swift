@@ -38,8 +38,25 @@ public final class Poller {
         }
     }
 
+    /// Waits until `deadline` (`nil`: forever) for any item; returns how many are ready.
+    @discardableResult
+    public func poll(until deadline: ContinuousClock.Instant?) throws -> Int {
+        try poll(timeoutMilliseconds: deadline.map { ($0 - .now).roundedUpMilliseconds } ?? -1)
+    }
+
+    /// How many items are registered.
+    public var count: Int { sockets.count }
+
     /// Whether item `index` was readable at the last `poll`.
     public func isReadable(_ index: Int) -> Bool {
         items[index].revents & Int16(ZMQ_POLLIN) != 0
+    }
+}
+
+extension Duration {
+    /// Whole milliseconds, rounded up and never negative: a poll timeout that never wakes early.
+    public var roundedUpMilliseconds: Int {
+        let (seconds, attoseconds) = components
+        return max(0, Int(seconds) * 1000 + Int((attoseconds + 999_999_999_999_999) / 1_000_000_000_000_000))
     }
 }

@@ -112,7 +112,7 @@ struct TopologyTests {
             broker: {frontend: "tcp://127.0.0.1:*", backend: "tcp://127.0.0.1:*", bus_pub: "tcp://127.0.0.1:7001"}
             pools: [{name: p}]
             """, source: "t.yaml", settings: settings)
-        #expect(topology.pools == [Topology.Pool(name: "p", type: "mahavishnu", minWorkers: 4, maxWorkers: 9, workerType: "echo")])
+        #expect(topology.pools == [Topology.Pool(name: "p", type: "mahavishnu", minWorkers: 4, maxWorkers: 9, workerType: "echo", autoScale: false)])
         #expect(topology.broker.busPub == "tcp://127.0.0.1:7001")
         #expect(topology.broker.busSub == nil)
     }

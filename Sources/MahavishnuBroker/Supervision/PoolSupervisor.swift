@@ -4,7 +4,8 @@ import MahavishnuCore
 import Synchronization
 import ZeroMQ
 
-/// Starts pool processes as the broker's children and reports when they exit.
+/// Starts pool processes as the broker's children, restarts the ones that crash (with backoff),
+/// and reports when they exit.
 ///
 /// Children are `mahavishnu pool run … --exit-with-parent`, so they stop even if the broker is
 /// killed. Their stderr is forwarded to the broker's and its tail kept for error messages.
@@ -19,13 +20,32 @@ final class PoolSupervisor {
         let stderrTail: String
     }
 
+    /// What happens after a child exits.
+    enum Disposition: Equatable {
+        /// It will be started again after this delay.
+        case restarting(after: Duration)
+        /// It is gone for good (it was closing, or the broker is stopping).
+        case stopped
+    }
+
+    private struct Child {
+        let request: PoolSpawnRequest
+        var process: Process?
+        var tail = StderrTail()
+        var restarts = 0
+        var startedAt = ContinuousClock.now
+        var restartAt: ContinuousClock.Instant?
+        var closing = false
+    }
+
     let events = Mailbox<Exit>()
     private let executable: String
     private let backend: String
     private let settingsFile: String?
     private let logger: Logger
-    private var children: [String: Process] = [:]
-    private var stderrTails: [String: StderrTail] = [:]
+    private var children: [String: Child] = [:]
+    /// No restarts once the broker drains.
+    var restartsEnabled = true
 
     init(executable: String, backend: String, settingsFile: String?, logger: Logger) {
         self.executable = executable
@@ -34,19 +54,37 @@ final class PoolSupervisor {
         self.logger = logger
     }
 
-    var childCount: Int { children.count }
+    /// Child processes running now.
+    var runningCount: Int { children.values.filter { $0.process != nil }.count }
 
     func isChild(_ poolID: String) -> Bool { children[poolID] != nil }
 
-    func pid(of poolID: String) -> Int32? { children[poolID]?.processIdentifier }
+    func isRunning(_ poolID: String) -> Bool { children[poolID]?.process != nil }
+
+    func pid(of poolID: String) -> Int32? { children[poolID]?.process?.processIdentifier }
+
+    /// Times the pool's process was restarted after crashing.
+    func restarts(of poolID: String) -> Int { children[poolID]?.restarts ?? 0 }
 
     /// Starts a pool process for `request` under `poolID`; returns its pid.
     func start(_ request: PoolSpawnRequest, poolID: String) throws -> Int32 {
+        children[poolID] = Child(request: request)
+        do {
+            return try launch(poolID)
+        } catch {
+            children[poolID] = nil
+            throw error
+        }
+    }
+
+    private func launch(_ poolID: String) throws -> Int32 {
+        let request = children[poolID]!.request
         let process = Process()
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = ["pool", "run", "--id", poolID, "--name", request.name, "--type", request.poolType,
                              "--min", "\(request.minWorkers)", "--max", "\(request.maxWorkers)",
                              "--worker-type", request.workerType, "--broker", backend, "--exit-with-parent"]
+            + (request.autoScale ? ["--auto-scale"] : [])
             + (settingsFile.map { ["--settings", $0] } ?? [])
         process.standardInput = FileHandle.nullDevice
         process.standardOutput = FileHandle.nullDevice
@@ -67,32 +105,78 @@ final class PoolSupervisor {
             events.post(Exit(poolID: poolID, status: process.terminationStatus, stderrTail: tail.text))
         }
         try process.run()
-        children[poolID] = process
-        stderrTails[poolID] = tail
+        children[poolID]!.process = process
+        children[poolID]!.tail = tail
+        children[poolID]!.startedAt = .now
+        children[poolID]!.restartAt = nil
         logger.info("pool process started", metadata: ["pool.id": "\(poolID)", "pool.name": "\(request.name)", "pool.pid": "\(process.processIdentifier)"])
         return process.processIdentifier
     }
 
-    /// Forgets a child that has exited.
-    func reap(_ poolID: String) {
-        children[poolID] = nil
-        stderrTails[poolID] = nil
+    /// Records that a child exited and decides whether it comes back.
+    ///
+    /// The backoff doubles from 0.5 s up to 30 s, and starts over once a child has run for a minute.
+    func exited(_ poolID: String) -> Disposition {
+        guard var child = children[poolID] else { return .stopped }
+        child.process = nil
+        guard restartsEnabled, !child.closing else {
+            children[poolID] = nil
+            return .stopped
+        }
+        if ContinuousClock.now - child.startedAt > .seconds(60) { child.restarts = 0 }
+        let delay = min(Duration.milliseconds(500) * (1 << min(child.restarts, 6)), .seconds(30))
+        child.restarts += 1
+        child.restartAt = .now + delay
+        children[poolID] = child
+        return .restarting(after: delay)
     }
 
-    /// Asks a child to drain and exit (SIGTERM).
+    /// The earliest pending restart.
+    var nextRestart: ContinuousClock.Instant? { children.values.compactMap(\.restartAt).min() }
+
+    /// Starts again every child whose backoff has run out.
+    func restartDue(_ now: ContinuousClock.Instant) {
+        for (poolID, child) in children where child.restartAt.map({ $0 <= now }) ?? false {
+            do {
+                _ = try launch(poolID)
+            } catch {
+                logger.error("cannot restart a pool process", metadata: ["pool.id": "\(poolID)", "error": "\(error)"])
+                children[poolID]!.restartAt = now + .seconds(30)
+            }
+        }
+    }
+
+    /// Asks a child to drain and exit (SIGTERM); a child waiting for its restart is dropped.
     func terminate(_ poolID: String) {
-        guard let process = children[poolID], process.isRunning else { return }
-        kill(process.processIdentifier, SIGTERM)
+        guard children[poolID] != nil else { return }
+        children[poolID]!.closing = true
+        if let process = children[poolID]!.process {
+            if process.isRunning { kill(process.processIdentifier, SIGTERM) }
+        } else {
+            children[poolID] = nil
+        }
     }
 
-    /// Asks every child to drain and exit.
+    /// Forgets a child whatever its state (one that never registered is not restarted).
+    func abandon(_ poolID: String) {
+        children[poolID] = nil
+    }
+
+    /// Forgets a child with no running process.
+    func forget(_ poolID: String) {
+        if children[poolID]?.process == nil { children[poolID] = nil }
+    }
+
+    /// Asks every child to drain and exit; none is restarted from now on.
     func terminateAll() {
+        restartsEnabled = false
         for poolID in children.keys { terminate(poolID) }
     }
 
     /// Kills children still running (after a drain deadline) and waits for each to exit.
     func killRemaining() {
-        for (poolID, process) in children {
+        for (poolID, child) in children {
+            guard let process = child.process else { continue }
             if process.isRunning {
                 logger.info("killing a pool that did not drain in time", metadata: ["pool.id": "\(poolID)", "pool.pid": "\(process.processIdentifier)"])
                 kill(process.processIdentifier, SIGKILL)

@@ -32,6 +32,9 @@ struct PoolRun: AsyncParsableCommand {
     @Flag(help: "Drain and exit when the parent process exits (set by a broker that starts pools).")
     var exitWithParent = false
 
+    @Flag(help: "Let the broker grow and shrink the pool between --min and --max workers.")
+    var autoScale = false
+
     @OptionGroup var settingsOptions: SettingsOptions
     @OptionGroup var logging: LoggingOptions
 
@@ -46,6 +49,9 @@ struct PoolRun: AsyncParsableCommand {
         configuration.workerType = workerType ?? settings.workerDefaultType
         configuration.broker = settings.brokerBackend
         configuration.exitWithParent = exitWithParent
+        configuration.autoScale = autoScale
+        configuration.heartbeatInterval = .milliseconds(settings.heartbeatIntervalMs)
+        configuration.heartbeatLiveness = settings.heartbeatLiveness
         do {
             try configuration.validate()
         } catch {

@@ -20,6 +20,9 @@ struct PoolSpawn: AsyncParsableCommand {
     @Option(help: "What each worker runs (default: worker_default_type).")
     var workerType: String?
 
+    @Flag(help: "Let the broker grow and shrink the pool between --min and --max workers.")
+    var autoScale = false
+
     @OptionGroup var client: ClientOptions
 
     func run() async throws {
@@ -27,7 +30,7 @@ struct PoolSpawn: AsyncParsableCommand {
         let config = PoolConfig(
             name: name, poolType: type ?? settings.defaultPoolType,
             minWorkers: min ?? settings.poolDefaultMinWorkers, maxWorkers: max ?? settings.poolDefaultMaxWorkers,
-            workerType: workerType ?? settings.workerDefaultType
+            workerType: workerType ?? settings.workerDefaultType, autoScale: autoScale
         )
         let poolID = try await client.withPoolManager { try await $0.spawnPool(config.poolType, config: config) }
         if client.json {

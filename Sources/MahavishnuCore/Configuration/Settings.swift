@@ -33,6 +33,20 @@ public struct Settings: Sendable, Equatable {
     public var brokerBackend = "tcp://127.0.0.1:5556"
     /// Most tasks that may wait for a pool; beyond it producers get `overloaded`. Default 10,000.
     public var brokerQueueBound = 10_000
+    /// Milliseconds between heartbeats on the broker–pool link. Default 1,000.
+    public var heartbeatIntervalMs = 1_000
+    /// Heartbeats a peer may miss before it is declared dead. Default 3.
+    public var heartbeatLiveness = 3
+    /// Times a task is dispatched again after the pool running it died; then it fails `worker_lost`. Default 2.
+    public var taskRetryBudget = 2
+    /// Seconds affinity tasks wait for their lost pool to come back before failing `pool_lost`. Default 30.
+    public var affinityWaitSeconds = 30.0
+    /// Recent results the broker keeps to answer a retried task id without running it again. Default 10,000.
+    public var resultCacheSize = 10_000
+    /// Seconds an auto-scaling pool's workers must sit idle before it shrinks. Default 30.
+    public var autoscaleCooldownSeconds = 30.0
+    /// Seconds after which a client sends a task again if its result has not arrived. Default 2.
+    public var clientRetryIntervalSeconds = 2.0
 
     public init() {}
 }
@@ -113,6 +127,13 @@ extension Settings {
         .endpoint("broker_frontend", \.brokerFrontend),
         .endpoint("broker_backend", \.brokerBackend),
         .int("broker_queue_bound", \.brokerQueueBound, minimum: 0),
+        .int("heartbeat_interval_ms", \.heartbeatIntervalMs, minimum: 10),
+        .int("heartbeat_liveness", \.heartbeatLiveness, minimum: 1),
+        .int("task_retry_budget", \.taskRetryBudget, minimum: 0),
+        .seconds("affinity_wait_seconds", \.affinityWaitSeconds),
+        .int("result_cache_size", \.resultCacheSize, minimum: 0),
+        .seconds("autoscale_cooldown_seconds", \.autoscaleCooldownSeconds),
+        .seconds("client_retry_interval_seconds", \.clientRetryIntervalSeconds),
     ]
 
     /// The names of every key, in documentation order.

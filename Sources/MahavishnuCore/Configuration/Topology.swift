@@ -22,6 +22,8 @@ public struct Topology: Sendable, Equatable {
         public var minWorkers: Int
         public var maxWorkers: Int
         public var workerType: String
+        /// The broker grows and shrinks the pool between min and max workers.
+        public var autoScale: Bool
     }
 
     public var broker: Broker
@@ -91,7 +93,7 @@ public struct Topology: Sendable, Equatable {
     }
 
     private static func parsePool(_ fields: YAMLFields, settings: Settings) throws(ConfigurationError) -> Pool {
-        try fields.rejectUnknownKeys(["name", "type", "min_workers", "max_workers", "worker_type"])
+        try fields.rejectUnknownKeys(["name", "type", "min_workers", "max_workers", "worker_type", "auto_scale"])
         guard let name = fields.value("name").flatMap(ValueParser.string) else {
             throw ConfigurationError(source: fields.source, key: fields.qualified("name"), message: "every pool needs a non-empty name")
         }
@@ -100,7 +102,8 @@ public struct Topology: Sendable, Equatable {
             type: try fields.string("type") ?? settings.defaultPoolType,
             minWorkers: try fields.count("min_workers") ?? settings.poolDefaultMinWorkers,
             maxWorkers: try fields.count("max_workers") ?? settings.poolDefaultMaxWorkers,
-            workerType: try fields.string("worker_type") ?? settings.workerDefaultType
+            workerType: try fields.string("worker_type") ?? settings.workerDefaultType,
+            autoScale: try fields.bool("auto_scale") ?? false
         )
         if pool.minWorkers > pool.maxWorkers {
             throw ConfigurationError(source: fields.location(of: "min_workers"), key: fields.qualified("min_workers"),
@@ -132,6 +135,14 @@ extension YAMLFields {
             throw ConfigurationError(source: location(of: key), key: qualified(key), message: "expected a non-empty string")
         }
         return text
+    }
+
+    func bool(_ key: String) throws(ConfigurationError) -> Bool? {
+        guard let node = value(key) else { return nil }
+        guard let flag = ValueParser.bool(node) else {
+            throw ConfigurationError(source: location(of: key), key: qualified(key), message: "expected true or false, got '\(node.string ?? "?")'")
+        }
+        return flag
     }
 
     /// A whole number of at least 1.

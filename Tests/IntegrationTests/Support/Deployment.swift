@@ -15,6 +15,23 @@ let mahavishnuExecutable: URL = {
     fatalError("cannot find the mahavishnu executable near \(bundle.path); set MAHAVISHNU_BIN")
 }()
 
+/// Writes a settings file and returns its path.
+func writeSettings(_ yaml: String) throws -> String {
+    let path = FileManager.default.temporaryDirectory.appendingPathComponent("settings-\(UUID().uuidString).yaml").path
+    try yaml.write(toFile: path, atomically: true, encoding: .utf8)
+    return path
+}
+
+/// Settings with fast heartbeats, so failures are noticed in well under a second.
+let fastFailureSettings = """
+    heartbeat_interval_ms: 100
+    heartbeat_liveness: 3
+    affinity_wait_seconds: 20
+    autoscale_cooldown_seconds: 1
+    client_retry_interval_seconds: 0.5
+
+    """
+
 /// The repository root, for examples and docs.
 let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
@@ -26,18 +43,25 @@ final class Deployment: Sendable {
     let client: BrokerClient
     private let poolProcesses = Mutex<[String: ManagedProcess]>([:])
 
-    private init(broker: ManagedProcess, frontend: String, backend: String) throws {
+    /// The settings file the broker and pools run with, if any.
+    let settings: String?
+
+    private init(broker: ManagedProcess, frontend: String, backend: String, settings: String?) throws {
         self.broker = broker
         self.frontend = frontend
         self.backend = backend
+        self.settings = settings
         client = try BrokerClient(endpoint: frontend)
     }
 
-    /// Starts a broker with `brokerArguments` and one pool per `(name, workers)`, each registered before returning.
-    static func start(pools: [(name: String, workers: Int)], brokerArguments: [String] = []) async throws -> Deployment {
+    /// Starts a broker with `brokerArguments` and one pool per `(name, workers)`, each registered
+    /// before returning; broker and pools read `settings` (YAML) if given.
+    static func start(pools: [(name: String, workers: Int)], brokerArguments: [String] = [], settings: String? = nil) async throws -> Deployment {
+        let settingsFile = try settings.map(writeSettings)
         let broker = try ManagedProcess(
             name: "broker", executable: mahavishnuExecutable,
             arguments: ["broker", "--frontend", "tcp://127.0.0.1:*", "--backend", "tcp://127.0.0.1:*"] + brokerArguments
+                + (settingsFile.map { ["--settings", $0] } ?? [])
         )
         let ready: String
         do {
@@ -50,7 +74,7 @@ final class Deployment: Sendable {
             let parts = field.split(separator: "=", maxSplits: 1)
             return parts.count == 2 ? (String(parts[0]), String(parts[1])) : nil
         })
-        let deployment = try Deployment(broker: broker, frontend: fields["frontend"]!, backend: fields["backend"]!)
+        let deployment = try Deployment(broker: broker, frontend: fields["frontend"]!, backend: fields["backend"]!, settings: settingsFile)
         do {
             for pool in pools { try await deployment.startPool(name: pool.name, workers: pool.workers) }
         } catch {
@@ -65,7 +89,8 @@ final class Deployment: Sendable {
     func startPool(name: String, workers: Int, extraArguments: [String] = []) async throws -> ManagedProcess {
         let pool = try ManagedProcess(
             name: "pool \(name)", executable: mahavishnuExecutable,
-            arguments: ["pool", "run", "--name", name, "--id", "pool_\(name)", "--min", "\(workers)", "--max", "\(max(workers, 10))", "--broker", backend] + extraArguments
+            arguments: ["pool", "run", "--name", name, "--id", "pool_\(name)", "--min", "\(workers)", "--max", "\(max(workers, 10))", "--broker", backend]
+                + (settings.map { ["--settings", $0] } ?? []) + extraArguments
         )
         poolProcesses.withLock { $0[name] = pool }
         _ = try await pool.line(startingWith: "pool ready")
@@ -73,6 +98,9 @@ final class Deployment: Sendable {
     }
 
     func pool(_ name: String) -> ManagedProcess? { poolProcesses.withLock { $0[name] } }
+
+    /// Forgets a pool process the test stopped itself (killed, say).
+    func forgetPool(_ name: String) { poolProcesses.withLock { $0[name] = nil } }
 
     /// Stops every process this deployment started, pools first, by pid; returns the broker's exit status.
     @discardableResult
@@ -84,10 +112,10 @@ final class Deployment: Sendable {
 
     /// Runs `body` against a fresh deployment and always shuts it down.
     static func with<T: Sendable>(
-        pools: [(name: String, workers: Int)], brokerArguments: [String] = [],
+        pools: [(name: String, workers: Int)], brokerArguments: [String] = [], settings: String? = nil,
         _ body: (Deployment) async throws -> T
     ) async throws -> T {
-        let deployment = try await start(pools: pools, brokerArguments: brokerArguments)
+        let deployment = try await start(pools: pools, brokerArguments: brokerArguments, settings: settings)
         do {
             let result = try await body(deployment)
             let status = await deployment.shutdown()
@@ -132,5 +160,9 @@ final class Deployment: Sendable {
 
     func stats() async throws -> BrokerStats {
         try await client.control(.stats, as: BrokerStats.self)
+    }
+
+    func health() async throws -> HealthReport {
+        try await client.control(.health, as: HealthReport.self)
     }
 }

@@ -6,14 +6,15 @@ struct UpDeployment: Sendable {
     let up: ManagedProcess
     let frontend: String
 
-    /// Starts `up` with a topology of `pools` and waits until every pool is ready.
+    /// Starts `up` with a topology of `pools` and waits until every pool is ready; `settings` is YAML.
     static func start(pools: [(name: String, workers: Int)], settings: String? = nil) async throws -> UpDeployment {
         let topology = FileManager.default.temporaryDirectory.appendingPathComponent("topology-\(UUID().uuidString).yaml")
         let poolLines = pools.map { "  - {name: \($0.name), min_workers: \($0.workers), max_workers: \(max($0.workers, 10)), worker_type: echo}" }
         try (["broker:", "  frontend: tcp://127.0.0.1:*", "  backend: tcp://127.0.0.1:*", "pools:"] + poolLines)
             .joined(separator: "\n").write(to: topology, atomically: true, encoding: .utf8)
+        let settingsFile = try settings.map(writeSettings)
         let up = try ManagedProcess(name: "up", executable: mahavishnuExecutable,
-                                    arguments: ["up", "--topology", topology.path] + (settings.map { ["--settings", $0] } ?? []))
+                                    arguments: ["up", "--topology", topology.path] + (settingsFile.map { ["--settings", $0] } ?? []))
         do {
             let ready = try await up.line(startingWith: "broker ready")
             let frontend = String(ready.split(separator: " ").first { $0.hasPrefix("frontend=") }!.dropFirst("frontend=".count))
@@ -45,8 +46,8 @@ struct UpDeployment: Sendable {
     }
 
     /// Runs `body` against a fresh `up` and always stops it.
-    static func with<T: Sendable>(pools: [(name: String, workers: Int)], _ body: (UpDeployment) async throws -> T) async throws -> T {
-        let deployment = try await start(pools: pools)
+    static func with<T: Sendable>(pools: [(name: String, workers: Int)], settings: String? = nil, _ body: (UpDeployment) async throws -> T) async throws -> T {
+        let deployment = try await start(pools: pools, settings: settings)
         do {
             let result = try await body(deployment)
             let status = await deployment.up.stop(grace: .seconds(30))

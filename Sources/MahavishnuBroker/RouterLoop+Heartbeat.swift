@@ -1,0 +1,35 @@
+import MahavishnuCore
+import ZeroMQ
+
+/// Liveness, once per heartbeat interval: the broker beats to every pool it can reach, declares
+/// lost the pools that stayed silent too long, gives up on lost pools whose wait ran out, and
+/// lets the autoscaler look at every pool.
+extension RouterLoop {
+    func heartbeatTick(_ now: ContinuousClock.Instant) {
+        for slot in registry.slots.indices where registry.slots[slot] != nil {
+            switch registry[slot].phase {
+            case .active, .draining:
+                let silence = now - registry[slot].lastSeen
+                if silence > heartbeat.deadline {
+                    poolLost(slot, reason: "it missed \(heartbeat.liveness) heartbeats (silent for \(silence.roundedUpMilliseconds) ms)")
+                } else if !sendToPool(registry[slot].routingID, headers: [Wire.version, Wire.Command.heartbeat]) {
+                    poolLost(slot, reason: "the broker could not reach it")
+                }
+            case .lost(let until) where until <= now:
+                giveUpOnLostPool(slot)
+            case .lost:
+                break
+            }
+        }
+        autoscale(now)
+    }
+
+    /// A lost pool did not come back in time: its waiting affinity tasks fail `pool_lost`.
+    private func giveUpOnLostPool(_ slot: Int) {
+        let name = registry[slot].registration.name
+        let waited = Int(configuration.affinityWait.components.seconds)
+        refuseWaiting(slot, .poolLost, "pool '\(name)' has been unreachable for \(waited) s (affinity_wait_seconds); the task was not run")
+        supervisor?.terminate(registry[slot].registration.poolID)
+        removePool(slot, reason: "it stayed unreachable for \(waited) s")
+    }
+}

@@ -1,0 +1,104 @@
+import Foundation
+import Logging
+import MahavishnuCore
+import ZeroMQ
+
+/// The pool's connection to the broker: one DEALER, heartbeats, and a fresh socket (with
+/// backoff) when the broker has been silent too long — after a broker restart, say.
+///
+/// - Important: owned by the pool's socket thread.
+final class BrokerLink {
+    let endpoint: String
+    private let routingID: String
+    private let context: Context
+    private let logger: Logger
+    private let interval: Duration
+    private let liveness: Int
+    private(set) var socket: Socket
+    private var lastHeard = ContinuousClock.now
+    private var nextBeat = ContinuousClock.now
+    private var backoff = Duration.milliseconds(250)
+    private var reconnectAt: ContinuousClock.Instant?
+
+    init(endpoint: String, routingID: String, heartbeatInterval: Duration, liveness: Int, logger: Logger) throws {
+        self.endpoint = endpoint
+        self.routingID = routingID
+        self.logger = logger
+        interval = heartbeatInterval
+        self.liveness = liveness
+        context = try Context()
+        socket = try Self.connect(context, endpoint, routingID)
+    }
+
+    private static func connect(_ context: Context, _ endpoint: String, _ routingID: String) throws -> Socket {
+        let socket = try Socket(context, type: .dealer, linger: 0)
+        do {
+            try socket.set(.routingID, routingID)
+            try socket.set(.sendHighWaterMark, 0)
+            try socket.set(.receiveHighWaterMark, 0)
+            try socket.connect(endpoint)
+        } catch {
+            socket.close()
+            throw error
+        }
+        return socket
+    }
+
+    /// Whether the link is waiting to reconnect (messages sent now are dropped).
+    var isReconnecting: Bool { reconnectAt != nil }
+
+    /// Sends a message; dropped while the link is down (the broker reclaims such tasks).
+    func send(_ frames: [[UInt8]]) throws {
+        guard !isReconnecting else { return }
+        try socket.send(multipart: frames)
+    }
+
+    /// Call for every message from the broker: any message is a heartbeat.
+    func heard() {
+        lastHeard = .now
+        backoff = .milliseconds(250)
+    }
+
+    /// When the link next needs attention (a beat, a liveness check, a reconnect).
+    func nextDeadline() -> ContinuousClock.Instant {
+        min(reconnectAt ?? nextBeat, nextBeat, lastHeard + interval * liveness)
+    }
+
+    /// What `service` did to the connection.
+    enum Change {
+        case none
+        /// The socket was closed; nothing can be received until the link reconnects.
+        case disconnected
+        /// A fresh socket is up: the pool must register again.
+        case reconnected
+    }
+
+    /// Sends a heartbeat when due; drops the socket when the broker has been silent too long;
+    /// opens a fresh one when the backoff has passed.
+    func service(vitals: () -> [UInt8]) throws -> Change {
+        let now = ContinuousClock.now
+        if let due = reconnectAt {
+            guard now >= due else { return .none }
+            socket = try Self.connect(context, endpoint, routingID)
+            reconnectAt = nil
+            lastHeard = now
+            nextBeat = now
+            logger.info("reconnected to the broker on a fresh socket", metadata: ["pool.id": "\(routingID)", "zmq.endpoint": "\(endpoint)"])
+            return .reconnected
+        }
+        if now - lastHeard > interval * liveness {
+            logger.info("broker silent: reconnecting", metadata: ["pool.id": "\(routingID)", "zmq.endpoint": "\(endpoint)", "retry_in": "\(backoff)"])
+            socket.close()
+            reconnectAt = now + backoff
+            backoff = min(backoff * 2, .seconds(5))
+            return .disconnected
+        }
+        if now >= nextBeat {
+            try socket.send(multipart: [Wire.version, Wire.Command.heartbeat, vitals()])
+            nextBeat = now + interval
+        }
+        return .none
+    }
+
+    func close() { socket.close() }
+}
