@@ -25,6 +25,7 @@ let package = Package(
         .target(
             name: "MahavishnuCore",
             dependencies: [
+                "ZeroMQ",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Yams", package: "Yams"),
             ]

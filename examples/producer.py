@@ -7,6 +7,7 @@ Speaks the MHV1 wire protocol from docs/protocol.md directly: no Mahavishnu code
 """
 import argparse
 import json
+import os
 import sys
 import time
 import uuid
@@ -16,9 +17,25 @@ import zmq
 VERSION = b"MHV1"
 
 
-def task_frames(task_id, prompt, selector, affinity):
-    body = json.dumps({"prompt": prompt}).encode()
+def task_frames(task_id, prompt, selector, affinity, sleep_ms=0):
+    task = {"prompt": prompt}
+    if sleep_ms:
+        task["sleep_ms"] = sleep_ms
+    body = json.dumps(task).encode()
     return [VERSION, b"TASK", task_id.encode(), selector.encode(), affinity.encode(), b"", body]
+
+
+def read_key(directory, name):
+    with open(os.path.join(directory, name)) as file:
+        return file.read().strip().encode()
+
+
+def use_curve_keys(socket, directory):
+    """Authenticate with CURVE: our key pair (id.*) and the broker's public key (broker.public)."""
+    secret = read_key(directory, "id.secret")
+    socket.curve_secretkey = secret
+    socket.curve_publickey = zmq.curve_public(secret)
+    socket.curve_serverkey = read_key(directory, "broker.public")
 
 
 def main():
@@ -29,11 +46,15 @@ def main():
     parser.add_argument("--selector", default="", help="least_loaded, round_robin, random or affinity (default: the broker's)")
     parser.add_argument("--affinity", default="", help="pool name or id, with --selector affinity")
     parser.add_argument("--timeout", type=float, default=60.0, help="seconds to wait for any reply before giving up")
+    parser.add_argument("--sleep-ms", type=int, default=0, help="echo workers wait this long per task (to keep tasks in flight)")
+    parser.add_argument("--keys", help="directory with this producer's CURVE keys (id.public, id.secret) and broker.public, for a broker that requires CURVE")
     args = parser.parse_args()
 
     context = zmq.Context()
     socket = context.socket(zmq.DEALER)
     socket.setsockopt(zmq.LINGER, 0)
+    if args.keys:
+        use_curve_keys(socket, args.keys)
     socket.connect(args.broker)
 
     pending = {}  # task id -> prompt
@@ -47,7 +68,7 @@ def main():
         task_id = str(uuid.uuid4())
         prompt = f"task {index} {task_id[:8]}"
         pending[task_id] = prompt
-        socket.send_multipart(task_frames(task_id, prompt, args.selector, args.affinity))
+        socket.send_multipart(task_frames(task_id, prompt, args.selector, args.affinity, args.sleep_ms))
 
     try:
         while next_index < min(args.window, args.tasks):
@@ -67,7 +88,7 @@ def main():
                 if code == "overloaded" and task_id in pending:
                     # Not accepted: back off and send the same task again.
                     time.sleep(0.05)
-                    socket.send_multipart(task_frames(task_id, pending[task_id], args.selector, args.affinity))
+                    socket.send_multipart(task_frames(task_id, pending[task_id], args.selector, args.affinity, args.sleep_ms))
                     continue
                 failures.append(f"{task_id}: {code}: {message}")
                 pending.pop(task_id, None)

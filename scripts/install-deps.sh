@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # Installs what building and testing Mahavishnu needs, only where it is missing:
-# libzmq3-dev and pkg-config from Debian, pyzmq for the Python producer example.
+# libzmq3-dev, pkg-config and iproute2 from Debian, pyzmq for the Python producer example.
 set -euo pipefail
 
 missing=()
 command -v pkg-config >/dev/null 2>&1 || missing+=(pkg-config)
 pkg-config --exists libzmq 2>/dev/null || missing+=(libzmq3-dev)
 command -v python3 >/dev/null 2>&1 || missing+=(python3 python3-pip)
+command -v ip >/dev/null 2>&1 || missing+=(iproute2)   # network namespaces for the multi-host test
 
 if [ ${#missing[@]} -gt 0 ]; then
     sudo=""

@@ -21,10 +21,11 @@ public final class BrokerClient: Sendable {
     /// - Parameter retryInterval: a task whose result has not arrived is sent again this often,
     ///   with the same id, so a broker restart loses nothing; the broker answers a duplicate id
     ///   from its running task or its recent results, never by running the task twice at once.
-    public init(endpoint: String, retryInterval: Duration? = .seconds(2), logger: Logger = Logger(label: "mahavishnu.client")) throws {
+    /// - Parameter curve: this client's CURVE keys and the broker's public key, for a broker that requires them.
+    public init(endpoint: String, retryInterval: Duration? = .seconds(2), curve: ClientCurveKeys? = nil, logger: Logger = Logger(label: "mahavishnu.client")) throws {
         self.endpoint = endpoint
         self.retryInterval = retryInterval
-        let connection = try ClientConnection(endpoint: endpoint, logger: logger)
+        let connection = try ClientConnection(endpoint: endpoint, curve: curve, logger: logger)
         self.connection = connection
         let finished = self.finished
         let thread = Thread {

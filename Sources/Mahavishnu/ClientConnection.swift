@@ -46,12 +46,13 @@ final class ClientConnection: @unchecked Sendable {
     /// Requests sent and awaiting a reply; touched only by the socket thread.
     private var pending: [String: Pending] = [:]
 
-    init(endpoint: String, logger: Logger) throws {
+    init(endpoint: String, curve: ClientCurveKeys?, logger: Logger) throws {
         self.endpoint = endpoint
         self.logger = logger
         context = try Context()
         socket = try Socket(context, type: .dealer, linger: 0)
         do {
+            if let curve { try socket.becomeCurveClient(curve.keys, serverKey: curve.serverKey) }
             try socket.set(.sendHighWaterMark, 0)
             try socket.set(.receiveHighWaterMark, 0)
             try socket.connect(endpoint)

@@ -44,11 +44,18 @@ public final class PoolManager: Sendable {
     /// Connects to the broker at `broker` (default: `broker_frontend` of `settings`).
     ///
     /// Throws `PoolsDisabledError` when `pools_enabled` is false in `settings`.
-    public init(broker: String? = nil, settings: Settings = Settings(), controlTimeout: Duration = .seconds(5), logger: Logger = Logger(label: "mahavishnu.pools")) throws {
+    ///
+    /// - Parameter curve: CURVE keys for a broker that requires them; default: the keys in
+    ///   `client_keys_dir` from `settings`, if set.
+    public init(
+        broker: String? = nil, settings: Settings = Settings(), curve: ClientCurveKeys? = nil,
+        controlTimeout: Duration = .seconds(5), logger: Logger = Logger(label: "mahavishnu.pools")
+    ) throws {
         guard settings.poolsEnabled else { throw PoolsDisabledError() }
         client = try BrokerClient(
             endpoint: broker ?? settings.brokerFrontend,
-            retryInterval: .milliseconds(Int(settings.clientRetryIntervalSeconds * 1000)), logger: logger
+            retryInterval: .milliseconds(Int(settings.clientRetryIntervalSeconds * 1000)),
+            curve: try curve ?? settings.clientKeysDir.map(CurveKeyFiles.clientKeys(in:)), logger: logger
         )
         defaultSelector = settings.poolRoutingStrategy
         self.controlTimeout = controlTimeout

@@ -27,6 +27,11 @@ public final class Broker: @unchecked Sendable {
         try loop.run()
     }
 
+    /// Re-reads the allow-list file (on SIGHUP): new handshakes see the change, live connections stay.
+    public func reloadAllowList() throws {
+        try loop.authenticator?.reload()
+    }
+
     /// Asks the loop to finish; safe from any thread.
     public func stop() {
         loop.requestStop()

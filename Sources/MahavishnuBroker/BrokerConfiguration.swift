@@ -1,4 +1,5 @@
 import MahavishnuCore
+import ZeroMQ
 
 /// Everything the broker needs to start.
 public struct BrokerConfiguration: Sendable {
@@ -34,10 +35,28 @@ public struct BrokerConfiguration: Sendable {
     public var resultCacheSize = 10_000
     /// Idle time before an auto-scaling pool shrinks. Default 30 s.
     public var autoscaleCooldown = Duration.seconds(30)
+    /// CURVE keys and the allow-list for every endpoint; `nil` runs without encryption, which
+    /// is only allowed on loopback (or with `insecure`). Default `nil`.
+    public var security: BrokerSecurity?
+    /// Allow binding non-loopback TCP endpoints without CURVE. Default false.
+    public var insecure = false
     /// Called on the router thread when pools come and go; keep it quick. Default: nothing.
     public var onEvent: @Sendable (BrokerEvent) -> Void = { _ in }
 
     public init() {}
+}
+
+/// The broker's CURVE identity and who may talk to it.
+public struct BrokerSecurity: Sendable {
+    /// The broker's key pair; clients need its public key.
+    public var keys: CurveKeyPair
+    /// The YAML file listing allowed public keys by role (reloaded on SIGHUP).
+    public var allowListFile: String
+
+    public init(keys: CurveKeyPair, allowListFile: String) {
+        self.keys = keys
+        self.allowListFile = allowListFile
+    }
 }
 
 /// Something that happened to the deployment, reported through `BrokerConfiguration.onEvent`.

@@ -14,6 +14,10 @@ extension RouterLoop {
             return replyError(address, reference: reply.requestID, .unknownCommand, "unknown control command '\(frames.string(first + 3))'; known: \(ControlCommand.validNames)")
         }
         let arguments = frames.bytes(first + 4)
+        if Self.adminCommands.contains(command), let refusal = adminRefusal(for: command, frame: first + 3) {
+            stats.adminRefused += 1
+            return replyError(address, reference: reply.requestID, .forbidden, refusal)
+        }
         switch command {
         case .list:
             sendReply(reply, PoolList(pools: registry.entries.map { $0.summary() }))
@@ -40,6 +44,19 @@ extension RouterLoop {
         }
     }
 
+    /// Commands that change the deployment: with CURVE on, only admin keys may send them.
+    private static let adminCommands: Set<ControlCommand> = [.spawn, .close, .closeAll, .scale]
+
+    /// Why this connection may not run `command`, or `nil` if it may (always, without CURVE).
+    private func adminRefusal(for command: ControlCommand, frame: Int) -> String? {
+        guard authenticator != nil else { return nil }
+        let identity = frames.property(frame, "User-Id") ?? "unknown"
+        guard !identity.hasPrefix("admin:") else { return nil }
+        let (role, fingerprint) = (identity.split(separator: ":").first ?? "unknown", identity.split(separator: ":").last ?? "?")
+        logger.info("administrative command refused", metadata: ["control.command": "\(command.rawValue)", "peer.role": "\(role)", "peer.key": "\(fingerprint)"])
+        return "\(command.rawValue) needs an admin key; this connection authenticated with \(role) key \(fingerprint)"
+    }
+
     private func decode<T: Decodable>(_ type: T.Type, _ arguments: [UInt8], _ reply: ControlReply, expected: String) -> T? {
         do {
             return try JSONCoding.decode(type, from: arguments)
@@ -55,6 +72,12 @@ extension RouterLoop {
 
     func statsSnapshot() -> BrokerStats {
         var snapshot = stats
+        if let refusals = authenticator?.refusals {
+            snapshot.authRefusedNoKey = refusals.noKey.load(ordering: .relaxed)
+            snapshot.authRefusedUnknownKey = refusals.unknownKey.load(ordering: .relaxed)
+            snapshot.authRefusedWrongRole = refusals.wrongRole.load(ordering: .relaxed)
+            snapshot.authRefusedBadHandshake = refusals.badHandshake.load(ordering: .relaxed)
+        }
         snapshot.queueDepth = queues.depth
         snapshot.inFlight = leases.count
         snapshot.pools = registry.count

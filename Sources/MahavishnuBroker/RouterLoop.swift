@@ -23,6 +23,8 @@ final class RouterLoop {
     private let supervisorItem: Int
     /// Starts and watches the pool processes this broker owns; `nil` if spawning is disabled.
     let supervisor: PoolSupervisor?
+    /// Admits CURVE keys by role; `nil` when the broker runs without CURVE.
+    let authenticator: ZapAuthenticator?
     var state = LoopState.running
 
     /// The message being handled; every receive reuses it.
@@ -53,9 +55,25 @@ final class RouterLoop {
         queues = TaskQueues(bound: configuration.queueBound)
         resultCache = ResultCache(capacity: configuration.resultCacheSize)
         heartbeat = HeartbeatClock(interval: configuration.heartbeatInterval, liveness: configuration.heartbeatLiveness)
+        try Self.refuseExposure(configuration)
+        // The pools this broker starts get a key pair of its own making, so they need no key files.
+        let childKeys = try configuration.security.flatMap { security in
+            try configuration.poolExecutable.map { _ in ClientCurveKeys(keys: try CurveKeyPair.generate(), serverKey: security.keys.publicKey) }
+        }
+        let authenticator = try configuration.security.map { security in
+            try ZapAuthenticator(context: context, allowListFile: security.allowListFile,
+                                 ownKeys: childKeys.map { [$0.keys.publicKey: .pool] } ?? [:], logger: logger)
+        }
+        self.authenticator = authenticator
         frontend = try Socket(context, type: .router, linger: 0)
         backend = try Socket(context, type: .router, linger: 0)
         do {
+            if let security = configuration.security, let authenticator {
+                try frontend.becomeCurveServer(secretKey: security.keys.secretKey, zapDomain: ZapAuthenticator.Domain.frontend.rawValue)
+                try backend.becomeCurveServer(secretKey: security.keys.secretKey, zapDomain: ZapAuthenticator.Domain.backend.rawValue)
+                try authenticator.monitor(frontend, name: "frontend")
+                try authenticator.monitor(backend, name: "backend")
+            }
             for socket in [frontend, backend] {
                 try socket.set(.routerMandatory, 1)
                 try socket.set(.sendHighWaterMark, configuration.highWaterMark)
@@ -72,7 +90,8 @@ final class RouterLoop {
         }
         let boundBackend = try backend.lastEndpoint
         let supervisor = configuration.poolExecutable.map { executable in
-            PoolSupervisor(executable: executable, backend: boundBackend, settingsFile: configuration.settingsFile, logger: logger)
+            PoolSupervisor(executable: executable, backend: boundBackend, settingsFile: configuration.settingsFile,
+                           childEnvironment: childKeys?.environment ?? [:], logger: logger)
         }
         self.supervisor = supervisor
         frontendItem = poller.addReadable(frontend)
@@ -83,6 +102,18 @@ final class RouterLoop {
         } else {
             supervisorItem = -1
         }
+    }
+
+    /// Refuses to expose the broker beyond this machine without CURVE, unless told to.
+    private static func refuseExposure(_ configuration: BrokerConfiguration) throws {
+        guard configuration.security == nil, !configuration.insecure else { return }
+        guard let exposed = [configuration.frontend, configuration.backend].first(where: { !isLocalOnly($0) }) else { return }
+        throw BrokerError(code: .insecureBind, message: """
+            refusing to bind \(exposed) without CURVE: anyone who can reach it could submit tasks and register pools. \
+            Generate keys with `mahavishnu keys generate --out keys --name broker` (and a pair per producer, pool and admin), \
+            list the allowed public keys in an allow-list file, and start the broker with --keys keys --allow allow.yaml; \
+            or pass --insecure to accept the risk (docs/security.md)
+            """)
     }
 
     private static func bind(_ socket: Socket, _ endpoint: String, role: String) throws {
@@ -100,7 +131,9 @@ final class RouterLoop {
 
     /// Polls and handles messages until stopped and drained; closes both sockets on the way out.
     func run() throws {
+        authenticator?.start()
         defer {
+            authenticator?.stop()
             supervisor?.killRemaining()
             frontend.close()
             backend.close()
@@ -165,7 +198,7 @@ struct TaskLease {
 
 /// An error that stops the broker from starting or running.
 public struct BrokerError: Error, CustomStringConvertible, Sendable {
-    public enum Code: Sendable { case bindFailed }
+    public enum Code: Sendable { case bindFailed, insecureBind }
     public let code: Code
     public let message: String
     public var description: String { message }

@@ -1,5 +1,6 @@
 import Foundation
 import MahavishnuBroker
+import Logging
 import MahavishnuCore
 
 /// Runs a broker in the foreground for `broker` and `up`: prints where it listens and each pool
@@ -26,8 +27,13 @@ enum BrokerRunner {
                 announce("broker draining: no new tasks; waiting for running tasks and pools to finish")
             }
         }
+        if configuration.insecure && configuration.security == nil {
+            logger.warning("running with --insecure: endpoints are not encrypted and anyone who can reach them can submit tasks and register pools; see docs/security.md")
+        }
         let broker = try Broker(configuration: configuration, logger: logger)
-        announce("broker ready frontend=\(broker.frontendEndpoint) backend=\(broker.backendEndpoint)")
+        announce("broker ready frontend=\(broker.frontendEndpoint) backend=\(broker.backendEndpoint)\(configuration.security == nil ? "" : " curve=on")")
+        let reloader = reloadOnHangUp(broker, logger: logger)
+        defer { reloader.cancel() }
         try await BlockingLoopService.runUntilSignalled(
             BlockingLoopService(name: "mahavishnu.router", loop: { try broker.run() }, stop: { broker.stop() }),
             logger: logger
@@ -36,10 +42,29 @@ enum BrokerRunner {
     }
 }
 
+/// Reloads the broker's allow-list whenever the process receives SIGHUP.
+private func reloadOnHangUp(_ broker: Broker, logger: Logger) -> any DispatchSourceSignal {
+    signal(SIGHUP, SIG_IGN)
+    let source = DispatchSource.makeSignalSource(signal: SIGHUP, queue: .global())
+    source.setEventHandler {
+        do {
+            try broker.reloadAllowList()
+            announce("allow-list reloaded")
+        } catch {
+            logger.error("allow-list not reloaded; the previous one stays in force", metadata: ["error": "\(error)"])
+        }
+    }
+    source.resume()
+    return source
+}
+
 extension BrokerConfiguration {
     /// A configuration from settings, able to start pools with this very executable.
-    init(settings: Settings, settingsFile: String?) {
+    init(settings: Settings, settingsFile: String?) throws {
         self.init()
+        if let keysDir = settings.brokerKeysDir, let allowList = settings.brokerAllowList {
+            security = BrokerSecurity(keys: try CurveKeyFiles.keyPair(in: keysDir, name: CurveKeyFiles.brokerName), allowListFile: allowList)
+        }
         frontend = settings.brokerFrontend
         backend = settings.brokerBackend
         queueBound = settings.brokerQueueBound

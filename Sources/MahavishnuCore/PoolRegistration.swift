@@ -133,6 +133,16 @@ public struct BrokerStats: Codable, Sendable, Equatable {
     public var malformedFrontend = 0
     /// Malformed messages received on the backend (pools).
     public var malformedBackend = 0
+    /// Connections refused because the peer had no CURVE keys.
+    public var authRefusedNoKey = 0
+    /// Connections refused because the key is not in the allow-list.
+    public var authRefusedUnknownKey = 0
+    /// Connections refused because the key's role is not allowed on that socket.
+    public var authRefusedWrongRole = 0
+    /// Connections whose CURVE handshake failed (a wrong broker key, say).
+    public var authRefusedBadHandshake = 0
+    /// Administrative commands refused for want of an admin key.
+    public var adminRefused = 0
     /// Tasks waiting in the broker's queues now.
     public var queueDepth = 0
     /// Tasks dispatched and not yet answered now.
@@ -149,5 +159,8 @@ public struct BrokerStats: Codable, Sendable, Equatable {
         case resultsFromCache = "results_from_cache", tasksFailedWorkerLost = "tasks_failed_worker_lost"
         case tasksRefusedInvalid = "tasks_refused_invalid", malformedFrontend = "malformed_frontend"
         case malformedBackend = "malformed_backend", queueDepth = "queue_depth", inFlight = "in_flight", pools
+        case authRefusedNoKey = "auth_refused_no_key", authRefusedUnknownKey = "auth_refused_unknown_key"
+        case authRefusedWrongRole = "auth_refused_wrong_role", authRefusedBadHandshake = "auth_refused_bad_handshake"
+        case adminRefused = "admin_refused"
     }
 }

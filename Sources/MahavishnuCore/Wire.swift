@@ -69,4 +69,6 @@ public enum ErrorCode: String, Codable, Sendable, CaseIterable {
     case shuttingDown = "shutting_down"
     /// The pool an affinity task waits for stayed unreachable past `affinity_wait_seconds`.
     case poolLost = "pool_lost"
+    /// The connection's CURVE key lacks the role the command needs (admin for spawn, scale, close).
+    case forbidden = "forbidden"
 }

@@ -14,25 +14,28 @@ final class BrokerLink {
     private let logger: Logger
     private let interval: Duration
     private let liveness: Int
+    private let curve: ClientCurveKeys?
     private(set) var socket: Socket
     private var lastHeard = ContinuousClock.now
     private var nextBeat = ContinuousClock.now
     private var backoff = Duration.milliseconds(250)
     private var reconnectAt: ContinuousClock.Instant?
 
-    init(endpoint: String, routingID: String, heartbeatInterval: Duration, liveness: Int, logger: Logger) throws {
+    init(endpoint: String, routingID: String, heartbeatInterval: Duration, liveness: Int, curve: ClientCurveKeys?, logger: Logger) throws {
         self.endpoint = endpoint
         self.routingID = routingID
         self.logger = logger
         interval = heartbeatInterval
         self.liveness = liveness
+        self.curve = curve
         context = try Context()
-        socket = try Self.connect(context, endpoint, routingID)
+        socket = try Self.connect(context, endpoint, routingID, curve)
     }
 
-    private static func connect(_ context: Context, _ endpoint: String, _ routingID: String) throws -> Socket {
+    private static func connect(_ context: Context, _ endpoint: String, _ routingID: String, _ curve: ClientCurveKeys?) throws -> Socket {
         let socket = try Socket(context, type: .dealer, linger: 0)
         do {
+            if let curve { try socket.becomeCurveClient(curve.keys, serverKey: curve.serverKey) }
             try socket.set(.routingID, routingID)
             try socket.set(.sendHighWaterMark, 0)
             try socket.set(.receiveHighWaterMark, 0)
@@ -79,7 +82,7 @@ final class BrokerLink {
         let now = ContinuousClock.now
         if let due = reconnectAt {
             guard now >= due else { return .none }
-            socket = try Self.connect(context, endpoint, routingID)
+            socket = try Self.connect(context, endpoint, routingID, curve)
             reconnectAt = nil
             lastHeard = now
             nextBeat = now

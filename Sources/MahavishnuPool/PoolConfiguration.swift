@@ -27,6 +27,8 @@ public struct PoolConfiguration: Sendable {
     public var heartbeatLiveness = 3
     /// The broker may grow and shrink this pool between min and max workers. Default false.
     public var autoScale = false
+    /// CURVE keys for a broker that requires them. Default `nil` (plain).
+    public var curve: ClientCurveKeys?
 
     public init() {}
 

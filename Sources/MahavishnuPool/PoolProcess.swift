@@ -35,7 +35,8 @@ public final class PoolProcess: @unchecked Sendable {
         slots = WorkerSlots(poolID: configuration.poolID, count: configuration.minWorkers)
         link = try BrokerLink(
             endpoint: configuration.broker, routingID: configuration.poolID,
-            heartbeatInterval: configuration.heartbeatInterval, liveness: configuration.heartbeatLiveness, logger: logger
+            heartbeatInterval: configuration.heartbeatInterval, liveness: configuration.heartbeatLiveness,
+            curve: configuration.curve, logger: logger
         )
     }
 

@@ -60,6 +60,13 @@ public final class Frames {
         }
     }
 
+    /// A metadata property of the connection frame `index` arrived on, such as `"User-Id"`
+    /// (set by a ZAP handler) or `"Peer-Address"`; `nil` when absent.
+    public func property(_ index: Int, _ name: String) -> String? {
+        precondition(index < count, "frame \(index) of \(count)")
+        return zmq_msg_gets(messages + index, name).map { String(cString: $0) }
+    }
+
     /// A reference-counted share of frame `index` that outlives the next receive (no copy for large frames).
     public func retain(_ index: Int) -> Payload {
         precondition(index < count, "frame \(index) of \(count)")

@@ -42,15 +42,18 @@ final class PoolSupervisor {
     private let executable: String
     private let backend: String
     private let settingsFile: String?
+    /// Added to each child's environment (its CURVE keys, when the broker uses CURVE).
+    private let childEnvironment: [String: String]
     private let logger: Logger
     private var children: [String: Child] = [:]
     /// No restarts once the broker drains.
     var restartsEnabled = true
 
-    init(executable: String, backend: String, settingsFile: String?, logger: Logger) {
+    init(executable: String, backend: String, settingsFile: String?, childEnvironment: [String: String], logger: Logger) {
         self.executable = executable
         self.backend = backend
         self.settingsFile = settingsFile
+        self.childEnvironment = childEnvironment
         self.logger = logger
     }
 
@@ -86,6 +89,7 @@ final class PoolSupervisor {
                              "--worker-type", request.workerType, "--broker", backend, "--exit-with-parent"]
             + (request.autoScale ? ["--auto-scale"] : [])
             + (settingsFile.map { ["--settings", $0] } ?? [])
+        process.environment = ProcessInfo.processInfo.environment.merging(childEnvironment) { $1 }
         process.standardInput = FileHandle.nullDevice
         process.standardOutput = FileHandle.nullDevice
         let tail = StderrTail()

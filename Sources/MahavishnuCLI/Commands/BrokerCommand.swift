@@ -21,6 +21,7 @@ struct BrokerCommand: AsyncParsableCommand {
     @Option(help: "Selector for tasks that name none (default: pool_routing_strategy).")
     var selector: String?
 
+    @OptionGroup var security: SecurityOptions
     @OptionGroup var settingsOptions: SettingsOptions
     @OptionGroup var logging: LoggingOptions
 
@@ -28,9 +29,11 @@ struct BrokerCommand: AsyncParsableCommand {
         let flags = [
             "broker_frontend": frontend, "broker_backend": backend,
             "broker_queue_bound": queueBound.map(String.init), "pool_routing_strategy": selector,
+            "broker_keys_dir": security.keys, "broker_allow_list": security.allow,
         ].compactMapValues { $0 }
         let settings = try settingsOptions.load(flags: flags)
-        let configuration = BrokerConfiguration(settings: settings, settingsFile: settingsOptions.file)
+        var configuration = try BrokerConfiguration(settings: settings, settingsFile: settingsOptions.file)
+        configuration.insecure = security.insecure
         try await BrokerRunner.run(configuration, logging: logging)
     }
 }

@@ -1,4 +1,6 @@
 import ArgumentParser
+import Foundation
+import MahavishnuCore
 import MahavishnuPool
 
 /// `mahavishnu pool run`: run one pool process in the foreground.
@@ -35,6 +37,9 @@ struct PoolRun: AsyncParsableCommand {
     @Flag(help: "Let the broker grow and shrink the pool between --min and --max workers.")
     var autoScale = false
 
+    @Option(help: "Directory with this pool's CURVE keys (id.public, id.secret) and broker.public (default: client_keys_dir).")
+    var keys: String?
+
     @OptionGroup var settingsOptions: SettingsOptions
     @OptionGroup var logging: LoggingOptions
 
@@ -52,6 +57,10 @@ struct PoolRun: AsyncParsableCommand {
         configuration.autoScale = autoScale
         configuration.heartbeatInterval = .milliseconds(settings.heartbeatIntervalMs)
         configuration.heartbeatLiveness = settings.heartbeatLiveness
+        // Keys: --keys, else those a parent broker passed down, else client_keys_dir.
+        configuration.curve = try keys.map(CurveKeyFiles.clientKeys(in:))
+            ?? ClientCurveKeys.fromEnvironment(ProcessInfo.processInfo.environment)
+            ?? settings.clientKeysDir.map(CurveKeyFiles.clientKeys(in:))
         do {
             try configuration.validate()
         } catch {

@@ -13,11 +13,12 @@ struct UpCommand: AsyncParsableCommand {
     @Option(help: "Topology file (default: the built-in one-host topology).")
     var topology: String?
 
+    @OptionGroup var security: SecurityOptions
     @OptionGroup var settingsOptions: SettingsOptions
     @OptionGroup var logging: LoggingOptions
 
     func run() async throws {
-        let settings = try settingsOptions.load()
+        let settings = try settingsOptions.load(flags: ["broker_keys_dir": security.keys, "broker_allow_list": security.allow].compactMapValues { $0 })
         let deployment: Topology
         do {
             deployment = try topology.map { try Topology.load(file: $0, settings: settings) }
@@ -25,7 +26,13 @@ struct UpCommand: AsyncParsableCommand {
         } catch {
             throw CLIError("invalid topology: \(error)")
         }
-        var configuration = BrokerConfiguration(settings: settings, settingsFile: settingsOptions.file)
+        var withTopologyKeys = settings
+        if let keys = deployment.broker.keys, let allow = deployment.broker.allow, security.keys == nil {
+            withTopologyKeys.brokerKeysDir = keys
+            withTopologyKeys.brokerAllowList = allow
+        }
+        var configuration = try BrokerConfiguration(settings: withTopologyKeys, settingsFile: settingsOptions.file)
+        configuration.insecure = security.insecure
         configuration.frontend = deployment.broker.frontend
         configuration.backend = deployment.broker.backend
         configuration.initialPools = deployment.pools.map {

@@ -9,6 +9,9 @@ struct ClientOptions: ParsableArguments {
     @Option(help: "The broker's frontend endpoint (default: $MAHAVISHNU_BROKER, else broker_frontend from settings).")
     var broker: String?
 
+    @Option(help: "Directory with this client's CURVE keys (id.public, id.secret) and broker.public (default: client_keys_dir).")
+    var keys: String?
+
     @Flag(help: "Print JSON instead of a table.")
     var json = false
 
@@ -22,7 +25,7 @@ struct ClientOptions: ParsableArguments {
         let settings = try settingsOptions.load()
         let endpoint = endpoint(settings)
         if let problem = validateEndpoint(endpoint) { throw ValidationError("--broker \(problem)") }
-        return try PoolManager(broker: endpoint, settings: settings)
+        return try PoolManager(broker: endpoint, settings: settings, curve: try keys.map(CurveKeyFiles.clientKeys(in:)))
     }
 
     /// Runs `body` with a connected manager and closes it afterwards.

@@ -47,6 +47,12 @@ public struct Settings: Sendable, Equatable {
     public var autoscaleCooldownSeconds = 30.0
     /// Seconds after which a client sends a task again if its result has not arrived. Default 2.
     public var clientRetryIntervalSeconds = 2.0
+    /// Directory with the broker's CURVE key pair (`broker.public`, `broker.secret`). Default none: no CURVE.
+    public var brokerKeysDir: String?
+    /// The allow-list file of public keys by role (needed with `broker_keys_dir`). Default none.
+    public var brokerAllowList: String?
+    /// Directory with this client's or pool's key pair (`id.*`) and `broker.public`. Default none.
+    public var clientKeysDir: String?
 
     public init() {}
 }
@@ -86,6 +92,14 @@ struct SettingsKey: Sendable {
 
     static func string(_ name: String, _ field: WritableKeyPath<Settings, String> & Sendable) -> SettingsKey {
         SettingsKey(name: name, expected: "a non-empty string") { settings, node in
+            guard let value = ValueParser.string(node) else { return false }
+            settings[keyPath: field] = value
+            return true
+        }
+    }
+
+    static func path(_ name: String, _ field: WritableKeyPath<Settings, String?> & Sendable) -> SettingsKey {
+        SettingsKey(name: name, expected: "a path") { settings, node in
             guard let value = ValueParser.string(node) else { return false }
             settings[keyPath: field] = value
             return true
@@ -134,6 +148,9 @@ extension Settings {
         .int("result_cache_size", \.resultCacheSize, minimum: 0),
         .seconds("autoscale_cooldown_seconds", \.autoscaleCooldownSeconds),
         .seconds("client_retry_interval_seconds", \.clientRetryIntervalSeconds),
+        .path("broker_keys_dir", \.brokerKeysDir),
+        .path("broker_allow_list", \.brokerAllowList),
+        .path("client_keys_dir", \.clientKeysDir),
     ]
 
     /// The names of every key, in documentation order.
@@ -141,6 +158,10 @@ extension Settings {
 
     /// Checks rules that span keys; the error names the key to change.
     func validateCombination(source: String) throws(ConfigurationError) {
+        if (brokerKeysDir == nil) != (brokerAllowList == nil) {
+            throw ConfigurationError(source: source, key: brokerKeysDir == nil ? "broker_keys_dir" : "broker_allow_list",
+                                     message: "broker_keys_dir and broker_allow_list go together: CURVE needs both the broker's keys and the allowed public keys")
+        }
         if poolDefaultMinWorkers > poolDefaultMaxWorkers {
             throw ConfigurationError(source: source, key: "pool_default_min_workers",
                                      message: "\(poolDefaultMinWorkers) is more than pool_default_max_workers (\(poolDefaultMaxWorkers)); min must not exceed max")

@@ -13,6 +13,10 @@ public struct Topology: Sendable, Equatable {
         public var busPub: String?
         /// Bus subscribers connect here (the broker's XPUB), if the bus is configured.
         public var busSub: String?
+        /// Directory with the broker's CURVE keys, relative to the topology file; with `allow`.
+        public var keys: String?
+        /// The allow-list file, relative to the topology file; with `keys`.
+        public var allow: String?
     }
 
     /// One entry of the `pools:` list.
@@ -67,7 +71,7 @@ public struct Topology: Sendable, Equatable {
         guard let brokerNode = document.value("broker") else {
             throw ConfigurationError(source: source, key: "broker", message: "missing: a topology needs a broker section with frontend and backend")
         }
-        let broker = try parseBroker(YAMLFields(brokerNode, source: source, path: "broker"))
+        let broker = try parseBroker(YAMLFields(brokerNode, source: source, path: "broker"), relativeTo: URL(fileURLWithPath: source).deletingLastPathComponent())
         var pools: [Pool] = []
         if let poolsNode = document.value("pools"), poolsNode.null == nil {
             guard case .sequence(let entries) = poolsNode else {
@@ -84,12 +88,18 @@ public struct Topology: Sendable, Equatable {
         return Topology(broker: broker, pools: pools)
     }
 
-    private static func parseBroker(_ fields: YAMLFields) throws(ConfigurationError) -> Broker {
-        try fields.rejectUnknownKeys(["frontend", "backend", "bus_pub", "bus_sub"])
-        return Broker(
+    private static func parseBroker(_ fields: YAMLFields, relativeTo directory: URL) throws(ConfigurationError) -> Broker {
+        try fields.rejectUnknownKeys(["frontend", "backend", "bus_pub", "bus_sub", "keys", "allow"])
+        let resolve = { (path: String) in URL(fileURLWithPath: path, relativeTo: directory).standardizedFileURL.path }
+        let broker = Broker(
             frontend: try fields.endpoint("frontend"), backend: try fields.endpoint("backend"),
-            busPub: try fields.optionalEndpoint("bus_pub"), busSub: try fields.optionalEndpoint("bus_sub")
+            busPub: try fields.optionalEndpoint("bus_pub"), busSub: try fields.optionalEndpoint("bus_sub"),
+            keys: try fields.string("keys").map(resolve), allow: try fields.string("allow").map(resolve)
         )
+        if (broker.keys == nil) != (broker.allow == nil) {
+            throw ConfigurationError(source: fields.source, key: fields.qualified(broker.keys == nil ? "keys" : "allow"), message: "keys and allow go together: CURVE needs the broker's keys and the allowed public keys")
+        }
+        return broker
     }
 
     private static func parsePool(_ fields: YAMLFields, settings: Settings) throws(ConfigurationError) -> Pool {
