@@ -33,6 +33,9 @@ public struct Settings: Sendable, Equatable {
     public var brokerBackend = "tcp://127.0.0.1:5556"
     /// Most tasks that may wait for a pool; beyond it producers get `overloaded`. Default 10,000.
     public var brokerQueueBound = 10_000
+    /// The worker types: the built-ins (`echo`, `terminal-qwen`, `terminal-claude`) and those of
+    /// the file's `worker_types:` mapping (the file only; no environment variable or flag).
+    public var workerTypes = WorkerTypeCatalog.builtIn
 
     public init() {}
 }
@@ -123,6 +126,9 @@ extension Settings {
         if poolDefaultMinWorkers > poolDefaultMaxWorkers {
             throw ConfigurationError(source: source, key: "pool_default_min_workers",
                                      message: "\(poolDefaultMinWorkers) is more than pool_default_max_workers (\(poolDefaultMaxWorkers)); min must not exceed max")
+        }
+        if workerTypes[workerDefaultType] == nil {
+            throw ConfigurationError(source: source, key: "worker_default_type", message: WorkerTypeCatalog.unknownTypeMessage(workerDefaultType, defined: workerTypes.names))
         }
     }
 }
