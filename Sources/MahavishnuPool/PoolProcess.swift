@@ -31,7 +31,8 @@ public final class PoolProcess: @unchecked Sendable {
         self.configuration = configuration
         self.logger = logger
         self.onReady = onReady
-        executor = WorkerTypes.executor(for: configuration.workerType)
+        // validate() has checked that the worker type is defined.
+        executor = configuration.workerTypes[configuration.workerType]!.makeExecutor()
         slots = WorkerSlots(poolID: configuration.poolID, count: configuration.minWorkers)
         context = try Context()
         socket = try Socket(context, type: .dealer, linger: 0)
@@ -54,7 +55,10 @@ public final class PoolProcess: @unchecked Sendable {
 
     /// Registers, then runs tasks until stopped and released by the broker (or the drain timeout).
     public func run() throws {
-        defer { socket.close() }
+        defer {
+            executor.shutdown()
+            socket.close()
+        }
         let poller = Poller()
         let socketItem = poller.addReadable(socket)
         let inboxItem = poller.addReadable(fileDescriptor: inbox.wakeup.fileDescriptor)
@@ -140,19 +144,17 @@ public final class PoolProcess: @unchecked Sendable {
             inbox.post(Completion(taskID: taskID, worker: worker, outcome: outcome, started: started))
         }
         do {
-            executor.run(try JSONCoding.decode(TaskRequest.self, from: body), completion: post)
+            executor.run(try TaskAssignment(taskID: String(decoding: taskID, as: UTF8.self), body: body, worker: worker, defaultTimeout: configuration.taskTimeout), completion: post)
         } catch {
-            post(ExecutionOutcome(status: .failed, output: "", error: "invalid task body: expected a JSON object with a string 'prompt'"))
+            post(.failed(error.description))
         }
     }
 
     private func sendResults() throws {
         for completion in inbox.take() {
             let result = TaskResult(
-                taskID: String(decoding: completion.taskID, as: UTF8.self), poolID: configuration.poolID,
-                workerID: slots.workerID(completion.worker), status: completion.outcome.status,
-                output: completion.outcome.output, error: completion.outcome.error,
-                duration: (ContinuousClock.now - completion.started).seconds
+                completion.outcome, taskID: String(decoding: completion.taskID, as: UTF8.self), poolID: configuration.poolID,
+                workerID: slots.workerID(completion.worker), duration: (ContinuousClock.now - completion.started).seconds
             )
             try socket.send(multipart: [Wire.version, Wire.Command.result, completion.taskID, try JSONCoding.encode(result)])
             slots.release(completion.worker)
