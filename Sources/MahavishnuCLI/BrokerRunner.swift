@@ -38,6 +38,7 @@ extension BrokerConfiguration {
         backend = settings.brokerBackend
         queueBound = settings.brokerQueueBound
         defaultSelector = settings.poolRoutingStrategy
+        workerTypeNames = settings.workerTypes.names
         poolExecutable = currentExecutable()
         self.settingsFile = settingsFile.map { URL(fileURLWithPath: $0).standardizedFileURL.path }
     }
