@@ -18,8 +18,8 @@ public struct PoolSpawnRequest: Codable, Sendable, Equatable {
         case name, poolType = "pool_type", minWorkers = "min_workers", maxWorkers = "max_workers", workerType = "worker_type"
     }
 
-    /// The pool types this build can start.
-    public static let poolTypes = ["mahavishnu"]
+    /// The pool types this build can start: `mahavishnu`, and `worker` (the one-slot pools of `WorkerManager`).
+    public static let poolTypes = ["mahavishnu", "worker"]
 
     /// The problem with these arguments, naming the argument, or `nil` when they are usable.
     public func problem() -> String? {
