@@ -17,11 +17,17 @@ struct ClientOptions: ParsableArguments {
         broker ?? ProcessInfo.processInfo.environment["MAHAVISHNU_BROKER"].flatMap { $0.isEmpty ? nil : $0 } ?? settings.brokerFrontend
     }
 
-    /// Loads settings and connects a `PoolManager`; refuses when pools are disabled.
-    func poolManager() throws -> PoolManager {
+    /// The settings in effect and the checked broker endpoint.
+    func connection() throws -> (settings: Settings, endpoint: String) {
         let settings = try settingsOptions.load()
         let endpoint = endpoint(settings)
         if let problem = validateEndpoint(endpoint) { throw ValidationError("--broker \(problem)") }
+        return (settings, endpoint)
+    }
+
+    /// Loads settings and connects a `PoolManager`; refuses when pools are disabled.
+    func poolManager() throws -> PoolManager {
+        let (settings, endpoint) = try connection()
         return try PoolManager(broker: endpoint, settings: settings)
     }
 
