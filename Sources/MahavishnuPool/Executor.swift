@@ -45,6 +45,9 @@ public struct TaskAssignment: Sendable {
     /// How long it may run: its own `timeout`, else the pool's default (`worker_timeout_seconds`).
     public let timeout: Duration
 
+    /// Timeouts longer than this many seconds (about 31 years) are shortened to it.
+    static let longestTimeout = 1e9
+
     /// Decodes `body`; throws `InvalidTaskError` when it is not a task object or its timeout is not usable.
     public init(taskID: String, body: [UInt8], worker: Int, defaultTimeout: Double) throws(InvalidTaskError) {
         guard let task = try? JSONCoding.decode(TaskRequest.self, from: body) else {
@@ -58,7 +61,7 @@ public struct TaskAssignment: Sendable {
         self.task = task
         self.body = body
         self.worker = worker
-        timeout = .milliseconds(Int64((seconds * 1000).rounded(.up)))
+        timeout = .milliseconds(Int64((min(seconds, Self.longestTimeout) * 1000).rounded(.up)))
     }
 }
 

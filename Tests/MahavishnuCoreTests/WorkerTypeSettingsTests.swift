@@ -4,10 +4,9 @@ import Testing
 
 @Suite("Settings: worker_types")
 struct WorkerTypeSettingsTests {
+    /// Loads settings from a temporary file holding `yaml`.
     func load(_ yaml: String) throws -> Settings {
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("settings-\(UUID().uuidString).yaml").path
-        try yaml.write(toFile: path, atomically: true, encoding: .utf8)
-        return try SettingsLoader.load(file: path, environment: [:])
+        try SettingsLoader.load(file: SettingsTests().settingsFile(yaml), environment: [:])
     }
 
     @Test("the built-ins are always there: echo, and terminal-qwen and terminal-claude running the program with -p PROMPT")

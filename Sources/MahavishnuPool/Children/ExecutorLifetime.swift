@@ -11,6 +11,8 @@ final class ExecutorLifetime: Sendable {
     private let stop = Wakeup()
     private let stopping = Atomic<Bool>(false)
     private let threads = DispatchGroup()
+    /// Makes "not stopping, so count one more thread" atomic against `shutdown`, so no thread
+    /// starts after `shutdown` has begun waiting.
     private let admission = Mutex(())
 
     /// Poll it for reading: readable once the executor is stopping.
