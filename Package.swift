@@ -22,6 +22,7 @@ let package = Package(
             providers: [.apt(["libzmq3-dev"])]
         ),
         .target(name: "ZeroMQ", dependencies: ["CZeroMQ"]),
+        .target(name: "CProcessSpawn"),
         .target(
             name: "MahavishnuCore",
             dependencies: [
@@ -41,7 +42,7 @@ let package = Package(
         .target(
             name: "MahavishnuPool",
             dependencies: [
-                "ZeroMQ", "MahavishnuCore",
+                "ZeroMQ", "MahavishnuCore", "CProcessSpawn",
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),

@@ -36,6 +36,16 @@ public final class BrokerClient: Sendable {
         thread.start()
     }
 
+    /// Connects to `broker` (default `broker_frontend`) as `settings` say: resending unanswered
+    /// tasks every `client_retry_interval_seconds`, with `curve` keys or those in `client_keys_dir`.
+    public convenience init(settings: Settings, broker: String? = nil, curve: ClientCurveKeys? = nil, logger: Logger) throws {
+        try self.init(
+            endpoint: broker ?? settings.brokerFrontend,
+            retryInterval: .milliseconds(Int(settings.clientRetryIntervalSeconds * 1000)),
+            curve: try curve ?? settings.clientKeysDir.map(CurveKeyFiles.clientKeys(in:)), logger: logger
+        )
+    }
+
     /// Submits a task body (opaque JSON bytes) and waits for its final result.
     ///
     /// - Parameters:

@@ -52,11 +52,7 @@ public final class PoolManager: Sendable {
         controlTimeout: Duration = .seconds(5), logger: Logger = Logger(label: "mahavishnu.pools")
     ) throws {
         guard settings.poolsEnabled else { throw PoolsDisabledError() }
-        client = try BrokerClient(
-            endpoint: broker ?? settings.brokerFrontend,
-            retryInterval: .milliseconds(Int(settings.clientRetryIntervalSeconds * 1000)),
-            curve: try curve ?? settings.clientKeysDir.map(CurveKeyFiles.clientKeys(in:)), logger: logger
-        )
+        client = try BrokerClient(settings: settings, broker: broker, curve: curve, logger: logger)
         defaultSelector = settings.poolRoutingStrategy
         self.controlTimeout = controlTimeout
     }

@@ -17,6 +17,9 @@ public struct BrokerConfiguration: Sendable {
     public var poolExecutable: String?
     /// The settings file passed on to spawned pools. Default `nil`.
     public var settingsFile: String?
+    /// The worker types pools may run (the settings' `worker_types:` and the built-ins); `spawn`
+    /// refuses any other with this list. Default: the built-ins.
+    public var workerTypeNames = WorkerTypeCatalog.builtIn.names
     /// Pools to start as soon as the broker runs (a topology's `pools:`). Default none.
     public var initialPools: [PoolSpawnRequest] = []
     /// Seconds a spawned pool has to register before the spawn fails. Default 30.

@@ -75,6 +75,7 @@ extension BrokerConfiguration {
         affinityWait = .milliseconds(Int(settings.affinityWaitSeconds * 1000))
         resultCacheSize = settings.resultCacheSize
         autoscaleCooldown = .milliseconds(Int(settings.autoscaleCooldownSeconds * 1000))
+        workerTypeNames = settings.workerTypes.names
         poolExecutable = currentExecutable()
         self.settingsFile = settingsFile.map { URL(fileURLWithPath: $0).standardizedFileURL.path }
     }

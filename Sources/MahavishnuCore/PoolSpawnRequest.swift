@@ -32,8 +32,8 @@ public struct PoolSpawnRequest: Codable, Sendable, Equatable {
         autoScale = try container.decodeIfPresent(Bool.self, forKey: .autoScale) ?? false
     }
 
-    /// The pool types this build can start.
-    public static let poolTypes = ["mahavishnu"]
+    /// The pool types this build can start: `mahavishnu`, and `worker` (the one-slot pools of `WorkerManager`).
+    public static let poolTypes = ["mahavishnu", "worker"]
 
     /// The problem with these arguments, naming the argument, or `nil` when they are usable.
     public func problem() -> String? {

@@ -18,6 +18,14 @@ public struct TaskResult: Codable, Sendable, Equatable {
     public var error: String?
     /// Seconds the worker spent on the task.
     public var duration: Double
+    /// The program's exit status, for `exec` tasks whose program exited by itself; `nil` otherwise.
+    public var exitCode: Int?
+    /// What the program wrote to standard error (`exec` tasks), up to the worker type's output cap.
+    public var stderr: String?
+    /// True when `output` was cut at the worker type's output cap; `nil` when it was not.
+    public var outputTruncated: Bool?
+    /// True when `stderr` was cut at the worker type's output cap; `nil` when it was not.
+    public var stderrTruncated: Bool?
     /// How many times the broker dispatched the task (1 unless a pool died mid-task).
     ///
     /// The broker sends it as a frame of `RESULT`; a pool's result body leaves it out.
@@ -25,7 +33,8 @@ public struct TaskResult: Codable, Sendable, Equatable {
 
     public init(
         taskID: String, poolID: String, workerID: String, status: TaskStatus,
-        output: String, error: String? = nil, duration: Double, attempts: Int? = nil
+        output: String, error: String? = nil, duration: Double, attempts: Int? = nil,
+        exitCode: Int? = nil, stderr: String? = nil, outputTruncated: Bool? = nil, stderrTruncated: Bool? = nil
     ) {
         self.taskID = taskID
         self.poolID = poolID
@@ -35,11 +44,16 @@ public struct TaskResult: Codable, Sendable, Equatable {
         self.error = error
         self.duration = duration
         self.attempts = attempts
+        self.exitCode = exitCode
+        self.stderr = stderr
+        self.outputTruncated = outputTruncated
+        self.stderrTruncated = stderrTruncated
     }
 
     enum CodingKeys: String, CodingKey {
         case taskID = "task_id", poolID = "pool_id", workerID = "worker_id"
         case status, output, error, duration, attempts
+        case exitCode = "exit_code", stderr, outputTruncated = "output_truncated", stderrTruncated = "stderr_truncated"
     }
 
     public init(from decoder: any Decoder) throws {
@@ -52,5 +66,9 @@ public struct TaskResult: Codable, Sendable, Equatable {
         error = try container.decodeIfPresent(String.self, forKey: .error)
         duration = try container.decodeIfPresent(Double.self, forKey: .duration) ?? 0
         attempts = try container.decodeIfPresent(Int.self, forKey: .attempts)
+        exitCode = try container.decodeIfPresent(Int.self, forKey: .exitCode)
+        stderr = try container.decodeIfPresent(String.self, forKey: .stderr)
+        outputTruncated = try container.decodeIfPresent(Bool.self, forKey: .outputTruncated)
+        stderrTruncated = try container.decodeIfPresent(Bool.self, forKey: .stderrTruncated)
     }
 }

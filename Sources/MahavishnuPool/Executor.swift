@@ -6,44 +6,102 @@ public struct ExecutionOutcome: Sendable {
     public var status: TaskStatus
     public var output: String
     public var error: String?
+    /// The program's exit status, when it exited by itself (`exec`).
+    public var exitCode: Int?
+    /// What the program wrote to standard error (`exec`).
+    public var stderr: String?
+    /// `output` was cut at the worker type's output cap.
+    public var outputTruncated = false
+    /// `stderr` was cut at the worker type's output cap.
+    public var stderrTruncated = false
 
     public init(status: TaskStatus, output: String, error: String? = nil) {
         self.status = status
         self.output = output
         self.error = error
     }
+
+    /// A failed task that produced nothing, with the reason.
+    static func failed(_ reason: String) -> ExecutionOutcome {
+        ExecutionOutcome(status: .failed, output: "", error: reason)
+    }
+
+    /// A task ended at its deadline.
+    static func timedOut(after timeout: Duration, detail: String = "") -> ExecutionOutcome {
+        ExecutionOutcome(status: .timeout, output: "", error: "the task ran past its timeout of \(String(format: "%g", timeout.seconds)) s" + detail)
+    }
 }
 
-/// Runs tasks for a pool's workers. Each call is one task on one worker slot.
+/// One task handed to an executor: what to run, on which worker slot, for how long at most.
+public struct TaskAssignment: Sendable {
+    /// The producer's task id.
+    public let taskID: String
+    /// The decoded task.
+    public let task: TaskRequest
+    /// The task object exactly as the producer sent it (fields the pool does not know included).
+    public let body: [UInt8]
+    /// The worker slot running it, `0..<workers`.
+    public let worker: Int
+    /// How long it may run: its own `timeout`, else the pool's default (`worker_timeout_seconds`).
+    public let timeout: Duration
+
+    /// Timeouts longer than this many seconds (about 31 years) are shortened to it.
+    static let longestTimeout = 1e9
+
+    /// Decodes `body`; throws `InvalidTaskError` when it is not a task object or its timeout is not usable.
+    public init(taskID: String, body: [UInt8], worker: Int, defaultTimeout: Double) throws(InvalidTaskError) {
+        guard let task = try? JSONCoding.decode(TaskRequest.self, from: body) else {
+            throw InvalidTaskError(description: "invalid task body: expected a JSON object with a string 'prompt'")
+        }
+        let seconds = task.timeout ?? defaultTimeout
+        guard seconds > 0, seconds.isFinite else {
+            throw InvalidTaskError(description: "invalid task: 'timeout' must be a number of seconds greater than 0 (got \(seconds))")
+        }
+        self.taskID = taskID
+        self.task = task
+        self.body = body
+        self.worker = worker
+        timeout = .milliseconds(Int64((min(seconds, Self.longestTimeout) * 1000).rounded(.up)))
+    }
+}
+
+/// A task body a pool cannot run; the task fails with this description.
+public struct InvalidTaskError: Error, CustomStringConvertible, Sendable {
+    public let description: String
+}
+
+/// Runs tasks for a pool's workers. Each call is one task on one worker slot; a slot runs one
+/// task at a time. `completion` is called exactly once per task, also when the task times out.
 ///
 /// - Important: `run` is called on the pool's socket thread and must not block it: long work
 ///   goes elsewhere and reports through `completion`, which may be called from any thread.
 public protocol Executor: Sendable {
-    func run(_ task: TaskRequest, completion: @escaping @Sendable (ExecutionOutcome) -> Void)
+    /// Starts `assignment`; reports its outcome through `completion`.
+    func run(_ assignment: TaskAssignment, completion: @escaping @Sendable (ExecutionOutcome) -> Void)
+    /// Ends every running task and child process (SIGTERM, then SIGKILL after the grace period)
+    /// and returns once they are gone. Called once, when the pool stops.
+    func shutdown()
 }
 
-/// The worker types this build defines.
-public enum WorkerTypes {
-    public static let builtIn = ["echo"]
-
-    /// The executor for a worker type validated by `PoolConfiguration.validate()`.
-    static func executor(for workerType: String) -> any Executor {
-        switch workerType {
-        default: EchoExecutor()
+extension WorkerTypeDefinition {
+    /// The executor that runs this worker type's tasks.
+    func makeExecutor() -> any Executor {
+        switch executor {
+        case .echo: EchoExecutor()
+        case .exec: ExecExecutor(definition: self)
+        case .process: ProcessExecutor(definition: self)
         }
     }
 }
 
-/// The `echo` worker: answers with the task's prompt, after `sleep_ms` milliseconds if given.
-/// A task with `crash: true` kills the pool process, as a crashing worker would.
-struct EchoExecutor: Executor {
-    func run(_ task: TaskRequest, completion: @escaping @Sendable (ExecutionOutcome) -> Void) {
-        if task.crash == true {
-            FileHandle.standardError.write(Data("echo worker: crashing the pool process as the task asked (crash: true)\n".utf8))
-            exit(70)
-        }
-        let outcome = ExecutionOutcome(status: .completed, output: task.prompt)
-        guard let delay = task.sleepMilliseconds, delay > 0 else { return completion(outcome) }
-        DispatchQueue.global().asyncAfter(deadline: .now() + .milliseconds(delay)) { completion(outcome) }
+extension TaskResult {
+    /// The result a pool reports for an outcome of its worker `workerID`.
+    init(_ outcome: ExecutionOutcome, taskID: String, poolID: String, workerID: String, duration: Double) {
+        self.init(
+            taskID: taskID, poolID: poolID, workerID: workerID, status: outcome.status,
+            output: outcome.output, error: outcome.error, duration: duration,
+            exitCode: outcome.exitCode, stderr: outcome.stderr,
+            outputTruncated: outcome.outputTruncated ? true : nil, stderrTruncated: outcome.stderrTruncated ? true : nil
+        )
     }
 }

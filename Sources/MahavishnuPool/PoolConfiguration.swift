@@ -9,8 +9,12 @@ public struct PoolConfiguration: Sendable {
     public var name = "default"
     /// Pool type. Default `mahavishnu`.
     public var type = "mahavishnu"
-    /// What each worker runs. Default `echo`.
+    /// What each worker runs: a name in `workerTypes`. Default `echo`.
     public var workerType = "echo"
+    /// The worker types this pool can run (the settings' `worker_types:` and the built-ins). Default: the built-ins.
+    public var workerTypes = WorkerTypeCatalog.builtIn
+    /// Seconds a task may run when it names no `timeout` (`worker_timeout_seconds`). Default 300.
+    public var taskTimeout = 300.0
     /// Workers started with the pool. Default 1.
     public var minWorkers = 1
     /// The most workers the pool may scale to. Default 10.
@@ -38,9 +42,10 @@ public struct PoolConfiguration: Sendable {
         if poolID.isEmpty || poolID.utf8.count > Wire.maxIDLength { throw PoolConfigurationError("--id must be 1 to \(Wire.maxIDLength) bytes") }
         if minWorkers < 1 { throw PoolConfigurationError("--min must be at least 1 (got \(minWorkers))") }
         if maxWorkers < minWorkers { throw PoolConfigurationError("--max (\(maxWorkers)) must be at least --min (\(minWorkers))") }
-        if !WorkerTypes.builtIn.contains(workerType) {
-            throw PoolConfigurationError("unknown worker type '\(workerType)'; defined worker types: \(WorkerTypes.builtIn.joined(separator: ", "))")
+        if workerTypes[workerType] == nil {
+            throw PoolConfigurationError(WorkerTypeCatalog.unknownTypeMessage(workerType, defined: workerTypes.names))
         }
+        if !(taskTimeout > 0) { throw PoolConfigurationError("the default task timeout must be more than 0 seconds (got \(taskTimeout))") }
     }
 }
 

@@ -31,7 +31,8 @@ public final class PoolProcess: @unchecked Sendable {
         self.configuration = configuration
         self.logger = logger
         self.onReady = onReady
-        executor = WorkerTypes.executor(for: configuration.workerType)
+        // validate() has checked that the worker type is defined.
+        executor = configuration.workerTypes[configuration.workerType]!.makeExecutor()
         slots = WorkerSlots(poolID: configuration.poolID, count: configuration.minWorkers)
         link = try BrokerLink(
             endpoint: configuration.broker, routingID: configuration.poolID,
@@ -48,7 +49,10 @@ public final class PoolProcess: @unchecked Sendable {
 
     /// Registers, then runs tasks until stopped and released by the broker (or the drain timeout).
     public func run() throws {
-        defer { link.close() }
+        defer {
+            executor.shutdown()
+            link.close()
+        }
         try sendReady()
         var poller = makePoller()
         var drainDeadline: ContinuousClock.Instant?
@@ -171,9 +175,9 @@ public final class PoolProcess: @unchecked Sendable {
             inbox.post(Completion(taskID: taskID, worker: worker, outcome: outcome, started: started))
         }
         do {
-            executor.run(try JSONCoding.decode(TaskRequest.self, from: body), completion: post)
+            executor.run(try TaskAssignment(taskID: String(decoding: taskID, as: UTF8.self), body: body, worker: worker, defaultTimeout: configuration.taskTimeout), completion: post)
         } catch {
-            post(ExecutionOutcome(status: .failed, output: "", error: "invalid task body: expected a JSON object with a string 'prompt'"))
+            post(.failed(error.description))
         }
     }
 
@@ -188,9 +192,8 @@ public final class PoolProcess: @unchecked Sendable {
         for completion in inbox.take() {
             let duration = (ContinuousClock.now - completion.started).seconds
             let result = TaskResult(
-                taskID: String(decoding: completion.taskID, as: UTF8.self), poolID: configuration.poolID,
-                workerID: slots.workerID(completion.worker), status: completion.outcome.status,
-                output: completion.outcome.output, error: completion.outcome.error, duration: duration
+                completion.outcome, taskID: String(decoding: completion.taskID, as: UTF8.self), poolID: configuration.poolID,
+                workerID: slots.workerID(completion.worker), duration: duration
             )
             recorder.record(result.status, seconds: duration)
             try link.send([Wire.version, Wire.Command.result, completion.taskID, try JSONCoding.encode(result)])

@@ -52,6 +52,8 @@ struct PoolRun: AsyncParsableCommand {
         configuration.minWorkers = min ?? settings.poolDefaultMinWorkers
         configuration.maxWorkers = max ?? Swift.max(settings.poolDefaultMaxWorkers, configuration.minWorkers)
         configuration.workerType = workerType ?? settings.workerDefaultType
+        configuration.workerTypes = settings.workerTypes
+        configuration.taskTimeout = settings.workerTimeoutSeconds
         configuration.broker = settings.brokerBackend
         configuration.exitWithParent = exitWithParent
         configuration.autoScale = autoScale

@@ -20,12 +20,23 @@ struct ClientOptions: ParsableArguments {
         broker ?? ProcessInfo.processInfo.environment["MAHAVISHNU_BROKER"].flatMap { $0.isEmpty ? nil : $0 } ?? settings.brokerFrontend
     }
 
-    /// Loads settings and connects a `PoolManager`; refuses when pools are disabled.
-    func poolManager() throws -> PoolManager {
+    /// The settings in effect and the checked broker endpoint.
+    func connection() throws -> (settings: Settings, endpoint: String) {
         let settings = try settingsOptions.load()
         let endpoint = endpoint(settings)
         if let problem = validateEndpoint(endpoint) { throw ValidationError("--broker \(problem)") }
-        return try PoolManager(broker: endpoint, settings: settings, curve: try keys.map(CurveKeyFiles.clientKeys(in:)))
+        return (settings, endpoint)
+    }
+
+    /// The CURVE keys from `--keys`, if given (otherwise the managers use `client_keys_dir`).
+    func curveKeys() throws -> ClientCurveKeys? {
+        try keys.map(CurveKeyFiles.clientKeys(in:))
+    }
+
+    /// Loads settings and connects a `PoolManager`; refuses when pools are disabled.
+    func poolManager() throws -> PoolManager {
+        let (settings, endpoint) = try connection()
+        return try PoolManager(broker: endpoint, settings: settings, curve: try curveKeys())
     }
 
     /// Runs `body` with a connected manager and closes it afterwards.

@@ -53,6 +53,9 @@ public struct Settings: Sendable, Equatable {
     public var brokerAllowList: String?
     /// Directory with this client's or pool's key pair (`id.*`) and `broker.public`. Default none.
     public var clientKeysDir: String?
+    /// The worker types: the built-ins (`echo`, `terminal-qwen`, `terminal-claude`) and those of
+    /// the file's `worker_types:` mapping (the file only; no environment variable or flag).
+    public var workerTypes = WorkerTypeCatalog.builtIn
 
     public init() {}
 }
@@ -165,6 +168,9 @@ extension Settings {
         if poolDefaultMinWorkers > poolDefaultMaxWorkers {
             throw ConfigurationError(source: source, key: "pool_default_min_workers",
                                      message: "\(poolDefaultMinWorkers) is more than pool_default_max_workers (\(poolDefaultMaxWorkers)); min must not exceed max")
+        }
+        if workerTypes[workerDefaultType] == nil {
+            throw ConfigurationError(source: source, key: "worker_default_type", message: WorkerTypeCatalog.unknownTypeMessage(workerDefaultType, defined: workerTypes.names))
         }
     }
 }

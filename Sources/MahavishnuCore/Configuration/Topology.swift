@@ -115,6 +115,9 @@ public struct Topology: Sendable, Equatable {
             workerType: try fields.string("worker_type") ?? settings.workerDefaultType,
             autoScale: try fields.bool("auto_scale") ?? false
         )
+        if settings.workerTypes[pool.workerType] == nil {
+            throw fields.error("worker_type", WorkerTypeCatalog.unknownTypeMessage(pool.workerType, defined: settings.workerTypes.names))
+        }
         if pool.minWorkers > pool.maxWorkers {
             throw ConfigurationError(source: fields.location(of: "min_workers"), key: fields.qualified("min_workers"),
                                      message: "\(pool.minWorkers) is more than max_workers (\(pool.maxWorkers)); min must not exceed max")

@@ -84,13 +84,14 @@ final class Deployment: Sendable {
         return deployment
     }
 
-    /// Starts a pool process and waits until the broker has registered it.
+    /// Starts a pool process (with `environment` added to the test's) and waits until the broker has registered it.
     @discardableResult
-    func startPool(name: String, workers: Int, extraArguments: [String] = []) async throws -> ManagedProcess {
+    func startPool(name: String, workers: Int, extraArguments: [String] = [], environment: [String: String]? = nil) async throws -> ManagedProcess {
         let pool = try ManagedProcess(
             name: "pool \(name)", executable: mahavishnuExecutable,
             arguments: ["pool", "run", "--name", name, "--id", "pool_\(name)", "--min", "\(workers)", "--max", "\(max(workers, 10))", "--broker", backend]
-                + (settings.map { ["--settings", $0] } ?? []) + extraArguments
+                + (settings.map { ["--settings", $0] } ?? []) + extraArguments,
+            environment: environment
         )
         poolProcesses.withLock { $0[name] = pool }
         _ = try await pool.line(startingWith: "pool ready")

@@ -1,0 +1,85 @@
+import Foundation
+import Mahavishnu
+import Testing
+
+/// `process` workers: long-lived children speaking JSON lines, one per worker slot.
+@Suite("process workers", .serialized)
+struct ProcessWorkerTests {
+    /// A worker that answers "PID PROMPT"; a task with `pid_file` writes its pid there and hangs.
+    static let pidWorker = """
+        import json, os, sys, time
+        for line in sys.stdin:
+            task = json.loads(line)
+            if "pid_file" in task:
+                with open(task["pid_file"], "w") as f:
+                    f.write(str(os.getpid()))
+                time.sleep(60)
+            print(json.dumps({"task_id": task["task_id"], "output": f"{os.getpid()} {task['prompt']}"}), flush=True)
+        """
+
+    /// Runs `body` with a broker and a pool `p` of `workers` workers of the type `definition` (YAML).
+    func withPool<T: Sendable>(_ definition: String, workers: Int, _ body: (Deployment) async throws -> T) async throws -> T {
+        let settings = try temporaryFile("settings", suffix: ".yaml", "worker_types:\n  under-test: \(definition)\n")
+        return try await Deployment.with(pools: []) { deployment in
+            try await deployment.startPool(name: "p", workers: workers, extraArguments: ["--settings", settings, "--worker-type", "under-test"])
+            return try await body(deployment)
+        }
+    }
+
+    /// Checks 200 results of `deployment.submit` and returns the pids of the children that ran them.
+    func childPIDs(of results: [TaskResult]) -> Set<Int32> {
+        #expect(results.count == 200)
+        for (index, result) in results.enumerated() {
+            #expect(result.status == .completed, "\(result.error ?? "")")
+            #expect(result.output.hasSuffix(" task \(index)"))
+        }
+        return Set(results.compactMap { Int32($0.output.prefix { $0 != " " }) })
+    }
+
+    @Test("200 tasks over 4 long-lived children; a child killed mid-task fails that task and the pool recovers")
+    func longLivedChildrenAndRecovery() async throws {
+        let script = try temporaryFile("pid-worker", suffix: ".py", Self.pidWorker)
+        var allChildren: Set<Int32> = []
+        try await withPool("{executor: process, command: [python3, \"\(script)\"]}", workers: 4) { deployment in
+            let first = try await deployment.submit(count: 200, window: 16, selector: nil)
+            let children = childPIDs(of: first)
+            #expect(children.count == 4, "one child per worker slot, each serving many tasks")
+            #expect(Set(first.map(\.workerID)) == ["pool_p.w0", "pool_p.w1", "pool_p.w2", "pool_p.w3"])
+
+            let pidFile = temporaryPath("hang")
+            let client = deployment.client
+            let hanging = Task { try await client.submit(body: Array(#"{"prompt": "hang", "pid_file": "\#(pidFile)"}"#.utf8), timeout: .seconds(60)) }
+            try await waitUntil("the child to take the task") { (try? pids(in: pidFile).count) == 1 }
+            let victim = try pids(in: pidFile)[0]
+            #expect(children.contains(victim), "the task runs in one of the long-lived children")
+            kill(victim, SIGKILL)
+            let killed = try await hanging.value
+            #expect(killed.status == .failed)
+            #expect(killed.error?.contains("was killed by signal 9 (SIGKILL) while running the task") == true, "\(killed.error ?? "")")
+            #expect(processReaped(victim))
+
+            let second = try await deployment.submit(count: 200, window: 16, selector: nil)
+            let after = childPIDs(of: second)
+            #expect(after.count == 4)
+            #expect(after.isSuperset(of: children.subtracting([victim])), "the other children live on")
+            #expect(!after.contains(victim))
+            allChildren = children.union(after)
+        }
+        for pid in allChildren { #expect(!processExists(pid), "child \(pid) outlived its pool") }
+    }
+
+    @Test("the documented example worker runs tasks; one past its timeout ends timeout and its child restarts")
+    func exampleWorker() async throws {
+        let example = repositoryRoot.appendingPathComponent("examples/process-worker.py").path
+        try await withPool("{executor: process, command: [python3, \"\(example)\"], kill_grace_seconds: 1}", workers: 2) { deployment in
+            let results = try await deployment.submit(count: 20, window: 4, selector: nil, prompt: { "write code \($0)" })
+            #expect(results.map(\.output) == (0..<20).map { "WRITE CODE \($0)" })
+            let client = deployment.client
+            let slow = try await client.submit(TaskRequest(prompt: "slow", sleepMilliseconds: 60_000, timeout: 1), timeout: .seconds(30))
+            #expect(slow.status == .timeout)
+            #expect(slow.error?.hasPrefix("the task ran past its timeout of 1 s") == true)
+            let after = try await deployment.submit(count: 4, window: 4, selector: nil, prompt: { "again \($0)" })
+            #expect(after.map(\.output) == (0..<4).map { "AGAIN \($0)" })
+        }
+    }
+}
