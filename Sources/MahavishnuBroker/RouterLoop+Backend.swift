@@ -20,13 +20,15 @@ extension RouterLoop {
             if Self.poolCommands.contains(where: { frames.frame(2, equals: $0) }) {
                 replyErrorToPool(routingID, reference: [], .notRegistered, "this pool is not registered; send READY first")
             } else {
-                refuseMalformedPool(routingID, .unknownCommand, "unknown command '\(frames.string(2))'; pools send READY, RESULT, HEARTBEAT, CAPACITY or BYE")
+                refuseMalformedPool(routingID, .unknownCommand, "unknown command '\(frames.string(2))'; pools send READY, RESULT, LOST, HEARTBEAT, CAPACITY or BYE")
             }
             return
         }
         registry[slot].lastSeen = .now
         if frames.frame(2, equals: Wire.Command.result) {
             handleResult(from: slot)
+        } else if frames.frame(2, equals: Wire.Command.lost) {
+            handleLostTask(from: slot)
         } else if frames.frame(2, equals: Wire.Command.heartbeat) {
             if frames.count == 4 { registry[slot].vitals = frames.bytes(3) }
         } else if frames.frame(2, equals: Wire.Command.capacity) {
@@ -34,11 +36,11 @@ extension RouterLoop {
         } else if frames.frame(2, equals: Wire.Command.bye) {
             handleBye(of: slot)
         } else {
-            refuseMalformedPool(routingID, .unknownCommand, "unknown command '\(frames.string(2))'; pools send READY, RESULT, HEARTBEAT, CAPACITY or BYE")
+            refuseMalformedPool(routingID, .unknownCommand, "unknown command '\(frames.string(2))'; pools send READY, RESULT, LOST, HEARTBEAT, CAPACITY or BYE")
         }
     }
 
-    private static let poolCommands = [Wire.Command.result, Wire.Command.heartbeat, Wire.Command.capacity, Wire.Command.bye]
+    private static let poolCommands = [Wire.Command.result, Wire.Command.lost, Wire.Command.heartbeat, Wire.Command.capacity, Wire.Command.bye]
 
     private func isLost(_ slot: Int) -> Bool {
         if case .lost = registry[slot].phase { return true }
@@ -114,6 +116,29 @@ extension RouterLoop {
         if delivered { stats.resultsDelivered += 1 } else { stats.resultsUndeliverable += 1 }
         releaseSlot(slot)
         finishDrainIfDone()
+    }
+
+    /// The worker running a task died: the task runs again within its retry budget, as when a
+    /// whole pool is lost, or fails `worker_lost`.
+    private func handleLostTask(from slot: Int) {
+        guard frames.count == 5 else {
+            return refuseMalformedPool(registry[slot].routingID, .badRequest, "LOST takes 5 frames (MHV1, LOST, task id, reason)")
+        }
+        let taskID = frames.bytes(3)
+        guard let lease = leases[taskID], lease.poolSlot == slot else {
+            stats.resultsStale += 1
+            return
+        }
+        leases[taskID] = nil
+        let reason = frames.string(4)
+        logger.info("a worker died running a task", metadata: ["pool.id": "\(registry[slot].registration.poolID)", "task.id": "\(String(decoding: taskID, as: UTF8.self))", "task.attempts": "\(lease.task.attempts)"])
+        if lease.task.attempts > configuration.retryBudget {
+            failLost(lease.task, pool: registry[slot].registration, reason: reason)
+        } else {
+            requeue(lease.task)
+        }
+        releaseSlot(slot)
+        feedShared()
     }
 
     /// One task of the pool in `slot` is done: its slot serves the next waiting task, or a

@@ -133,11 +133,11 @@ extension RouterLoop {
         return orphaned.count
     }
 
-    /// Ends a task whose pools kept dying: one final `failed` result with `worker_lost`.
-    private func failLost(_ task: PendingTask, pool: PoolRegistration, reason: String) {
+    /// Ends a task whose workers kept dying: one final `failed` result with `worker_lost`.
+    func failLost(_ task: PendingTask, pool: PoolRegistration, reason: String) {
         let result = TaskResult(
             taskID: String(decoding: task.taskID, as: UTF8.self), poolID: pool.poolID, workerID: "", status: .failed, output: "",
-            error: "worker_lost: the pool running the task was lost \(task.attempts) times (last: pool '\(pool.name)', \(reason)); retry budget \(configuration.retryBudget) used up",
+            error: "worker_lost: the worker running the task was lost \(task.attempts) times (last: pool '\(pool.name)': \(reason)); retry budget \(configuration.retryBudget) used up",
             duration: 0
         )
         let body = Payload((try? JSONCoding.encode(result)) ?? [])

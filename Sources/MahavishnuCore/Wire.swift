@@ -31,6 +31,9 @@ public enum Wire {
         public static let drain: [UInt8] = Array("DRAIN".utf8)
         /// Either direction on the backend: I am alive. A pool's carries its metrics as JSON.
         public static let heartbeat: [UInt8] = Array("HEARTBEAT".utf8)
+        /// Pool → broker: the worker running this task died (a crashed child process); the
+        /// broker runs the task again within its retry budget, as when a whole pool is lost.
+        public static let lost: [UInt8] = Array("LOST".utf8)
         /// Broker → pool: change your worker count to this many.
         public static let scale: [UInt8] = Array("SCALE".utf8)
     }

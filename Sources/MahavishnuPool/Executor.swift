@@ -14,6 +14,8 @@ public struct ExecutionOutcome: Sendable {
     public var outputTruncated = false
     /// `stderr` was cut at the worker type's output cap.
     public var stderrTruncated = false
+    /// The worker died while running the task: the broker should run it again (`error` says why).
+    public var workerLost = false
 
     public init(status: TaskStatus, output: String, error: String? = nil) {
         self.status = status
@@ -24,6 +26,13 @@ public struct ExecutionOutcome: Sendable {
     /// A failed task that produced nothing, with the reason.
     static func failed(_ reason: String) -> ExecutionOutcome {
         ExecutionOutcome(status: .failed, output: "", error: reason)
+    }
+
+    /// The worker running the task died; the broker decides whether the task runs again.
+    static func lost(_ reason: String) -> ExecutionOutcome {
+        var outcome = failed(reason)
+        outcome.workerLost = true
+        return outcome
     }
 
     /// A task ended at its deadline.

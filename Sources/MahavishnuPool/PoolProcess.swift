@@ -196,7 +196,11 @@ public final class PoolProcess: @unchecked Sendable {
                 workerID: slots.workerID(completion.worker), duration: duration
             )
             recorder.record(result.status, seconds: duration)
-            try link.send([Wire.version, Wire.Command.result, completion.taskID, try JSONCoding.encode(result)])
+            if completion.outcome.workerLost {
+                try link.send([Wire.version, Wire.Command.lost, completion.taskID, Array((result.error ?? "the worker died").utf8)])
+            } else {
+                try link.send([Wire.version, Wire.Command.result, completion.taskID, try JSONCoding.encode(result)])
+            }
             slots.release(completion.worker)
             startBacklog()
         }

@@ -121,7 +121,7 @@ final class ProcessWorker: @unchecked Sendable {
             finish(.timedOut(after: job.assignment.timeout, detail: schedule.killed ? "; the worker process ignored SIGTERM and was killed; it restarts for the next task" : "; the worker process was terminated; it restarts for the next task"))
         } else {
             let tail = String(decoding: stderrTail, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
-            finish(.failed("the worker process \(definition.command[0]) \(termination) while running the task" + (tail.isEmpty ? "" : ": \(tail)") + "; it restarts for the next task"))
+            finish(.lost("the worker process \(definition.command[0]) \(termination) while running the task" + (tail.isEmpty ? "" : ": \(tail)") + "; it restarts for the next task"))
         }
         stderrTail.removeAll()
     }

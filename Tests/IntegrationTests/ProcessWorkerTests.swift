@@ -5,14 +5,14 @@ import Testing
 /// `process` workers: long-lived children speaking JSON lines, one per worker slot.
 @Suite("process workers", .serialized)
 struct ProcessWorkerTests {
-    /// A worker that answers "PID PROMPT"; a task with `pid_file` writes its pid there and hangs.
+    /// A worker that answers "PID PROMPT"; a task with `pid_file` adds its pid there and hangs.
     static let pidWorker = """
         import json, os, sys, time
         for line in sys.stdin:
             task = json.loads(line)
             if "pid_file" in task:
-                with open(task["pid_file"], "w") as f:
-                    f.write(str(os.getpid()))
+                with open(task["pid_file"], "a") as f:
+                    f.write(str(os.getpid()) + "\\n")
                 time.sleep(60)
             print(json.dumps({"task_id": task["task_id"], "output": f"{os.getpid()} {task['prompt']}"}), flush=True)
         """
@@ -36,7 +36,7 @@ struct ProcessWorkerTests {
         return Set(results.compactMap { Int32($0.output.prefix { $0 != " " }) })
     }
 
-    @Test("200 tasks over 4 long-lived children; a child killed mid-task fails that task and the pool recovers")
+    @Test("200 tasks over 4 long-lived children; a child killed mid-task loses its task, which runs again until the retry budget, and the pool recovers")
     func longLivedChildrenAndRecovery() async throws {
         let script = try temporaryFile("pid-worker", suffix: ".py", Self.pidWorker)
         var allChildren: Set<Int32> = []
@@ -49,20 +49,27 @@ struct ProcessWorkerTests {
             let pidFile = temporaryPath("hang")
             let client = deployment.client
             let hanging = Task { try await client.submit(body: Array(#"{"prompt": "hang", "pid_file": "\#(pidFile)"}"#.utf8), timeout: .seconds(60)) }
-            try await waitUntil("the child to take the task") { (try? pids(in: pidFile).count) == 1 }
-            let victim = try pids(in: pidFile)[0]
-            #expect(children.contains(victim), "the task runs in one of the long-lived children")
-            kill(victim, SIGKILL)
+            // The task hangs in every child that takes it: kill each, until the retry budget (2) is spent.
+            var victims: [Int32] = []
+            for attempt in 1...3 {
+                try await waitUntil("a child to take attempt \(attempt)") { (try? pids(in: pidFile).count) == attempt }
+                let victim = try pids(in: pidFile)[attempt - 1]
+                victims.append(victim)
+                kill(victim, SIGKILL)
+            }
+            #expect(children.contains(victims[0]), "the task runs in one of the long-lived children")
             let killed = try await hanging.value
             #expect(killed.status == .failed)
+            #expect(killed.attempts == 3)
+            #expect(killed.error?.hasPrefix("worker_lost") == true, "\(killed.error ?? "")")
             #expect(killed.error?.contains("was killed by signal 9 (SIGKILL) while running the task") == true, "\(killed.error ?? "")")
-            #expect(processReaped(victim))
+            for victim in victims { #expect(processReaped(victim)) }
 
             let second = try await deployment.submit(count: 200, window: 16, selector: nil)
             let after = childPIDs(of: second)
             #expect(after.count == 4)
-            #expect(after.isSuperset(of: children.subtracting([victim])), "the other children live on")
-            #expect(!after.contains(victim))
+            #expect(after.isSuperset(of: children.subtracting(victims)), "the other children live on")
+            #expect(after.isDisjoint(with: victims))
             allChildren = children.union(after)
         }
         for pid in allChildren { #expect(!processExists(pid), "child \(pid) outlived its pool") }
