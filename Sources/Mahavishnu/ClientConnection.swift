@@ -131,7 +131,8 @@ final class ClientConnection: @unchecked Sendable {
                 continuation: outgoing.continuation, deadline: outgoing.deadline, timeout: outgoing.timeout,
                 frames: outgoing.frames, resendEvery: outgoing.resendEvery, nextResend: outgoing.resendEvery.map { .now + $0 }
             )
-            try socket.send(multipart: outgoing.frames)
+            // Never block the socket thread: a request the broker cannot take yet goes again at its next resend.
+            try socket.send(multipart: outgoing.frames, dontWait: true)
         case .cancel(let reference):
             pending.removeValue(forKey: reference)?.continuation.resume(throwing: CancellationError())
         }
@@ -160,7 +161,7 @@ final class ClientConnection: @unchecked Sendable {
         let now = ContinuousClock.now
         for (reference, request) in pending {
             guard let due = request.nextResend, due <= now, let every = request.resendEvery else { continue }
-            try socket.send(multipart: request.frames)
+            try socket.send(multipart: request.frames, dontWait: true)
             pending[reference]!.nextResend = now + every
         }
     }

@@ -8,8 +8,11 @@ struct BlockingLoopService: Service {
     let name: String
     let loop: @Sendable () throws -> Void
     let stop: @Sendable () -> Void
+    /// Runs once signals are handled, just before the loop starts: the place to announce readiness.
+    var started: @Sendable () -> Void = {}
 
     func run() async throws {
+        started()
         try await withGracefulShutdownHandler {
             try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
                 let thread = Thread {

@@ -31,11 +31,11 @@ enum BrokerRunner {
             logger.warning("running with --insecure: endpoints are not encrypted and anyone who can reach them can submit tasks and register pools; see docs/security.md")
         }
         let broker = try Broker(configuration: configuration, logger: logger)
-        announce("broker ready frontend=\(broker.frontendEndpoint) backend=\(broker.backendEndpoint)\(configuration.security == nil ? "" : " curve=on")")
         let reloader = reloadOnHangUp(broker, logger: logger)
         defer { reloader.cancel() }
+        let ready = "broker ready frontend=\(broker.frontendEndpoint) backend=\(broker.backendEndpoint)\(configuration.security == nil ? "" : " curve=on")"
         try await BlockingLoopService.runUntilSignalled(
-            BlockingLoopService(name: "mahavishnu.router", loop: { try broker.run() }, stop: { broker.stop() }),
+            BlockingLoopService(name: "mahavishnu.router", loop: { try broker.run() }, stop: { broker.stop() }, started: { announce(ready) }),
             logger: logger
         )
         announce("broker stopped")

@@ -50,10 +50,12 @@ final class BrokerLink {
     /// Whether the link is waiting to reconnect (messages sent now are dropped).
     var isReconnecting: Bool { reconnectAt != nil }
 
-    /// Sends a message; dropped while the link is down (the broker reclaims such tasks).
+    /// Sends a message without ever blocking: while the link is down, or while the broker has
+    /// not completed the handshake (it refused our key, say), the message is dropped; the broker
+    /// reclaims such tasks and the pool registers again once heard.
     func send(_ frames: [[UInt8]]) throws {
         guard !isReconnecting else { return }
-        try socket.send(multipart: frames)
+        try socket.send(multipart: frames, dontWait: true)
     }
 
     /// Call for every message from the broker: any message is a heartbeat.
@@ -97,7 +99,7 @@ final class BrokerLink {
             return .disconnected
         }
         if now >= nextBeat {
-            try socket.send(multipart: [Wire.version, Wire.Command.heartbeat, vitals()])
+            try send([Wire.version, Wire.Command.heartbeat, vitals()])
             nextBeat = now + interval
         }
         return .none

@@ -38,11 +38,13 @@ struct UpDeployment: Sendable {
         return try JSONSerialization.jsonObject(with: Data(output.stdout.utf8))
     }
 
-    /// The pids of the pool processes `up` started (from its "pool ready" lines).
+    /// The pids of the pool processes `up` started (from its "pool ready" lines; a pool that
+    /// registers again after a reconnect is counted once).
     var poolPIDs: [Int32] {
-        up.stdoutLines.filter { $0.hasPrefix("pool ready") }.compactMap { line in
+        var seen = Set<Int32>()
+        return up.stdoutLines.filter { $0.hasPrefix("pool ready") }.compactMap { line in
             line.split(separator: " ").first { $0.hasPrefix("pid=") }.flatMap { Int32($0.dropFirst(4)) }
-        }
+        }.filter { seen.insert($0).inserted }
     }
 
     /// Runs `body` against a fresh `up` and always stops it.

@@ -1,0 +1,73 @@
+import Foundation
+import Mahavishnu
+import Testing
+
+@Suite("Pools on other hosts, over CURVE", .serialized)
+struct MultiHostTests {
+    @Test(
+        "broker, two pool hosts and a producer in four network namespaces: cutting a pool host loses no task, and it rejoins",
+        .enabled(if: NetworkLab.canCreateNamespaces, "needs root and iproute2 to create network namespaces")
+    )
+    func poolsOnOtherHosts() async throws {
+        let ring = try await KeyRing.make(identities: ["producer", "pool", "admin"])
+        try ring.writeAllowList(["producer": ["producer"], "pool": ["pool"], "admin": ["admin"]])
+        let settings = try writeSettings(fastFailureSettings)
+        let lab = try await NetworkLab.create(hosts: ["broker", "host1", "host2", "producer"])
+        var processes: [ManagedProcess] = []
+        defer { for process in processes { process.send(SIGKILL) } }
+        do {
+            let broker = lab.address("broker")
+            let frontend = "tcp://\(broker):5555", backend = "tcp://\(broker):5556"
+            let mahavishnu = mahavishnuExecutable.path
+            let brokerProcess = try ManagedProcess(name: "broker", executable: NetworkLab.ip, arguments: lab.inside("broker", [
+                mahavishnu, "broker", "--frontend", frontend, "--backend", backend,
+                "--keys", ring.broker, "--allow", ring.allowList, "--settings", settings,
+            ]))
+            processes.append(brokerProcess)
+            _ = try await brokerProcess.line(startingWith: "broker ready")
+            for host in ["host1", "host2"] {
+                let pool = try ManagedProcess(name: host, executable: NetworkLab.ip, arguments: lab.inside(host, [
+                    mahavishnu, "pool", "run", "--name", host, "--id", "pool_\(host)", "--min", "4",
+                    "--broker", backend, "--keys", ring.directory("pool"), "--settings", settings,
+                ]))
+                processes.append(pool)
+                _ = try await pool.line(startingWith: "pool ready")
+            }
+            /// The broker's view of the pools, asked from the producer host with the admin key.
+            @Sendable func health() async throws -> HealthReport {
+                let output = try await runCommand(NetworkLab.ip, lab.inside("producer", [
+                    mahavishnu, "pool", "health", "--json", "--broker", frontend, "--keys", ring.directory("admin"),
+                ]))
+                guard output.status == 0 else { throw TestFailure("pool health failed: \(output.stderr)") }
+                return try JSONCoding.decode(HealthReport.self, from: Array(output.stdout.utf8))
+            }
+            #expect(try await health().pools.map(\.name).sorted() == ["host1", "host2"])
+
+            let producer = try ManagedProcess(name: "producer.py", executable: NetworkLab.ip, arguments: lab.inside("producer", [
+                "python3", repositoryRoot.appendingPathComponent("examples/producer.py").path, "--broker", frontend,
+                "--keys", ring.directory("producer"), "--tasks", "600", "--window", "32", "--sleep-ms", "30", "--timeout", "30",
+            ]))
+            processes.append(producer)
+            try await waitUntil("host1 is running tasks") { try await health().pools.first { $0.name == "host1" }?.activeWorkers ?? 0 > 0 }
+            try await lab.setLink("host1", up: false)
+
+            let summary = try await producer.line(startingWith: "completed", within: .seconds(60))
+            #expect(try await producer.exitStatus() == 0, "producer.py: \(producer.stderrTail)")
+            #expect(summary.hasPrefix("completed 600/600"), "no task lost: \(summary)")
+            #expect(try await health().pools.first { $0.name == "host1" }?.status == .lost)
+
+            try await lab.setLink("host1", up: true)
+            try await waitUntil("host1 re-registered", timeout: .seconds(30)) { try await health().pools.allSatisfy { $0.status == .healthy } }
+            for process in processes.reversed() { await process.stop() }
+            processes.removeAll()
+        } catch {
+            for process in processes.reversed() { await process.stop() }
+            processes.removeAll()
+            await lab.destroy()
+            throw error
+        }
+        await lab.destroy()
+        let leftovers = try await runCommand(NetworkLab.ip, ["netns", "list"])
+        #expect(!leftovers.stdout.contains(lab.prefix), "every namespace was removed")
+    }
+}

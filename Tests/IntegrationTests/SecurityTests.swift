@@ -1,0 +1,113 @@
+import Foundation
+import Mahavishnu
+import Testing
+
+@Suite("CURVE encryption and ZAP roles", .serialized)
+struct SecurityTests {
+    /// A broker with CURVE on, a pool with a pool key, and an admin client for assertions.
+    func withSecureBroker<T: Sendable>(_ body: (Deployment, KeyRing, BrokerClient) async throws -> T) async throws -> T {
+        let ring = try await KeyRing.make(identities: ["producer", "pool", "admin", "stranger"])
+        try ring.writeAllowList(["producer": ["producer"], "pool": ["pool"], "admin": ["admin"]])
+        return try await Deployment.with(pools: [], brokerArguments: ["--keys", ring.broker, "--allow", ring.allowList], settings: fastFailureSettings) { deployment in
+            try await deployment.startPool(name: "secure", workers: 2, extraArguments: ["--keys", ring.directory("pool")])
+            let admin = try BrokerClient(endpoint: deployment.frontend, curve: try ring.clientKeys("admin"))
+            defer { admin.close() }
+            return try await body(deployment, ring, admin)
+        }
+    }
+
+    @Test("keys generate writes a Z85 key pair; the secret file is readable by its owner only")
+    func generateKeys() async throws {
+        let ring = try await KeyRing.make(identities: ["someone"])
+        let secret = ring.directory("someone") + "/id.secret"
+        let attributes = try FileManager.default.attributesOfItem(atPath: secret)
+        #expect((attributes[.posixPermissions] as? Int) == 0o600)
+        let keys = try ring.clientKeys("someone")
+        #expect(keys.keys.publicKey == (try ring.publicKey("someone")))
+        #expect(keys.keys.publicKey.count == 40)
+        let again = try await runCommand(mahavishnuExecutable, ["keys", "generate", "--out", ring.directory("someone")])
+        #expect(again.status != 0, "an existing secret is never overwritten")
+    }
+
+    @Test("allowed keys work; an unknown key, no key and a key in the wrong role are each refused and counted")
+    func rolesAreEnforced() async throws {
+        try await withSecureBroker { deployment, ring, admin in
+            let producer = try BrokerClient(endpoint: deployment.frontend, curve: try ring.clientKeys("producer"))
+            defer { producer.close() }
+            let result = try await producer.submit(TaskRequest(prompt: "encrypted"), timeout: .seconds(30))
+            #expect(result.output == "encrypted" && result.poolID == "pool_secure")
+
+            func refused(_ curve: ClientCurveKeys?) async throws {
+                let client = try BrokerClient(endpoint: deployment.frontend, retryInterval: nil, curve: curve)
+                defer { client.close() }
+                await #expect(throws: BrokerClientError.self) { try await client.submit(TaskRequest(prompt: "let me in"), timeout: .milliseconds(500)) }
+            }
+            try await refused(try ring.clientKeys("stranger"))
+            try await waitUntil("the unknown key is counted") { try await admin.control(.stats, as: BrokerStats.self).authRefusedUnknownKey >= 1 }
+            try await refused(nil)
+            try await waitUntil("the missing key is counted") { try await admin.control(.stats, as: BrokerStats.self).authRefusedNoKey >= 1 }
+            try await refused(try ring.clientKeys("pool"))
+            try await waitUntil("the pool key on the frontend is counted") { try await admin.control(.stats, as: BrokerStats.self).authRefusedWrongRole >= 1 }
+
+            // A producer key cannot register as a pool.
+            let impostor = try await deployment.startPoolExpectingRefusal(name: "impostor", keys: ring.directory("producer"))
+            try await waitUntil("the producer key on the backend is counted") { try await admin.control(.stats, as: BrokerStats.self).authRefusedWrongRole >= 2 }
+            #expect(try await admin.control(.list, as: PoolList.self).pools.map(\.name) == ["secure"])
+            await impostor.stop()
+
+            // A producer key cannot run administrative commands; an admin key can.
+            let closing = await #expect(throws: BrokerClientError.self) {
+                try await producer.control(.close, arguments: JSONCoding.encode(PoolReference(pool: "secure")), as: PoolIdentity.self)
+            }
+            #expect(closing?.code == .forbidden)
+            #expect(closing?.description.contains("needs an admin key") == true)
+            #expect(try await admin.control(.stats, as: BrokerStats.self).adminRefused == 1)
+            let scaled = try await admin.control(.scale, arguments: JSONCoding.encode(ScaleRequest(pool: "secure", targetWorkers: 3)), as: PoolSummary.self)
+            #expect(scaled.workers == 3)
+        }
+    }
+
+    @Test("a revoked key is refused after SIGHUP, and connections already admitted stay up")
+    func revocationOnReload() async throws {
+        try await withSecureBroker { deployment, ring, admin in
+            let connected = try BrokerClient(endpoint: deployment.frontend, curve: try ring.clientKeys("producer"))
+            defer { connected.close() }
+            #expect(try await connected.submit(TaskRequest(prompt: "before"), timeout: .seconds(30)).output == "before")
+
+            try ring.writeAllowList(["pool": ["pool"], "admin": ["admin"]])
+            deployment.broker.send(SIGHUP)
+            _ = try await deployment.broker.line(startingWith: "allow-list reloaded")
+
+            let unknownBefore = try await admin.control(.stats, as: BrokerStats.self).authRefusedUnknownKey
+            let newcomer = try BrokerClient(endpoint: deployment.frontend, retryInterval: nil, curve: try ring.clientKeys("producer"))
+            defer { newcomer.close() }
+            await #expect(throws: BrokerClientError.self) { try await newcomer.submit(TaskRequest(prompt: "after"), timeout: .milliseconds(500)) }
+            try await waitUntil("the revoked key is refused") { try await admin.control(.stats, as: BrokerStats.self).authRefusedUnknownKey > unknownBefore }
+            #expect(try await connected.submit(TaskRequest(prompt: "still connected"), timeout: .seconds(30)).output == "still connected")
+        }
+    }
+
+    @Test("binding a non-loopback address without keys is refused with how to generate them; --insecure starts and warns")
+    func insecureBind() async throws {
+        let refused = try await runCommand(mahavishnuExecutable, ["broker", "--frontend", "tcp://0.0.0.0:*", "--backend", "tcp://127.0.0.1:*"])
+        #expect(refused.status != 0)
+        #expect(refused.stderr.contains("refusing to bind tcp://0.0.0.0:*"))
+        #expect(refused.stderr.contains("mahavishnu keys generate"))
+        #expect(!refused.stdout.contains("broker ready"))
+
+        let insecure = try ManagedProcess(name: "insecure broker", executable: mahavishnuExecutable,
+                                          arguments: ["broker", "--frontend", "tcp://0.0.0.0:*", "--backend", "tcp://127.0.0.1:*", "--insecure"])
+        _ = try await insecure.line(startingWith: "broker ready")
+        #expect(insecure.stderrTail.contains("running with --insecure"))
+        #expect(await insecure.stop() == 0)
+    }
+}
+
+extension Deployment {
+    /// Starts a pool process with `keys` that the broker is expected to refuse; the caller stops it.
+    func startPoolExpectingRefusal(name: String, keys: String) async throws -> ManagedProcess {
+        try ManagedProcess(name: "pool \(name)", executable: mahavishnuExecutable,
+                           arguments: ["pool", "run", "--name", name, "--id", "pool_\(name)", "--broker", backend, "--keys", keys]
+                               + (settings.map { ["--settings", $0] } ?? []))
+    }
+}
