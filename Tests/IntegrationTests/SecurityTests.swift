@@ -64,6 +64,12 @@ struct SecurityTests {
             #expect(try await admin.control(.stats, as: BrokerStats.self).adminRefused == 1)
             let scaled = try await admin.control(.scale, arguments: JSONCoding.encode(ScaleRequest(pool: "secure", targetWorkers: 3)), as: PoolSummary.self)
             #expect(scaled.workers == 3)
+
+            // The same counters through the CLI.
+            let cli = try await runCommand(mahavishnuExecutable, ["stats", "--json", "--broker", deployment.frontend, "--keys", ring.directory("admin")])
+            #expect(cli.status == 0, "\(cli.stderr)")
+            let counted = try JSONCoding.decode(BrokerStats.self, from: Array(cli.stdout.utf8))
+            #expect(counted.authRefusedUnknownKey >= 1 && counted.authRefusedNoKey >= 1 && counted.authRefusedWrongRole >= 2 && counted.adminRefused == 1)
         }
     }
 

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Logging
 import Mahavishnu
 
 /// Options of every command that talks to a running broker: where it is, and how to print.
@@ -31,6 +32,14 @@ struct ClientOptions: ParsableArguments {
     /// The CURVE keys from `--keys`, if given (otherwise the managers use `client_keys_dir`).
     func curveKeys() throws -> ClientCurveKeys? {
         try keys.map(CurveKeyFiles.clientKeys(in:))
+    }
+
+    /// Runs `body` with a plain broker client (no pools or workers switch applies) and closes it afterwards.
+    func withBrokerClient<T>(_ body: (BrokerClient) async throws -> T) async throws -> T {
+        let (settings, endpoint) = try connection()
+        let client = try BrokerClient(settings: settings, broker: endpoint, curve: try curveKeys(), logger: Logger(label: "mahavishnu.cli"))
+        defer { client.close() }
+        return try await body(client)
     }
 
     /// Loads settings and connects a `PoolManager`; refuses when pools are disabled.
