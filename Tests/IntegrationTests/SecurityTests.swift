@@ -37,17 +37,16 @@ struct SecurityTests {
             let result = try await producer.submit(TaskRequest(prompt: "encrypted"), timeout: .seconds(30))
             #expect(result.output == "encrypted" && result.poolID == "pool_secure")
 
-            func refused(_ curve: ClientCurveKeys?) async throws {
+            /// A client with `curve` gets no answer, and stays connected until its refusal is counted.
+            func refused(_ curve: ClientCurveKeys?, _ what: String, counted counter: KeyPath<BrokerStats, Int> & Sendable) async throws {
                 let client = try BrokerClient(endpoint: deployment.frontend, retryInterval: nil, curve: curve)
                 defer { client.close() }
                 await #expect(throws: BrokerClientError.self) { try await client.submit(TaskRequest(prompt: "let me in"), timeout: .milliseconds(500)) }
+                try await waitUntil(what) { try await admin.control(.stats, as: BrokerStats.self)[keyPath: counter] >= 1 }
             }
-            try await refused(try ring.clientKeys("stranger"))
-            try await waitUntil("the unknown key is counted") { try await admin.control(.stats, as: BrokerStats.self).authRefusedUnknownKey >= 1 }
-            try await refused(nil)
-            try await waitUntil("the missing key is counted") { try await admin.control(.stats, as: BrokerStats.self).authRefusedNoKey >= 1 }
-            try await refused(try ring.clientKeys("pool"))
-            try await waitUntil("the pool key on the frontend is counted") { try await admin.control(.stats, as: BrokerStats.self).authRefusedWrongRole >= 1 }
+            try await refused(try ring.clientKeys("stranger"), "the unknown key is counted", counted: \.authRefusedUnknownKey)
+            try await refused(nil, "the missing key is counted", counted: \.authRefusedNoKey)
+            try await refused(try ring.clientKeys("pool"), "the pool key on the frontend is counted", counted: \.authRefusedWrongRole)
 
             // A producer key cannot register as a pool.
             let impostor = try await deployment.startPoolExpectingRefusal(name: "impostor", keys: ring.directory("producer"))
