@@ -50,16 +50,7 @@ final class ClientConnection: @unchecked Sendable {
         self.endpoint = endpoint
         self.logger = logger
         context = try Context()
-        socket = try Socket(context, type: .dealer, linger: 0)
-        do {
-            if let curve { try socket.becomeCurveClient(curve.keys, serverKey: curve.serverKey) }
-            try socket.set(.sendHighWaterMark, 0)
-            try socket.set(.receiveHighWaterMark, 0)
-            try socket.connect(endpoint)
-        } catch {
-            socket.close()
-            throw error
-        }
+        socket = try .brokerDealer(context, endpoint: endpoint, curve: curve)
     }
 
     /// Sends a request and waits for its reply; with `resendEvery`, sends it again until one arrives.

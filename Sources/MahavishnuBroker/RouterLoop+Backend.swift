@@ -97,18 +97,7 @@ extension RouterLoop {
         guard frames.count == 5 else {
             return refuseMalformedPool(registry[slot].routingID, .badRequest, "RESULT takes 5 frames (MHV1, RESULT, task id, body)")
         }
-        let taskID = frames.bytes(3)
-        guard let lease = leases[taskID], lease.poolSlot == slot else {
-            // A result the broker no longer waits for: from a task it reclaimed when the pool
-            // re-registered (a ghost, which frees its slot now) or a late duplicate.
-            stats.resultsStale += 1
-            if registry[slot].ghostTasks > 0 {
-                registry[slot].ghostTasks -= 1
-                releaseSlot(slot)
-            }
-            return
-        }
-        leases[taskID] = nil
+        guard let (taskID, lease) = claimLease(from: slot) else { return }
         registry[slot].tasksCompleted += 1
         let body = frames.retain(4)
         resultCache.insert(taskID, attempts: lease.task.attempts, body: body)
@@ -118,18 +107,30 @@ extension RouterLoop {
         finishDrainIfDone()
     }
 
+    /// Ends the lease of the task named in frame 3, if the pool in `slot` holds it. Otherwise the
+    /// message is stale: from a task reclaimed when the pool registered again (a ghost, whose
+    /// slot frees now) or a late duplicate.
+    private func claimLease(from slot: Int) -> (taskID: [UInt8], lease: TaskLease)? {
+        let taskID = frames.bytes(3)
+        guard let lease = leases[taskID], lease.poolSlot == slot else {
+            stats.resultsStale += 1
+            if registry[slot].ghostTasks > 0 {
+                registry[slot].ghostTasks -= 1
+                releaseSlot(slot)
+            }
+            return nil
+        }
+        leases[taskID] = nil
+        return (taskID, lease)
+    }
+
     /// The worker running a task died: the task runs again within its retry budget, as when a
     /// whole pool is lost, or fails `worker_lost`.
     private func handleLostTask(from slot: Int) {
         guard frames.count == 5 else {
             return refuseMalformedPool(registry[slot].routingID, .badRequest, "LOST takes 5 frames (MHV1, LOST, task id, reason)")
         }
-        let taskID = frames.bytes(3)
-        guard let lease = leases[taskID], lease.poolSlot == slot else {
-            stats.resultsStale += 1
-            return
-        }
-        leases[taskID] = nil
+        guard let (taskID, lease) = claimLease(from: slot) else { return }
         let reason = frames.string(4)
         logger.info("a worker died running a task", metadata: ["pool.id": "\(registry[slot].registration.poolID)", "task.id": "\(String(decoding: taskID, as: UTF8.self))", "task.attempts": "\(lease.task.attempts)"])
         if lease.task.attempts > configuration.retryBudget {

@@ -29,22 +29,7 @@ final class BrokerLink {
         self.liveness = liveness
         self.curve = curve
         context = try Context()
-        socket = try Self.connect(context, endpoint, routingID, curve)
-    }
-
-    private static func connect(_ context: Context, _ endpoint: String, _ routingID: String, _ curve: ClientCurveKeys?) throws -> Socket {
-        let socket = try Socket(context, type: .dealer, linger: 0)
-        do {
-            if let curve { try socket.becomeCurveClient(curve.keys, serverKey: curve.serverKey) }
-            try socket.set(.routingID, routingID)
-            try socket.set(.sendHighWaterMark, 0)
-            try socket.set(.receiveHighWaterMark, 0)
-            try socket.connect(endpoint)
-        } catch {
-            socket.close()
-            throw error
-        }
-        return socket
+        socket = try .brokerDealer(context, endpoint: endpoint, routingID: routingID, curve: curve)
     }
 
     /// Whether the link is waiting to reconnect (messages sent now are dropped).
@@ -84,7 +69,7 @@ final class BrokerLink {
         let now = ContinuousClock.now
         if let due = reconnectAt {
             guard now >= due else { return .none }
-            socket = try Self.connect(context, endpoint, routingID, curve)
+            socket = try .brokerDealer(context, endpoint: endpoint, routingID: routingID, curve: curve)
             reconnectAt = nil
             lastHeard = now
             nextBeat = now
