@@ -1,0 +1,26 @@
+import Foundation
+import Testing
+
+/// `session-buddy` pools delegating to a second `mahavishnu mcp`, driven through the first one.
+@Suite("session-buddy pools", .serialized)
+struct SessionBuddyPoolTests {
+    @Test("tasks on a delegated pool complete; killing its delegate makes it unhealthy, sends new tasks elsewhere and runs its task again once the delegate is back")
+    func delegatedPool() async throws {
+        // The delegate command runs the executable through a link the test removes to keep the
+        // delegate down, and reads the broker's address from a file written once the broker is up.
+        let link = temporaryPath("delegate-mahavishnu")
+        try FileManager.default.createSymbolicLink(atPath: link, withDestinationPath: mahavishnuExecutable.path)
+        defer { try? FileManager.default.removeItem(atPath: link) }
+        let delegateSettings = temporaryPath("delegate-settings", suffix: ".yaml")
+        let settings = fastFailureSettings + slowWorkerType(log: temporaryPath("runs", suffix: ".log"), seconds: 3) + """
+            delegates:
+              buddy:
+                command: ["\(link)", "mcp", "--settings", "\(delegateSettings)", "--workflow-database", "\(temporaryPath("delegate-workflows", suffix: ".sqlite"))"]
+
+            """
+        try await Deployment.with(pools: [("a", 2)], settings: settings) { deployment in
+            try "broker_frontend: \(deployment.frontend)\n".write(toFile: delegateSettings, atomically: true, encoding: .utf8)
+            try await runMCPScenario("session-buddy", broker: deployment.frontend, arguments: ["--delegate-link", link])
+        }
+    }
+}
