@@ -79,6 +79,10 @@ let package = Package(
         .testTarget(name: "ZeroMQTests", dependencies: ["ZeroMQ"]),
         .testTarget(name: "MahavishnuCoreTests", dependencies: ["MahavishnuCore"]),
         .testTarget(
+            name: "MahavishnuMCPTests",
+            dependencies: ["MahavishnuMCP", "Mahavishnu", .product(name: "MCP", package: "swift-sdk")]
+        ),
+        .testTarget(
             name: "MahavishnuBrokerTests",
             dependencies: ["MahavishnuBroker", "MahavishnuCore"]
         ),
