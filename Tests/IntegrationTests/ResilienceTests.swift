@@ -169,7 +169,8 @@ struct ResilienceTests {
             let result = try await running.value
             #expect(result.status == .completed && result.output == "finish me")
             #expect(try await manager.listPools().isEmpty)
-            #expect(deployment.poolPIDs.count == 1)
+            // One process (a re-registration after a missed heartbeat under load prints its pid again).
+            #expect(Set(deployment.poolPIDs).count == 1)
             #expect(!processExists(deployment.poolPIDs[0]))
         }
     }
