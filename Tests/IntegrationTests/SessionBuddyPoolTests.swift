@@ -23,4 +23,23 @@ struct SessionBuddyPoolTests {
             try await runMCPScenario("session-buddy", broker: deployment.frontend, arguments: ["--delegate-link", link])
         }
     }
+
+    @Test("a delegate over HTTP: tasks complete; when the service dies the pool is reported unhealthy and tasks go elsewhere")
+    func httpDelegate() async throws {
+        let service = try ManagedProcess(
+            name: "http_worker_service.py", executable: URL(fileURLWithPath: "/usr/bin/env"),
+            arguments: ["python3", repositoryRoot.appendingPathComponent("Tests/python/http_worker_service.py").path]
+        )
+        do {
+            let url = try await service.line(startingWith: "listening").split(separator: " ")[1]
+            let settings = fastFailureSettings + "delegates:\n  remote:\n    url: \(url)\n"
+            try await Deployment.with(pools: [("a", 1)], settings: settings) { deployment in
+                try await runMCPScenario("session-buddy-http", broker: deployment.frontend, arguments: ["--service-pid", "\(service.pid)"])
+            }
+        } catch {
+            await service.stop()
+            throw error
+        }
+        await service.stop()
+    }
 }

@@ -9,8 +9,8 @@ import FoundationNetworking
 /// One live MCP connection to a delegate service: a child process spoken to over its standard
 /// input and output, or an HTTP endpoint.
 ///
-/// `onLost` is called once if the connection ends by itself (the child exited, a request failed
-/// at the transport); `close()` ends it on purpose and calls nothing.
+/// `onLost` is called once if the service's process exits by itself; `close()` ends the
+/// connection on purpose and calls nothing. (A failed call is reported by `call` throwing.)
 final class DelegateLink: Sendable {
     /// The service, for messages.
     let service: String
@@ -36,10 +36,9 @@ final class DelegateLink: Sendable {
             let link = DelegateLink(service: definition.displayName, client: client, child: child, inputPipe: input)
             child.terminationHandler = { process in
                 let how = process.terminationReason == .uncaughtSignal ? "was killed by signal \(process.terminationStatus)" : "exited with status \(process.terminationStatus)"
-                Task {
-                    await client.disconnect()
-                    onLost("the delegate service process (pid \(process.processIdentifier)) \(how)")
-                }
+                // Reported before the client fails its pending calls, so they are counted as lost to this.
+                onLost("the delegate service process (pid \(process.processIdentifier)) \(how)")
+                Task { await client.disconnect() }
             }
             let transport = StdioTransport(
                 input: .init(rawValue: output.fileHandleForReading.fileDescriptor),
@@ -95,6 +94,16 @@ final class DelegateLink: Sendable {
         let reply = DelegateReply(content: content)
         if isError == true { throw DelegateError("\(tool) failed at the delegate service: \(reply.text)") }
         return reply
+    }
+
+    /// Whether the service runs as a child process (whose exit the link reports at once); an HTTP
+    /// service is watched with pings instead.
+    var isChildProcess: Bool { child != nil }
+
+    /// Pings the service; throws if it does not answer within `timeout`.
+    func ping(timeout: Duration) async throws {
+        let client = self.client
+        try await withDeadline(timeout, what: "the delegate service's ping") { try await client.ping() }
     }
 
     /// Ends the connection: closes the service's input (an MCP server exits at end of input),

@@ -41,6 +41,10 @@ actor DelegateSession {
     private var reconciling = false
     private var closed = false
     private var reconnecting: Task<Void, Never>?
+    /// Pings an HTTP service, whose going away nothing else reports while the pool is idle.
+    private var watching: Task<Void, Never>?
+    /// Time between pings of an HTTP service.
+    private static let pingInterval = Duration.seconds(2)
 
     init(name: String, definition: DelegateDefinition, workerType: String, workers: Int, logger: Logger) {
         self.name = name
@@ -82,6 +86,7 @@ actor DelegateSession {
         idle = spawned
         busy = []
         status.markAvailable()
+        if !link.isChildProcess { watching = Task { await self.watch(link, generation: generation) } }
         logger.info("delegate service connected", metadata: ["delegate.name": "\(name)", "delegate.workers": "\(spawned.count)"])
         await reconcile()
     }
@@ -132,7 +137,7 @@ actor DelegateSession {
         case is DeadlineExceeded:
             return .timedOut(after: timeout, detail: "; \(service) did not answer in time")
         default:
-            let reason = "\(service) became unreachable: \(error)"
+            let reason = status.unavailableReason ?? "\(service) became unreachable: \(error)"
             status.markUnavailable(reason)
             let generation = self.generation
             Task { self.lost(reason, generation: generation) }
@@ -179,6 +184,21 @@ actor DelegateSession {
         }
     }
 
+    /// Pings the service of connection `generation` until it fails to answer, then reports it lost.
+    private func watch(_ link: DelegateLink, generation: Int) async {
+        while !closed, generation == self.generation {
+            try? await Task.sleep(for: Self.pingInterval)
+            guard !Task.isCancelled, !closed, generation == self.generation else { return }
+            do {
+                try await link.ping(timeout: min(controlTimeout, .seconds(5)))
+            } catch {
+                let reason = "\(service) does not answer: \(error)"
+                status.markUnavailable(reason)
+                return lost(reason, generation: generation)
+            }
+        }
+    }
+
     /// The connection `generation` ended by itself: reconnect with backoff until closed.
     private func lost(_ reason: String, generation: Int) {
         guard generation == self.generation, let link, !closed else { return }
@@ -209,6 +229,7 @@ actor DelegateSession {
     func close() async {
         closed = true
         reconnecting?.cancel()
+        watching?.cancel()
         guard let link else { return }
         self.link = nil
         let owned = idle + busy
