@@ -17,6 +17,10 @@ struct MCPCommand: AsyncParsableCommand {
 
     @OptionGroup var logging: LoggingOptions
 
+    func validate() throws {
+        if client.json { throw ValidationError("--json does not apply to mcp: everything it writes to stdout is an MCP message") }
+    }
+
     func run() async throws {
         let (settings, endpoint) = try client.connection()
         var configuration = MahavishnuMCPServer.Configuration(
