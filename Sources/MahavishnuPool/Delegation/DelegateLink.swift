@@ -16,13 +16,14 @@ final class DelegateLink: Sendable {
     let service: String
     private let client: MCP.Client
     private let child: Process?
-    private let inputPipe: Pipe?
+    /// The child's standard input and output, kept open as long as the link (the transport uses their descriptors).
+    private let pipes: (input: Pipe, output: Pipe)?
 
-    private init(service: String, client: MCP.Client, child: Process?, inputPipe: Pipe?) {
+    private init(service: String, client: MCP.Client, child: Process?, pipes: (input: Pipe, output: Pipe)?) {
         self.service = service
         self.client = client
         self.child = child
-        self.inputPipe = inputPipe
+        self.pipes = pipes
     }
 
     /// Starts (or reaches) the service and completes the MCP handshake within `timeout`.
@@ -33,7 +34,7 @@ final class DelegateLink: Sendable {
         switch definition.endpoint {
         case .command(let arguments):
             let (child, input, output) = try launch(arguments, environment: definition.environment)
-            let link = DelegateLink(service: definition.displayName, client: client, child: child, inputPipe: input)
+            let link = DelegateLink(service: definition.displayName, client: client, child: child, pipes: (input, output))
             child.terminationHandler = { process in
                 let how = process.terminationReason == .uncaughtSignal ? "was killed by signal \(process.terminationStatus)" : "exited with status \(process.terminationStatus)"
                 // Reported before the client fails its pending calls, so they are counted as lost to this.
@@ -55,7 +56,7 @@ final class DelegateLink: Sendable {
             guard let url = URL(string: address) else { throw DelegateError("the delegate URL '\(address)' is not a valid URL") }
             let transport = HTTPClientTransport(endpoint: url, streaming: false, logger: logger)
             _ = try await withDeadline(timeout, what: "the delegate service \(address)") { try await client.connect(transport: transport) }
-            return DelegateLink(service: address, client: client, child: nil, inputPipe: nil)
+            return DelegateLink(service: address, client: client, child: nil, pipes: nil)
         }
     }
 
@@ -114,7 +115,7 @@ final class DelegateLink: Sendable {
         guard let child else { return }
         let exited = DispatchSemaphore(value: 0)
         child.terminationHandler = { _ in exited.signal() }
-        try? inputPipe?.fileHandleForWriting.close()
+        try? pipes?.input.fileHandleForWriting.close()
         let wait = DispatchTimeInterval.milliseconds(Int(grace.components.seconds * 1000))
         if child.isRunning, exited.wait(timeout: .now() + wait) == .timedOut {
             kill(child.processIdentifier, SIGTERM)
