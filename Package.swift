@@ -14,6 +14,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-collections.git", from: "1.6.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
+        .package(url: "https://github.com/modelcontextprotocol/swift-sdk.git", from: "0.12.1"),
+        .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
     ],
     targets: [
         .systemLibrary(
@@ -44,6 +46,7 @@ let package = Package(
             dependencies: [
                 "ZeroMQ", "MahavishnuCore", "CProcessSpawn",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "MCP", package: "swift-sdk"),
             ]
         ),
         .target(
@@ -54,9 +57,18 @@ let package = Package(
             ]
         ),
         .target(
+            name: "MahavishnuMCP",
+            dependencies: [
+                "Mahavishnu", "MahavishnuCore",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "MCP", package: "swift-sdk"),
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ]
+        ),
+        .target(
             name: "MahavishnuCLI",
             dependencies: [
-                "Mahavishnu", "MahavishnuBroker", "MahavishnuPool", "MahavishnuCore",
+                "Mahavishnu", "MahavishnuBroker", "MahavishnuPool", "MahavishnuCore", "MahavishnuMCP",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -66,6 +78,10 @@ let package = Package(
         .executableTarget(name: "mahavishnu-example-producer", dependencies: ["Mahavishnu"], path: "examples/swift-producer"),
         .testTarget(name: "ZeroMQTests", dependencies: ["ZeroMQ"]),
         .testTarget(name: "MahavishnuCoreTests", dependencies: ["MahavishnuCore"]),
+        .testTarget(
+            name: "MahavishnuMCPTests",
+            dependencies: ["MahavishnuMCP", "Mahavishnu", .product(name: "MCP", package: "swift-sdk")]
+        ),
         .testTarget(
             name: "MahavishnuBrokerTests",
             dependencies: ["MahavishnuBroker", "MahavishnuCore"]

@@ -16,14 +16,18 @@ public struct PoolConfig: Sendable, Equatable {
     public var workerType: String
     /// Let the broker grow and shrink the pool between min and max workers.
     public var autoScale: Bool
+    /// For a `session-buddy` pool: its delegate service, a name under `delegates:` in the
+    /// broker's settings; `nil` for the only one defined.
+    public var delegate: String?
 
-    public init(name: String, poolType: String = "mahavishnu", minWorkers: Int = 1, maxWorkers: Int = 10, workerType: String = "echo", autoScale: Bool = false) {
+    public init(name: String, poolType: String = "mahavishnu", minWorkers: Int = 1, maxWorkers: Int = 10, workerType: String = "echo", autoScale: Bool = false, delegate: String? = nil) {
         self.name = name
         self.poolType = poolType
         self.minWorkers = minWorkers
         self.maxWorkers = maxWorkers
         self.workerType = workerType
         self.autoScale = autoScale
+        self.delegate = delegate
     }
 }
 
@@ -65,7 +69,7 @@ public final class PoolManager: Sendable {
     public func spawnPool(_ poolType: String, config: PoolConfig, timeout: Duration = .seconds(60)) async throws -> PoolID {
         let request = PoolSpawnRequest(
             name: config.name, poolType: poolType, minWorkers: config.minWorkers, maxWorkers: config.maxWorkers,
-            workerType: config.workerType, autoScale: config.autoScale
+            workerType: config.workerType, autoScale: config.autoScale, delegate: config.delegate
         )
         return try await client.control(.spawn, arguments: JSONCoding.encode(request), as: PoolIdentity.self, timeout: timeout).poolID
     }

@@ -107,6 +107,13 @@ public final class WorkerManager: Sendable {
             .sorted { $0.workerID < $1.workerID }
     }
 
+    /// Each live worker's health as the broker observes it (a worker is a pool: `PoolHealth`).
+    public func health() async throws -> [PoolHealth] {
+        try await client.control(.health, as: HealthReport.self, timeout: controlTimeout).pools
+            .filter { $0.type == Self.poolType }
+            .sorted { $0.poolID < $1.poolID }
+    }
+
     /// Lets the worker finish its task, then stops it; refuses an id that is not a live worker.
     public func closeWorker(_ workerID: WorkerID, timeout: Duration = .seconds(120)) async throws {
         let workers = try await listWorkers()

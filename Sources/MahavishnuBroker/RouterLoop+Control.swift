@@ -88,8 +88,9 @@ extension RouterLoop {
     func healthReport() -> HealthReport {
         let now = ContinuousClock.now
         let pools = registry.entries.map { pool in
+            let unhealthyReason = pool.vitals.flatMap { try? JSONCoding.decode(PoolVitals.self, from: $0) }?.unhealthyReason
             let status: PoolHealth.Status = switch pool.phase {
-            case .active: .healthy
+            case .active: unhealthyReason == nil ? .healthy : .unhealthy
             case .draining: .draining
             case .lost: .lost
             }
@@ -97,7 +98,7 @@ extension RouterLoop {
                 poolID: pool.registration.poolID, name: pool.registration.name, type: pool.registration.type,
                 status: status, workers: pool.capacity, activeWorkers: pool.inFlight,
                 min: pool.registration.minWorkers, max: pool.registration.maxWorkers, queueDepth: pool.affinityQueue.count,
-                lastHeartbeatMs: (now - pool.lastSeen).roundedUpMilliseconds
+                lastHeartbeatMs: (now - pool.lastSeen).roundedUpMilliseconds, reason: status == .unhealthy ? unhealthyReason : nil
             )
         }
         let active = pools.filter { $0.status == .healthy }.count

@@ -17,7 +17,7 @@ extension RouterLoop {
             return fail(.spawnFailed, "this broker was started without a pool executable, so it cannot start pools; run `mahavishnu pool run` by hand")
         }
         if let problem = request.problem() { return fail(.invalidArgument, problem) }
-        if !configuration.workerTypeNames.contains(request.workerType) {
+        if request.runsLocalWorkerType, !configuration.workerTypeNames.contains(request.workerType) {
             return fail(.invalidArgument, WorkerTypeCatalog.unknownTypeMessage(request.workerType, defined: configuration.workerTypeNames))
         }
         if registry.slot(reference: Array(request.name.utf8)) != nil || pendingSpawns.values.contains(where: { $0.request.name == request.name }) {

@@ -6,7 +6,7 @@ public struct MahavishnuCommand: AsyncParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "mahavishnu",
         abstract: "A ZeroMQ task broker with pools of workers, each pool its own process.",
-        subcommands: [UpCommand.self, BrokerCommand.self, PoolCommand.self, WorkersCommand.self, StatsCommand.self, KeysCommand.self]
+        subcommands: [UpCommand.self, BrokerCommand.self, PoolCommand.self, WorkersCommand.self, StatsCommand.self, KeysCommand.self, MCPCommand.self]
     )
 
     public init() {}

@@ -1,9 +1,10 @@
 /// The broker's health, computed from what it observes of each pool (the `health` reply).
 ///
 /// Rules (also in docs/failure-handling.md):
-/// - a pool is `healthy` while it accepts work and its heartbeats arrive, `draining` once it is
-///   closing, `lost` once it missed `heartbeat_liveness` heartbeats (or its process died) and
-///   until it registers again;
+/// - a pool is `healthy` while it accepts work and its heartbeats arrive, `unhealthy` while its
+///   heartbeats say it cannot run tasks (its `reason`: a delegated pool's service is unreachable),
+///   `draining` once it is closing, `lost` once it missed `heartbeat_liveness` heartbeats (or its
+///   process died) and until it registers again;
 /// - overall `unhealthy` when no pool is healthy, `degraded` when some pool is not healthy or
 ///   tasks wait in the broker's queue, `healthy` otherwise.
 public struct HealthReport: Codable, Sendable, Equatable {
@@ -28,7 +29,7 @@ public struct HealthReport: Codable, Sendable, Equatable {
 
 /// One pool's health.
 public struct PoolHealth: Codable, Sendable, Equatable {
-    public enum Status: String, Codable, Sendable { case healthy, draining, lost }
+    public enum Status: String, Codable, Sendable { case healthy, unhealthy, draining, lost }
 
     public var poolID: String
     public var name: String
@@ -44,8 +45,10 @@ public struct PoolHealth: Codable, Sendable, Equatable {
     public var queueDepth: Int
     /// Milliseconds since the broker last heard from the pool.
     public var lastHeartbeatMs: Int
+    /// Why the pool is `unhealthy`, as its heartbeats say; `nil` otherwise.
+    public var reason: String?
 
-    public init(poolID: String, name: String, type: String, status: Status, workers: Int, activeWorkers: Int, min: Int, max: Int, queueDepth: Int, lastHeartbeatMs: Int) {
+    public init(poolID: String, name: String, type: String, status: Status, workers: Int, activeWorkers: Int, min: Int, max: Int, queueDepth: Int, lastHeartbeatMs: Int, reason: String? = nil) {
         self.poolID = poolID
         self.name = name
         self.type = type
@@ -56,10 +59,11 @@ public struct PoolHealth: Codable, Sendable, Equatable {
         self.max = max
         self.queueDepth = queueDepth
         self.lastHeartbeatMs = lastHeartbeatMs
+        self.reason = reason
     }
 
     enum CodingKeys: String, CodingKey {
         case poolID = "pool_id", name, type, status, workers, activeWorkers = "active_workers", min, max
-        case queueDepth = "queue_depth", lastHeartbeatMs = "last_heartbeat_ms"
+        case queueDepth = "queue_depth", lastHeartbeatMs = "last_heartbeat_ms", reason
     }
 }

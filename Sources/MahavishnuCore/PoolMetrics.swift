@@ -13,8 +13,11 @@ public struct PoolVitals: Codable, Sendable, Equatable {
     public var p99DurationMs: Double
     /// Resident memory of the pool process, in MB (from /proc).
     public var residentMemoryMB: Double
+    /// Why the pool cannot run tasks now although it is connected (a `session-buddy` pool whose
+    /// outside service is unreachable); `nil` when it can. The broker reports such a pool `unhealthy`.
+    public var unhealthyReason: String?
 
-    public init(activeWorkers: Int, totalWorkers: Int, tasksCompleted: Int, tasksFailed: Int, averageDurationMs: Double, p99DurationMs: Double, residentMemoryMB: Double) {
+    public init(activeWorkers: Int, totalWorkers: Int, tasksCompleted: Int, tasksFailed: Int, averageDurationMs: Double, p99DurationMs: Double, residentMemoryMB: Double, unhealthyReason: String? = nil) {
         self.activeWorkers = activeWorkers
         self.totalWorkers = totalWorkers
         self.tasksCompleted = tasksCompleted
@@ -22,12 +25,13 @@ public struct PoolVitals: Codable, Sendable, Equatable {
         self.averageDurationMs = averageDurationMs
         self.p99DurationMs = p99DurationMs
         self.residentMemoryMB = residentMemoryMB
+        self.unhealthyReason = unhealthyReason
     }
 
     enum CodingKeys: String, CodingKey {
         case activeWorkers = "active_workers", totalWorkers = "total_workers", tasksCompleted = "tasks_completed"
         case tasksFailed = "tasks_failed", averageDurationMs = "average_duration_ms", p99DurationMs = "p99_duration_ms"
-        case residentMemoryMB = "resident_memory_mb"
+        case residentMemoryMB = "resident_memory_mb", unhealthyReason = "unhealthy_reason"
     }
 }
 

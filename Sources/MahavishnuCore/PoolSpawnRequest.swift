@@ -7,19 +7,23 @@ public struct PoolSpawnRequest: Codable, Sendable, Equatable {
     public var workerType: String
     /// Let the broker grow and shrink the pool between min and max workers.
     public var autoScale: Bool
+    /// For a `session-buddy` pool: the delegate service, a name under `delegates:` in the settings
+    /// (`nil`: the only one defined). The pool process checks it and fails to start if it is unknown.
+    public var delegate: String?
 
-    public init(name: String, poolType: String, minWorkers: Int, maxWorkers: Int, workerType: String, autoScale: Bool = false) {
+    public init(name: String, poolType: String, minWorkers: Int, maxWorkers: Int, workerType: String, autoScale: Bool = false, delegate: String? = nil) {
         self.name = name
         self.poolType = poolType
         self.minWorkers = minWorkers
         self.maxWorkers = maxWorkers
         self.workerType = workerType
         self.autoScale = autoScale
+        self.delegate = delegate
     }
 
     enum CodingKeys: String, CodingKey {
         case name, poolType = "pool_type", minWorkers = "min_workers", maxWorkers = "max_workers", workerType = "worker_type"
-        case autoScale = "auto_scale"
+        case autoScale = "auto_scale", delegate
     }
 
     public init(from decoder: any Decoder) throws {
@@ -30,10 +34,19 @@ public struct PoolSpawnRequest: Codable, Sendable, Equatable {
         maxWorkers = try container.decode(Int.self, forKey: .maxWorkers)
         workerType = try container.decode(String.self, forKey: .workerType)
         autoScale = try container.decodeIfPresent(Bool.self, forKey: .autoScale) ?? false
+        delegate = try container.decodeIfPresent(String.self, forKey: .delegate)
     }
 
-    /// The pool types this build can start: `mahavishnu`, and `worker` (the one-slot pools of `WorkerManager`).
-    public static let poolTypes = ["mahavishnu", "worker"]
+    /// The pool type whose workers forward each task to an outside MCP worker service (a delegate).
+    public static let delegatedPoolType = "session-buddy"
+
+    /// The pool types this build can start: `mahavishnu`, `worker` (the one-slot pools of
+    /// `WorkerManager`) and `session-buddy` (delegated to an outside MCP worker service).
+    public static let poolTypes = ["mahavishnu", "worker", delegatedPoolType]
+
+    /// Whether the pool's workers run a worker type of this deployment's settings; a delegated
+    /// pool's worker type is the outside service's, which that service checks.
+    public var runsLocalWorkerType: Bool { poolType != Self.delegatedPoolType }
 
     /// The problem with these arguments, naming the argument, or `nil` when they are usable.
     public func problem() -> String? {
@@ -41,6 +54,7 @@ public struct PoolSpawnRequest: Codable, Sendable, Equatable {
         if !Self.poolTypes.contains(poolType) { return "unknown pool type '\(poolType)'; known pool types: \(Self.poolTypes.joined(separator: ", "))" }
         if minWorkers < 1 { return "min_workers must be at least 1 (got \(minWorkers))" }
         if maxWorkers < minWorkers { return "max_workers (\(maxWorkers)) must be at least min_workers (\(minWorkers))" }
+        if delegate != nil && runsLocalWorkerType { return "delegate applies to \(Self.delegatedPoolType) pools only (pool type '\(poolType)')" }
         return nil
     }
 }

@@ -90,6 +90,16 @@ public protocol Executor: Sendable {
     /// Ends every running task and child process (SIGTERM, then SIGKILL after the grace period)
     /// and returns once they are gone. Called once, when the pool stops.
     func shutdown()
+    /// Why it cannot run tasks now (an outside service it forwards them to is unreachable), or
+    /// `nil` when it can. The pool announces no capacity while it cannot. Default: always `nil`.
+    var unavailableReason: String? { get }
+    /// The pool now has `workers` worker slots (it was scaled). Default: nothing to do.
+    func resized(to workers: Int)
+}
+
+extension Executor {
+    public var unavailableReason: String? { nil }
+    public func resized(to workers: Int) {}
 }
 
 extension WorkerTypeDefinition {

@@ -33,6 +33,10 @@ public struct PoolConfiguration: Sendable {
     public var autoScale = false
     /// CURVE keys for a broker that requires them. Default `nil` (plain).
     public var curve: ClientCurveKeys?
+    /// The delegate services a `session-buddy` pool may use (the settings' `delegates:`). Default none.
+    public var delegates = DelegateCatalog()
+    /// A `session-buddy` pool's delegate, a name in `delegates`; `nil` for the only one defined. Default `nil`.
+    public var delegate: String?
 
     public init() {}
 
@@ -42,7 +46,11 @@ public struct PoolConfiguration: Sendable {
         if poolID.isEmpty || poolID.utf8.count > Wire.maxIDLength { throw PoolConfigurationError("--id must be 1 to \(Wire.maxIDLength) bytes") }
         if minWorkers < 1 { throw PoolConfigurationError("--min must be at least 1 (got \(minWorkers))") }
         if maxWorkers < minWorkers { throw PoolConfigurationError("--max (\(maxWorkers)) must be at least --min (\(minWorkers))") }
-        if workerTypes[workerType] == nil {
+        if type == PoolSpawnRequest.delegatedPoolType {
+            do { _ = try delegates.resolve(delegate) } catch { throw PoolConfigurationError(error.description) }
+        } else if delegate != nil {
+            throw PoolConfigurationError("--delegate applies to \(PoolSpawnRequest.delegatedPoolType) pools only (this pool's type is '\(type)')")
+        } else if workerTypes[workerType] == nil {
             throw PoolConfigurationError(WorkerTypeCatalog.unknownTypeMessage(workerType, defined: workerTypes.names))
         }
         if !(taskTimeout > 0) { throw PoolConfigurationError("the default task timeout must be more than 0 seconds (got \(taskTimeout))") }

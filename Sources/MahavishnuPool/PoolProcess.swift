@@ -23,16 +23,20 @@ public final class PoolProcess: @unchecked Sendable {
     private var registered = false
     private var saidBye = false
     private var released = false
+    /// Why the executor cannot run tasks, as last announced to the broker (capacity 0 while set).
+    private var unavailableReason: String?
     private let onReady: @Sendable (PoolProcess) -> Void
 
     /// Connects to the broker; `onReady` runs once, on the pool's thread, when the broker accepts it.
-    public init(configuration: PoolConfiguration, logger: Logger, onReady: @escaping @Sendable (PoolProcess) -> Void = { _ in }) throws {
+    ///
+    /// - Parameter executor: runs the tasks; default: the executor of the configuration's worker type.
+    public init(configuration: PoolConfiguration, logger: Logger, executor: (any Executor)? = nil, onReady: @escaping @Sendable (PoolProcess) -> Void = { _ in }) throws {
         try configuration.validate()
         self.configuration = configuration
         self.logger = logger
         self.onReady = onReady
         // validate() has checked that the worker type is defined.
-        executor = configuration.workerTypes[configuration.workerType]!.makeExecutor()
+        self.executor = executor ?? configuration.workerTypes[configuration.workerType]!.makeExecutor()
         slots = WorkerSlots(poolID: configuration.poolID, count: configuration.minWorkers)
         link = try BrokerLink(
             endpoint: configuration.broker, routingID: configuration.poolID,
@@ -83,6 +87,7 @@ public final class PoolProcess: @unchecked Sendable {
                     try handleBrokerMessage()
                 }
             }
+            if !link.isReconnecting { try followAvailability() }
             try sendResults()
             switch try link.service(vitals: encodedVitals) {
             case .none:
@@ -108,7 +113,7 @@ public final class PoolProcess: @unchecked Sendable {
         let registration = PoolRegistration(
             poolID: configuration.poolID, name: configuration.name, type: configuration.type,
             workerType: configuration.workerType, minWorkers: configuration.minWorkers,
-            maxWorkers: configuration.maxWorkers, workers: slots.target,
+            maxWorkers: configuration.maxWorkers, workers: announcedCapacity,
             pid: ProcessInfo.processInfo.processIdentifier, host: ProcessInfo.processInfo.hostName,
             busy: slots.busyCount, autoScale: configuration.autoScale
         )
@@ -116,7 +121,22 @@ public final class PoolProcess: @unchecked Sendable {
     }
 
     private func encodedVitals() -> [UInt8] {
-        (try? JSONCoding.encode(recorder.vitals(activeWorkers: slots.busyCount, totalWorkers: slots.target))) ?? []
+        var vitals = recorder.vitals(activeWorkers: slots.busyCount, totalWorkers: slots.target)
+        vitals.unhealthyReason = unavailableReason
+        return (try? JSONCoding.encode(vitals)) ?? []
+    }
+
+    /// The slots the broker may use: none while the executor cannot run tasks.
+    private var announcedCapacity: Int { unavailableReason == nil ? slots.target : 0 }
+
+    /// Tells the broker when the executor can no longer (or again) run tasks, before any result
+    /// that follows from it, so tasks it gives back go to other pools.
+    private func followAvailability() throws {
+        let reason = executor.unavailableReason
+        guard reason != unavailableReason else { return }
+        unavailableReason = reason
+        logger.info(reason == nil ? "pool available again" : "pool unavailable", metadata: ["pool.id": "\(configuration.poolID)", "pool.reason": "\(reason ?? "")"])
+        try link.send([Wire.version, Wire.Command.capacity, Array(String(announcedCapacity).utf8)])
     }
 
     private func handleBrokerMessage() throws {
@@ -159,8 +179,9 @@ public final class PoolProcess: @unchecked Sendable {
     private func resize(to requested: Int) {
         let target = min(max(requested, configuration.minWorkers), configuration.maxWorkers)
         slots.resize(to: target)
+        executor.resized(to: target)
         logger.info("pool resized", metadata: ["pool.id": "\(configuration.poolID)", "pool.workers": "\(target)", "pool.busy": "\(slots.busyCount)"])
-        try? link.send([Wire.version, Wire.Command.capacity, Array(String(target).utf8)])
+        try? link.send([Wire.version, Wire.Command.capacity, Array(String(announcedCapacity).utf8)])
         startBacklog()
     }
 

@@ -152,9 +152,12 @@ struct ResilienceTests {
             let results = try await burst.value
             #expect(results.allSatisfy { $0.status == .completed })
             try await waitUntil("the pool shrank back to its min", timeout: .seconds(20)) { try await manager.listPools().first?.workers == 1 }
+            // The broker's event line may reach the test after the pool's new size does.
+            try await waitUntil("the shrink is reported") {
+                deployment.up.stdoutLines.last { $0.hasPrefix("pool scaled name=auto") }?.contains("to=1") == true
+            }
             let scaled = deployment.up.stdoutLines.filter { $0.hasPrefix("pool scaled name=auto") }
             #expect(scaled.first?.contains("from=1 to=6") == true)
-            #expect(scaled.last?.contains("to=1") == true)
         }
     }
 
@@ -169,7 +172,8 @@ struct ResilienceTests {
             let result = try await running.value
             #expect(result.status == .completed && result.output == "finish me")
             #expect(try await manager.listPools().isEmpty)
-            #expect(deployment.poolPIDs.count == 1)
+            // One process (a re-registration after a missed heartbeat under load prints its pid again).
+            #expect(Set(deployment.poolPIDs).count == 1)
             #expect(!processExists(deployment.poolPIDs[0]))
         }
     }

@@ -87,7 +87,7 @@ final class PoolSupervisor {
         process.arguments = ["pool", "run", "--id", poolID, "--name", request.name, "--type", request.poolType,
                              "--min", "\(request.minWorkers)", "--max", "\(request.maxWorkers)",
                              "--worker-type", request.workerType, "--broker", backend, "--exit-with-parent"]
-            + (request.autoScale ? ["--auto-scale"] : [])
+            + (request.autoScale ? ["--auto-scale"] : []) + (request.delegate.map { ["--delegate", $0] } ?? [])
             + (settingsFile.map { ["--settings", $0] } ?? [])
         process.environment = ProcessInfo.processInfo.environment.merging(childEnvironment) { $1 }
         process.standardInput = FileHandle.nullDevice

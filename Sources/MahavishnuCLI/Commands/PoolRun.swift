@@ -25,8 +25,11 @@ struct PoolRun: AsyncParsableCommand {
     @Option(help: "Most workers the pool may scale to (default: pool_default_max_workers).")
     var max: Int?
 
-    @Option(help: "What each worker runs (default: worker_default_type).")
+    @Option(help: "What each worker runs (default: worker_default_type); for a session-buddy pool, the delegate service's worker type.")
     var workerType: String?
+
+    @Option(help: "A session-buddy pool's delegate service, a name under delegates: in the settings (default: the only one defined).")
+    var delegate: String?
 
     @Option(help: "The broker's backend endpoint (default: broker_backend).")
     var broker: String?
@@ -59,17 +62,20 @@ struct PoolRun: AsyncParsableCommand {
         configuration.autoScale = autoScale
         configuration.heartbeatInterval = .milliseconds(settings.heartbeatIntervalMs)
         configuration.heartbeatLiveness = settings.heartbeatLiveness
+        configuration.delegates = settings.delegates
+        configuration.delegate = delegate
         // Keys: --keys, else those a parent broker passed down, else client_keys_dir.
         configuration.curve = try keys.map(CurveKeyFiles.clientKeys(in:))
             ?? ClientCurveKeys.fromEnvironment(ProcessInfo.processInfo.environment)
             ?? settings.clientKeysDir.map(CurveKeyFiles.clientKeys(in:))
-        do {
-            try configuration.validate()
-        } catch {
-            throw CLIError(error.description)
-        }
         let logger = logging.bootstrap(label: "mahavishnu.pool")
-        let pool = try PoolProcess(configuration: configuration, logger: logger) { pool in
+        let executor: any Executor
+        do {
+            executor = try await configuration.makeExecutor(logger: logger)
+        } catch {
+            throw CLIError("\(error)")
+        }
+        let pool = try PoolProcess(configuration: configuration, logger: logger, executor: executor) { pool in
             announce("pool ready id=\(pool.configuration.poolID) name=\(pool.configuration.name) workers=\(pool.configuration.minWorkers)")
         }
         try await BlockingLoopService.runUntilSignalled(

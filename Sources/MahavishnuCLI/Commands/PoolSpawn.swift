@@ -17,8 +17,11 @@ struct PoolSpawn: AsyncParsableCommand {
     @Option(help: "Most workers (default: pool_default_max_workers).")
     var max: Int?
 
-    @Option(help: "What each worker runs (default: worker_default_type).")
+    @Option(help: "What each worker runs (default: worker_default_type); for a session-buddy pool, the delegate service's worker type.")
     var workerType: String?
+
+    @Option(help: "A session-buddy pool's delegate service, a name under delegates: in the settings (default: the only one defined).")
+    var delegate: String?
 
     @Flag(help: "Let the broker grow and shrink the pool between --min and --max workers.")
     var autoScale = false
@@ -30,7 +33,7 @@ struct PoolSpawn: AsyncParsableCommand {
         let config = PoolConfig(
             name: name, poolType: type ?? settings.defaultPoolType,
             minWorkers: min ?? settings.poolDefaultMinWorkers, maxWorkers: max ?? settings.poolDefaultMaxWorkers,
-            workerType: workerType ?? settings.workerDefaultType, autoScale: autoScale
+            workerType: workerType ?? settings.workerDefaultType, autoScale: autoScale, delegate: delegate
         )
         let poolID = try await client.withPoolManager { try await $0.spawnPool(config.poolType, config: config) }
         if client.json {

@@ -56,6 +56,13 @@ public struct Settings: Sendable, Equatable {
     /// The worker types: the built-ins (`echo`, `terminal-qwen`, `terminal-claude`) and those of
     /// the file's `worker_types:` mapping (the file only; no environment variable or flag).
     public var workerTypes = WorkerTypeCatalog.builtIn
+    /// The outside MCP worker services `session-buddy` pools delegate to (`delegates:`; the file only). Default none.
+    public var delegates = DelegateCatalog()
+    /// The MCP server's per-caller rate limit (`caller_quota:`; the file only). Default off.
+    public var callerQuota = CallerQuota()
+    /// The MCP server's SQLite file of `dispatch_to_pool` workflows. Default
+    /// `$XDG_STATE_HOME/mahavishnu/workflows.sqlite` (`~/.local/state/…`).
+    public var workflowDatabase: String?
 
     public init() {}
 }
@@ -154,6 +161,7 @@ extension Settings {
         .path("broker_keys_dir", \.brokerKeysDir),
         .path("broker_allow_list", \.brokerAllowList),
         .path("client_keys_dir", \.clientKeysDir),
+        .path("workflow_database", \.workflowDatabase),
     ]
 
     /// The names of every key, in documentation order.

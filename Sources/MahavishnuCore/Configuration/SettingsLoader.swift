@@ -50,13 +50,19 @@ public enum SettingsLoader {
     /// Applies a settings document to `settings`.
     static func apply(yaml: String, source: String, to settings: inout Settings) throws(ConfigurationError) {
         let fields = try YAMLFields.document(yaml, source: source)
-        try fields.rejectUnknownKeys(Settings.keyNames + [WorkerTypeCatalog.settingsKey])
+        try fields.rejectUnknownKeys(Settings.keyNames + [WorkerTypeCatalog.settingsKey, DelegateCatalog.settingsKey, CallerQuota.settingsKey])
         for key in Settings.keys {
             guard let node = fields.value(key.name) else { continue }
             try set(key, node, source: fields.location(of: key.name), on: &settings)
         }
         if let node = fields.value(WorkerTypeCatalog.settingsKey) {
             settings.workerTypes = try WorkerTypeCatalog.parse(node, source: source)
+        }
+        if let node = fields.value(DelegateCatalog.settingsKey) {
+            settings.delegates = try DelegateCatalog.parse(node, source: source)
+        }
+        if let node = fields.value(CallerQuota.settingsKey) {
+            settings.callerQuota = try CallerQuota.parse(node, source: source)
         }
     }
 

@@ -28,6 +28,8 @@ public struct Topology: Sendable, Equatable {
         public var workerType: String
         /// The broker grows and shrinks the pool between min and max workers.
         public var autoScale: Bool
+        /// For a `session-buddy` pool: the delegate service (a name under `delegates:`); `nil` for the only one defined.
+        public var delegate: String? = nil
     }
 
     public var broker: Broker
@@ -103,7 +105,7 @@ public struct Topology: Sendable, Equatable {
     }
 
     private static func parsePool(_ fields: YAMLFields, settings: Settings) throws(ConfigurationError) -> Pool {
-        try fields.rejectUnknownKeys(["name", "type", "min_workers", "max_workers", "worker_type", "auto_scale"])
+        try fields.rejectUnknownKeys(["name", "type", "min_workers", "max_workers", "worker_type", "auto_scale", "delegate"])
         guard let name = fields.value("name").flatMap(ValueParser.string) else {
             throw ConfigurationError(source: fields.source, key: fields.qualified("name"), message: "every pool needs a non-empty name")
         }
@@ -113,9 +115,11 @@ public struct Topology: Sendable, Equatable {
             minWorkers: try fields.count("min_workers") ?? settings.poolDefaultMinWorkers,
             maxWorkers: try fields.count("max_workers") ?? settings.poolDefaultMaxWorkers,
             workerType: try fields.string("worker_type") ?? settings.workerDefaultType,
-            autoScale: try fields.bool("auto_scale") ?? false
+            autoScale: try fields.bool("auto_scale") ?? false,
+            delegate: try fields.string("delegate")
         )
-        if settings.workerTypes[pool.workerType] == nil {
+        try checkDelegate(of: pool, fields, settings: settings)
+        if pool.type != PoolSpawnRequest.delegatedPoolType, settings.workerTypes[pool.workerType] == nil {
             throw fields.error("worker_type", WorkerTypeCatalog.unknownTypeMessage(pool.workerType, defined: settings.workerTypes.names))
         }
         if pool.minWorkers > pool.maxWorkers {
@@ -123,6 +127,19 @@ public struct Topology: Sendable, Equatable {
                                      message: "\(pool.minWorkers) is more than max_workers (\(pool.maxWorkers)); min must not exceed max")
         }
         return pool
+    }
+
+    /// A `session-buddy` pool names a defined delegate (or there is exactly one); other pools name none.
+    private static func checkDelegate(of pool: Pool, _ fields: YAMLFields, settings: Settings) throws(ConfigurationError) {
+        guard pool.type == PoolSpawnRequest.delegatedPoolType else {
+            if pool.delegate != nil { throw fields.error("delegate", "only a \(PoolSpawnRequest.delegatedPoolType) pool has a delegate; this pool's type is '\(pool.type)'") }
+            return
+        }
+        do {
+            _ = try settings.delegates.resolve(pool.delegate)
+        } catch {
+            throw fields.error(pool.delegate == nil ? "type" : "delegate", error.description)
+        }
     }
 }
 

@@ -1,0 +1,8 @@
+import Mahavishnu
+
+/// Every tool the server offers, with the guide's names and arguments.
+enum ToolCatalog {
+    static func all(_ settings: Settings) -> [ToolDefinition] {
+        PoolTools.all(settings) + [DispatchTools.dispatch, DispatchTools.result, MemoryTools.searchMemory] + WorkerTools.all(settings)
+    }
+}
