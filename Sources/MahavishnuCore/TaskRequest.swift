@@ -10,15 +10,19 @@ public struct TaskRequest: Codable, Sendable, Equatable {
     public var sleepMilliseconds: Int?
     /// Seconds the task may run before it is ended as `timeout`.
     public var timeout: Double?
+    /// The pool (name or id) this task is handed to over the bus: the receiving pool delegates it
+    /// there and answers with that pool's result (`task_delegate` and `result_share`).
+    public var delegateTo: String?
 
-    public init(prompt: String, sleepMilliseconds: Int? = nil, timeout: Double? = nil) {
+    public init(prompt: String, sleepMilliseconds: Int? = nil, timeout: Double? = nil, delegateTo: String? = nil) {
         self.prompt = prompt
         self.sleepMilliseconds = sleepMilliseconds
         self.timeout = timeout
+        self.delegateTo = delegateTo
     }
 
     enum CodingKeys: String, CodingKey {
-        case prompt, sleepMilliseconds = "sleep_ms", timeout
+        case prompt, sleepMilliseconds = "sleep_ms", timeout, delegateTo = "delegate_to"
     }
 }
 

@@ -33,6 +33,17 @@ public struct Settings: Sendable, Equatable {
     public var brokerBackend = "tcp://127.0.0.1:5556"
     /// Most tasks that may wait for a pool; beyond it producers get `overloaded`. Default 10,000.
     public var brokerQueueBound = 10_000
+    /// The bus's publish side (the broker's XSUB): publishers connect here. Default `tcp://127.0.0.1:5557`.
+    public var brokerBusPub = "tcp://127.0.0.1:5557"
+    /// The bus's subscribe side (the broker's XPUB): subscribers connect here. Default `tcp://127.0.0.1:5558`.
+    public var brokerBusSub = "tcp://127.0.0.1:5558"
+    /// Messages each bus socket queues (the broker's proxy per peer, each publisher, each
+    /// subscriber) before dropping new ones. Default 10,000.
+    public var busHighWaterMark = 10_000
+    /// The memory database (SQLite); `~` is the home directory. Default `~/.local/share/mahavishnu/memory.sqlite`.
+    public var memoryDatabasePath = "~/.local/share/mahavishnu/memory.sqlite"
+    /// Results the memory store writes at once; a full batch is written before the sync interval ends. Default 500.
+    public var memoryBatchSize = 500
 
     public init() {}
 }
@@ -113,6 +124,11 @@ extension Settings {
         .endpoint("broker_frontend", \.brokerFrontend),
         .endpoint("broker_backend", \.brokerBackend),
         .int("broker_queue_bound", \.brokerQueueBound, minimum: 0),
+        .endpoint("broker_bus_pub", \.brokerBusPub),
+        .endpoint("broker_bus_sub", \.brokerBusSub),
+        .int("bus_high_water_mark", \.busHighWaterMark, minimum: 1),
+        .string("memory_database_path", \.memoryDatabasePath),
+        .int("memory_batch_size", \.memoryBatchSize, minimum: 1),
     ]
 
     /// The names of every key, in documentation order.

@@ -1,0 +1,63 @@
+/// The payload of `pool_closed`: a pool left the broker.
+public struct PoolClosedEvent: Codable, Sendable, Equatable {
+    public var poolID: String
+    public var name: String
+    /// Why: it drained and left, its process exited, …
+    public var reason: String
+
+    public init(poolID: String, name: String, reason: String) {
+        self.poolID = poolID
+        self.name = name
+        self.reason = reason
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case poolID = "pool_id", name, reason
+    }
+}
+
+/// The payload of `status_update`: something in the deployment changed.
+public struct StatusUpdate: Codable, Sendable, Equatable {
+    /// What changed.
+    public enum Status: String, Codable, Sendable {
+        /// A pool's worker count changed (a scale decision); `workers` and `previous_workers` say how.
+        case scaled
+        /// A pool the broker started could not start; `name` and `reason` say which and why.
+        case spawnFailed = "spawn_failed"
+        /// The broker stopped taking work and is waiting for running tasks and pools.
+        case draining
+        /// Anything else a publisher wants to say; `reason` says it.
+        case note
+    }
+
+    public var status: Status
+    public var poolID: String?
+    public var name: String?
+    public var workers: Int?
+    public var previousWorkers: Int?
+    public var reason: String?
+
+    public init(status: Status, poolID: String? = nil, name: String? = nil, workers: Int? = nil, previousWorkers: Int? = nil, reason: String? = nil) {
+        self.status = status
+        self.poolID = poolID
+        self.name = name
+        self.workers = workers
+        self.previousWorkers = previousWorkers
+        self.reason = reason
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case status, poolID = "pool_id", name, workers, previousWorkers = "previous_workers", reason
+    }
+}
+
+/// The payload of `heartbeat`: a bus probing itself (it sends heartbeats to its own id to learn
+/// that its subscriptions are in effect and that what it published has passed the broker).
+public struct Heartbeat: Codable, Sendable, Equatable {
+    /// The probe's number, rising with each probe the bus sends.
+    public var probe: UInt64
+
+    public init(probe: UInt64) {
+        self.probe = probe
+    }
+}
