@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # Installs what building and testing Mahavishnu needs, only where it is missing:
-# libzmq3-dev and pkg-config from Debian, pyzmq for the Python producer example.
+# libzmq3-dev, libsqlite3-dev (the memory store, through GRDB) and pkg-config from Debian,
+# pyzmq for the Python producer example.
 set -euo pipefail
 
 missing=()
 command -v pkg-config >/dev/null 2>&1 || missing+=(pkg-config)
 pkg-config --exists libzmq 2>/dev/null || missing+=(libzmq3-dev)
+pkg-config --exists sqlite3 2>/dev/null || missing+=(libsqlite3-dev)
 command -v python3 >/dev/null 2>&1 || missing+=(python3 python3-pip)
 
 if [ ${#missing[@]} -gt 0 ]; then
