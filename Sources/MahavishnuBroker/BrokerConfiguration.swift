@@ -22,6 +22,8 @@ public struct BrokerConfiguration: Sendable {
     public var spawnTimeout = 30.0
     /// Seconds a stopping broker waits for in-flight tasks and child pools before killing them. Default 30.
     public var drainTimeout = 30.0
+    /// More arguments for every pool process the broker starts (the bus endpoints, say). Default none.
+    public var poolArguments: [String] = []
     /// Called on the router thread when pools come and go; keep it quick. Default: nothing.
     public var onEvent: @Sendable (BrokerEvent) -> Void = { _ in }
 
@@ -38,4 +40,6 @@ public enum BrokerEvent: Sendable {
     case spawnFailed(name: String, reason: String)
     /// The broker stopped taking work and is waiting for in-flight tasks and child pools.
     case draining
+    /// A pool announced a new worker count (it scaled up or down).
+    case poolScaled(poolID: String, name: String, workers: Int, previousWorkers: Int)
 }

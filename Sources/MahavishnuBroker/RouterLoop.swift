@@ -66,8 +66,10 @@ final class RouterLoop {
             throw error
         }
         let boundBackend = try backend.lastEndpoint
+        let boundFrontend = try frontend.lastEndpoint
         let supervisor = configuration.poolExecutable.map { executable in
-            PoolSupervisor(executable: executable, backend: boundBackend, settingsFile: configuration.settingsFile, logger: logger)
+            PoolSupervisor(executable: executable, backend: boundBackend, settingsFile: configuration.settingsFile, logger: logger,
+                           extraArguments: ["--frontend", boundFrontend] + configuration.poolArguments)
         }
         self.supervisor = supervisor
         frontendItem = poller.addReadable(frontend)

@@ -6,7 +6,7 @@ public struct MahavishnuCommand: AsyncParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "mahavishnu",
         abstract: "A ZeroMQ task broker with pools of workers, each pool its own process.",
-        subcommands: [UpCommand.self, BrokerCommand.self, PoolCommand.self]
+        subcommands: [UpCommand.self, BrokerCommand.self, PoolCommand.self, BusCommand.self, MemoryCommand.self]
     )
 
     public init() {}
@@ -21,5 +21,14 @@ struct PoolCommand: AsyncParsableCommand {
             PoolSpawn.self, PoolExecute.self, PoolRoute.self, PoolListCommand.self, PoolHealthCommand.self,
             PoolClose.self, PoolCloseAll.self, PoolRun.self,
         ]
+    )
+}
+
+/// `mahavishnu bus …`: watch the inter-pool message bus.
+struct BusCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "bus",
+        abstract: "Watch the broker's inter-pool message bus.",
+        subcommands: [BusTail.self]
     )
 }

@@ -14,6 +14,7 @@ public final class PoolProcess: @unchecked Sendable {
     private let context: Context
     private let socket: Socket
     private let executor: any Executor
+    private let hooks: PoolHooks
     private let inbox = Mailbox<Completion>()
     private let stopRequested = Atomic<Bool>(false)
     private let frames = Frames(capacity: 8)
@@ -26,12 +27,16 @@ public final class PoolProcess: @unchecked Sendable {
     private let onReady: @Sendable (PoolProcess) -> Void
 
     /// Connects to the broker; `onReady` runs once, on the pool's thread, when the broker accepts it.
-    public init(configuration: PoolConfiguration, logger: Logger, onReady: @escaping @Sendable (PoolProcess) -> Void = { _ in }) throws {
+    ///
+    /// `hooks` connect the pool to the message bus: finished tasks are reported to it, and tasks
+    /// that name `delegate_to` are handed to another pool through it.
+    public init(configuration: PoolConfiguration, logger: Logger, hooks: PoolHooks = PoolHooks(), onReady: @escaping @Sendable (PoolProcess) -> Void = { _ in }) throws {
         try configuration.validate()
         self.configuration = configuration
         self.logger = logger
         self.onReady = onReady
-        executor = WorkerTypes.executor(for: configuration.workerType)
+        self.hooks = hooks
+        executor = DelegatingExecutor(local: WorkerTypes.executor(for: configuration.workerType), delegation: hooks.delegation)
         slots = WorkerSlots(poolID: configuration.poolID, count: configuration.minWorkers)
         context = try Context()
         socket = try Socket(context, type: .dealer, linger: 0)
@@ -136,14 +141,14 @@ public final class PoolProcess: @unchecked Sendable {
         }
         let started = ContinuousClock.now
         let inbox = self.inbox
+        let task = try? JSONCoding.decode(TaskRequest.self, from: body)
         let post: @Sendable (ExecutionOutcome) -> Void = { outcome in
-            inbox.post(Completion(taskID: taskID, worker: worker, outcome: outcome, started: started))
+            inbox.post(Completion(taskID: taskID, worker: worker, outcome: outcome, started: started, prompt: task?.prompt ?? ""))
         }
-        do {
-            executor.run(try JSONCoding.decode(TaskRequest.self, from: body), completion: post)
-        } catch {
-            post(ExecutionOutcome(status: .failed, output: "", error: "invalid task body: expected a JSON object with a string 'prompt'"))
+        guard let task else {
+            return post(ExecutionOutcome(status: .failed, output: "", error: "invalid task body: expected a JSON object with a string 'prompt'"))
         }
+        executor.run(task, completion: post)
     }
 
     private func sendResults() throws {
@@ -155,6 +160,7 @@ public final class PoolProcess: @unchecked Sendable {
                 duration: (ContinuousClock.now - completion.started).seconds
             )
             try socket.send(multipart: [Wire.version, Wire.Command.result, completion.taskID, try JSONCoding.encode(result)])
+            hooks.taskFinished(TaskCompletedEvent(result: result, poolName: configuration.name, prompt: completion.prompt))
             slots.release(completion.worker)
             if !backlog.isEmpty {
                 let next = backlog.removeFirst()
@@ -170,6 +176,8 @@ struct Completion: Sendable {
     let worker: Int
     let outcome: ExecutionOutcome
     let started: ContinuousClock.Instant
+    /// The task's prompt, for the `task_completed` event (empty if the body was unreadable).
+    let prompt: String
 }
 
 extension Duration {

@@ -23,15 +23,18 @@ final class PoolSupervisor {
     private let executable: String
     private let backend: String
     private let settingsFile: String?
+    private let extraArguments: [String]
     private let logger: Logger
     private var children: [String: Process] = [:]
     private var stderrTails: [String: StderrTail] = [:]
 
-    init(executable: String, backend: String, settingsFile: String?, logger: Logger) {
+    /// `extraArguments` go to every pool process after the ones the supervisor sets.
+    init(executable: String, backend: String, settingsFile: String?, logger: Logger, extraArguments: [String] = []) {
         self.executable = executable
         self.backend = backend
         self.settingsFile = settingsFile
         self.logger = logger
+        self.extraArguments = extraArguments
     }
 
     var childCount: Int { children.count }
@@ -47,7 +50,7 @@ final class PoolSupervisor {
         process.arguments = ["pool", "run", "--id", poolID, "--name", request.name, "--type", request.poolType,
                              "--min", "\(request.minWorkers)", "--max", "\(request.maxWorkers)",
                              "--worker-type", request.workerType, "--broker", backend, "--exit-with-parent"]
-            + (settingsFile.map { ["--settings", $0] } ?? [])
+            + (settingsFile.map { ["--settings", $0] } ?? []) + extraArguments
         process.standardInput = FileHandle.nullDevice
         process.standardOutput = FileHandle.nullDevice
         let tail = StderrTail()

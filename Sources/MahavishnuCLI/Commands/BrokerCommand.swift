@@ -21,6 +21,11 @@ struct BrokerCommand: AsyncParsableCommand {
     @Option(help: "Selector for tasks that name none (default: pool_routing_strategy).")
     var selector: String?
 
+    @Option(help: "The memory database file (default: memory_database_path).")
+    var memoryDatabase: String?
+
+    @OptionGroup var bus: BusOptions
+
     @OptionGroup var settingsOptions: SettingsOptions
     @OptionGroup var logging: LoggingOptions
 
@@ -28,10 +33,11 @@ struct BrokerCommand: AsyncParsableCommand {
         let flags = [
             "broker_frontend": frontend, "broker_backend": backend,
             "broker_queue_bound": queueBound.map(String.init), "pool_routing_strategy": selector,
+            "memory_database_path": memoryDatabase,
         ].compactMapValues { $0 }
-        let settings = try settingsOptions.load(flags: flags)
+        let settings = try settingsOptions.load(flags: flags.merging(bus.settingsFlags) { $1 })
         let configuration = BrokerConfiguration(settings: settings, settingsFile: settingsOptions.file)
-        try await BrokerRunner.run(configuration, logging: logging)
+        try await BrokerRunner.run(configuration, settings: settings, logging: logging)
     }
 }
 

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Mahavishnu
 import MahavishnuPool
 
 /// `mahavishnu pool run`: run one pool process in the foreground.
@@ -29,6 +30,11 @@ struct PoolRun: AsyncParsableCommand {
     @Option(help: "The broker's backend endpoint (default: broker_backend).")
     var broker: String?
 
+    @Option(help: "The broker's frontend, where the pool runs tasks other pools delegate to it (default: broker_frontend).")
+    var frontend: String?
+
+    @OptionGroup var bus: BusOptions
+
     @Flag(help: "Drain and exit when the parent process exits (set by a broker that starts pools).")
     var exitWithParent = false
 
@@ -36,7 +42,8 @@ struct PoolRun: AsyncParsableCommand {
     @OptionGroup var logging: LoggingOptions
 
     func run() async throws {
-        let settings = try settingsOptions.load(flags: ["broker_backend": broker].compactMapValues { $0 })
+        let flags = ["broker_backend": broker, "broker_frontend": frontend].compactMapValues { $0 }
+        let settings = try settingsOptions.load(flags: flags.merging(bus.settingsFlags) { $1 })
         var configuration = PoolConfiguration()
         configuration.name = name
         if let id { configuration.poolID = id }
@@ -52,12 +59,19 @@ struct PoolRun: AsyncParsableCommand {
             throw CLIError(error.description)
         }
         let logger = logging.bootstrap(label: "mahavishnu.pool")
-        let pool = try PoolProcess(configuration: configuration, logger: logger) { pool in
-            announce("pool ready id=\(pool.configuration.poolID) name=\(pool.configuration.name) workers=\(pool.configuration.minWorkers)")
+        let link = try await PoolBusLink.connect(settings: settings, poolID: configuration.poolID, poolName: configuration.name, logger: logger)
+        do {
+            let pool = try PoolProcess(configuration: configuration, logger: logger, hooks: link.hooks) { pool in
+                announce("pool ready id=\(pool.configuration.poolID) name=\(pool.configuration.name) workers=\(pool.configuration.minWorkers)")
+            }
+            try await runUntilSignalled(
+                [BlockingLoopService(name: "mahavishnu.pool", loop: { try pool.run() }, stop: { pool.stop() })],
+                logger: logger
+            )
+        } catch {
+            await link.close()
+            throw error
         }
-        try await BlockingLoopService.runUntilSignalled(
-            BlockingLoopService(name: "mahavishnu.pool", loop: { try pool.run() }, stop: { pool.stop() }),
-            logger: logger
-        )
+        await link.close()
     }
 }

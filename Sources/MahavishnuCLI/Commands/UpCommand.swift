@@ -17,7 +17,7 @@ struct UpCommand: AsyncParsableCommand {
     @OptionGroup var logging: LoggingOptions
 
     func run() async throws {
-        let settings = try settingsOptions.load()
+        var settings = try settingsOptions.load()
         let deployment: Topology
         do {
             deployment = try topology.map { try Topology.load(file: $0, settings: settings) }
@@ -25,12 +25,14 @@ struct UpCommand: AsyncParsableCommand {
         } catch {
             throw CLIError("invalid topology: \(error)")
         }
+        settings.brokerBusPub = deployment.broker.busPub ?? settings.brokerBusPub
+        settings.brokerBusSub = deployment.broker.busSub ?? settings.brokerBusSub
         var configuration = BrokerConfiguration(settings: settings, settingsFile: settingsOptions.file)
         configuration.frontend = deployment.broker.frontend
         configuration.backend = deployment.broker.backend
         configuration.initialPools = deployment.pools.map {
             PoolSpawnRequest(name: $0.name, poolType: $0.type, minWorkers: $0.minWorkers, maxWorkers: $0.maxWorkers, workerType: $0.workerType)
         }
-        try await BrokerRunner.run(configuration, logging: logging)
+        try await BrokerRunner.run(configuration, settings: settings, logging: logging)
     }
 }

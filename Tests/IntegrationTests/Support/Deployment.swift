@@ -23,34 +23,49 @@ final class Deployment: Sendable {
     let broker: ManagedProcess
     let frontend: String
     let backend: String
+    /// The broker's bus endpoints: publishers connect to `busPub`, subscribers to `busSub`.
+    let busPub: String
+    let busSub: String
     let client: BrokerClient
+    /// The memory database, when the deployment made a scratch one that `shutdown()` removes.
+    private let scratchDatabase: TestDatabase?
     private let poolProcesses = Mutex<[String: ManagedProcess]>([:])
 
-    private init(broker: ManagedProcess, frontend: String, backend: String) throws {
+    private init(broker: ManagedProcess, endpoints: [String: String], scratchDatabase: TestDatabase?) throws {
         self.broker = broker
-        self.frontend = frontend
-        self.backend = backend
+        frontend = endpoints["frontend"]!
+        backend = endpoints["backend"]!
+        busPub = endpoints["bus_pub"]!
+        busSub = endpoints["bus_sub"]!
+        self.scratchDatabase = scratchDatabase
         client = try BrokerClient(endpoint: frontend)
     }
 
     /// Starts a broker with `brokerArguments` and one pool per `(name, workers)`, each registered before returning.
-    static func start(pools: [(name: String, workers: Int)], brokerArguments: [String] = []) async throws -> Deployment {
+    ///
+    /// The broker's memory store goes to `memoryDatabase`, or to a scratch file removed on
+    /// shutdown; `environment` is added to the broker's (`MAHAVISHNU_<KEY>` settings, say).
+    static func start(
+        pools: [(name: String, workers: Int)], brokerArguments: [String] = [],
+        memoryDatabase: TestDatabase? = nil, environment: [String: String] = [:]
+    ) async throws -> Deployment {
+        let scratch = memoryDatabase == nil ? TestDatabase() : nil
+        let database = memoryDatabase ?? scratch!
         let broker = try ManagedProcess(
             name: "broker", executable: mahavishnuExecutable,
-            arguments: ["broker", "--frontend", "tcp://127.0.0.1:*", "--backend", "tcp://127.0.0.1:*"] + brokerArguments
+            arguments: ["broker", "--frontend", "tcp://127.0.0.1:*", "--backend", "tcp://127.0.0.1:*",
+                        "--bus-pub", "tcp://127.0.0.1:*", "--bus-sub", "tcp://127.0.0.1:*", "--memory-database", database.path] + brokerArguments,
+            environment: environment
         )
         let ready: String
         do {
             ready = try await broker.line(startingWith: "broker ready")
         } catch {
             await broker.stop()
+            scratch?.remove()
             throw error
         }
-        let fields = Dictionary(uniqueKeysWithValues: ready.split(separator: " ").compactMap { field -> (String, String)? in
-            let parts = field.split(separator: "=", maxSplits: 1)
-            return parts.count == 2 ? (String(parts[0]), String(parts[1])) : nil
-        })
-        let deployment = try Deployment(broker: broker, frontend: fields["frontend"]!, backend: fields["backend"]!)
+        let deployment = try Deployment(broker: broker, endpoints: readyFields(ready), scratchDatabase: scratch)
         do {
             for pool in pools { try await deployment.startPool(name: pool.name, workers: pool.workers) }
         } catch {
@@ -65,7 +80,8 @@ final class Deployment: Sendable {
     func startPool(name: String, workers: Int, extraArguments: [String] = []) async throws -> ManagedProcess {
         let pool = try ManagedProcess(
             name: "pool \(name)", executable: mahavishnuExecutable,
-            arguments: ["pool", "run", "--name", name, "--id", "pool_\(name)", "--min", "\(workers)", "--max", "\(max(workers, 10))", "--broker", backend] + extraArguments
+            arguments: ["pool", "run", "--name", name, "--id", "pool_\(name)", "--min", "\(workers)", "--max", "\(max(workers, 10))", "--broker", backend,
+                        "--frontend", frontend, "--bus-pub", busPub, "--bus-sub", busSub] + extraArguments
         )
         poolProcesses.withLock { $0[name] = pool }
         _ = try await pool.line(startingWith: "pool ready")
@@ -79,15 +95,18 @@ final class Deployment: Sendable {
     func shutdown() async -> Int32 {
         client.close()
         for pool in poolProcesses.withLock({ Array($0.values) }) { await pool.stop() }
-        return await broker.stop()
+        let status = await broker.stop()
+        scratchDatabase?.remove()
+        return status
     }
 
     /// Runs `body` against a fresh deployment and always shuts it down.
     static func with<T: Sendable>(
         pools: [(name: String, workers: Int)], brokerArguments: [String] = [],
+        memoryDatabase: TestDatabase? = nil, environment: [String: String] = [:],
         _ body: (Deployment) async throws -> T
     ) async throws -> T {
-        let deployment = try await start(pools: pools, brokerArguments: brokerArguments)
+        let deployment = try await start(pools: pools, brokerArguments: brokerArguments, memoryDatabase: memoryDatabase, environment: environment)
         do {
             let result = try await body(deployment)
             let status = await deployment.shutdown()
@@ -132,5 +151,26 @@ final class Deployment: Sendable {
 
     func stats() async throws -> BrokerStats {
         try await client.control(.stats, as: BrokerStats.self)
+    }
+}
+
+/// The `key=value` fields of a ready line such as `broker ready frontend=… backend=…`.
+func readyFields(_ line: String) -> [String: String] {
+    Dictionary(uniqueKeysWithValues: line.split(separator: " ").compactMap { field -> (String, String)? in
+        let parts = field.split(separator: "=", maxSplits: 1)
+        return parts.count == 2 ? (String(parts[0]), String(parts[1])) : nil
+    })
+}
+
+/// A memory database file in a directory of its own under the temporary directory.
+struct TestDatabase: Sendable {
+    let directory = FileManager.default.temporaryDirectory.appendingPathComponent("mahavishnu-memory-\(UUID().uuidString)")
+
+    /// The database file (the broker creates it, and its directory, on start).
+    var path: String { directory.appendingPathComponent("memory.sqlite").path }
+
+    /// Deletes the database and its directory.
+    func remove() {
+        try? FileManager.default.removeItem(at: directory)
     }
 }

@@ -1,0 +1,19 @@
+import MahavishnuCore
+
+extension BrokerEvent {
+    /// The bus message this event is published as: `pool_created`, `pool_closed` or `status_update`.
+    public var busPublication: (type: BusMessageType, payload: any Encodable & Sendable) {
+        switch self {
+        case .poolRegistered(let pool):
+            (.poolCreated, pool)
+        case .poolRemoved(let poolID, let name, let reason):
+            (.poolClosed, PoolClosedEvent(poolID: poolID, name: name, reason: reason))
+        case .spawnFailed(let name, let reason):
+            (.statusUpdate, StatusUpdate(status: .spawnFailed, name: name, reason: reason))
+        case .draining:
+            (.statusUpdate, StatusUpdate(status: .draining))
+        case .poolScaled(let poolID, let name, let workers, let previousWorkers):
+            (.statusUpdate, StatusUpdate(status: .scaled, poolID: poolID, name: name, workers: workers, previousWorkers: previousWorkers))
+        }
+    }
+}
