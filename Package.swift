@@ -65,15 +65,17 @@ let package = Package(
         ),
         .executableTarget(name: "mahavishnu", dependencies: ["MahavishnuCLI"]),
         .executableTarget(name: "mahavishnu-example-producer", dependencies: ["Mahavishnu"], path: "examples/swift-producer"),
+        .executableTarget(name: "mahavishnu-example-delegation", dependencies: ["Mahavishnu"], path: "examples/swift-delegation"),
         .testTarget(name: "ZeroMQTests", dependencies: ["ZeroMQ"]),
         .testTarget(name: "MahavishnuCoreTests", dependencies: ["MahavishnuCore"]),
         .testTarget(
             name: "MahavishnuBrokerTests",
             dependencies: ["MahavishnuBroker", "MahavishnuCore"]
         ),
+        .testTarget(name: "MahavishnuTests", dependencies: ["Mahavishnu"]),
         .testTarget(
             name: "IntegrationTests",
-            dependencies: ["Mahavishnu", "MahavishnuCore", "ZeroMQ", "mahavishnu", "mahavishnu-example-producer"]
+            dependencies: ["Mahavishnu", "MahavishnuCore", "ZeroMQ", "mahavishnu", "mahavishnu-example-producer", "mahavishnu-example-delegation"]
         ),
     ]
 )

@@ -34,6 +34,9 @@ public final class PoolManager: Sendable {
     public var broker: String { client.endpoint }
     /// The selector `routeTask` uses when none is given (`pool_routing_strategy`).
     public let defaultSelector: PoolSelector
+    /// The message bus given at creation, for following what the pools do (`pool_created`,
+    /// `task_completed`, …); the caller owns it and closes it.
+    public let messageBus: MessageBus?
     private let client: BrokerClient
     /// How long administrative calls wait for the broker before reporting it unreachable.
     private let controlTimeout: Duration
@@ -41,8 +44,12 @@ public final class PoolManager: Sendable {
     /// Connects to the broker at `broker` (default: `broker_frontend` of `settings`).
     ///
     /// Throws `PoolsDisabledError` when `pools_enabled` is false in `settings`.
-    public init(broker: String? = nil, settings: Settings = Settings(), controlTimeout: Duration = .seconds(5), logger: Logger = Logger(label: "mahavishnu.pools")) throws {
+    public init(
+        broker: String? = nil, settings: Settings = Settings(), messageBus: MessageBus? = nil,
+        controlTimeout: Duration = .seconds(5), logger: Logger = Logger(label: "mahavishnu.pools")
+    ) throws {
         guard settings.poolsEnabled else { throw PoolsDisabledError() }
+        self.messageBus = messageBus
         client = try BrokerClient(endpoint: broker ?? settings.brokerFrontend, logger: logger)
         defaultSelector = settings.poolRoutingStrategy
         self.controlTimeout = controlTimeout

@@ -15,5 +15,4 @@ struct StreamService<Element: Sendable>: Service {
             finish()
         }
     }
-
 }

@@ -7,20 +7,25 @@ import ZeroMQ
 /// The socket side of a `MessageBus`: a PUB and a SUB socket owned by one thread, fed through
 /// a locked inbox, delivering to `AsyncStream` continuations.
 final class BusConnection: @unchecked Sendable {
-    /// A message on its way out; its body is encoded on the bus thread.
+    /// A message on its way out; its header and payload frames are encoded on the bus thread.
     struct Outgoing: Sendable {
         let type: BusMessageType
         let target: String?
-        let encodeBody: @Sendable () throws -> [UInt8]
+        let encode: @Sendable () throws -> (header: [UInt8], payload: [UInt8])
 
-        /// A message from `source` whose body is `payload` in the bus envelope, stamped now.
+        /// A message from `source` with `payload`, stamped now.
         init(_ type: BusMessageType, from source: String, to target: String?, payload: some Encodable & Sendable) {
             self.type = type
             self.target = target
-            let timestamp = Date()
-            encodeBody = {
-                try JSONCoding.encode(BusEnvelope(type: type, sourcePoolID: source, targetPoolID: target, payload: payload, timestamp: timestamp))
-            }
+            let header = BusHeader(type: type, sourcePoolID: source, targetPoolID: target, timestamp: Date())
+            encode = { (try JSONCoding.encode(header), try JSONCoding.encode(payload)) }
+        }
+
+        /// `message` as it is.
+        init(_ message: BusMessage) {
+            type = message.type
+            target = message.targetPoolID
+            encode = { (try JSONCoding.encode(message.header), message.payloadJSON) }
         }
     }
 
@@ -209,9 +214,9 @@ final class BusConnection: @unchecked Sendable {
 
     /// Numbers `outgoing` on its topic and sends it without waiting: PUB drops rather than blocks.
     private func send(_ outgoing: Outgoing) throws {
-        let body: [UInt8]
+        let frames: (header: [UInt8], payload: [UInt8])
         do {
-            body = try outgoing.encodeBody()
+            frames = try outgoing.encode()
         } catch {
             counters.publishDropped.add(1, ordering: .relaxed)
             return logger.error("cannot encode a bus message", metadata: ["bus.type": "\(outgoing.type.rawValue)", "error": "\(error)"])
@@ -220,7 +225,7 @@ final class BusConnection: @unchecked Sendable {
         if sequences[topic] == nil && sequences.count >= tracker.capacity { sequences.removeAll(keepingCapacity: true) }
         let sequence = (sequences[topic] ?? BusWire.firstSequence - 1) + 1
         sequences[topic] = sequence
-        let sent = try publisher.send(multipart: [topic, Wire.version, publisherID, Array(String(sequence).utf8), body], dontWait: true)
+        let sent = try publisher.send(multipart: [topic, Wire.version, publisherID, Array(String(sequence).utf8), frames.header, frames.payload], dontWait: true)
         if sent { counters.published.add(1, ordering: .relaxed) } else { counters.publishDropped.add(1, ordering: .relaxed) }
     }
 
@@ -260,11 +265,17 @@ final class BusConnection: @unchecked Sendable {
         let topic = frames.bytes(0), publisher = frames.bytes(2)
         let missed = tracker.observe(publisher: publisher, topic: topic, sequence: sequence)
         if missed > 0 { counters.missed.add(missed, ordering: .relaxed) }
-        guard let message = try? JSONCoding.decode(BusMessage.self, from: frames.bytes(4)),
-              BusTopic.topic(message.type, target: message.targetPoolID) == topic else {
+        guard let header = try? JSONCoding.decode(BusHeader.self, from: frames.bytes(4)),
+              BusTopic.topic(header.type, target: header.targetPoolID) == topic else {
             counters.malformed.add(1, ordering: .relaxed)
             return
         }
+        let payload = frames.bytes(5)
+        guard (try? JSONSerialization.jsonObject(with: Data(payload), options: .fragmentsAllowed)) != nil else {
+            counters.malformed.add(1, ordering: .relaxed)
+            return
+        }
+        let message = BusMessage(header: header, payloadJSON: payload)
         if topic == probeTopic && publisher == publisherID {
             return answerWaiters(upTo: (try? message.payload(as: Heartbeat.self))?.probe ?? 0)
         }

@@ -44,7 +44,7 @@ public final class MessageBus: Sendable {
     /// Throws `.invalidID` for a target that cannot be addressed, `.closed` after `close()`.
     public func publish(_ message: BusMessage) throws(MessageBusError) {
         try validate(target: message.targetPoolID)
-        try connection.publish(BusConnection.Outgoing(message.type, from: message.sourcePoolID, to: message.targetPoolID, payload: message.payload))
+        try connection.publish(BusConnection.Outgoing(message))
     }
 
     /// Publishes a message of `type` from this bus with `payload`, for `target` or everyone.

@@ -25,7 +25,7 @@ struct BusTail: AsyncParsableCommand {
         let messageBus = try MessageBus(configuration: MessageBusConfiguration(settings: settings))
         let messages = messageBus.subscribe(to: Set(types), scope: .all)
         do {
-            try await messageBus.roundTrip(timeout: .seconds(10))
+            try await messageBus.roundTrip(timeout: .seconds(5))
         } catch {
             messageBus.close()
             throw CLIError("\(error)")
@@ -53,9 +53,9 @@ struct BusMessagePrinter: Sendable {
 
     func print(_ message: BusMessage) {
         guard !json else {
-            return announce((try? JSONCoding.encode(message)).map { String(decoding: $0, as: UTF8.self) } ?? "{}")
+            return announce((try? message.json()).map { String(decoding: $0, as: UTF8.self) } ?? "")
         }
-        let payload = (try? JSONCoding.encode(message.payload)).map { String(decoding: $0, as: UTF8.self) } ?? ""
+        let payload = String(decoding: message.payloadJSON, as: UTF8.self)
         let time = message.timestamp.formatted(Date.ISO8601FormatStyle(includingFractionalSeconds: true))
         announce("\(time) \(message.type.rawValue) \(message.sourcePoolID) → \(message.targetPoolID ?? "*") \(payload)")
     }

@@ -2,74 +2,84 @@ import Foundation
 
 /// One message on the inter-pool bus.
 ///
-/// On the wire its body is this struct as JSON (`docs/protocol.md`, "The message bus"); the
-/// `timestamp` travels as seconds since 1970.
-public struct BusMessage: Codable, Sendable, Equatable {
+/// On the wire it is a header frame (`BusHeader`, JSON) and a payload frame (the payload's JSON),
+/// after the topic and sequence frames (`docs/protocol.md`, "The message bus"). The payload is
+/// kept as the JSON text that was published; `payload(as:)` decodes it into a type.
+public struct BusMessage: Sendable, Equatable {
     public var type: BusMessageType
     /// Who published it: a pool id, `broker`, or a client's chosen id.
     public var sourcePoolID: String
     /// The one pool (or client) the message is for; `nil` for everyone subscribed to its type.
     public var targetPoolID: String?
-    /// The type's payload (`docs/protocol.md` lists each one's fields).
-    public var payload: JSONValue
     /// When it was published.
     public var timestamp: Date
+    /// The payload's JSON text, as published (`docs/protocol.md` lists each type's fields).
+    public var payloadJSON: [UInt8]
 
-    public init(type: BusMessageType, sourcePoolID: String, targetPoolID: String? = nil, payload: JSONValue, timestamp: Date = Date()) {
-        self.type = type
-        self.sourcePoolID = sourcePoolID
-        self.targetPoolID = targetPoolID
-        self.payload = payload
-        self.timestamp = timestamp
+    /// A message whose payload is `payload` encoded as JSON.
+    public init(type: BusMessageType, sourcePoolID: String, targetPoolID: String? = nil, payload: some Encodable, timestamp: Date = Date()) throws {
+        try self.init(header: BusHeader(type: type, sourcePoolID: sourcePoolID, targetPoolID: targetPoolID, timestamp: timestamp), payloadJSON: JSONCoding.encode(payload))
     }
 
-    public init(from decoder: any Decoder) throws {
-        let container = try decoder.container(keyedBy: BusEnvelopeKeys.self)
-        type = try container.decode(BusMessageType.self, forKey: .type)
-        sourcePoolID = try container.decode(String.self, forKey: .sourcePoolID)
-        targetPoolID = try container.decodeIfPresent(String.self, forKey: .targetPoolID)
-        payload = try container.decodeIfPresent(JSONValue.self, forKey: .payload) ?? .null
-        timestamp = Date(timeIntervalSince1970: try container.decode(Double.self, forKey: .timestamp))
+    /// A message from its two wire frames.
+    public init(header: BusHeader, payloadJSON: [UInt8]) {
+        type = header.type
+        sourcePoolID = header.sourcePoolID
+        targetPoolID = header.targetPoolID
+        timestamp = Date(timeIntervalSince1970: header.timestamp)
+        self.payloadJSON = payloadJSON
     }
 
-    public func encode(to encoder: any Encoder) throws {
-        try BusEnvelope(type: type, sourcePoolID: sourcePoolID, targetPoolID: targetPoolID, payload: payload, timestamp: timestamp).encode(to: encoder)
+    /// The header frame's fields.
+    public var header: BusHeader {
+        BusHeader(type: type, sourcePoolID: sourcePoolID, targetPoolID: targetPoolID, timestamp: timestamp)
     }
 
     /// Decodes the payload as `type`.
     public func payload<T: Decodable>(as type: T.Type) throws -> T {
-        try payload.decode(as: type)
+        try JSONCoding.decode(type, from: payloadJSON)
+    }
+
+    /// The message as one JSON object: the header's fields and `payload` (what `bus tail --json`
+    /// prints, one a line).
+    public func json() throws -> [UInt8] {
+        // The header is a JSON object with at least one field: splice the payload in as its first.
+        Array(#"{"payload":"#.utf8) + payloadJSON + Array(",".utf8) + (try JSONCoding.encode(header)).dropFirst()
+    }
+
+    /// Reads a message back from `json` (one line of `bus tail --json`).
+    ///
+    /// Throws a `DecodingError` naming what is missing or malformed.
+    public init(json: [UInt8]) throws {
+        let object = try JSONSerialization.jsonObject(with: Data(json))
+        guard let payload = (object as? [String: Any])?["payload"] else {
+            throw DecodingError.keyNotFound(PayloadKey.payload, .init(codingPath: [], debugDescription: "a bus message needs a payload"))
+        }
+        let payloadJSON = try JSONSerialization.data(withJSONObject: payload, options: [.fragmentsAllowed, .sortedKeys, .withoutEscapingSlashes])
+        self.init(header: try JSONCoding.decode(BusHeader.self, from: json), payloadJSON: Array(payloadJSON))
+    }
+
+    private enum PayloadKey: String, CodingKey {
+        case payload
     }
 }
 
-/// A bus message body with a payload of any encodable type, so a publisher encodes its payload
-/// once, straight into the body.
-public struct BusEnvelope<Payload: Encodable>: Encodable {
+/// The header frame of a bus message: what it is, from whom, for whom, and when.
+public struct BusHeader: Codable, Sendable, Equatable {
     public var type: BusMessageType
     public var sourcePoolID: String
     public var targetPoolID: String?
-    public var payload: Payload
-    public var timestamp: Date
+    /// Seconds since 1970.
+    public var timestamp: Double
 
-    public init(type: BusMessageType, sourcePoolID: String, targetPoolID: String?, payload: Payload, timestamp: Date) {
+    public init(type: BusMessageType, sourcePoolID: String, targetPoolID: String?, timestamp: Date) {
         self.type = type
         self.sourcePoolID = sourcePoolID
         self.targetPoolID = targetPoolID
-        self.payload = payload
-        self.timestamp = timestamp
+        self.timestamp = timestamp.timeIntervalSince1970
     }
 
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: BusEnvelopeKeys.self)
-        try container.encode(type, forKey: .type)
-        try container.encode(sourcePoolID, forKey: .sourcePoolID)
-        try container.encodeIfPresent(targetPoolID, forKey: .targetPoolID)
-        try container.encode(payload, forKey: .payload)
-        try container.encode(timestamp.timeIntervalSince1970, forKey: .timestamp)
+    enum CodingKeys: String, CodingKey {
+        case type, sourcePoolID = "source_pool_id", targetPoolID = "target_pool_id", timestamp
     }
-}
-
-/// The JSON keys of a bus message body.
-enum BusEnvelopeKeys: String, CodingKey {
-    case type, sourcePoolID = "source_pool_id", targetPoolID = "target_pool_id", payload, timestamp
 }

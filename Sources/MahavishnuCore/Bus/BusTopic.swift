@@ -37,10 +37,10 @@ public enum BusScope: Sendable, Equatable {
     case all
 }
 
-/// The frames of a bus message after its topic (`docs/protocol.md`, "The message bus").
+/// The frames of a bus message (`docs/protocol.md`, "The message bus").
 public enum BusWire {
-    /// Frames in a bus message: topic, version, publisher, sequence, body.
-    public static let frameCount = 5
+    /// Frames in a bus message: topic, version, publisher, sequence, header, payload.
+    public static let frameCount = 6
     /// The sequence number of the first message a publisher sends on a topic.
     public static let firstSequence: UInt64 = 1
 }

@@ -1,0 +1,120 @@
+import Foundation
+import Mahavishnu
+import Testing
+
+@Suite("Memory aggregation across pools", .serialized)
+struct MemoryAggregationTests {
+    /// Syncs every 0.2 s, batches of 128: many writes of both kinds during the run.
+    static let quickSync = ["MAHAVISHNU_MEMORY_SYNC_INTERVAL": "0.2", "MAHAVISHNU_MEMORY_BATCH_SIZE": "128"]
+
+    @Test("1,000 tasks through three pools are stored exactly once, found by a distinctive word in the right pool, and kept across a restart")
+    func thousandTasks() async throws {
+        let database = TestDatabase()
+        defer { database.remove() }
+        let memory = MemoryCLI(database: database)
+        let distinctive = try await Deployment.with(pools: [("p1", 4), ("p2", 4), ("p3", 4)], memoryDatabase: database, environment: Self.quickSync) { deployment in
+            let results = try await submit(ids: 0..<1_000, to: deployment)
+            try await waitUntil("1,000 stored records", timeout: .seconds(60)) { try await memory.stats().records == 1_000 }
+            let syncs = try await memory.stats().syncs
+            try await waitUntil("three more syncs") { try await memory.stats().syncs >= syncs + 3 }
+            let stats = try await memory.stats()
+            #expect(stats.records == 1_000)
+            #expect(stats.duplicatesIgnored == 0)
+            #expect(stats.eventsMissed == 0)
+            #expect(Set(stats.pools.map(\.poolName)) == ["p1", "p2", "p3"])
+            let ranPerPool = Dictionary(grouping: results.values, by: \.poolID).mapValues(\.count)
+            #expect(Dictionary(uniqueKeysWithValues: stats.pools.map { ($0.poolID, $0.records) }) == ranPerPool, "each pool's count is the tasks it ran")
+
+            let target = try #require(results[617])
+            let found = try await memory.search(["quetzalcoatlus"])
+            #expect(found.count == 1)
+            #expect(found.first?.taskID == "memory-617")
+            #expect(found.first?.poolID == target.poolID)
+            #expect(found.first?.snippet.contains("[quetzalcoatlus]") == true)
+            let poolName = try #require(stats.pools.first { $0.poolID == target.poolID }?.poolName)
+            #expect(try await memory.search(["quetzalcoatlus", "--pool", poolName]).count == 1)
+            let otherPool = try #require(stats.pools.first { $0.poolID != target.poolID }?.poolName)
+            #expect(try await memory.search(["quetzalcoatlus", "--pool", otherPool]).isEmpty)
+            let ranked = try await memory.search(["routine task", "--limit", "5"])
+            #expect(ranked.count == 5)
+            #expect(ranked.map(\.score) == ranked.map(\.score).sorted(by: >))
+            return target
+        }
+
+        try await Deployment.with(pools: [("p1", 2)], memoryDatabase: database, environment: Self.quickSync) { deployment in
+            #expect(try await memory.stats().records == 1_000, "a new broker on the same database keeps what was stored")
+            _ = try await submit(ids: 0..<10, to: deployment)
+            try await waitUntil("the ten repeated task ids to be seen and ignored") { try await memory.stats().duplicatesIgnored == 10 }
+            let stats = try await memory.stats()
+            #expect(stats.records == 1_000)
+            #expect(try await memory.search(["quetzalcoatlus"]).map(\.poolID) == [distinctive.poolID])
+        }
+    }
+
+    @Test("memory commands refuse a missing database, a query with no words and a bad limit, each with a clear message")
+    func memoryErrors() async throws {
+        let missing = MemoryCLI(database: TestDatabase())
+        let noDatabase = try await missing.run(["stats"])
+        #expect(noDatabase.status != 0)
+        #expect(noDatabase.stderr.contains("no memory database at \(missing.database.path)"))
+
+        let database = TestDatabase()
+        defer { database.remove() }
+        try await Deployment.with(pools: [("p1", 1)], memoryDatabase: database) { _ in
+            let memory = MemoryCLI(database: database)
+            let empty = try await memory.run(["search", "  ?! "])
+            #expect(empty.status != 0)
+            #expect(empty.stderr.contains("the query '  ?! ' has no words to search for"))
+            let badLimit = try await memory.run(["search", "word", "--limit", "0"])
+            #expect(badLimit.status != 0)
+            #expect(badLimit.stderr.contains("--limit must be at least 1"))
+            let nothing = try await memory.run(["search", "absent"])
+            #expect(nothing.status == 0)
+            #expect(nothing.stdout.contains("no matches for 'absent'"))
+        }
+    }
+
+    /// Submits tasks `memory-N` round robin, 64 at a time; task 617's prompt has a word no other has.
+    private func submit(ids: Range<Int>, to deployment: Deployment) async throws -> [Int: TaskResult] {
+        let client = deployment.client
+        return try await withThrowingTaskGroup(of: (Int, TaskResult).self) { group in
+            var results: [Int: TaskResult] = [:]
+            var next = ids.lowerBound
+            func launch() {
+                let index = next
+                next += 1
+                let prompt = index == 617 ? "Write the quetzalcoatlus API implementation" : "routine task number \(index)"
+                group.addTask { (index, try await client.submit(TaskRequest(prompt: prompt), taskID: "memory-\(index)", selector: .roundRobin, timeout: .seconds(60))) }
+            }
+            while next < min(ids.upperBound, ids.lowerBound + 64) { launch() }
+            for try await (index, result) in group {
+                results[index] = result
+                if next < ids.upperBound { launch() }
+            }
+            return results
+        }
+    }
+}
+
+/// `mahavishnu memory …` on one database, its JSON decoded.
+struct MemoryCLI: Sendable {
+    let database: TestDatabase
+
+    func run(_ arguments: [String]) async throws -> CommandOutput {
+        try await runCommand(mahavishnuExecutable, ["memory"] + arguments + ["--database", database.path])
+    }
+
+    func stats() async throws -> MemoryStats {
+        try JSONCoding.decode(MemoryStats.self, from: Array(try await succeed(["stats", "--json"]).utf8))
+    }
+
+    func search(_ arguments: [String]) async throws -> [MemoryMatch] {
+        try JSONCoding.decode([MemoryMatch].self, from: Array(try await succeed(["search"] + arguments + ["--json"]).utf8))
+    }
+
+    private func succeed(_ arguments: [String]) async throws -> String {
+        let output = try await run(arguments)
+        guard output.status == 0 else { throw TestFailure("mahavishnu memory \(arguments.joined(separator: " ")) exited \(output.status): \(output.stderr)") }
+        return output.stdout
+    }
+}
