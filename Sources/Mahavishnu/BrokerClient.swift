@@ -12,20 +12,14 @@ public final class BrokerClient: Sendable {
     /// The frontend endpoint this client talks to.
     public let endpoint: String
     private let connection: ClientConnection
-    private let finished = DispatchSemaphore(value: 0)
+    private let thread: SocketThread
 
     /// Connects (in the background: the broker need not be up yet).
     public init(endpoint: String, logger: Logger = Logger(label: "mahavishnu.client")) throws {
         self.endpoint = endpoint
         let connection = try ClientConnection(endpoint: endpoint, logger: logger)
         self.connection = connection
-        let finished = self.finished
-        let thread = Thread {
-            connection.run()
-            finished.signal()
-        }
-        thread.name = "mahavishnu.client"
-        thread.start()
+        thread = SocketThread(name: "mahavishnu.client") { connection.run() }
     }
 
     /// Submits a task body (opaque JSON bytes) and waits for its final result.
@@ -80,8 +74,7 @@ public final class BrokerClient: Sendable {
     /// Fails every pending request with `.closed`, closes the socket and stops the thread.
     public func close() {
         connection.requestStop()
-        finished.wait()
-        finished.signal()
+        thread.join()
     }
 }
 

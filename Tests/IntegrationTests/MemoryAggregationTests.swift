@@ -13,7 +13,7 @@ struct MemoryAggregationTests {
         defer { database.remove() }
         let memory = MemoryCLI(database: database)
         let distinctive = try await Deployment.with(pools: [("p1", 4), ("p2", 4), ("p3", 4)], memoryDatabase: database, environment: Self.quickSync) { deployment in
-            let results = try await submit(ids: 0..<1_000, to: deployment)
+            let results = try await submitMemoryTasks(1_000, to: deployment)
             try await waitUntil("1,000 stored records", timeout: .seconds(60)) { try await memory.stats().records == 1_000 }
             let syncs = try await memory.stats().syncs
             try await waitUntil("three more syncs") { try await memory.stats().syncs >= syncs + 3 }
@@ -22,10 +22,10 @@ struct MemoryAggregationTests {
             #expect(stats.duplicatesIgnored == 0)
             #expect(stats.eventsMissed == 0)
             #expect(Set(stats.pools.map(\.poolName)) == ["p1", "p2", "p3"])
-            let ranPerPool = Dictionary(grouping: results.values, by: \.poolID).mapValues(\.count)
+            let ranPerPool = Dictionary(grouping: results, by: \.poolID).mapValues(\.count)
             #expect(Dictionary(uniqueKeysWithValues: stats.pools.map { ($0.poolID, $0.records) }) == ranPerPool, "each pool's count is the tasks it ran")
 
-            let target = try #require(results[617])
+            let target = results[617]
             let found = try await memory.search(["quetzalcoatlus"])
             #expect(found.count == 1)
             #expect(found.first?.taskID == "memory-617")
@@ -43,7 +43,7 @@ struct MemoryAggregationTests {
 
         try await Deployment.with(pools: [("p1", 2)], memoryDatabase: database, environment: Self.quickSync) { deployment in
             #expect(try await memory.stats().records == 1_000, "a new broker on the same database keeps what was stored")
-            _ = try await submit(ids: 0..<10, to: deployment)
+            _ = try await submitMemoryTasks(10, to: deployment)
             try await waitUntil("the ten repeated task ids to be seen and ignored") { try await memory.stats().duplicatesIgnored == 10 }
             let stats = try await memory.stats()
             #expect(stats.records == 1_000)
@@ -73,27 +73,15 @@ struct MemoryAggregationTests {
             #expect(nothing.stdout.contains("no matches for 'absent'"))
         }
     }
+}
 
-    /// Submits tasks `memory-N` round robin, 64 at a time; task 617's prompt has a word no other has.
-    private func submit(ids: Range<Int>, to deployment: Deployment) async throws -> [Int: TaskResult] {
-        let client = deployment.client
-        return try await withThrowingTaskGroup(of: (Int, TaskResult).self) { group in
-            var results: [Int: TaskResult] = [:]
-            var next = ids.lowerBound
-            func launch() {
-                let index = next
-                next += 1
-                let prompt = index == 617 ? "Write the quetzalcoatlus API implementation" : "routine task number \(index)"
-                group.addTask { (index, try await client.submit(TaskRequest(prompt: prompt), taskID: "memory-\(index)", selector: .roundRobin, timeout: .seconds(60))) }
-            }
-            while next < min(ids.upperBound, ids.lowerBound + 64) { launch() }
-            for try await (index, result) in group {
-                results[index] = result
-                if next < ids.upperBound { launch() }
-            }
-            return results
-        }
-    }
+/// Submits tasks `memory-0` … round robin, 64 at a time; task 617's prompt has a word no other has.
+private func submitMemoryTasks(_ count: Int, to deployment: Deployment) async throws -> [TaskResult] {
+    try await deployment.submit(
+        count: count, window: 64, selector: .roundRobin,
+        prompt: { $0 == 617 ? "Write the quetzalcoatlus API implementation" : "routine task number \($0)" },
+        taskID: { "memory-\($0)" }
+    )
 }
 
 /// `mahavishnu memory …` on one database, its JSON decoded.
@@ -116,5 +104,50 @@ struct MemoryCLI: Sendable {
         let output = try await run(arguments)
         guard output.status == 0 else { throw TestFailure("mahavishnu memory \(arguments.joined(separator: " ")) exited \(output.status): \(output.stderr)") }
         return output.stdout
+    }
+}
+
+@Suite("The MemoryAggregator API against a real broker", .serialized)
+struct MemoryAggregatorAPITests {
+    @Test("a full batch is written without waiting for the interval; a quiet interval writes what is there; crossPoolSearch finds both across pools")
+    func batchesAndIntervals() async throws {
+        try await Deployment.with(pools: [("a", 2), ("b", 2)], environment: ["MAHAVISHNU_MEMORY_AGGREGATION_ENABLED": "false"]) { deployment in
+            let database = TestDatabase()
+            defer { database.remove() }
+            var configuration = MemoryAggregatorConfiguration()
+            configuration.bus.publishEndpoint = deployment.busPub
+            configuration.bus.subscribeEndpoint = deployment.busSub
+            configuration.databasePath = database.path
+            configuration.syncInterval = .seconds(3_600)
+            configuration.batchSize = 10
+            let batching = try MemoryAggregator(configuration: configuration)
+            try await batching.start()
+            let running = Task { await batching.run() }
+            defer { running.cancel() }
+
+            _ = try await deployment.submit(count: 20, window: 20, selector: .roundRobin) { "batched lighthouse \($0)" }
+            try await waitUntil("two full batches of 10 to be written, long before the hour") {
+                try await batching.crossPoolSearch("lighthouse", limit: 50).count == 20
+            }
+            let matches = try await batching.crossPoolSearch("lighthouse", limit: 50)
+            #expect(Set(matches.map(\.poolName)) == ["a", "b"])
+            #expect(matches.allSatisfy { $0.snippet.contains("[lighthouse]") })
+            #expect(try await batching.crossPoolSearch("lighthouse", pool: "b", limit: 50).allSatisfy { $0.poolName == "b" })
+            running.cancel()
+            await running.value
+
+            configuration.syncInterval = .milliseconds(100)
+            configuration.batchSize = 1_000
+            let periodic = try MemoryAggregator(configuration: configuration)
+            try await periodic.start()
+            let syncing = Task { await periodic.run() }
+            defer { syncing.cancel() }
+            _ = try await deployment.submit(count: 3, window: 3, selector: .roundRobin) { "periodic beacon \($0)" }
+            try await waitUntil("the interval to write three results, far short of a batch") {
+                try await periodic.crossPoolSearch("beacon").count == 3
+            }
+            #expect(try await periodic.stats().records == 23)
+            #expect(periodic.busStatistics.missed == 0)
+        }
     }
 }

@@ -21,7 +21,7 @@ public final class MessageBus: Sendable {
     /// Where this bus connects.
     public var configuration: MessageBusConfiguration { connection.configuration }
     private let connection: BusConnection
-    private let finished = DispatchSemaphore(value: 0)
+    private let thread: SocketThread
     private let nextSubscription = Mutex(0)
 
     /// Connects (in the background: the broker need not be up yet).
@@ -30,13 +30,7 @@ public final class MessageBus: Sendable {
     public init(configuration: MessageBusConfiguration = MessageBusConfiguration(), logger: Logger = Logger(label: "mahavishnu.bus")) throws {
         let connection = try BusConnection(configuration: configuration, logger: logger)
         self.connection = connection
-        let finished = self.finished
-        let thread = Thread {
-            connection.run()
-            finished.signal()
-        }
-        thread.name = "mahavishnu.bus"
-        thread.start()
+        thread = SocketThread(name: "mahavishnu.bus") { connection.run() }
     }
 
     /// Publishes `message` as it is (its `sourcePoolID` included). Never blocks.
@@ -90,8 +84,7 @@ public final class MessageBus: Sendable {
     /// the thread. Calling it again does nothing.
     public func close() {
         connection.requestStop()
-        finished.wait()
-        finished.signal()
+        thread.join()
     }
 
     private func validate(target: String?) throws(MessageBusError) {

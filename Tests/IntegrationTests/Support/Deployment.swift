@@ -119,19 +119,21 @@ final class Deployment: Sendable {
     }
 
     /// Submits `count` echo tasks, at most `window` in flight at once; returns the results in submission order.
+    ///
+    /// Task ids are fresh UUIDs unless `taskID` names them.
     func submit(
         count: Int, window: Int, selector: PoolSelector?, affinity: String? = nil,
-        sleepMilliseconds: Int? = nil, prompt: (Int) -> String = { "task \($0)" }
+        sleepMilliseconds: Int? = nil, prompt: (Int) -> String = { "task \($0)" }, taskID: (Int) -> String = { _ in UUID().uuidString }
     ) async throws -> [TaskResult] {
         var results = [TaskResult?](repeating: nil, count: count)
         let client = self.client
         try await withThrowingTaskGroup(of: (Int, TaskResult).self) { group in
             var next = 0
             func launch() {
-                let index = next, text = prompt(next)
+                let index = next, text = prompt(next), id = taskID(next)
                 next += 1
                 group.addTask {
-                    (index, try await client.submit(TaskRequest(prompt: text, sleepMilliseconds: sleepMilliseconds), selector: selector, affinity: affinity, timeout: .seconds(60)))
+                    (index, try await client.submit(TaskRequest(prompt: text, sleepMilliseconds: sleepMilliseconds), taskID: id, selector: selector, affinity: affinity, timeout: .seconds(60)))
                 }
             }
             while next < min(window, count) { launch() }
