@@ -58,6 +58,9 @@ public final class InterPoolDelegation: TaskDelegating, Sendable {
 
     // MARK: Asking
 
+    /// Publishes `task` to `pool` (a name or id, resolved through the broker) and completes with
+    /// its `result_share`, or with a `DelegationError` when there is no such pool, the pool is
+    /// this one, it could not run the task, or nothing came back within the task's timeout.
     public func delegate(_ task: TaskRequest, to pool: String, completion: @escaping @Sendable (Result<TaskResult, any Error>) -> Void) {
         let timeout = task.timeout.map { Duration.milliseconds(Int64($0 * 1000)) } ?? defaultTimeout
         let delegationID = UUID().uuidString

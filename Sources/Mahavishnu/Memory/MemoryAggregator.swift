@@ -12,6 +12,7 @@ import Synchronization
 public final class MemoryAggregator: Service, Sendable {
     /// The database the results go to (also readable on its own, as `memory search` does).
     public let store: MemoryStore
+    /// Where it listens and stores, and how often it writes.
     public let configuration: MemoryAggregatorConfiguration
     private let bus: MessageBus
     private let events: AsyncStream<BusMessage>

@@ -3,11 +3,15 @@ import MahavishnuCore
 
 /// One task result that matched a memory search, best first.
 public struct MemoryMatch: Codable, Sendable, Equatable {
+    /// The task, as its producer named it.
     public var taskID: String
+    /// The pool that ran it, by id and by name.
     public var poolID: String
     public var poolName: String
+    /// The worker slot that ran it.
     public var workerID: String
     public var status: TaskStatus
+    /// The task's prompt and what the worker produced, in full.
     public var prompt: String
     public var output: String
     /// The best-matching passage, with the matched words in `[` `]`.

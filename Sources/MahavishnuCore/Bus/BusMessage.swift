@@ -6,6 +6,7 @@ import Foundation
 /// after the topic and sequence frames (`docs/protocol.md`, "The message bus"). The payload is
 /// kept as the JSON text that was published; `payload(as:)` decodes it into a type.
 public struct BusMessage: Sendable, Equatable {
+    /// What kind of message it is; with `targetPoolID`, it makes the topic subscribers filter on.
     public var type: BusMessageType
     /// Who published it: a pool id, `broker`, or a client's chosen id.
     public var sourcePoolID: String
@@ -66,12 +67,16 @@ public struct BusMessage: Sendable, Equatable {
 
 /// The header frame of a bus message: what it is, from whom, for whom, and when.
 public struct BusHeader: Codable, Sendable, Equatable {
+    /// The message type (`type`).
     public var type: BusMessageType
+    /// The publisher's id (`source_pool_id`).
     public var sourcePoolID: String
+    /// The target's id (`target_pool_id`); absent for everyone.
     public var targetPoolID: String?
     /// Seconds since 1970.
     public var timestamp: Double
 
+    /// A header stamped with `timestamp`.
     public init(type: BusMessageType, sourcePoolID: String, targetPoolID: String?, timestamp: Date) {
         self.type = type
         self.sourcePoolID = sourcePoolID
