@@ -40,6 +40,4 @@ public enum BrokerEvent: Sendable {
     case spawnFailed(name: String, reason: String)
     /// The broker stopped taking work and is waiting for in-flight tasks and child pools.
     case draining
-    /// A pool announced a new worker count (it scaled up or down).
-    case poolScaled(poolID: String, name: String, workers: Int, previousWorkers: Int)
 }

@@ -99,12 +99,8 @@ extension RouterLoop {
         guard frames.count == 4, let workers = Int(frames.string(3)), workers >= 0 else {
             return refuseMalformedPool(registry[slot].routingID, .badRequest, "CAPACITY takes one frame: the worker count as a decimal number")
         }
-        let previous = registry[slot].capacity
         registry[slot].capacity = workers
         registry[slot].registration.workers = workers
-        if workers != previous {
-            configuration.onEvent(.poolScaled(poolID: registry[slot].registration.poolID, name: registry[slot].registration.name, workers: workers, previousWorkers: previous))
-        }
         available.refresh(slot, pool: registry[slot])
         feed(slot)
     }

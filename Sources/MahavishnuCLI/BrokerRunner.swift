@@ -69,8 +69,6 @@ enum BrokerRunner {
             "pool failed name=\(name): \(reason)"
         case .draining:
             "broker draining: no new tasks; waiting for running tasks and pools to finish"
-        case .poolScaled(let poolID, let name, let workers, let previousWorkers):
-            "pool scaled name=\(name) id=\(poolID) workers=\(workers) previous=\(previousWorkers)"
         }
     }
 }

@@ -92,24 +92,29 @@ struct MessageBusTests {
         }
     }
 
-    @Test("the broker publishes pool_created, a status_update for a scale decision, and pool_closed as a pool registers, rescales and leaves")
+    @Test("the broker publishes a status_update for a failed spawn, and pool_created and pool_closed as a pool registers and leaves")
     func brokerLifecycleEvents() async throws {
         try await Deployment.with(pools: []) { deployment in
             let recorder = try await BusRecorder(deployment, types: [.poolCreated, .statusUpdate, .poolClosed])
             defer { recorder.close() }
+            let broken = PoolSpawnRequest(name: "broken", poolType: "teleporter", minWorkers: 1, maxWorkers: 1, workerType: "echo")
+            await #expect(throws: BrokerClientError.self) { try await deployment.client.control(.spawn, arguments: JSONCoding.encode(broken), as: PoolHandle.self) }
             try await RawPeer.session(deployment.backend, routingID: "pool_raw") { peer in
                 let registration = PoolRegistration(poolID: "pool_raw", name: "raw", type: "mahavishnu", workerType: "echo",
                                                     minWorkers: 1, maxWorkers: 4, workers: 1, pid: 1, host: "test")
                 try peer.send([Wire.version, Wire.Command.ready, try JSONCoding.encode(registration)])
                 #expect(try peer.receiveStrings() == ["MHV1", "WELCOME"])
-                try peer.send([Wire.version, Wire.Command.capacity, Array("3".utf8)])
                 try peer.send([Wire.version, Wire.Command.bye])
+                #expect(try peer.receiveStrings() == ["MHV1", "BYE"], "released by the broker")
             }
-            let events = try await recorder.waitFor("pool_created, status_update and pool_closed") { $0.contains { $0.type == .poolClosed } }
-            #expect(events.map(\.type) == [.poolCreated, .statusUpdate, .poolClosed], "in the order they happened")
+            let events = try await recorder.waitFor("status_update, pool_created and pool_closed") { $0.contains { $0.type == .poolClosed } }
+            #expect(events.map(\.type) == [.statusUpdate, .poolCreated, .poolClosed], "in the order they happened")
             #expect(events.allSatisfy { $0.sourcePoolID == "broker" && $0.targetPoolID == nil })
-            #expect(try events[0].payload(as: PoolSummary.self).name == "raw")
-            #expect(try events[1].payload(as: StatusUpdate.self) == StatusUpdate(status: .scaled, poolID: "pool_raw", name: "raw", workers: 3, previousWorkers: 1))
+            let update = try events[0].payload(as: StatusUpdate.self)
+            #expect(update.status == .spawnFailed)
+            #expect(update.name == "broken")
+            #expect(update.reason?.contains("unknown pool type 'teleporter'") == true)
+            #expect(try events[1].payload(as: PoolSummary.self).name == "raw")
             let closed = try events[2].payload(as: PoolClosedEvent.self)
             #expect(closed.poolID == "pool_raw")
             #expect(closed.reason == "it drained and left")

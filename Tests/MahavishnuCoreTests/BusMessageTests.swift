@@ -25,18 +25,18 @@ struct BusMessageTests {
 
     @Test("a message prints as one JSON object with the header's fields and its payload, and reads back the same")
     func json() throws {
-        let payload = StatusUpdate(status: .scaled, poolID: "pool_a", name: "a", workers: 1, previousWorkers: 0)
-        let message = try BusMessage(type: .statusUpdate, sourcePoolID: "broker", payload: payload, timestamp: Date(timeIntervalSince1970: 1_800_000_000.25))
+        let payload = Heartbeat(probe: 0)
+        let message = try BusMessage(type: .heartbeat, sourcePoolID: "broker", payload: payload, timestamp: Date(timeIntervalSince1970: 1_800_000_000.25))
         let line = try message.json()
         let object = try JSONSerialization.jsonObject(with: Data(line)) as? [String: Any]
-        #expect(object?["type"] as? String == "status_update")
+        #expect(object?["type"] as? String == "heartbeat")
         #expect(object?["source_pool_id"] as? String == "broker")
         #expect(object?["target_pool_id"] == nil)
         #expect(object?["timestamp"] as? Double == 1_800_000_000.25)
-        #expect((object?["payload"] as? [String: Any])?["previous_workers"] as? Int == 0)
+        #expect((object?["payload"] as? [String: Any])?["probe"] as? Int == 0)
         let read = try BusMessage(json: line)
         #expect(read.header == message.header)
-        #expect(try read.payload(as: StatusUpdate.self) == payload)
+        #expect(try read.payload(as: Heartbeat.self) == payload)
 
         let targeted = try BusMessage(type: .resultShare, sourcePoolID: "pool_b", targetPoolID: "pool_a", payload: ResultShare(delegationID: "d", error: "no"))
         #expect(try BusMessage(json: targeted.json()).targetPoolID == "pool_a")

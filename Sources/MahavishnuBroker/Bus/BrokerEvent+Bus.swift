@@ -12,8 +12,6 @@ extension BrokerEvent {
             (.statusUpdate, StatusUpdate(status: .spawnFailed, name: name, reason: reason))
         case .draining:
             (.statusUpdate, StatusUpdate(status: .draining))
-        case .poolScaled(let poolID, let name, let workers, let previousWorkers):
-            (.statusUpdate, StatusUpdate(status: .scaled, poolID: poolID, name: name, workers: workers, previousWorkers: previousWorkers))
         }
     }
 }

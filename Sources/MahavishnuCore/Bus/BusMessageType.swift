@@ -6,7 +6,7 @@ public enum BusMessageType: String, Codable, Sendable, CaseIterable {
     case taskDelegate = "task_delegate"
     /// The answer to a `task_delegate`: the delegated task's result (targeted at the asker).
     case resultShare = "result_share"
-    /// Something changed: a pool scaled, a spawn failed, the broker is draining.
+    /// Something changed: a spawn failed, the broker is draining, or a publisher's note.
     case statusUpdate = "status_update"
     /// A liveness signal; a bus also sends heartbeats to itself to learn that its subscriptions work.
     case heartbeat

@@ -20,8 +20,6 @@ public struct PoolClosedEvent: Codable, Sendable, Equatable {
 public struct StatusUpdate: Codable, Sendable, Equatable {
     /// What changed.
     public enum Status: String, Codable, Sendable {
-        /// A pool's worker count changed (a scale decision); `workers` and `previous_workers` say how.
-        case scaled
         /// A pool the broker started could not start; `name` and `reason` say which and why.
         case spawnFailed = "spawn_failed"
         /// The broker stopped taking work and is waiting for running tasks and pools.
@@ -31,23 +29,15 @@ public struct StatusUpdate: Codable, Sendable, Equatable {
     }
 
     public var status: Status
-    public var poolID: String?
+    /// The pool concerned, when there is one.
     public var name: String?
-    public var workers: Int?
-    public var previousWorkers: Int?
+    /// Why, in words.
     public var reason: String?
 
-    public init(status: Status, poolID: String? = nil, name: String? = nil, workers: Int? = nil, previousWorkers: Int? = nil, reason: String? = nil) {
+    public init(status: Status, name: String? = nil, reason: String? = nil) {
         self.status = status
-        self.poolID = poolID
         self.name = name
-        self.workers = workers
-        self.previousWorkers = previousWorkers
         self.reason = reason
-    }
-
-    enum CodingKeys: String, CodingKey {
-        case status, poolID = "pool_id", name, workers, previousWorkers = "previous_workers", reason
     }
 }
 
