@@ -11,7 +11,7 @@ struct BusTail: AsyncParsableCommand {
         discussion: "On exit it prints to stderr how many messages it received and how many it missed (gaps in the publishers' sequence numbers) or dropped."
     )
 
-    @Option(name: .customLong("type"), help: "Only this message type (repeat for several): \(BusMessageType.validNames). Default: every type.")
+    @Option(name: .customLong("type"), help: "Only this message type (repeat for several); default: every type.")
     var types: [BusMessageType] = []
 
     @Flag(help: "Print each message as JSON.")

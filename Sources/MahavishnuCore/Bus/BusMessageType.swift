@@ -16,7 +16,4 @@ public enum BusMessageType: String, Codable, Sendable, CaseIterable {
     case poolClosed = "pool_closed"
     /// A pool finished a task (with its prompt and output, for the memory store).
     case taskCompleted = "task_completed"
-
-    /// The known type names, comma-separated, for error messages.
-    public static let validNames = allCases.map(\.rawValue).joined(separator: ", ")
 }
