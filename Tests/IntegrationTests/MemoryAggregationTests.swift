@@ -120,9 +120,7 @@ struct MemoryAggregatorAPITests {
             configuration.databasePath = database.path
             configuration.syncInterval = .seconds(3_600)
             configuration.batchSize = 10
-            let batching = try MemoryAggregator(configuration: configuration)
-            try await batching.start()
-            let running = Task { await batching.run() }
+            let (batching, running) = try await runningAggregator(configuration)
             defer { running.cancel() }
 
             _ = try await deployment.submit(count: 20, window: 20, selector: .roundRobin) { "batched lighthouse \($0)" }
@@ -138,9 +136,7 @@ struct MemoryAggregatorAPITests {
 
             configuration.syncInterval = .milliseconds(100)
             configuration.batchSize = 1_000
-            let periodic = try MemoryAggregator(configuration: configuration)
-            try await periodic.start()
-            let syncing = Task { await periodic.run() }
+            let (periodic, syncing) = try await runningAggregator(configuration)
             defer { syncing.cancel() }
             _ = try await deployment.submit(count: 3, window: 3, selector: .roundRobin) { "periodic beacon \($0)" }
             try await waitUntil("the interval to write three results, far short of a batch") {
@@ -150,4 +146,11 @@ struct MemoryAggregatorAPITests {
             #expect(periodic.busStatistics.missed == 0)
         }
     }
+}
+
+/// A `MemoryAggregator` with `configuration`, its subscription in effect, running until `running` is cancelled.
+private func runningAggregator(_ configuration: MemoryAggregatorConfiguration) async throws -> (aggregator: MemoryAggregator, running: Task<Void, Never>) {
+    let aggregator = try MemoryAggregator(configuration: configuration)
+    try await aggregator.start()
+    return (aggregator, Task { await aggregator.run() })
 }
