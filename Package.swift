@@ -54,6 +54,8 @@ let package = Package(
             dependencies: [
                 "ZeroMQ", "MahavishnuCore",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
         .target(
@@ -76,6 +78,7 @@ let package = Package(
         ),
         .executableTarget(name: "mahavishnu", dependencies: ["MahavishnuCLI"]),
         .executableTarget(name: "mahavishnu-example-producer", dependencies: ["Mahavishnu"], path: "examples/swift-producer"),
+        .executableTarget(name: "mahavishnu-example-delegation", dependencies: ["Mahavishnu"], path: "examples/swift-delegation"),
         .testTarget(name: "ZeroMQTests", dependencies: ["ZeroMQ"]),
         .testTarget(name: "MahavishnuCoreTests", dependencies: ["MahavishnuCore"]),
         .testTarget(
@@ -86,9 +89,10 @@ let package = Package(
             name: "MahavishnuBrokerTests",
             dependencies: ["MahavishnuBroker", "MahavishnuCore"]
         ),
+        .testTarget(name: "MahavishnuTests", dependencies: ["Mahavishnu"]),
         .testTarget(
             name: "IntegrationTests",
-            dependencies: ["Mahavishnu", "MahavishnuCore", "ZeroMQ", "mahavishnu", "mahavishnu-example-producer"]
+            dependencies: ["Mahavishnu", "MahavishnuCore", "ZeroMQ", "mahavishnu", "mahavishnu-example-producer", "mahavishnu-example-delegation"]
         ),
     ]
 )

@@ -14,7 +14,7 @@ public final class BrokerClient: Sendable {
     /// How often a task whose result has not arrived is sent again (`nil`: never).
     public let retryInterval: Duration?
     private let connection: ClientConnection
-    private let finished = DispatchSemaphore(value: 0)
+    private let thread: SocketThread
 
     /// Connects (in the background: the broker need not be up yet).
     ///
@@ -27,13 +27,7 @@ public final class BrokerClient: Sendable {
         self.retryInterval = retryInterval
         let connection = try ClientConnection(endpoint: endpoint, curve: curve, logger: logger)
         self.connection = connection
-        let finished = self.finished
-        let thread = Thread {
-            connection.run()
-            finished.signal()
-        }
-        thread.name = "mahavishnu.client"
-        thread.start()
+        thread = SocketThread(name: "mahavishnu.client") { connection.run() }
     }
 
     /// Connects to `broker` (default `broker_frontend`) as `settings` say: resending unanswered
@@ -98,8 +92,7 @@ public final class BrokerClient: Sendable {
     /// Fails every pending request with `.closed`, closes the socket and stops the thread.
     public func close() {
         connection.requestStop()
-        finished.wait()
-        finished.signal()
+        thread.join()
     }
 }
 

@@ -41,6 +41,9 @@ public final class PoolManager: Sendable {
     public var broker: String { client.endpoint }
     /// The selector `routeTask` uses when none is given (`pool_routing_strategy`).
     public let defaultSelector: PoolSelector
+    /// The message bus given at creation, for following what the pools do (`pool_created`,
+    /// `task_completed`, …); the caller owns it and closes it.
+    public let messageBus: MessageBus?
     private let client: BrokerClient
     /// How long administrative calls wait for the broker before reporting it unreachable.
     private let controlTimeout: Duration
@@ -49,13 +52,16 @@ public final class PoolManager: Sendable {
     ///
     /// Throws `PoolsDisabledError` when `pools_enabled` is false in `settings`.
     ///
-    /// - Parameter curve: CURVE keys for a broker that requires them; default: the keys in
-    ///   `client_keys_dir` from `settings`, if set.
+    /// - Parameters:
+    ///   - messageBus: the bus this manager's callers publish and subscribe on, if any.
+    ///   - curve: CURVE keys for a broker that requires them; default: the keys in
+    ///     `client_keys_dir` from `settings`, if set.
     public init(
-        broker: String? = nil, settings: Settings = Settings(), curve: ClientCurveKeys? = nil,
+        broker: String? = nil, settings: Settings = Settings(), messageBus: MessageBus? = nil, curve: ClientCurveKeys? = nil,
         controlTimeout: Duration = .seconds(5), logger: Logger = Logger(label: "mahavishnu.pools")
     ) throws {
         guard settings.poolsEnabled else { throw PoolsDisabledError() }
+        self.messageBus = messageBus
         client = try BrokerClient(settings: settings, broker: broker, curve: curve, logger: logger)
         defaultSelector = settings.poolRoutingStrategy
         self.controlTimeout = controlTimeout

@@ -43,6 +43,8 @@ public struct BrokerConfiguration: Sendable {
     public var security: BrokerSecurity?
     /// Allow binding non-loopback TCP endpoints without CURVE. Default false.
     public var insecure = false
+    /// More arguments for every pool process the broker starts (the bus endpoints, say). Default none.
+    public var poolArguments: [String] = []
     /// Called on the router thread when pools come and go; keep it quick. Default: nothing.
     public var onEvent: @Sendable (BrokerEvent) -> Void = { _ in }
 

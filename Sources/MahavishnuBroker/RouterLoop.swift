@@ -89,9 +89,11 @@ final class RouterLoop {
             throw error
         }
         let boundBackend = try backend.lastEndpoint
+        let boundFrontend = try frontend.lastEndpoint
         let supervisor = configuration.poolExecutable.map { executable in
             PoolSupervisor(executable: executable, backend: boundBackend, settingsFile: configuration.settingsFile,
-                           childEnvironment: childKeys?.environment ?? [:], logger: logger)
+                           childEnvironment: childKeys?.environment ?? [:], logger: logger,
+                           extraArguments: ["--frontend", boundFrontend] + configuration.poolArguments)
         }
         self.supervisor = supervisor
         frontendItem = poller.addReadable(frontend)

@@ -30,16 +30,17 @@ struct BlockingLoopService: Service {
             stop()
         }
     }
+}
 
-    /// Runs the service until it finishes or SIGTERM/SIGINT asks it to drain.
-    static func runUntilSignalled(_ service: BlockingLoopService, logger: Logger) async throws {
-        let group = ServiceGroup(configuration: .init(
-            services: [.init(service: service, successTerminationBehavior: .gracefullyShutdownGroup)],
-            gracefulShutdownSignals: [.sigterm, .sigint],
-            logger: logger
-        ))
-        try await group.run()
-    }
+/// Runs `services` until one finishes or SIGTERM/SIGINT asks them to stop; they are asked to
+/// stop gracefully in reverse order, each once the one after it has finished.
+func runUntilSignalled(_ services: [any Service], logger: Logger) async throws {
+    let group = ServiceGroup(configuration: .init(
+        services: services.map { .init(service: $0, successTerminationBehavior: .gracefullyShutdownGroup) },
+        gracefulShutdownSignals: [.sigterm, .sigint],
+        logger: logger
+    ))
+    try await group.run()
 }
 
 /// Prints one line to stdout and flushes it, for scripts and tests waiting on readiness.

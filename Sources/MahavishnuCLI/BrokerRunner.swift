@@ -1,44 +1,86 @@
 import Foundation
-import MahavishnuBroker
 import Logging
+import Mahavishnu
+import MahavishnuBroker
 import MahavishnuCore
 
-/// Runs a broker in the foreground for `broker` and `up`: prints where it listens and each pool
-/// as it comes and goes, and drains on SIGTERM or Ctrl-C.
+/// Runs a broker in the foreground for `broker` and `up`: its message bus, its memory
+/// aggregator (when `memory_aggregation_enabled`) and its router; prints where it listens and
+/// each pool as it comes and goes, reloads the allow-list on SIGHUP, and drains on SIGTERM or Ctrl-C.
 enum BrokerRunner {
-    static func run(_ base: BrokerConfiguration, logging: LoggingOptions) async throws {
+    static func run(_ base: BrokerConfiguration, settings: Settings, logging: LoggingOptions) async throws {
         let logger = logging.bootstrap(label: "mahavishnu.broker")
-        var configuration = base
-        configuration.onEvent = { event in
-            switch event {
-            case .poolRegistered(let pool):
-                announce("pool ready name=\(pool.name) id=\(pool.poolID) workers=\(pool.workers) pid=\(pool.pid) host=\(pool.host)")
-            case .poolRemoved(let poolID, let name, let reason):
-                announce("pool stopped name=\(name) id=\(poolID): \(reason)")
-            case .spawnFailed(let name, let reason):
-                announce("pool failed name=\(name): \(reason)")
-            case .poolLost(let poolID, let name, let reason):
-                announce("pool lost name=\(name) id=\(poolID): \(reason)")
-            case .poolScaled(let poolID, let name, let from, let to, let reason):
-                announce("pool scaled name=\(name) id=\(poolID) from=\(from) to=\(to): \(reason)")
-            case .poolRestarting(let poolID, let name, let after):
-                announce("pool restarting name=\(name) id=\(poolID) in \(after)")
-            case .draining:
-                announce("broker draining: no new tasks; waiting for running tasks and pools to finish")
-            }
-        }
-        if configuration.insecure && configuration.security == nil {
+        if base.insecure && base.security == nil {
             logger.warning("running with --insecure: endpoints are not encrypted and anyone who can reach them can submit tasks and register pools; see docs/security.md")
+        }
+        var proxyConfiguration = BusProxyConfiguration()
+        proxyConfiguration.publish = settings.brokerBusPub
+        proxyConfiguration.subscribe = settings.brokerBusSub
+        proxyConfiguration.highWaterMark = Int32(clamping: settings.busHighWaterMark)
+        let proxy = try BusProxy(configuration: proxyConfiguration, logger: logger)
+        let proxyLoop = Task {
+            try await BlockingLoopService(name: "mahavishnu.bus", loop: { try proxy.run() }, stop: { proxy.stop() }).run()
+        }
+        do {
+            var bound = settings
+            bound.brokerBusPub = proxy.publishEndpoint
+            bound.brokerBusSub = proxy.subscribeEndpoint
+            try await runBroker(base, settings: bound, logger: logger)
+        } catch {
+            proxy.stop()
+            _ = try? await proxyLoop.value
+            throw error
+        }
+        proxy.stop()
+        try await proxyLoop.value
+        announce("broker stopped")
+    }
+
+    /// Runs the router (and the aggregator) once the bus proxy is up at `settings`' bus endpoints.
+    private static func runBroker(_ base: BrokerConfiguration, settings: Settings, logger: Logger) async throws {
+        let events = try MessageBus(configuration: MessageBusConfiguration(settings: settings, identity: "broker"), logger: logger)
+        defer { events.close() }
+        try await events.roundTrip()
+        let aggregator = try settings.memoryAggregationEnabled ? MemoryAggregator(configuration: MemoryAggregatorConfiguration(settings: settings), logger: logger) : nil
+        // Subscribed before any pool can start, so no result goes unstored.
+        try await aggregator?.start()
+        var configuration = base
+        configuration.poolArguments += ["--bus-pub", settings.brokerBusPub, "--bus-sub", settings.brokerBusSub]
+        configuration.onEvent = { event in
+            announce(describe(event))
+            let publication = event.busPublication
+            try? events.publish(publication.type, payload: publication.payload)
         }
         let broker = try Broker(configuration: configuration, logger: logger)
         let reloader = reloadOnHangUp(broker, logger: logger)
         defer { reloader.cancel() }
-        let ready = "broker ready frontend=\(broker.frontendEndpoint) backend=\(broker.backendEndpoint)\(configuration.security == nil ? "" : " curve=on")"
-        try await BlockingLoopService.runUntilSignalled(
-            BlockingLoopService(name: "mahavishnu.router", loop: { try broker.run() }, stop: { broker.stop() }, started: { announce(ready) }),
-            logger: logger
-        )
-        announce("broker stopped")
+        let memory = aggregator.map { "memory=\($0.store.path)" } ?? "memory=off"
+        let ready = "broker ready frontend=\(broker.frontendEndpoint) backend=\(broker.backendEndpoint) bus_pub=\(settings.brokerBusPub) bus_sub=\(settings.brokerBusSub) \(memory)\(configuration.security == nil ? "" : " curve=on")"
+        let router = BlockingLoopService(name: "mahavishnu.router", loop: { try broker.run() }, stop: { broker.stop() }, started: { announce(ready) })
+        // Stopped in reverse: the router drains first, then the aggregator stores what the pools reported.
+        try await runUntilSignalled((aggregator.map { [$0] } ?? []) + [router], logger: logger)
+        // What the broker published last has passed the proxy before it stops.
+        try? await events.roundTrip(timeout: .seconds(2))
+    }
+
+    /// The line printed for each pool coming and going.
+    private static func describe(_ event: BrokerEvent) -> String {
+        switch event {
+        case .poolRegistered(let pool):
+            "pool ready name=\(pool.name) id=\(pool.poolID) workers=\(pool.workers) pid=\(pool.pid) host=\(pool.host)"
+        case .poolRemoved(let poolID, let name, let reason):
+            "pool stopped name=\(name) id=\(poolID): \(reason)"
+        case .spawnFailed(let name, let reason):
+            "pool failed name=\(name): \(reason)"
+        case .poolLost(let poolID, let name, let reason):
+            "pool lost name=\(name) id=\(poolID): \(reason)"
+        case .poolScaled(let poolID, let name, let from, let to, let reason):
+            "pool scaled name=\(name) id=\(poolID) from=\(from) to=\(to): \(reason)"
+        case .poolRestarting(let poolID, let name, let after):
+            "pool restarting name=\(name) id=\(poolID) in \(after)"
+        case .draining:
+            "broker draining: no new tasks; waiting for running tasks and pools to finish"
+        }
     }
 }
 

@@ -6,7 +6,10 @@ public struct MahavishnuCommand: AsyncParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "mahavishnu",
         abstract: "A ZeroMQ task broker with pools of workers, each pool its own process.",
-        subcommands: [UpCommand.self, BrokerCommand.self, PoolCommand.self, WorkersCommand.self, StatsCommand.self, KeysCommand.self, MCPCommand.self]
+        subcommands: [
+            UpCommand.self, BrokerCommand.self, PoolCommand.self, WorkersCommand.self, BusCommand.self, MemoryCommand.self,
+            StatsCommand.self, KeysCommand.self, MCPCommand.self,
+        ]
     )
 
     public init() {}
@@ -21,5 +24,14 @@ struct PoolCommand: AsyncParsableCommand {
             PoolSpawn.self, PoolExecute.self, PoolRoute.self, PoolListCommand.self, PoolHealthCommand.self,
             PoolScale.self, PoolMetricsCommand.self, PoolBatch.self, PoolClose.self, PoolCloseAll.self, PoolRun.self,
         ]
+    )
+}
+
+/// `mahavishnu bus …`: watch the inter-pool message bus.
+struct BusCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "bus",
+        abstract: "Watch the broker's inter-pool message bus.",
+        subcommands: [BusTail.self]
     )
 }

@@ -12,16 +12,20 @@ public struct TaskRequest: Codable, Sendable, Equatable {
     public var timeout: Double?
     /// `echo` workers kill their whole pool process with this task: a test aid for failure handling.
     public var crash: Bool?
+    /// The pool (name or id) this task is handed to over the bus: the receiving pool delegates it
+    /// there and answers with that pool's result (`task_delegate` and `result_share`).
+    public var delegateTo: String?
 
-    public init(prompt: String, sleepMilliseconds: Int? = nil, timeout: Double? = nil, crash: Bool? = nil) {
+    public init(prompt: String, sleepMilliseconds: Int? = nil, timeout: Double? = nil, crash: Bool? = nil, delegateTo: String? = nil) {
         self.prompt = prompt
         self.sleepMilliseconds = sleepMilliseconds
         self.timeout = timeout
         self.crash = crash
+        self.delegateTo = delegateTo
     }
 
     enum CodingKeys: String, CodingKey {
-        case prompt, sleepMilliseconds = "sleep_ms", timeout, crash
+        case prompt, sleepMilliseconds = "sleep_ms", timeout, crash, delegateTo = "delegate_to"
     }
 }
 

@@ -13,6 +13,7 @@ public final class PoolProcess: @unchecked Sendable {
     private let logger: Logger
     private let link: BrokerLink
     private let executor: any Executor
+    private let hooks: PoolHooks
     private let inbox = Mailbox<Completion>()
     private let stopRequested = Atomic<Bool>(false)
     private let frames = Frames(capacity: 8)
@@ -29,14 +30,22 @@ public final class PoolProcess: @unchecked Sendable {
 
     /// Connects to the broker; `onReady` runs once, on the pool's thread, when the broker accepts it.
     ///
-    /// - Parameter executor: runs the tasks; default: the executor of the configuration's worker type.
-    public init(configuration: PoolConfiguration, logger: Logger, executor: (any Executor)? = nil, onReady: @escaping @Sendable (PoolProcess) -> Void = { _ in }) throws {
+    /// - Parameters:
+    ///   - executor: runs the tasks; default: the executor of the configuration's worker type.
+    ///   - hooks: connect the pool to the message bus: finished tasks are reported to it, and
+    ///     tasks that name `delegate_to` are handed to another pool through it.
+    public init(
+        configuration: PoolConfiguration, logger: Logger, executor: (any Executor)? = nil, hooks: PoolHooks = PoolHooks(),
+        onReady: @escaping @Sendable (PoolProcess) -> Void = { _ in }
+    ) throws {
         try configuration.validate()
         self.configuration = configuration
         self.logger = logger
         self.onReady = onReady
+        self.hooks = hooks
         // validate() has checked that the worker type is defined.
-        self.executor = executor ?? configuration.workerTypes[configuration.workerType]!.makeExecutor()
+        let local = executor ?? configuration.workerTypes[configuration.workerType]!.makeExecutor()
+        self.executor = DelegatingExecutor(local: local, delegation: hooks.delegation)
         slots = WorkerSlots(poolID: configuration.poolID, count: configuration.minWorkers)
         link = try BrokerLink(
             endpoint: configuration.broker, routingID: configuration.poolID,
@@ -192,13 +201,16 @@ public final class PoolProcess: @unchecked Sendable {
         }
         let started = ContinuousClock.now
         let inbox = self.inbox
-        let post: @Sendable (ExecutionOutcome) -> Void = { outcome in
-            inbox.post(Completion(taskID: taskID, worker: worker, outcome: outcome, started: started))
+        let assignment = Result { () throws(InvalidTaskError) in
+            try TaskAssignment(taskID: String(decoding: taskID, as: UTF8.self), body: body, worker: worker, defaultTimeout: configuration.taskTimeout)
         }
-        do {
-            executor.run(try TaskAssignment(taskID: String(decoding: taskID, as: UTF8.self), body: body, worker: worker, defaultTimeout: configuration.taskTimeout), completion: post)
-        } catch {
-            post(.failed(error.description))
+        let prompt = (try? assignment.get())?.task.prompt ?? ""
+        let post: @Sendable (ExecutionOutcome) -> Void = { outcome in
+            inbox.post(Completion(taskID: taskID, worker: worker, outcome: outcome, started: started, prompt: prompt))
+        }
+        switch assignment {
+        case .success(let assignment): executor.run(assignment, completion: post)
+        case .failure(let invalid): post(.failed(invalid.description))
         }
     }
 
@@ -221,6 +233,7 @@ public final class PoolProcess: @unchecked Sendable {
                 try link.send([Wire.version, Wire.Command.lost, completion.taskID, Array((result.error ?? "the worker died").utf8)])
             } else {
                 try link.send([Wire.version, Wire.Command.result, completion.taskID, try JSONCoding.encode(result)])
+                hooks.taskFinished(TaskCompletedEvent(result: result, poolName: configuration.name, prompt: completion.prompt))
             }
             slots.release(completion.worker)
             startBacklog()
@@ -236,6 +249,8 @@ struct Completion: Sendable {
     let worker: Int
     let outcome: ExecutionOutcome
     let started: ContinuousClock.Instant
+    /// The task's prompt, for the `task_completed` event (empty if the body was unreadable).
+    let prompt: String
 }
 
 extension Duration {

@@ -13,6 +13,8 @@ struct MultiHostTests {
         try ring.writeAllowList(["producer": ["producer"], "pool": ["pool"], "admin": ["admin"]])
         let settings = try writeSettings(fastFailureSettings)
         let lab = try await NetworkLab.create(hosts: ["broker", "host1", "host2", "producer"])
+        let database = TestDatabase()
+        defer { database.remove() }
         var processes: [ManagedProcess] = []
         defer { for process in processes { process.send(SIGKILL) } }
         do {
@@ -21,7 +23,7 @@ struct MultiHostTests {
             let mahavishnu = mahavishnuExecutable.path
             let brokerProcess = try ManagedProcess(name: "broker", executable: NetworkLab.ip, arguments: lab.inside("broker", [
                 mahavishnu, "broker", "--frontend", frontend, "--backend", backend,
-                "--keys", ring.broker, "--allow", ring.allowList, "--settings", settings,
+                "--keys", ring.broker, "--allow", ring.allowList, "--settings", settings, "--memory-database", database.path,
             ]))
             processes.append(brokerProcess)
             _ = try await brokerProcess.line(startingWith: "broker ready")

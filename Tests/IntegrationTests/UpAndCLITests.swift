@@ -85,6 +85,7 @@ struct UpAndCLITests {
     @Test("SIGTERM to up drains and leaves no pool process behind")
     func upStopsItsChildren() async throws {
         let deployment = try await UpDeployment.start(pools: [("a", 2), ("b", 2), ("c", 1)])
+        defer { deployment.memoryDatabase.remove() }
         let pids = deployment.poolPIDs
         #expect(pids.count == 3)
         #expect(pids.allSatisfy(processExists))

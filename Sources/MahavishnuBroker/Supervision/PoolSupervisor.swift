@@ -44,17 +44,20 @@ final class PoolSupervisor {
     private let settingsFile: String?
     /// Added to each child's environment (its CURVE keys, when the broker uses CURVE).
     private let childEnvironment: [String: String]
+    /// More arguments for every pool process, after the ones the supervisor sets.
+    private let extraArguments: [String]
     private let logger: Logger
     private var children: [String: Child] = [:]
     /// No restarts once the broker drains.
     var restartsEnabled = true
 
-    init(executable: String, backend: String, settingsFile: String?, childEnvironment: [String: String], logger: Logger) {
+    init(executable: String, backend: String, settingsFile: String?, childEnvironment: [String: String], logger: Logger, extraArguments: [String] = []) {
         self.executable = executable
         self.backend = backend
         self.settingsFile = settingsFile
         self.childEnvironment = childEnvironment
         self.logger = logger
+        self.extraArguments = extraArguments
     }
 
     /// Child processes running now.
@@ -88,7 +91,7 @@ final class PoolSupervisor {
                              "--min", "\(request.minWorkers)", "--max", "\(request.maxWorkers)",
                              "--worker-type", request.workerType, "--broker", backend, "--exit-with-parent"]
             + (request.autoScale ? ["--auto-scale"] : []) + (request.delegate.map { ["--delegate", $0] } ?? [])
-            + (settingsFile.map { ["--settings", $0] } ?? [])
+            + (settingsFile.map { ["--settings", $0] } ?? []) + extraArguments
         process.environment = ProcessInfo.processInfo.environment.merging(childEnvironment) { $1 }
         process.standardInput = FileHandle.nullDevice
         process.standardOutput = FileHandle.nullDevice

@@ -22,6 +22,11 @@ struct BrokerCommand: AsyncParsableCommand {
     var selector: String?
 
     @OptionGroup var security: SecurityOptions
+    @Option(help: "The memory database file (default: memory_database_path).")
+    var memoryDatabase: String?
+
+    @OptionGroup var bus: BusOptions
+
     @OptionGroup var settingsOptions: SettingsOptions
     @OptionGroup var logging: LoggingOptions
 
@@ -30,11 +35,12 @@ struct BrokerCommand: AsyncParsableCommand {
             "broker_frontend": frontend, "broker_backend": backend,
             "broker_queue_bound": queueBound.map(String.init), "pool_routing_strategy": selector,
             "broker_keys_dir": security.keys, "broker_allow_list": security.allow,
+            "memory_database_path": memoryDatabase,
         ].compactMapValues { $0 }
-        let settings = try settingsOptions.load(flags: flags)
+        let settings = try settingsOptions.load(flags: flags.merging(bus.settingsFlags) { $1 })
         var configuration = try BrokerConfiguration(settings: settings, settingsFile: settingsOptions.file)
         configuration.insecure = security.insecure
-        try await BrokerRunner.run(configuration, logging: logging)
+        try await BrokerRunner.run(configuration, settings: settings, logging: logging)
     }
 }
 

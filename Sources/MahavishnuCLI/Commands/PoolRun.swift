@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Mahavishnu
 import MahavishnuCore
 import MahavishnuPool
 
@@ -34,6 +35,11 @@ struct PoolRun: AsyncParsableCommand {
     @Option(help: "The broker's backend endpoint (default: broker_backend).")
     var broker: String?
 
+    @Option(help: "The broker's frontend, where the pool runs tasks other pools delegate to it (default: broker_frontend).")
+    var frontend: String?
+
+    @OptionGroup var bus: BusOptions
+
     @Flag(help: "Drain and exit when the parent process exits (set by a broker that starts pools).")
     var exitWithParent = false
 
@@ -47,7 +53,8 @@ struct PoolRun: AsyncParsableCommand {
     @OptionGroup var logging: LoggingOptions
 
     func run() async throws {
-        let settings = try settingsOptions.load(flags: ["broker_backend": broker].compactMapValues { $0 })
+        let flags = ["broker_backend": broker, "broker_frontend": frontend].compactMapValues { $0 }
+        let settings = try settingsOptions.load(flags: flags.merging(bus.settingsFlags) { $1 })
         var configuration = PoolConfiguration()
         configuration.name = name
         if let id { configuration.poolID = id }
@@ -75,12 +82,19 @@ struct PoolRun: AsyncParsableCommand {
         } catch {
             throw CLIError("\(error)")
         }
-        let pool = try PoolProcess(configuration: configuration, logger: logger, executor: executor) { pool in
-            announce("pool ready id=\(pool.configuration.poolID) name=\(pool.configuration.name) workers=\(pool.configuration.minWorkers)")
+        let link = try await PoolBusLink.connect(settings: settings, poolID: configuration.poolID, poolName: configuration.name, logger: logger)
+        do {
+            let pool = try PoolProcess(configuration: configuration, logger: logger, executor: executor, hooks: link.hooks) { pool in
+                announce("pool ready id=\(pool.configuration.poolID) name=\(pool.configuration.name) workers=\(pool.configuration.minWorkers)")
+            }
+            try await runUntilSignalled(
+                [BlockingLoopService(name: "mahavishnu.pool", loop: { try pool.run() }, stop: { pool.stop() })],
+                logger: logger
+            )
+        } catch {
+            await link.close()
+            throw error
         }
-        try await BlockingLoopService.runUntilSignalled(
-            BlockingLoopService(name: "mahavishnu.pool", loop: { try pool.run() }, stop: { pool.stop() }),
-            logger: logger
-        )
+        await link.close()
     }
 }

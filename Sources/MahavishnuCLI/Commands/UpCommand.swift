@@ -18,7 +18,7 @@ struct UpCommand: AsyncParsableCommand {
     @OptionGroup var logging: LoggingOptions
 
     func run() async throws {
-        let settings = try settingsOptions.load(flags: ["broker_keys_dir": security.keys, "broker_allow_list": security.allow].compactMapValues { $0 })
+        var settings = try settingsOptions.load(flags: ["broker_keys_dir": security.keys, "broker_allow_list": security.allow].compactMapValues { $0 })
         let deployment: Topology
         do {
             deployment = try topology.map { try Topology.load(file: $0, settings: settings) }
@@ -26,18 +26,19 @@ struct UpCommand: AsyncParsableCommand {
         } catch {
             throw CLIError("invalid topology: \(error)")
         }
-        var withTopologyKeys = settings
         if let keys = deployment.broker.keys, let allow = deployment.broker.allow, security.keys == nil {
-            withTopologyKeys.brokerKeysDir = keys
-            withTopologyKeys.brokerAllowList = allow
+            settings.brokerKeysDir = keys
+            settings.brokerAllowList = allow
         }
-        var configuration = try BrokerConfiguration(settings: withTopologyKeys, settingsFile: settingsOptions.file)
+        settings.brokerBusPub = deployment.broker.busPub ?? settings.brokerBusPub
+        settings.brokerBusSub = deployment.broker.busSub ?? settings.brokerBusSub
+        var configuration = try BrokerConfiguration(settings: settings, settingsFile: settingsOptions.file)
         configuration.insecure = security.insecure
         configuration.frontend = deployment.broker.frontend
         configuration.backend = deployment.broker.backend
         configuration.initialPools = deployment.pools.map {
             PoolSpawnRequest(name: $0.name, poolType: $0.type, minWorkers: $0.minWorkers, maxWorkers: $0.maxWorkers, workerType: $0.workerType, autoScale: $0.autoScale, delegate: $0.delegate)
         }
-        try await BrokerRunner.run(configuration, logging: logging)
+        try await BrokerRunner.run(configuration, settings: settings, logging: logging)
     }
 }

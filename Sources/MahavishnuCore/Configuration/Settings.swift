@@ -63,6 +63,17 @@ public struct Settings: Sendable, Equatable {
     /// The MCP server's SQLite file of `dispatch_to_pool` workflows. Default
     /// `$XDG_STATE_HOME/mahavishnu/workflows.sqlite` (`~/.local/state/…`).
     public var workflowDatabase: String?
+    /// The bus's publish side (the broker's XSUB): publishers connect here. Default `tcp://127.0.0.1:5557`.
+    public var brokerBusPub = "tcp://127.0.0.1:5557"
+    /// The bus's subscribe side (the broker's XPUB): subscribers connect here. Default `tcp://127.0.0.1:5558`.
+    public var brokerBusSub = "tcp://127.0.0.1:5558"
+    /// Messages each bus socket queues (the broker's proxy per peer, each publisher, each
+    /// subscriber) before dropping new ones. Default 10,000.
+    public var busHighWaterMark = 10_000
+    /// The memory database (SQLite); `~` is the home directory. Default `~/.local/share/mahavishnu/memory.sqlite`.
+    public var memoryDatabasePath = "~/.local/share/mahavishnu/memory.sqlite"
+    /// Results the memory store writes at once; a full batch is written before the sync interval ends. Default 500.
+    public var memoryBatchSize = 500
 
     public init() {}
 }
@@ -162,6 +173,11 @@ extension Settings {
         .path("broker_allow_list", \.brokerAllowList),
         .path("client_keys_dir", \.clientKeysDir),
         .path("workflow_database", \.workflowDatabase),
+        .endpoint("broker_bus_pub", \.brokerBusPub),
+        .endpoint("broker_bus_sub", \.brokerBusSub),
+        .int("bus_high_water_mark", \.busHighWaterMark, minimum: 1),
+        .string("memory_database_path", \.memoryDatabasePath),
+        .int("memory_batch_size", \.memoryBatchSize, minimum: 1),
     ]
 
     /// The names of every key, in documentation order.

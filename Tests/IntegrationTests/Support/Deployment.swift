@@ -41,41 +41,56 @@ final class Deployment: Sendable {
     let broker: ManagedProcess
     let frontend: String
     let backend: String
+    /// The broker's bus endpoints: publishers connect to `busPub`, subscribers to `busSub`.
+    let busPub: String
+    let busSub: String
     let client: BrokerClient
+    /// The memory database, when the deployment made a scratch one that `shutdown()` removes.
+    private let scratchDatabase: TestDatabase?
     private let poolProcesses = Mutex<[String: ManagedProcess]>([:])
 
     /// The settings file the broker and pools run with, if any.
     let settings: String?
 
-    private init(broker: ManagedProcess, frontend: String, backend: String, settings: String?) throws {
+    private init(broker: ManagedProcess, endpoints: [String: String], settings: String?, scratchDatabase: TestDatabase?) throws {
         self.broker = broker
-        self.frontend = frontend
-        self.backend = backend
+        frontend = endpoints["frontend"]!
+        backend = endpoints["backend"]!
+        busPub = endpoints["bus_pub"]!
+        busSub = endpoints["bus_sub"]!
         self.settings = settings
+        self.scratchDatabase = scratchDatabase
         client = try BrokerClient(endpoint: frontend)
     }
 
-    /// Starts a broker with `brokerArguments` and one pool per `(name, workers)`, each registered
-    /// before returning; broker and pools read `settings` (YAML) if given.
-    static func start(pools: [(name: String, workers: Int)], brokerArguments: [String] = [], settings: String? = nil) async throws -> Deployment {
+    /// Starts a broker with `brokerArguments` and one pool per `(name, workers)`, each registered before returning.
+    ///
+    /// Broker and pools read `settings` (YAML) if given. The broker's memory store goes to
+    /// `memoryDatabase`, or to a scratch file removed on shutdown; `environment` is added to the
+    /// broker's (`MAHAVISHNU_<KEY>` settings, say).
+    static func start(
+        pools: [(name: String, workers: Int)], brokerArguments: [String] = [], settings: String? = nil,
+        memoryDatabase: TestDatabase? = nil, environment: [String: String] = [:]
+    ) async throws -> Deployment {
         let settingsFile = try settings.map(writeSettings)
+        let scratch = memoryDatabase == nil ? TestDatabase() : nil
+        let database = memoryDatabase ?? scratch!
         let broker = try ManagedProcess(
             name: "broker", executable: mahavishnuExecutable,
-            arguments: ["broker", "--frontend", "tcp://127.0.0.1:*", "--backend", "tcp://127.0.0.1:*"] + brokerArguments
-                + (settingsFile.map { ["--settings", $0] } ?? [])
+            arguments: ["broker", "--frontend", "tcp://127.0.0.1:*", "--backend", "tcp://127.0.0.1:*",
+                        "--bus-pub", "tcp://127.0.0.1:*", "--bus-sub", "tcp://127.0.0.1:*", "--memory-database", database.path] + brokerArguments
+                + (settingsFile.map { ["--settings", $0] } ?? []),
+            environment: environment
         )
         let ready: String
         do {
             ready = try await broker.line(startingWith: "broker ready")
         } catch {
             await broker.stop()
+            scratch?.remove()
             throw error
         }
-        let fields = Dictionary(uniqueKeysWithValues: ready.split(separator: " ").compactMap { field -> (String, String)? in
-            let parts = field.split(separator: "=", maxSplits: 1)
-            return parts.count == 2 ? (String(parts[0]), String(parts[1])) : nil
-        })
-        let deployment = try Deployment(broker: broker, frontend: fields["frontend"]!, backend: fields["backend"]!, settings: settingsFile)
+        let deployment = try Deployment(broker: broker, endpoints: readyFields(ready), settings: settingsFile, scratchDatabase: scratch)
         do {
             for pool in pools { try await deployment.startPool(name: pool.name, workers: pool.workers) }
         } catch {
@@ -90,7 +105,8 @@ final class Deployment: Sendable {
     func startPool(name: String, workers: Int, extraArguments: [String] = [], environment: [String: String]? = nil) async throws -> ManagedProcess {
         let pool = try ManagedProcess(
             name: "pool \(name)", executable: mahavishnuExecutable,
-            arguments: ["pool", "run", "--name", name, "--id", "pool_\(name)", "--min", "\(workers)", "--max", "\(max(workers, 10))", "--broker", backend]
+            arguments: ["pool", "run", "--name", name, "--id", "pool_\(name)", "--min", "\(workers)", "--max", "\(max(workers, 10))", "--broker", backend,
+                        "--frontend", frontend, "--bus-pub", busPub, "--bus-sub", busSub]
                 + (settings.map { ["--settings", $0] } ?? []) + extraArguments,
             environment: environment
         )
@@ -109,15 +125,18 @@ final class Deployment: Sendable {
     func shutdown() async -> Int32 {
         client.close()
         for pool in poolProcesses.withLock({ Array($0.values) }) { await pool.stop() }
-        return await broker.stop()
+        let status = await broker.stop()
+        scratchDatabase?.remove()
+        return status
     }
 
     /// Runs `body` against a fresh deployment and always shuts it down.
     static func with<T: Sendable>(
         pools: [(name: String, workers: Int)], brokerArguments: [String] = [], settings: String? = nil,
+        memoryDatabase: TestDatabase? = nil, environment: [String: String] = [:],
         _ body: (Deployment) async throws -> T
     ) async throws -> T {
-        let deployment = try await start(pools: pools, brokerArguments: brokerArguments, settings: settings)
+        let deployment = try await start(pools: pools, brokerArguments: brokerArguments, settings: settings, memoryDatabase: memoryDatabase, environment: environment)
         do {
             let result = try await body(deployment)
             let status = await deployment.shutdown()
@@ -130,19 +149,21 @@ final class Deployment: Sendable {
     }
 
     /// Submits `count` echo tasks, at most `window` in flight at once; returns the results in submission order.
+    ///
+    /// Task ids are fresh UUIDs unless `taskID` names them.
     func submit(
         count: Int, window: Int, selector: PoolSelector?, affinity: String? = nil,
-        sleepMilliseconds: Int? = nil, prompt: (Int) -> String = { "task \($0)" }
+        sleepMilliseconds: Int? = nil, prompt: (Int) -> String = { "task \($0)" }, taskID: (Int) -> String = { _ in UUID().uuidString }
     ) async throws -> [TaskResult] {
         var results = [TaskResult?](repeating: nil, count: count)
         let client = self.client
         try await withThrowingTaskGroup(of: (Int, TaskResult).self) { group in
             var next = 0
             func launch() {
-                let index = next, text = prompt(next)
+                let index = next, text = prompt(next), id = taskID(next)
                 next += 1
                 group.addTask {
-                    (index, try await client.submit(TaskRequest(prompt: text, sleepMilliseconds: sleepMilliseconds), selector: selector, affinity: affinity, timeout: .seconds(60)))
+                    (index, try await client.submit(TaskRequest(prompt: text, sleepMilliseconds: sleepMilliseconds), taskID: id, selector: selector, affinity: affinity, timeout: .seconds(60)))
                 }
             }
             while next < min(window, count) { launch() }
@@ -166,5 +187,26 @@ final class Deployment: Sendable {
 
     func health() async throws -> HealthReport {
         try await client.control(.health, as: HealthReport.self)
+    }
+}
+
+/// The `key=value` fields of a ready line such as `broker ready frontend=… backend=…`.
+func readyFields(_ line: String) -> [String: String] {
+    Dictionary(uniqueKeysWithValues: line.split(separator: " ").compactMap { field -> (String, String)? in
+        let parts = field.split(separator: "=", maxSplits: 1)
+        return parts.count == 2 ? (String(parts[0]), String(parts[1])) : nil
+    })
+}
+
+/// A memory database file in a directory of its own under the temporary directory.
+struct TestDatabase: Sendable {
+    let directory = FileManager.default.temporaryDirectory.appendingPathComponent("mahavishnu-memory-\(UUID().uuidString)")
+
+    /// The database file (the broker creates it, and its directory, on start).
+    var path: String { directory.appendingPathComponent("memory.sqlite").path }
+
+    /// Deletes the database and its directory.
+    func remove() {
+        try? FileManager.default.removeItem(at: directory)
     }
 }

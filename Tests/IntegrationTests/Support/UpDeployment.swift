@@ -5,23 +5,30 @@ import Mahavishnu
 struct UpDeployment: Sendable {
     let up: ManagedProcess
     let frontend: String
+    /// The broker's bus endpoints.
+    let busPub: String
+    let busSub: String
+    /// The scratch memory database the broker writes to.
+    let memoryDatabase: TestDatabase
 
-    /// Starts `up` with a topology of `pools` and waits until every pool is ready; `settings` is YAML.
+    /// Starts `up` with a topology of `pools` (and a scratch memory database) and waits until every pool is ready; `settings` is YAML.
     static func start(pools: [(name: String, workers: Int)], settings: String? = nil) async throws -> UpDeployment {
         let topology = FileManager.default.temporaryDirectory.appendingPathComponent("topology-\(UUID().uuidString).yaml")
         let poolLines = pools.map { "  - {name: \($0.name), min_workers: \($0.workers), max_workers: \(max($0.workers, 10)), worker_type: echo}" }
-        try (["broker:", "  frontend: tcp://127.0.0.1:*", "  backend: tcp://127.0.0.1:*", "pools:"] + poolLines)
+        try (["broker:", "  frontend: tcp://127.0.0.1:*", "  backend: tcp://127.0.0.1:*", "  bus_pub: tcp://127.0.0.1:*", "  bus_sub: tcp://127.0.0.1:*", "pools:"] + poolLines)
             .joined(separator: "\n").write(to: topology, atomically: true, encoding: .utf8)
         let settingsFile = try settings.map(writeSettings)
+        let database = TestDatabase()
         let up = try ManagedProcess(name: "up", executable: mahavishnuExecutable,
-                                    arguments: ["up", "--topology", topology.path] + (settingsFile.map { ["--settings", $0] } ?? []))
+                                    arguments: ["up", "--topology", topology.path] + (settingsFile.map { ["--settings", $0] } ?? []),
+                                    environment: ["MAHAVISHNU_MEMORY_DATABASE_PATH": database.path])
         do {
-            let ready = try await up.line(startingWith: "broker ready")
-            let frontend = String(ready.split(separator: " ").first { $0.hasPrefix("frontend=") }!.dropFirst("frontend=".count))
+            let fields = readyFields(try await up.line(startingWith: "broker ready"))
             if !pools.isEmpty { _ = try await up.line(startingWith: "pool ready", occurrence: pools.count, within: .seconds(60)) }
-            return UpDeployment(up: up, frontend: frontend)
+            return UpDeployment(up: up, frontend: fields["frontend"]!, busPub: fields["bus_pub"]!, busSub: fields["bus_sub"]!, memoryDatabase: database)
         } catch {
             await up.stop()
+            database.remove()
             throw error
         }
     }
@@ -50,6 +57,7 @@ struct UpDeployment: Sendable {
     /// Runs `body` against a fresh `up` and always stops it.
     static func with<T: Sendable>(pools: [(name: String, workers: Int)], settings: String? = nil, _ body: (UpDeployment) async throws -> T) async throws -> T {
         let deployment = try await start(pools: pools, settings: settings)
+        defer { deployment.memoryDatabase.remove() }
         do {
             let result = try await body(deployment)
             let status = await deployment.up.stop(grace: .seconds(30))

@@ -1,0 +1,304 @@
+import Foundation
+import Logging
+import MahavishnuCore
+import Synchronization
+import ZeroMQ
+
+/// The socket side of a `MessageBus`: a PUB and a SUB socket owned by one thread, fed through
+/// a locked inbox, delivering to `AsyncStream` continuations.
+final class BusConnection: @unchecked Sendable {
+    /// A message on its way out; its header and payload frames are encoded on the bus thread.
+    struct Outgoing: Sendable {
+        let type: BusMessageType
+        let target: String?
+        let encode: @Sendable () throws -> (header: [UInt8], payload: [UInt8])
+
+        /// A message from `source` with `payload`, stamped now.
+        init(_ type: BusMessageType, from source: String, to target: String?, payload: some Encodable & Sendable) {
+            self.type = type
+            self.target = target
+            let header = BusHeader(type: type, sourcePoolID: source, targetPoolID: target, timestamp: Date())
+            encode = { (try JSONCoding.encode(header), try JSONCoding.encode(payload)) }
+        }
+
+        /// `message` as it is.
+        init(_ message: BusMessage) {
+            type = message.type
+            target = message.targetPoolID
+            encode = { (try JSONCoding.encode(message.header), message.payloadJSON) }
+        }
+    }
+
+    /// One `subscribe` call's stream and what it asked for.
+    struct Subscription: Sendable {
+        let id: Int
+        let types: Set<BusMessageType>
+        let scope: BusScope
+        let continuation: AsyncStream<BusMessage>.Continuation
+    }
+
+    private enum Command {
+        case publish(Outgoing)
+        case subscribe(Subscription)
+        case unsubscribe(Int)
+        case roundTrip(deadline: ContinuousClock.Instant, timeout: Duration, continuation: CheckedContinuation<Void, any Error>)
+    }
+
+    private struct Inbox {
+        var commands: [Command] = []
+        var queuedPublishes = 0
+        var stopped = false
+    }
+
+    /// A `roundTrip` caller waiting for a probe numbered at least `probe` to come back.
+    private struct ProbeWaiter {
+        let probe: UInt64
+        let deadline: ContinuousClock.Instant
+        let timeout: Duration
+        let continuation: CheckedContinuation<Void, any Error>
+    }
+
+    let configuration: MessageBusConfiguration
+    let counters = BusCounters()
+    private let logger: Logger
+    private let publisher: Socket
+    private let subscriber: Socket
+    private let wakeup = Wakeup()
+    private let inbox = Mutex(Inbox())
+    /// This bus's id on the wire: its identity and a random instance tag, unique per process run.
+    private let publisherID: [UInt8]
+    /// The topic of this bus's probes of itself: `heartbeat` targeted at `publisherID`.
+    private let probeTopic: [UInt8]
+
+    // Touched only by the bus thread.
+    private var subscriptions: [Int: Subscription] = [:]
+    private var waiters: [ProbeWaiter] = []
+    private var probesSent: UInt64 = 0
+    private var lastProbe = ContinuousClock.now
+    private var sequences: [[UInt8]: UInt64] = [:]
+    private var tracker = BusSequenceTracker()
+    private static let probeInterval = Duration.milliseconds(50)
+
+    init(configuration: MessageBusConfiguration, logger: Logger) throws {
+        if let problem = BusTopic.problem(withID: configuration.identity) { throw MessageBusError.invalidID(problem) }
+        self.configuration = configuration
+        self.logger = logger
+        let instance = String(UInt32.random(in: .min ... .max), radix: 16)
+        let publisherID = "\(configuration.identity)#\(instance)"
+        self.publisherID = Array(publisherID.utf8)
+        probeTopic = BusTopic.topic(.heartbeat, target: publisherID)
+        let context = try Context()
+        publisher = try Socket(context, type: .pub, linger: 1_000)
+        subscriber = try Socket(context, type: .sub, linger: 0)
+        do {
+            try publisher.set(.sendHighWaterMark, configuration.highWaterMark)
+            try subscriber.set(.receiveHighWaterMark, configuration.highWaterMark)
+            try subscriber.set(.subscribe, probeTopic)
+            try publisher.connect(configuration.publishEndpoint)
+            try subscriber.connect(configuration.subscribeEndpoint)
+        } catch {
+            publisher.close()
+            subscriber.close()
+            throw error
+        }
+    }
+
+    // MARK: Any thread
+
+    /// Queues `outgoing`; drops it (and counts the drop) when the outbox is full.
+    func publish(_ outgoing: Outgoing) throws(MessageBusError) {
+        let queued = try inbox.withLock { (inbox) throws(MessageBusError) -> Bool in
+            guard !inbox.stopped else { throw .closed }
+            guard inbox.queuedPublishes < configuration.outboxLimit else { return false }
+            inbox.queuedPublishes += 1
+            inbox.commands.append(.publish(outgoing))
+            return true
+        }
+        if queued { wakeup.signal() } else { counters.publishDropped.add(1, ordering: .relaxed) }
+    }
+
+    /// Adds a subscription; returns `false` if the bus is closed.
+    func subscribe(_ subscription: Subscription) -> Bool {
+        post(.subscribe(subscription))
+    }
+
+    func unsubscribe(_ id: Int) {
+        _ = post(.unsubscribe(id))
+    }
+
+    /// Waits until a probe sent after everything queued so far has come back through the proxy.
+    func roundTrip(timeout: Duration) async throws {
+        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
+            if !post(.roundTrip(deadline: .now + timeout, timeout: timeout, continuation: continuation)) {
+                continuation.resume(throwing: MessageBusError.closed)
+            }
+        }
+    }
+
+    func requestStop() {
+        inbox.withLock { $0.stopped = true }
+        wakeup.signal()
+    }
+
+    private func post(_ command: Command) -> Bool {
+        let accepted = inbox.withLock { inbox in
+            guard !inbox.stopped else { return false }
+            inbox.commands.append(command)
+            return true
+        }
+        if accepted { wakeup.signal() }
+        return accepted
+    }
+
+    // MARK: The bus thread
+
+    /// The bus thread's loop: runs until `requestStop()`, then sends what was queued and closes both sockets.
+    func run() {
+        defer {
+            publisher.close()
+            subscriber.close()
+        }
+        let frames = Frames(capacity: 8)
+        let poller = Poller()
+        let subscriberItem = poller.addReadable(subscriber)
+        poller.addReadable(fileDescriptor: wakeup.fileDescriptor)
+        do {
+            while true {
+                let (commands, stopped) = inbox.withLock { inbox in
+                    defer {
+                        inbox.commands.removeAll(keepingCapacity: true)
+                        inbox.queuedPublishes = 0
+                    }
+                    return (inbox.commands, inbox.stopped)
+                }
+                for command in commands { try perform(command) }
+                if stopped { break }
+                try poller.poll(timeoutMilliseconds: nextTimeoutMilliseconds())
+                wakeup.drain()
+                if poller.isReadable(subscriberItem) {
+                    while try subscriber.receive(into: frames, dontWait: true) { deliver(frames) }
+                }
+                try probeIfWaiting()
+            }
+        } catch {
+            logger.error("bus socket failed", metadata: ["zmq.bus_pub": "\(configuration.publishEndpoint)", "error": "\(error)"])
+        }
+        for subscription in subscriptions.values { subscription.continuation.finish() }
+        subscriptions.removeAll()
+        for waiter in waiters { waiter.continuation.resume(throwing: MessageBusError.closed) }
+        waiters.removeAll()
+    }
+
+    private func perform(_ command: Command) throws {
+        switch command {
+        case .publish(let outgoing):
+            try send(outgoing)
+        case .subscribe(let subscription):
+            subscriptions[subscription.id] = subscription
+            for prefix in prefixes(of: subscription) {
+                try subscriber.set(.subscribe, prefix)
+                tracker.forget(topicsStartingWith: prefix)
+            }
+        case .unsubscribe(let id):
+            guard let subscription = subscriptions.removeValue(forKey: id) else { return }
+            for prefix in prefixes(of: subscription) { try subscriber.set(.unsubscribe, prefix) }
+        case .roundTrip(let deadline, let timeout, let continuation):
+            try sendProbe()
+            waiters.append(ProbeWaiter(probe: probesSent, deadline: deadline, timeout: timeout, continuation: continuation))
+        }
+    }
+
+    private func prefixes(of subscription: Subscription) -> [[UInt8]] {
+        subscription.types.flatMap { BusTopic.prefixes($0, scope: subscription.scope, identity: configuration.identity) }
+    }
+
+    /// Numbers `outgoing` on its topic and sends it without waiting: PUB drops rather than blocks.
+    private func send(_ outgoing: Outgoing) throws {
+        let frames: (header: [UInt8], payload: [UInt8])
+        do {
+            frames = try outgoing.encode()
+        } catch {
+            counters.publishDropped.add(1, ordering: .relaxed)
+            return logger.error("cannot encode a bus message", metadata: ["bus.type": "\(outgoing.type.rawValue)", "error": "\(error)"])
+        }
+        let topic = BusTopic.topic(outgoing.type, target: outgoing.target)
+        if sequences[topic] == nil && sequences.count >= tracker.capacity { sequences.removeAll(keepingCapacity: true) }
+        let sequence = (sequences[topic] ?? BusWire.firstSequence - 1) + 1
+        sequences[topic] = sequence
+        let sent = try publisher.send(multipart: [topic, Wire.version, publisherID, Array(String(sequence).utf8), frames.header, frames.payload], dontWait: true)
+        if sent { counters.published.add(1, ordering: .relaxed) } else { counters.publishDropped.add(1, ordering: .relaxed) }
+    }
+
+    private func sendProbe() throws {
+        probesSent += 1
+        lastProbe = .now
+        let target = String(decoding: publisherID, as: UTF8.self)
+        try send(Outgoing(.heartbeat, from: configuration.identity, to: target, payload: Heartbeat(probe: probesSent)))
+    }
+
+    /// Re-sends a probe every `probeInterval` while someone waits (earlier ones may have met a
+    /// subscription not yet in effect), and fails waiters whose time is up.
+    private func probeIfWaiting() throws {
+        guard !waiters.isEmpty else { return }
+        let now = ContinuousClock.now
+        waiters.removeAll { waiter in
+            guard waiter.deadline <= now else { return false }
+            waiter.continuation.resume(throwing: MessageBusError.noBus(publish: configuration.publishEndpoint, subscribe: configuration.subscribeEndpoint, after: waiter.timeout))
+            return true
+        }
+        if !waiters.isEmpty && now - lastProbe >= Self.probeInterval { try sendProbe() }
+    }
+
+    private func nextTimeoutMilliseconds() -> Int {
+        guard !waiters.isEmpty else { return -1 }
+        let remaining = lastProbe + Self.probeInterval - .now
+        return max(0, Int(remaining.components.seconds * 1000 + remaining.components.attoseconds / 1_000_000_000_000_000) + 1)
+    }
+
+    /// Counts, decodes and hands one arrival to the subscriptions that asked for it.
+    private func deliver(_ frames: Frames) {
+        guard !frames.overflowed, frames.count == BusWire.frameCount, frames.frame(1, equals: Wire.version),
+              let sequence = UInt64(frames.string(3)) else {
+            counters.malformed.add(1, ordering: .relaxed)
+            return
+        }
+        let topic = frames.bytes(0), publisher = frames.bytes(2)
+        let missed = tracker.observe(publisher: publisher, topic: topic, sequence: sequence)
+        if missed > 0 { counters.missed.add(missed, ordering: .relaxed) }
+        guard let header = try? JSONCoding.decode(BusHeader.self, from: frames.bytes(4)),
+              BusTopic.topic(header.type, target: header.targetPoolID) == topic else {
+            counters.malformed.add(1, ordering: .relaxed)
+            return
+        }
+        let payload = frames.bytes(5)
+        guard (try? JSONSerialization.jsonObject(with: Data(payload), options: .fragmentsAllowed)) != nil else {
+            counters.malformed.add(1, ordering: .relaxed)
+            return
+        }
+        let message = BusMessage(header: header, payloadJSON: payload)
+        if topic == probeTopic && publisher == publisherID {
+            return answerWaiters(upTo: (try? message.payload(as: Heartbeat.self))?.probe ?? 0)
+        }
+        counters.received.add(1, ordering: .relaxed)
+        for subscription in subscriptions.values where wants(subscription, message) {
+            if case .dropped = subscription.continuation.yield(message) { counters.dropped.add(1, ordering: .relaxed) }
+        }
+    }
+
+    private func wants(_ subscription: Subscription, _ message: BusMessage) -> Bool {
+        guard subscription.types.contains(message.type) else { return false }
+        switch subscription.scope {
+        case .all: return true
+        case .own: return message.targetPoolID == nil || message.targetPoolID == configuration.identity
+        case .direct: return message.targetPoolID == configuration.identity
+        }
+    }
+
+    private func answerWaiters(upTo probe: UInt64) {
+        waiters.removeAll { waiter in
+            guard waiter.probe <= probe else { return false }
+            waiter.continuation.resume()
+            return true
+        }
+    }
+}

@@ -1,0 +1,140 @@
+import Foundation
+import GRDB
+import MahavishnuCore
+
+/// The memory database: every finished task's result, once, in SQLite with an FTS5 index over
+/// prompts and outputs.
+///
+/// Safe from any thread and task; writes are serialized, reads run beside them (WAL).
+public final class MemoryStore: Sendable {
+    /// The database file.
+    public let path: String
+    private let database: DatabasePool
+
+    /// Opens the database at `path`, creating it (and its directory) when `create` is true.
+    ///
+    /// Throws `MemoryStoreError.noDatabase` when the file does not exist and `create` is false.
+    public init(path: String, create: Bool = true) throws {
+        self.path = path
+        if !FileManager.default.fileExists(atPath: path) {
+            guard create else { throw MemoryStoreError.noDatabase(path) }
+            try FileManager.default.createDirectory(at: URL(fileURLWithPath: path).deletingLastPathComponent(), withIntermediateDirectories: true)
+        }
+        var configuration = Configuration()
+        configuration.busyMode = .timeout(10)
+        database = try DatabasePool(path: path, configuration: configuration)
+        try MemorySchema.migrator.migrate(database)
+    }
+
+    /// Stores `events`, skipping task ids already stored; returns how many were new.
+    ///
+    /// `counters` are added to the aggregator's running totals in the same transaction.
+    @discardableResult
+    public func store(_ events: [TaskCompletedEvent], counters: MemoryCounters = MemoryCounters()) async throws -> Int {
+        let storedAt = Date().timeIntervalSince1970
+        return try await database.write { db in
+            let insert = try db.cachedStatement(sql: """
+                INSERT INTO memory_record (task_id, pool_id, pool_name, worker_id, prompt, output, status, error, duration, started_at, completed_at, stored_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(task_id) DO NOTHING
+                """)
+            var inserted = 0
+            for event in events {
+                try insert.execute(arguments: [
+                    event.taskID, event.poolID, event.poolName, event.workerID, event.prompt, event.output,
+                    event.status.rawValue, event.error, event.duration, event.startedAt, event.completedAt, storedAt,
+                ])
+                inserted += db.changesCount
+            }
+            var totals = counters
+            totals.duplicatesIgnored += events.count - inserted
+            try MemorySchema.add(totals, db)
+            return inserted
+        }
+    }
+
+    /// Up to `limit` stored results matching every word of `query`, best first, from every pool or
+    /// only `pool` (an id or name).
+    ///
+    /// Words are matched after stemming (`implementing` finds `implementation`); punctuation
+    /// and FTS5 operators in `query` are taken as plain text. Throws `MemoryStoreError.emptyQuery`
+    /// for a query with no words and `.invalidLimit` for a limit below 1.
+    public func search(_ query: String, pool: String? = nil, limit: Int = 10) async throws -> [MemoryMatch] {
+        guard limit >= 1 else { throw MemoryStoreError.invalidLimit(limit) }
+        guard let pattern = FTS5Pattern(matchingAllTokensIn: query) else { throw MemoryStoreError.emptyQuery(query) }
+        return try await database.read { db in
+            var sql = """
+                SELECT r.task_id, r.pool_id, r.pool_name, r.worker_id, r.status, r.prompt, r.output, r.completed_at,
+                       snippet(memory_record_fts, -1, '[', ']', '…', 12) AS snippet, -bm25(memory_record_fts) AS score
+                FROM memory_record_fts JOIN memory_record r ON r.id = memory_record_fts.rowid
+                WHERE memory_record_fts MATCH ?
+                """
+            var arguments: StatementArguments = [pattern]
+            if let pool {
+                sql += " AND (r.pool_id = ? OR r.pool_name = ?)"
+                arguments += [pool, pool]
+            }
+            sql += " ORDER BY bm25(memory_record_fts) LIMIT ?"
+            arguments += [limit]
+            return try Row.fetchAll(db, sql: sql, arguments: arguments).map { row in
+                MemoryMatch(
+                    taskID: row["task_id"], poolID: row["pool_id"], poolName: row["pool_name"], workerID: row["worker_id"],
+                    status: TaskStatus(rawValue: row["status"]) ?? .failed, prompt: row["prompt"], output: row["output"],
+                    snippet: row["snippet"], score: row["score"], completedAt: row["completed_at"]
+                )
+            }
+        }
+    }
+
+    /// Stored results per pool, and the aggregator's running totals.
+    public func stats() async throws -> MemoryStats {
+        try await database.read { db in
+            let pools = try Row.fetchAll(db, sql: """
+                SELECT pool_id, pool_name, COUNT(*) AS records, MAX(completed_at) AS last_completed_at
+                FROM memory_record GROUP BY pool_id, pool_name ORDER BY pool_name, pool_id
+                """).map { row in
+                MemoryStats.Pool(poolID: row["pool_id"], poolName: row["pool_name"], records: row["records"], lastCompletedAt: row["last_completed_at"])
+            }
+            let counters = try MemorySchema.counters(db)
+            return MemoryStats(
+                records: pools.reduce(0) { $0 + $1.records }, pools: pools,
+                duplicatesIgnored: counters.duplicatesIgnored, eventsMissed: counters.eventsMissed, syncs: counters.syncs
+            )
+        }
+    }
+}
+
+/// Running totals the aggregator keeps in the database beside the results, so `memory stats`
+/// shows them from any process.
+public struct MemoryCounters: Sendable, Equatable {
+    /// Events for task ids already stored.
+    public var duplicatesIgnored = 0
+    /// Events the aggregator's bus missed or dropped.
+    public var eventsMissed = 0
+    /// Periodic syncs.
+    public var syncs = 0
+
+    public init(duplicatesIgnored: Int = 0, eventsMissed: Int = 0, syncs: Int = 0) {
+        self.duplicatesIgnored = duplicatesIgnored
+        self.eventsMissed = eventsMissed
+        self.syncs = syncs
+    }
+}
+
+/// Why the memory store could not answer.
+public enum MemoryStoreError: Error, CustomStringConvertible, Equatable, Sendable {
+    /// There is no database file at the path.
+    case noDatabase(String)
+    /// The query has no words to search for.
+    case emptyQuery(String)
+    /// The result limit is below 1.
+    case invalidLimit(Int)
+
+    public var description: String {
+        switch self {
+        case .noDatabase(let path):
+            "no memory database at \(path); a broker with memory_aggregation_enabled: true creates it there (memory_database_path)"
+        case .emptyQuery(let query): "the query '\(query)' has no words to search for"
+        case .invalidLimit(let limit): "the limit must be at least 1 (got \(limit))"
+        }
+    }
+}

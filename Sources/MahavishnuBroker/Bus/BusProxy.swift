@@ -1,0 +1,138 @@
+import Logging
+import MahavishnuCore
+import Synchronization
+import ZeroMQ
+
+/// The inter-pool bus: an XSUB ⇄ XPUB proxy on its own thread.
+///
+/// Publishers connect PUB sockets to `publishEndpoint` (the XSUB); subscribers connect SUB
+/// sockets to `subscribeEndpoint` (the XPUB). Subscriptions travel upstream, so each publisher
+/// sends only what someone subscribed to; messages travel downstream unread. The XPUB's
+/// high-water mark bounds what waits for each subscriber: past it, that subscriber misses
+/// messages (its bus counts the gap) and nobody else waits.
+///
+/// - Important: `run()` blocks the calling thread, which then owns both sockets; run it on a
+///   dedicated thread. Only `stop()` and `statistics` may be used from other threads.
+public final class BusProxy: @unchecked Sendable {
+    /// The XSUB endpoint actually bound (with the port the OS chose for `:*`).
+    public let publishEndpoint: String
+    /// The XPUB endpoint actually bound.
+    public let subscribeEndpoint: String
+    private let publishers: Socket
+    private let subscribers: Socket
+    private let wakeup = Wakeup()
+    private let stopRequested = Atomic<Bool>(false)
+    private let forwarded = Atomic<Int>(0)
+    private let subscriptionChanges = Atomic<Int>(0)
+    private let malformed = Atomic<Int>(0)
+    private let logger: Logger
+
+    /// Binds both endpoints; throws `BrokerError` (`.bindFailed`) naming the endpoint if one is malformed or in use.
+    public init(configuration: BusProxyConfiguration, logger: Logger) throws {
+        self.logger = logger
+        let context = try Context()
+        publishers = try Socket(context, type: .xsub, linger: 0)
+        subscribers = try Socket(context, type: .xpub, linger: 0)
+        do {
+            try publishers.set(.receiveHighWaterMark, configuration.highWaterMark)
+            try subscribers.set(.sendHighWaterMark, configuration.highWaterMark)
+            try Self.bind(publishers, configuration.publish, side: "publish side (bus_pub)")
+            try Self.bind(subscribers, configuration.subscribe, side: "subscribe side (bus_sub)")
+            publishEndpoint = try publishers.lastEndpoint
+            subscribeEndpoint = try subscribers.lastEndpoint
+        } catch {
+            publishers.close()
+            subscribers.close()
+            throw error
+        }
+    }
+
+    private static func bind(_ socket: Socket, _ endpoint: String, side: String) throws {
+        do {
+            try socket.bind(endpoint)
+        } catch let error as ZMQError {
+            throw BrokerError(code: .bindFailed, message: "cannot bind the bus \(side) to \(endpoint): \(error)")
+        }
+    }
+
+    /// What the proxy has moved so far; safe from any thread.
+    public var statistics: BusProxyStatistics {
+        BusProxyStatistics(
+            messagesForwarded: forwarded.load(ordering: .relaxed),
+            subscriptionChanges: subscriptionChanges.load(ordering: .relaxed),
+            malformed: malformed.load(ordering: .relaxed)
+        )
+    }
+
+    /// Forwards messages and subscriptions until `stop()`; closes both sockets before returning.
+    public func run() throws {
+        defer {
+            publishers.close()
+            subscribers.close()
+        }
+        let poller = Poller()
+        let publishersItem = poller.addReadable(publishers)
+        let subscribersItem = poller.addReadable(subscribers)
+        let wakeupItem = poller.addReadable(fileDescriptor: wakeup.fileDescriptor)
+        let frames = Frames(capacity: 16)
+        logger.info("bus proxy running", metadata: ["zmq.bus_pub": "\(publishEndpoint)", "zmq.bus_sub": "\(subscribeEndpoint)"])
+        while !stopRequested.load(ordering: .acquiring) {
+            try poller.poll(timeoutMilliseconds: -1)
+            if poller.isReadable(wakeupItem) { wakeup.drain() }
+            if poller.isReadable(subscribersItem) {
+                try forward(from: subscribers, to: publishers, frames: frames, counter: subscriptionChanges)
+            }
+            if poller.isReadable(publishersItem) {
+                try forward(from: publishers, to: subscribers, frames: frames, counter: forwarded)
+            }
+        }
+        let final = statistics
+        logger.info("bus proxy stopped", metadata: [
+            "bus.forwarded": "\(final.messagesForwarded)", "bus.subscription_changes": "\(final.subscriptionChanges)", "bus.malformed": "\(final.malformed)",
+        ])
+    }
+
+    /// Asks `run()` to return; safe from any thread.
+    public func stop() {
+        stopRequested.store(true, ordering: .releasing)
+        wakeup.signal()
+    }
+
+    /// Moves up to a batch of waiting messages without copying their frames; never blocks
+    /// (XPUB and XSUB drop rather than wait).
+    private func forward(from source: Socket, to destination: Socket, frames: Frames, counter: borrowing Atomic<Int>) throws {
+        for _ in 0..<1024 {
+            guard try source.receive(into: frames, dontWait: true) else { return }
+            guard !frames.overflowed else {
+                malformed.add(1, ordering: .relaxed)
+                continue
+            }
+            for index in 0..<frames.count {
+                try destination.send(frame: index, of: frames, more: index < frames.count - 1, dontWait: true)
+            }
+            counter.add(1, ordering: .relaxed)
+        }
+    }
+}
+
+/// Where the bus proxy listens.
+public struct BusProxyConfiguration: Sendable {
+    /// Where publishers connect (XSUB). Default `tcp://127.0.0.1:5557`; `:*` lets the OS pick a port.
+    public var publish = "tcp://127.0.0.1:5557"
+    /// Where subscribers connect (XPUB). Default `tcp://127.0.0.1:5558`.
+    public var subscribe = "tcp://127.0.0.1:5558"
+    /// Messages that may wait per publisher (XSUB) and per subscriber (XPUB) before new ones are dropped. Default 10,000.
+    public var highWaterMark: Int32 = 10_000
+
+    public init() {}
+}
+
+/// Counters of a `BusProxy`.
+public struct BusProxyStatistics: Sendable, Equatable {
+    /// Messages passed from publishers to subscribers.
+    public var messagesForwarded: Int
+    /// Subscribe and unsubscribe messages passed from subscribers to publishers.
+    public var subscriptionChanges: Int
+    /// Messages of more than 16 frames, dropped.
+    public var malformed: Int
+}

@@ -1,0 +1,74 @@
+import Foundation
+import Mahavishnu
+import Testing
+
+@Suite("The memory store on a real SQLite file")
+struct MemoryStoreTests {
+    /// A fresh database path in a directory of its own, removed by `body`'s end.
+    private func withStore<T>(_ body: (MemoryStore, String) async throws -> T) async throws -> T {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("memory-store-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let path = directory.appendingPathComponent("nested/memory.sqlite").path
+        return try await body(try MemoryStore(path: path), path)
+    }
+
+    private func event(_ taskID: String, pool: String = "pool_a", name: String = "a", prompt: String, output: String? = nil) -> TaskCompletedEvent {
+        let result = TaskResult(taskID: taskID, poolID: pool, workerID: "\(pool).w0", status: .completed, output: output ?? prompt, duration: 0.01)
+        return TaskCompletedEvent(result: result, poolName: name, prompt: prompt, completedAt: Date(timeIntervalSince1970: 1_800_000_000))
+    }
+
+    @Test("each task id is stored once, however often it is written; counters add up")
+    func storesOnce() async throws {
+        try await withStore { store, _ in
+            let batch = [event("t1", prompt: "alpha"), event("t2", prompt: "beta")]
+            #expect(try await store.store(batch, counters: MemoryCounters(syncs: 1)) == 2)
+            #expect(try await store.store(batch + [event("t3", prompt: "gamma")], counters: MemoryCounters(eventsMissed: 4, syncs: 1)) == 1)
+            #expect(try await store.store([event("t1", prompt: "changed")]) == 0)
+            let stats = try await store.stats()
+            #expect(stats.records == 3)
+            #expect(stats.duplicatesIgnored == 3)
+            #expect(stats.eventsMissed == 4)
+            #expect(stats.syncs == 2)
+            #expect(try await store.search("alpha").first?.prompt == "alpha", "the first report of a task id is the one kept")
+        }
+    }
+
+    @Test("search ranks matches across pools, stems words, marks them in a snippet, and filters by pool name or id")
+    func search() async throws {
+        try await withStore { store, _ in
+            try await store.store([
+                event("t1", pool: "pool_a", name: "a", prompt: "Write the API implementation", output: "API implementation done; the API implementation is tested"),
+                event("t2", pool: "pool_b", name: "b", prompt: "Document the API", output: "implemented docs"),
+                event("t3", pool: "pool_c", name: "c", prompt: "Unrelated", output: "nothing here"),
+            ])
+            let matches = try await store.search("API implementation")
+            #expect(matches.map(\.taskID) == ["t1", "t2"], "both words (implemented stems to implement), best first")
+            #expect(matches[0].score > matches[1].score)
+            #expect(matches[0].snippet.contains("[API] [implementation]"))
+            #expect(matches[0].poolName == "a")
+            #expect(try await store.search("API implementation", pool: "b").map(\.taskID) == ["t2"])
+            #expect(try await store.search("API implementation", pool: "pool_b").map(\.taskID) == ["t2"])
+            #expect(try await store.search("API implementation", limit: 1).map(\.taskID) == ["t1"])
+            #expect(try await store.search("\"API (-implementation*").map(\.taskID) == ["t1", "t2"], "FTS5 syntax in a query is plain text, never a syntax error")
+        }
+    }
+
+    @Test("a query with no words, a limit below 1 and a missing database are refused by name")
+    func refusals() async throws {
+        try await withStore { store, path in
+            await #expect(throws: MemoryStoreError.emptyQuery(" ... ")) { try await store.search(" ... ") }
+            await #expect(throws: MemoryStoreError.invalidLimit(0)) { try await store.search("word", limit: 0) }
+            #expect(throws: MemoryStoreError.noDatabase(path + ".missing")) { try MemoryStore(path: path + ".missing", create: false) }
+        }
+    }
+
+    @Test("what was stored is there after the store is opened again")
+    func reopen() async throws {
+        try await withStore { store, path in
+            try await store.store([event("t1", prompt: "persistent memory")])
+            let again = try MemoryStore(path: path, create: false)
+            #expect(try await again.stats().records == 1)
+            #expect(try await again.search("persistent").map(\.taskID) == ["t1"])
+        }
+    }
+}
