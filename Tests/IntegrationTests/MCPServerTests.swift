@@ -19,6 +19,16 @@ struct MCPServerTests {
         }
     }
 
+    @Test("pool_search_memory finds a routed task's output in the broker's memory store")
+    func searchMemory() async throws {
+        let database = TestDatabase()
+        defer { database.remove() }
+        let settings = "memory_sync_interval: 0.2\nmemory_database_path: \(database.path)\n"
+        try await Deployment.with(pools: [("a", 1)], settings: settings, memoryDatabase: database) { deployment in
+            try await runMCPScenario("memory", broker: deployment.frontend, settings: try writeSettings(settings))
+        }
+    }
+
     @Test("an async dispatch reaches completed through workflow_result, across a restart of the MCP server, running its task once")
     func workflowsSurviveRestart() async throws {
         let runLog = temporaryPath("runs", suffix: ".log")

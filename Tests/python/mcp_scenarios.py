@@ -327,8 +327,24 @@ async def in_flight(client, name):
     return pool if pool and pool["in_flight"] >= 1 else None
 
 
+async def memory(args):
+    """A routed task's output is found by pool_search_memory once the broker has stored it."""
+    async with session(args) as client:
+        routed = await call(client, "pool_route_execute", {"prompt": "the quetzalcoatl migration plan"})
+        assert routed["status"] == "completed", routed
+
+        async def stored():
+            found = await call(client, "pool_search_memory", {"query": "quetzalcoatl", "limit": 5})
+            return found["matches"] or None
+        matches = await until("the memory store to hold the result", stored)
+        assert len(matches) == 1, matches
+        assert matches[0]["task_id"] == routed["task_id"] and matches[0]["pool_id"] == routed["pool_id"], matches
+        missing = await call(client, "pool_search_memory", {"query": "nothing-like-this-was-ever-run"})
+        assert missing["matches"] == [], missing
+
+
 SCENARIOS = {
-    "tools": tools, "pools": pools, "workflows": workflows, "invalid": invalid,
+    "tools": tools, "memory": memory, "pools": pools, "workflows": workflows, "invalid": invalid,
     "broker-down": broker_down, "rate-limit": rate_limit, "session-buddy": session_buddy,
     "session-buddy-http": session_buddy_http,
 }
