@@ -14,6 +14,15 @@ public final class Broker: @unchecked Sendable {
     private let loop: RouterLoop
     private let context: Context
 
+    /// The message bus proxy (bound, not yet running), when the configuration asked for one.
+    ///
+    /// - Important: run it on a thread of its own with `run()`; stop it after the broker.
+    public var bus: BusProxy? { loop.bus }
+
+    /// Keys for the broker's own bus clients (its event publisher, its memory aggregator) when
+    /// CURVE is on; the broker admits them.
+    public var internalKeys: ClientCurveKeys? { loop.internalKeys }
+
     /// Binds both sockets; throws if an endpoint is malformed or already in use.
     public init(configuration: BrokerConfiguration, logger: Logger) throws {
         context = try Context()
@@ -25,6 +34,12 @@ public final class Broker: @unchecked Sendable {
     /// Runs the router loop until `stop()`; closes the sockets before returning.
     public func run() throws {
         try loop.run()
+    }
+
+    /// Closes every socket of a broker whose `run()` will not be called (startup failed after
+    /// it was built); does nothing once `run()` has been called.
+    public func close() {
+        loop.closeUnrun()
     }
 
     /// Re-reads the allow-list file (on SIGHUP): new handshakes see the change, live connections stay.

@@ -43,8 +43,11 @@ public struct BrokerConfiguration: Sendable {
     public var security: BrokerSecurity?
     /// Allow binding non-loopback TCP endpoints without CURVE. Default false.
     public var insecure = false
-    /// More arguments for every pool process the broker starts (the bus endpoints, say). Default none.
+    /// More arguments for every pool process the broker starts. Default none.
     public var poolArguments: [String] = []
+    /// The message bus the broker runs (an XSUB/XPUB proxy); `nil` for none. The pools it
+    /// starts are told its endpoints. Default `nil`.
+    public var bus: BusProxyConfiguration?
     /// Called on the router thread when pools come and go; keep it quick. Default: nothing.
     public var onEvent: @Sendable (BrokerEvent) -> Void = { _ in }
 

@@ -16,6 +16,9 @@ final class RouterLoop {
     var defaultSelector: PoolSelector { configuration.defaultSelector }
     private let wakeup = Wakeup()
     private let stopRequested = Atomic<Bool>(false)
+    /// Whether `run()` (or `closeUnrun()`) has taken over the sockets.
+    private let stage = Mutex(Stage.built)
+    private enum Stage { case built, ran }
     private let poller = Poller()
     private let frontendItem: Int
     private let backendItem: Int
@@ -25,6 +28,10 @@ final class RouterLoop {
     let supervisor: PoolSupervisor?
     /// Admits CURVE keys by role; `nil` when the broker runs without CURVE.
     let authenticator: ZapAuthenticator?
+    /// The keys of the broker's own clients (its child pools, its bus publisher); `nil` without CURVE.
+    let internalKeys: ClientCurveKeys?
+    /// The message bus proxy, bound here beside the other sockets; run on a thread of its own.
+    let bus: BusProxy?
     var state = LoopState.running
 
     /// The message being handled; every receive reuses it.
@@ -56,13 +63,14 @@ final class RouterLoop {
         resultCache = ResultCache(capacity: configuration.resultCacheSize)
         heartbeat = HeartbeatClock(interval: configuration.heartbeatInterval, liveness: configuration.heartbeatLiveness)
         try Self.refuseExposure(configuration)
-        // The pools this broker starts get a key pair of its own making, so they need no key files.
-        let childKeys = try configuration.security.flatMap { security in
-            try configuration.poolExecutable.map { _ in ClientCurveKeys(keys: try CurveKeyPair.generate(), serverKey: security.keys.publicKey) }
+        // The pools this broker starts and its own bus clients get a key pair of its making, so they need no key files.
+        let internalKeys = try configuration.security.map { security in
+            ClientCurveKeys(keys: try CurveKeyPair.generate(), serverKey: security.keys.publicKey)
         }
+        self.internalKeys = internalKeys
         let authenticator = try configuration.security.map { security in
             try ZapAuthenticator(context: context, allowListFile: security.allowListFile,
-                                 ownKeys: childKeys.map { [$0.keys.publicKey: .pool] } ?? [:], logger: logger)
+                                 ownKeys: internalKeys.map { [$0.keys.publicKey: .pool] } ?? [:], logger: logger)
         }
         self.authenticator = authenticator
         frontend = try Socket(context, type: .router, linger: 0)
@@ -86,14 +94,27 @@ final class RouterLoop {
         } catch {
             frontend.close()
             backend.close()
+            authenticator?.discard()
             throw error
         }
         let boundBackend = try backend.lastEndpoint
         let boundFrontend = try frontend.lastEndpoint
+        let bus: BusProxy?
+        do {
+            bus = try configuration.bus.map { try BusProxy(configuration: $0, context: context, secretKey: configuration.security?.keys.secretKey, logger: logger) }
+            if let bus, let authenticator { try bus.monitored(by: authenticator) }
+        } catch {
+            frontend.close()
+            backend.close()
+            authenticator?.discard()
+            throw error
+        }
+        self.bus = bus
+        let busArguments = bus.map { ["--bus-pub", $0.publishEndpoint, "--bus-sub", $0.subscribeEndpoint] } ?? []
         let supervisor = configuration.poolExecutable.map { executable in
             PoolSupervisor(executable: executable, backend: boundBackend, settingsFile: configuration.settingsFile,
-                           childEnvironment: childKeys?.environment ?? [:], logger: logger,
-                           extraArguments: ["--frontend", boundFrontend] + configuration.poolArguments)
+                           childEnvironment: internalKeys?.environment ?? [:], logger: logger,
+                           extraArguments: ["--frontend", boundFrontend] + busArguments + configuration.poolArguments)
         }
         self.supervisor = supervisor
         frontendItem = poller.addReadable(frontend)
@@ -104,12 +125,15 @@ final class RouterLoop {
         } else {
             supervisorItem = -1
         }
+        // Handshakes are answered from now on: the broker's own bus clients connect before it runs.
+        authenticator?.start()
     }
 
     /// Refuses to expose the broker beyond this machine without CURVE, unless told to.
     private static func refuseExposure(_ configuration: BrokerConfiguration) throws {
         guard configuration.security == nil, !configuration.insecure else { return }
-        guard let exposed = [configuration.frontend, configuration.backend].first(where: { !isLocalOnly($0) }) else { return }
+        let endpoints = [configuration.frontend, configuration.backend] + (configuration.bus.map { [$0.publish, $0.subscribe] } ?? [])
+        guard let exposed = endpoints.first(where: { !isLocalOnly($0) }) else { return }
         throw BrokerError(code: .insecureBind, message: """
             refusing to bind \(exposed) without CURVE: anyone who can reach it could submit tasks and register pools. \
             Generate keys with `mahavishnu keys generate --out keys --name broker` (and a pair per producer, pool and admin), \
@@ -126,6 +150,15 @@ final class RouterLoop {
         }
     }
 
+    /// Closes everything of a loop that will never run (its owner gave up before `run()`).
+    func closeUnrun() {
+        guard stage.withLock({ stage in defer { stage = .ran }; return stage == .built }) else { return }
+        authenticator?.stop()
+        bus?.close()
+        frontend.close()
+        backend.close()
+    }
+
     func requestStop() {
         stopRequested.store(true, ordering: .releasing)
         wakeup.signal()
@@ -133,7 +166,7 @@ final class RouterLoop {
 
     /// Polls and handles messages until stopped and drained; closes both sockets on the way out.
     func run() throws {
-        authenticator?.start()
+        guard stage.withLock({ stage in defer { stage = .ran }; return stage == .built }) else { return }
         defer {
             authenticator?.stop()
             supervisor?.killRemaining()

@@ -3,6 +3,7 @@ import Logging
 import Mahavishnu
 import MahavishnuBroker
 import MahavishnuCore
+import Synchronization
 
 /// Runs a broker in the foreground for `broker` and `up`: its message bus, its memory
 /// aggregator (when `memory_aggregation_enabled`) and its router; prints where it listens and
@@ -13,11 +14,20 @@ enum BrokerRunner {
         if base.insecure && base.security == nil {
             logger.warning("running with --insecure: endpoints are not encrypted and anyone who can reach them can submit tasks and register pools; see docs/security.md")
         }
-        var proxyConfiguration = BusProxyConfiguration()
-        proxyConfiguration.publish = settings.brokerBusPub
-        proxyConfiguration.subscribe = settings.brokerBusSub
-        proxyConfiguration.highWaterMark = Int32(clamping: settings.busHighWaterMark)
-        let proxy = try BusProxy(configuration: proxyConfiguration, logger: logger)
+        var configuration = base
+        var busConfiguration = BusProxyConfiguration()
+        busConfiguration.publish = settings.brokerBusPub
+        busConfiguration.subscribe = settings.brokerBusSub
+        busConfiguration.highWaterMark = Int32(clamping: settings.busHighWaterMark)
+        configuration.bus = busConfiguration
+        let events = EventRelay()
+        configuration.onEvent = { event in
+            announce(describe(event))
+            events.publish(event)
+        }
+        let broker = try Broker(configuration: configuration, logger: logger)
+        defer { broker.close() }
+        let proxy = broker.bus!
         let proxyLoop = Task {
             try await BlockingLoopService(name: "mahavishnu.bus", loop: { try proxy.run() }, stop: { proxy.stop() }).run()
         }
@@ -25,7 +35,7 @@ enum BrokerRunner {
             var bound = settings
             bound.brokerBusPub = proxy.publishEndpoint
             bound.brokerBusSub = proxy.subscribeEndpoint
-            try await runBroker(base, settings: bound, logger: logger)
+            try await runBroker(broker, events: events, settings: bound, logger: logger)
         } catch {
             proxy.stop()
             _ = try? await proxyLoop.value
@@ -37,30 +47,25 @@ enum BrokerRunner {
     }
 
     /// Runs the router (and the aggregator) once the bus proxy is up at `settings`' bus endpoints.
-    private static func runBroker(_ base: BrokerConfiguration, settings: Settings, logger: Logger) async throws {
-        let events = try MessageBus(configuration: MessageBusConfiguration(settings: settings, identity: "broker"), logger: logger)
-        defer { events.close() }
-        try await events.roundTrip()
-        let aggregator = try settings.memoryAggregationEnabled ? MemoryAggregator(configuration: MemoryAggregatorConfiguration(settings: settings), logger: logger) : nil
+    private static func runBroker(_ broker: Broker, events: EventRelay, settings: Settings, logger: Logger) async throws {
+        let bus = try MessageBus(configuration: MessageBusConfiguration(settings: settings, identity: "broker", curve: broker.internalKeys), logger: logger)
+        defer { bus.close() }
+        try await bus.roundTrip()
+        events.connect(bus)
+        var memory = MemoryAggregatorConfiguration(settings: settings)
+        memory.bus.curve = broker.internalKeys
+        let aggregator = try settings.memoryAggregationEnabled ? MemoryAggregator(configuration: memory, logger: logger) : nil
         // Subscribed before any pool can start, so no result goes unstored.
         try await aggregator?.start()
-        var configuration = base
-        configuration.poolArguments += ["--bus-pub", settings.brokerBusPub, "--bus-sub", settings.brokerBusSub]
-        configuration.onEvent = { event in
-            announce(describe(event))
-            let publication = event.busPublication
-            try? events.publish(publication.type, payload: publication.payload)
-        }
-        let broker = try Broker(configuration: configuration, logger: logger)
         let reloader = reloadOnHangUp(broker, logger: logger)
         defer { reloader.cancel() }
-        let memory = aggregator.map { "memory=\($0.store.path)" } ?? "memory=off"
-        let ready = "broker ready frontend=\(broker.frontendEndpoint) backend=\(broker.backendEndpoint) bus_pub=\(settings.brokerBusPub) bus_sub=\(settings.brokerBusSub) \(memory)\(configuration.security == nil ? "" : " curve=on")"
+        let stored = aggregator.map { "memory=\($0.store.path)" } ?? "memory=off"
+        let ready = "broker ready frontend=\(broker.frontendEndpoint) backend=\(broker.backendEndpoint) bus_pub=\(settings.brokerBusPub) bus_sub=\(settings.brokerBusSub) \(stored)\(broker.internalKeys == nil ? "" : " curve=on")"
         let router = BlockingLoopService(name: "mahavishnu.router", loop: { try broker.run() }, stop: { broker.stop() }, started: { announce(ready) })
         // Stopped in reverse: the router drains first, then the aggregator stores what the pools reported.
         try await runUntilSignalled((aggregator.map { [$0] } ?? []) + [router], logger: logger)
         // What the broker published last has passed the proxy before it stops.
-        try? await events.roundTrip(timeout: .seconds(2))
+        try? await bus.roundTrip(timeout: .seconds(2))
     }
 
     /// The line printed for each pool coming and going.
@@ -81,6 +86,19 @@ enum BrokerRunner {
         case .draining:
             "broker draining: no new tasks; waiting for running tasks and pools to finish"
         }
+    }
+}
+
+/// Hands the broker's events (raised on its router thread) to the bus once it is connected.
+final class EventRelay: Sendable {
+    private let bus = Mutex<MessageBus?>(nil)
+
+    func connect(_ messageBus: MessageBus) { bus.withLock { $0 = messageBus } }
+
+    func publish(_ event: BrokerEvent) {
+        guard let messageBus = bus.withLock({ $0 }) else { return }
+        let publication = event.busPublication
+        try? messageBus.publish(publication.type, payload: publication.payload)
     }
 }
 

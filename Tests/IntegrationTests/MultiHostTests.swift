@@ -20,18 +20,19 @@ struct MultiHostTests {
         do {
             let broker = lab.address("broker")
             let frontend = "tcp://\(broker):5555", backend = "tcp://\(broker):5556"
+            let bus = ["--bus-pub", "tcp://\(broker):5557", "--bus-sub", "tcp://\(broker):5558"]
             let mahavishnu = mahavishnuExecutable.path
             let brokerProcess = try ManagedProcess(name: "broker", executable: NetworkLab.ip, arguments: lab.inside("broker", [
                 mahavishnu, "broker", "--frontend", frontend, "--backend", backend,
                 "--keys", ring.broker, "--allow", ring.allowList, "--settings", settings, "--memory-database", database.path,
-            ]))
+            ] + bus))
             processes.append(brokerProcess)
             _ = try await brokerProcess.line(startingWith: "broker ready")
             for host in ["host1", "host2"] {
                 let pool = try ManagedProcess(name: host, executable: NetworkLab.ip, arguments: lab.inside(host, [
                     mahavishnu, "pool", "run", "--name", host, "--id", "pool_\(host)", "--min", "4",
                     "--broker", backend, "--keys", ring.directory("pool"), "--settings", settings,
-                ]))
+                ] + bus))
                 processes.append(pool)
                 _ = try await pool.line(startingWith: "pool ready")
             }
@@ -62,6 +63,11 @@ struct MultiHostTests {
             try await waitUntil("host1 re-registered", timeout: .seconds(30)) { try await health().pools.allSatisfy { $0.status == .healthy } }
             for process in processes.reversed() { await process.stop() }
             processes.removeAll()
+
+            // The pools reported every result over the bus, encrypted, to the broker's memory store.
+            let stored = try await runCommand(mahavishnuExecutable, ["memory", "stats", "--database", database.path, "--json"])
+            let records = try (JSONSerialization.jsonObject(with: Data(stored.stdout.utf8)) as? [String: Any])?["records"] as? Int
+            #expect(records == 600, "\(stored.stdout) \(stored.stderr)")
         } catch {
             for process in processes.reversed() { await process.stop() }
             processes.removeAll()

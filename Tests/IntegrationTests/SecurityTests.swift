@@ -92,6 +92,28 @@ struct SecurityTests {
         }
     }
 
+    @Test("the bus is under CURVE too: bus tail without keys is refused and counted; with a producer key it sees the events")
+    func busIsEncrypted() async throws {
+        try await withSecureBroker { deployment, ring, admin in
+            let endpoints = ["--bus-pub", deployment.busPub, "--bus-sub", deployment.busSub]
+            let refused = try await runCommand(mahavishnuExecutable, ["bus", "tail"] + endpoints)
+            #expect(refused.status != 0)
+            try await waitUntil("the keyless bus client is counted") { try await admin.control(.stats, as: BrokerStats.self).authRefusedNoKey >= 1 }
+
+            let tail = try ManagedProcess(name: "bus tail", executable: mahavishnuExecutable,
+                                          arguments: ["bus", "tail", "--json", "--type", "task_completed", "--keys", ring.directory("producer")] + endpoints)
+            defer { tail.send(SIGKILL) }
+            try await waitUntil("bus tail is listening") { tail.stderrTail.contains("listening") }
+            let producer = try BrokerClient(endpoint: deployment.frontend, curve: try ring.clientKeys("producer"))
+            defer { producer.close() }
+            _ = try await producer.submit(TaskRequest(prompt: "seen on the encrypted bus"), timeout: .seconds(30))
+            try await waitUntil("the pool's task_completed reached bus tail") {
+                tail.stdoutLines.contains { $0.contains("task_completed") && $0.contains("seen on the encrypted bus") }
+            }
+            #expect(await tail.stop() == 0)
+        }
+    }
+
     @Test("binding a non-loopback address without keys is refused with how to generate them; --insecure starts and warns")
     func insecureBind() async throws {
         let refused = try await runCommand(mahavishnuExecutable, ["broker", "--frontend", "tcp://0.0.0.0:*", "--backend", "tcp://127.0.0.1:*"])

@@ -91,6 +91,10 @@ final class BusConnection: @unchecked Sendable {
         publisher = try Socket(context, type: .pub, linger: 1_000)
         subscriber = try Socket(context, type: .sub, linger: 0)
         do {
+            if let curve = configuration.curve {
+                try publisher.becomeCurveClient(curve.keys, serverKey: curve.serverKey)
+                try subscriber.becomeCurveClient(curve.keys, serverKey: curve.serverKey)
+            }
             try publisher.set(.sendHighWaterMark, configuration.highWaterMark)
             try subscriber.set(.receiveHighWaterMark, configuration.highWaterMark)
             try subscriber.set(.subscribe, probeTopic)

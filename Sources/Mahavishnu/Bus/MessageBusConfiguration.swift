@@ -15,15 +15,18 @@ public struct MessageBusConfiguration: Sendable {
     public var subscriptionBuffer = 10_000
     /// Messages `publish` queues for the socket thread before dropping new ones. Default 10,000.
     public var outboxLimit = 10_000
+    /// CURVE keys, for a broker whose bus requires them. Default `nil` (plain).
+    public var curve: ClientCurveKeys?
 
     public init() {}
 
     /// The endpoints and high-water mark from settings (`broker_bus_pub`, `broker_bus_sub`,
-    /// `bus_high_water_mark`), with `identity` if given.
-    public init(settings: Settings, identity: String? = nil) {
+    /// `bus_high_water_mark`), with `identity` if given, and `curve` keys (for a broker with CURVE on).
+    public init(settings: Settings, identity: String? = nil, curve: ClientCurveKeys? = nil) {
         publishEndpoint = settings.brokerBusPub
         subscribeEndpoint = settings.brokerBusSub
         highWaterMark = Int32(clamping: settings.busHighWaterMark)
+        self.curve = curve
         if let identity { self.identity = identity }
     }
 }

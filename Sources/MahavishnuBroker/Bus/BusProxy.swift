@@ -27,13 +27,18 @@ public final class BusProxy: @unchecked Sendable {
     private let malformed = Atomic<Int>(0)
     private let logger: Logger
 
-    /// Binds both endpoints; throws `BrokerError` (`.bindFailed`) naming the endpoint if one is malformed or in use.
-    public init(configuration: BusProxyConfiguration, logger: Logger) throws {
+    /// Binds both endpoints in `context`, as CURVE servers with `secretKey` if given (the
+    /// broker's ZAP handler, in the same context, admits their peers); throws `BrokerError`
+    /// (`.bindFailed`) naming the endpoint if one is malformed or in use.
+    init(configuration: BusProxyConfiguration, context: Context, secretKey: String?, logger: Logger) throws {
         self.logger = logger
-        let context = try Context()
         publishers = try Socket(context, type: .xsub, linger: 0)
         subscribers = try Socket(context, type: .xpub, linger: 0)
         do {
+            if let secretKey {
+                try publishers.becomeCurveServer(secretKey: secretKey, zapDomain: ZapAuthenticator.Domain.bus.rawValue)
+                try subscribers.becomeCurveServer(secretKey: secretKey, zapDomain: ZapAuthenticator.Domain.bus.rawValue)
+            }
             try publishers.set(.receiveHighWaterMark, configuration.highWaterMark)
             try subscribers.set(.sendHighWaterMark, configuration.highWaterMark)
             try Self.bind(publishers, configuration.publish, side: "publish side (bus_pub)")
@@ -53,6 +58,12 @@ public final class BusProxy: @unchecked Sendable {
         } catch let error as ZMQError {
             throw BrokerError(code: .bindFailed, message: "cannot bind the bus \(side) to \(endpoint): \(error)")
         }
+    }
+
+    /// Lets `authenticator` count the peers that fail the handshake on both bus sockets.
+    func monitored(by authenticator: ZapAuthenticator) throws {
+        try authenticator.monitor(publishers, name: "bus_pub")
+        try authenticator.monitor(subscribers, name: "bus_sub")
     }
 
     /// What the proxy has moved so far; safe from any thread.
@@ -90,6 +101,12 @@ public final class BusProxy: @unchecked Sendable {
         logger.info("bus proxy stopped", metadata: [
             "bus.forwarded": "\(final.messagesForwarded)", "bus.subscription_changes": "\(final.subscriptionChanges)", "bus.malformed": "\(final.malformed)",
         ])
+    }
+
+    /// Closes both sockets of a proxy that will never run.
+    func close() {
+        publishers.close()
+        subscribers.close()
     }
 
     /// Asks `run()` to return; safe from any thread.

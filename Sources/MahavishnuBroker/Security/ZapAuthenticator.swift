@@ -72,6 +72,12 @@ final class ZapAuthenticator: @unchecked Sendable {
         thread.start()
     }
 
+    /// Closes the sockets of a handler that was never started (the broker failed to start).
+    func discard() {
+        handler.close()
+        for monitor in monitors { monitor.close() }
+    }
+
     /// Stops the thread and closes its sockets.
     func stop() {
         stopRequested.store(true, ordering: .releasing)

@@ -82,7 +82,7 @@ struct PoolRun: AsyncParsableCommand {
         } catch {
             throw CLIError("\(error)")
         }
-        let link = try await PoolBusLink.connect(settings: settings, poolID: configuration.poolID, poolName: configuration.name, logger: logger)
+        let link = try await PoolBusLink.connect(settings: settings, poolID: configuration.poolID, poolName: configuration.name, curve: configuration.curve, logger: logger)
         do {
             let pool = try PoolProcess(configuration: configuration, logger: logger, executor: executor, hooks: link.hooks) { pool in
                 announce("pool ready id=\(pool.configuration.poolID) name=\(pool.configuration.name) workers=\(pool.configuration.minWorkers)")

@@ -1,4 +1,5 @@
 import ArgumentParser
+import MahavishnuCore
 
 /// `--bus-pub` and `--bus-sub`: where the broker's message bus is, for commands that use it.
 struct BusOptions: ParsableArguments {

@@ -12,7 +12,7 @@ struct DelegatingExecutor: Executor {
         let task = assignment.task
         guard let target = task.delegateTo else { return local.run(assignment, completion: completion) }
         guard let delegation else {
-            return completion(ExecutionOutcome(status: .failed, output: "", error: "cannot delegate to pool '\(target)': this pool is not connected to the message bus"))
+            return completion(ExecutionOutcome(status: .failed, output: "", error: "cannot delegate to pool '\(target)': this pool cannot delegate (it has no bus connection, or it runs under CURVE, where a pool's key may not submit tasks)"))
         }
         var forwarded = task
         forwarded.delegateTo = nil
