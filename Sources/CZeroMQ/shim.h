@@ -3,4 +3,5 @@
 #include <zmq.h>
 #include <errno.h>
 #include <sys/eventfd.h>
+#include <sys/epoll.h>
 #endif

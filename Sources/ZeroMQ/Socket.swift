@@ -112,6 +112,14 @@ public final class Socket {
         return Array(buffer.prefix(size))
     }
 
+    /// Whether a message is waiting to be received (`ZMQ_EVENTS` has `ZMQ_POLLIN`).
+    ///
+    /// Reading it also re-arms the socket for `ManySocketPoller`: once it is `false`, the poller
+    /// reports the socket again when a message arrives.
+    public var hasIncoming: Bool {
+        get throws { try get(.events) & Int32(ZMQ_POLLIN) != 0 }
+    }
+
     // MARK: Sending
 
     /// Sends one frame; returns `false` if it would block and `dontWait` was asked.

@@ -40,6 +40,9 @@ public struct IntOption: Hashable, Sendable {
     public static let ipv6 = IntOption(rawValue: ZMQ_IPV6)
     /// Readable/writable event flags of the socket (read-only).
     public static let events = IntOption(rawValue: ZMQ_EVENTS)
+    /// A file descriptor that turns readable when the socket's state may have changed (read-only;
+    /// `ManySocketPoller` waits on it).
+    static let fileDescriptor = IntOption(rawValue: ZMQ_FD)
 }
 
 /// A socket option whose value is a byte string.
