@@ -7,6 +7,7 @@ let package = Package(
     products: [
         .executable(name: "mahavishnu", targets: ["mahavishnu"]),
         .library(name: "Mahavishnu", targets: ["Mahavishnu"]),
+        .executable(name: "mahavishnu-bench", targets: ["mahavishnu-bench"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
@@ -16,6 +17,7 @@ let package = Package(
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
         .package(url: "https://github.com/modelcontextprotocol/swift-sdk.git", from: "0.12.1"),
         .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
+        .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift.git", from: "0.2.0"),
     ],
     targets: [
         .systemLibrary(
@@ -79,6 +81,15 @@ let package = Package(
         .executableTarget(name: "mahavishnu", dependencies: ["MahavishnuCLI"]),
         .executableTarget(name: "mahavishnu-example-producer", dependencies: ["Mahavishnu"], path: "examples/swift-producer"),
         .executableTarget(name: "mahavishnu-example-delegation", dependencies: ["Mahavishnu"], path: "examples/swift-delegation"),
+        .executableTarget(
+            name: "mahavishnu-bench",
+            dependencies: [
+                "MahavishnuCLI", "MahavishnuCore", "ZeroMQ",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Histogram", package: "hdrhistogram-swift"),
+            ],
+            path: "bench"
+        ),
         .testTarget(name: "ZeroMQTests", dependencies: ["ZeroMQ"]),
         .testTarget(name: "MahavishnuCoreTests", dependencies: ["MahavishnuCore"]),
         .testTarget(

@@ -1,0 +1,53 @@
+import Foundation
+
+/// The endpoints of a broker the bench started.
+struct BrokerEndpoints {
+    let process: ChildProcess
+    let frontend: String
+    let backend: String
+}
+
+/// Starting each kind of process a scenario measures, and reading its endpoints back.
+extension ProcessSet {
+    /// A real broker (`mahavishnu broker`) on ports the OS picks.
+    func startBroker() throws -> BrokerEndpoints {
+        let (child, fields) = try start("broker", role: ChildRole.mahavishnu, [
+            "broker", "--frontend", "tcp://127.0.0.1:*", "--backend", "tcp://127.0.0.1:*",
+        ], ready: "broker ready")
+        guard let frontend = fields["frontend"], let backend = fields["backend"] else {
+            throw BenchError("the broker's ready line has no endpoints; see \(child.logFile.path)")
+        }
+        return BrokerEndpoints(process: child, frontend: frontend, backend: backend)
+    }
+
+    /// A real pool process (`mahavishnu pool run`) with `workers` echo workers, registered when this returns.
+    @discardableResult
+    func startPool(name: String, workers: Int, broker: BrokerEndpoints) throws -> ChildProcess {
+        try start("pool \(name)", role: ChildRole.mahavishnu, [
+            "pool", "run", "--name", name, "--id", "pool_\(name)", "--min", "\(workers)", "--max", "\(workers)",
+            "--worker-type", "echo", "--broker", broker.backend,
+        ], ready: "pool ready").child
+    }
+
+    /// `count` fake pools in one process (see `FakePoolSet`), all registered when this returns.
+    @discardableResult
+    func startFakePools(count: Int, workers: Int, broker: BrokerEndpoints, prefix: String = "fake") throws -> ChildProcess {
+        try start("fake-pools \(count)x\(workers)", role: ChildRole.fakePools, [
+            "--broker", broker.backend, "--count", "\(count)", "--workers", "\(workers)", "--prefix", prefix,
+        ], ready: "fake-pools ready").child
+    }
+
+    /// An echo ROUTER; returns the endpoint it bound.
+    func startEchoServer(name: String) throws -> String {
+        let (child, fields) = try start(name, role: ChildRole.echoServer, ["--bind", "tcp://127.0.0.1:*"], ready: "echo ready")
+        guard let endpoint = fields["endpoint"] else { throw BenchError("\(name) printed no endpoint; see \(child.logFile.path)") }
+        return endpoint
+    }
+
+    /// libzmq's `zmq_proxy` in front of `backends`; returns the frontend endpoint producers connect to.
+    func startZMQProxy(backends: [String]) throws -> String {
+        let (child, fields) = try start("zmq-proxy", role: ChildRole.zmqProxy, backends.flatMap { ["--backend", $0] }, ready: "proxy ready")
+        guard let endpoint = fields["frontend"] else { throw BenchError("zmq-proxy printed no endpoint; see \(child.logFile.path)") }
+        return endpoint
+    }
+}

@@ -1,0 +1,42 @@
+import Foundation
+import Synchronization
+
+/// The child processes one scenario starts: this binary re-executed in its hidden roles.
+///
+/// Every child is stopped by its pid in `stopAll()`, newest first, so pools leave before the
+/// broker they drain to. Scenarios call it in a `defer`, so errors stop them too.
+final class ProcessSet {
+    private let executable: String
+    private let logDirectory: URL
+    private var children: [ChildProcess] = []
+    /// Numbers the log files of every child this run starts.
+    private static let started = Atomic<Int>(0)
+
+    init(logDirectory: URL) throws {
+        self.logDirectory = logDirectory
+        executable = try Self.ownExecutable()
+    }
+
+    /// Starts this binary as `role` with `arguments` and waits for its ready line; returns the child and the line's fields.
+    @discardableResult
+    func start(_ name: String, role: String, _ arguments: [String], ready prefix: String, within timeout: Duration = .seconds(120)) throws -> (child: ChildProcess, fields: [String: String]) {
+        let number = Self.started.add(1, ordering: .relaxed).newValue
+        let logFile = logDirectory.appendingPathComponent(String(format: "%03d-", number) + name.replacingOccurrences(of: " ", with: "-") + ".log")
+        let child = try ChildProcess(name: name, executable: executable, arguments: [role] + arguments, logFile: logFile)
+        children.append(child)
+        let line = try child.line(startingWith: prefix, within: timeout)
+        return (child, ReadyLine.fields(line))
+    }
+
+    /// Stops every child this set started, newest first, each by its pid.
+    func stopAll() {
+        while let child = children.popLast() { child.stop() }
+    }
+
+    private static func ownExecutable() throws -> String {
+        var buffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
+        let count = readlink("/proc/self/exe", &buffer, buffer.count - 1)
+        guard count > 0 else { throw BenchError("cannot read /proc/self/exe: errno \(errno)") }
+        return String(decoding: buffer.prefix(count).map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }
+}

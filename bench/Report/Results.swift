@@ -1,0 +1,58 @@
+/// Everything one run measured, as written to the JSON file.
+struct BenchReport: Encodable {
+    let command: String
+    let machine: Machine
+    let plan: BenchPlan
+    let scenarios: [ScenarioName]
+    let startedAt: String
+    let seconds: Double
+    let cases: [CaseResult]
+    let memory: [MemoryFigure]
+    let targets: [TargetCheck]
+    let notes: [String]
+}
+
+/// One measured setup: a baseline, a selector, a pool count.
+struct CaseResult: Codable {
+    /// Stable key, e.g. `route/least_loaded` or `scale/1000x1`.
+    let key: String
+    let scenario: ScenarioName
+    /// Short label for tables and plots.
+    let label: String
+    /// The processes and sockets behind the figures.
+    let setup: String
+    /// Pools registered with the broker (nil for the baselines).
+    let pools: Int?
+    /// In-flight slots behind the entry point: tasks the backends accept at once (nil: no limit).
+    let slots: Int?
+    var latency: LatencySummary?
+    var throughput: ThroughputSummary?
+}
+
+/// Throughput of one case: `tasks` requests per run with `window` in flight.
+struct ThroughputSummary: Codable {
+    let tasks: Int
+    let window: Int
+    /// Requests answered per second, one figure per run.
+    let runs: [Double]
+    /// The median of `runs`: the figure tables and ratios use.
+    let median: Double
+
+    init(tasks: Int, window: Int, runs: [Double]) {
+        self.tasks = tasks
+        self.window = window
+        self.runs = runs
+        let sorted = runs.sorted()
+        median = sorted.count % 2 == 1 ? sorted[sorted.count / 2] : (sorted[sorted.count / 2 - 1] + sorted[sorted.count / 2]) / 2
+    }
+}
+
+/// One resident-memory reading (VmRSS of `/proc/PID/status`).
+struct MemoryFigure: Codable {
+    /// Stable key, e.g. `broker/100-pools`.
+    let key: String
+    let label: String
+    let bytes: Int
+
+    var megabytes: Double { Double(bytes) / 1_000_000 }
+}

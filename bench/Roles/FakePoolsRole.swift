@@ -1,0 +1,120 @@
+import ArgumentParser
+import Foundation
+import MahavishnuCore
+import ZeroMQ
+
+/// `_fake-pools`: registers many pools from one process, for the 1,000-pool and 10,000-worker
+/// scenarios, where one real process per pool would measure process count instead of routing.
+///
+/// Each fake pool is a raw DEALER that speaks the pool side of MHV1 (`READY`, then a `RESULT`
+/// for every `TASK`) and echoes the task body back as the result body: no JSON, no worker
+/// threads. Results labelled "fake pools" measure the broker, not a real pool process.
+/// Prints `fake-pools ready count=…` once the broker has welcomed every one.
+struct FakePoolsRole: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: ChildRole.fakePools,
+        abstract: "Internal: many lightweight pools (raw DEALERs echoing tasks) in one process.",
+        shouldDisplay: false
+    )
+
+    @Option(help: "The broker's backend endpoint.")
+    var broker: String
+
+    @Option(help: "How many pools to register.")
+    var count: Int
+
+    @Option(help: "Worker slots each pool announces (its credit).")
+    var workers: Int
+
+    @Option(help: "Prefix of the pools' ids and names.")
+    var prefix = "fake"
+
+    func validate() throws {
+        guard count >= 1, workers >= 1 else { throw ValidationError("--count and --workers must be at least 1") }
+    }
+
+    func run() async throws {
+        ParentWatch.start(onParentGone: .exitNow)
+        let (broker, count, workers, prefix) = (broker, count, workers, prefix)
+        try await onDedicatedThread(named: "bench.fake-pools") {
+            let pools = try FakePoolSet(broker: broker, count: count, workers: workers, prefix: prefix)
+            defer { pools.close() }
+            try pools.run()
+        }
+    }
+}
+
+/// The sockets of every fake pool, served by one thread that waits on all of them with a
+/// `ManySocketPoller`, so a message costs the same with 1,000 pools as with one.
+final class FakePoolSet {
+    private let context: Context
+    private let sockets: [Socket]
+    private let registrations: [[UInt8]]
+    private let poller: ManySocketPoller
+    private let frames = Frames(capacity: 8)
+    private var welcomed = 0
+
+    init(broker: String, count: Int, workers: Int, prefix: String) throws {
+        context = try Context()
+        poller = try ManySocketPoller()
+        var sockets: [Socket] = []
+        var registrations: [[UInt8]] = []
+        do {
+            for index in 0..<count {
+                let poolID = "\(prefix)_\(index)"
+                let socket = try Socket(context, type: .dealer, linger: 0)
+                sockets.append(socket)
+                try socket.set(.routingID, poolID)
+                try socket.set(.sendHighWaterMark, 0)
+                try socket.set(.receiveHighWaterMark, 0)
+                try socket.connect(broker)
+                try poller.add(socket, tag: index)
+                registrations.append(try JSONCoding.encode(PoolRegistration(
+                    poolID: poolID, name: "\(prefix)-\(index)", type: "bench-fake", workerType: "echo",
+                    minWorkers: workers, maxWorkers: workers, workers: workers,
+                    pid: getpid(), host: ProcessInfo.processInfo.hostName
+                )))
+            }
+        } catch {
+            for socket in sockets { socket.close() }
+            throw error
+        }
+        self.sockets = sockets
+        self.registrations = registrations
+    }
+
+    func close() {
+        for socket in sockets { socket.close() }
+    }
+
+    /// Registers every pool, then answers tasks until the process is stopped.
+    func run() throws {
+        for (socket, registration) in zip(sockets, registrations) {
+            try socket.send(multipart: [Wire.version, Wire.Command.ready, registration])
+        }
+        for index in sockets.indices { try serve(index) }
+        while true {
+            for index in try poller.wait(timeoutMilliseconds: -1) { try serve(index) }
+        }
+    }
+
+    /// Handles every message waiting on pool `index`; returns once none is (which re-arms its descriptor).
+    private func serve(_ index: Int) throws {
+        let socket = sockets[index]
+        while try socket.hasIncoming {
+            guard try socket.receive(into: frames, dontWait: true) else { continue }
+            guard frames.count >= 2, frames.frame(0, equals: Wire.version) else { continue }
+            if frames.frame(1, equals: Wire.Command.task), frames.count == 4 {
+                try socket.send(Wire.version, more: true)
+                try socket.send(Wire.Command.result, more: true)
+                try socket.send(frame: 2, of: frames, more: true)
+                try socket.send(frame: 3, of: frames)
+            } else if frames.frame(1, equals: Wire.Command.welcome) {
+                welcomed += 1
+                if welcomed == sockets.count { ReadyLine.announce("fake-pools ready count=\(sockets.count)") }
+            } else if frames.frame(1, equals: Wire.Command.error), frames.count == 5 {
+                throw BenchError("the broker refused fake pool \(index): \(frames.string(3)): \(frames.string(4))")
+            }
+        }
+    }
+}

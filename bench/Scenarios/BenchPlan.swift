@@ -1,0 +1,57 @@
+import ArgumentParser
+
+/// The scenarios, each selectable by name on the command line.
+enum ScenarioName: String, CaseIterable, Codable, ExpressibleByArgument {
+    /// Producer ↔ echo ROUTER in another process: the one-hop floor.
+    case echo
+    /// Producer → `zmq_proxy` → echo processes: the two-hop floor.
+    case proxy
+    /// Producer → broker → pool processes, once per selector.
+    case route
+    /// Route latency and throughput against the number of registered pools.
+    case scale
+    /// The broker's control round trip with 1 and 100 pools.
+    case health
+    /// Resident memory of the broker and of a pool process.
+    case memory
+}
+
+/// How much each scenario measures: the full run, or `--quick` for CI's smoke test.
+struct BenchPlan: Codable {
+    /// `full` or `quick`.
+    let mode: String
+    /// Timed sequential round trips per latency measurement.
+    let latencySamples: Int
+    /// Untimed round trips before them.
+    let warmUpRoundTrips: Int
+    /// Requests per throughput run.
+    let throughputTasks: Int
+    /// Throughput runs per case; the median is reported.
+    let throughputRuns: Int
+    /// Requests in flight during a throughput run, in every scenario.
+    let window: Int
+    /// Processes behind the entry point in `proxy` (echo servers) and `route` (pool processes).
+    let backends: Int
+    /// Echo workers per pool process in `route`: `route` gets at least `window` slots.
+    let workersPerPool: Int
+    /// Registered pools per `scale` case (fake pools), each with enough workers to give `window` slots.
+    let scalePoolCounts: [Int]
+    /// Workers per pool in the 10,000-worker case, with as many pools.
+    let manyWorkers: Int
+    /// Tasks run through the broker before its "after" memory reading.
+    let memoryTasks: Int
+    /// Tasks run through the 100-worker pool before its memory reading.
+    let poolMemoryTasks: Int
+
+    static let full = BenchPlan(
+        mode: "full", latencySamples: 20_000, warmUpRoundTrips: 2_000, throughputTasks: 200_000, throughputRuns: 3,
+        window: 100, backends: 2, workersPerPool: 100, scalePoolCounts: [1, 10, 100, 1_000], manyWorkers: 100,
+        memoryTasks: 1_000_000, poolMemoryTasks: 100_000
+    )
+
+    static let quick = BenchPlan(
+        mode: "quick", latencySamples: 2_000, warmUpRoundTrips: 300, throughputTasks: 20_000, throughputRuns: 1,
+        window: 100, backends: 2, workersPerPool: 100, scalePoolCounts: [1, 10, 100, 1_000], manyWorkers: 100,
+        memoryTasks: 50_000, poolMemoryTasks: 10_000
+    )
+}

@@ -1,0 +1,71 @@
+import Foundation
+import ZeroMQ
+
+/// What one bench run shares across its scenarios: the plan, the producer's ZeroMQ context,
+/// where child logs go, progress, and every figure measured so far.
+///
+/// - Important: used from one thread, which owns every producer socket.
+final class BenchSession {
+    let plan: BenchPlan
+    let context: Context
+    let logDirectory: URL
+    let progress: Progress
+    private(set) var cases: [CaseResult] = []
+    private(set) var memory: [MemoryFigure] = []
+    private(set) var notes: [String] = []
+
+    init(plan: BenchPlan, logDirectory: URL, progress: Progress) throws {
+        self.plan = plan
+        self.logDirectory = logDirectory
+        self.progress = progress
+        context = try Context()
+    }
+
+    /// Runs `body` with a fresh set of child processes, stopped by pid when it returns or throws.
+    func withProcesses<T>(_ body: (ProcessSet) throws -> T) throws -> T {
+        let processes = try ProcessSet(logDirectory: logDirectory)
+        defer { processes.stopAll() }
+        return try body(processes)
+    }
+
+    /// Runs `body` with a producer connected to `endpoint`, closed when it returns or throws.
+    func withDriver<T>(_ exchange: Exchange, at endpoint: String, target: String, _ body: (RoundTripDriver) throws -> T) throws -> T {
+        let driver = try RoundTripDriver(context: context, endpoint: endpoint, exchange: exchange, target: target)
+        defer { driver.close() }
+        return try body(driver)
+    }
+
+    /// Measures the latency and, unless `latencyOnly`, the throughput of `exchange` at `endpoint`; records the case.
+    @discardableResult
+    func measure(
+        _ key: String, scenario: ScenarioName, label: String, setup: String, pools: Int?, slots: Int?,
+        exchange: Exchange, endpoint: String, latencyOnly: Bool = false
+    ) throws -> CaseResult {
+        var result = CaseResult(key: key, scenario: scenario, label: label, setup: setup, pools: pools, slots: slots)
+        try withDriver(exchange, at: endpoint, target: label) { driver in
+            progress.say("\(label): \(plan.latencySamples) sequential round trips")
+            result.latency = try driver.latency(samples: plan.latencySamples, warmUp: plan.warmUpRoundTrips)
+            guard !latencyOnly else { return }
+            var runs: [Double] = []
+            for run in 1...plan.throughputRuns {
+                progress.say("\(label): throughput run \(run)/\(plan.throughputRuns), \(plan.throughputTasks) tasks, window \(plan.window)")
+                runs.append(try driver.throughput(tasks: plan.throughputTasks, window: plan.window))
+            }
+            result.throughput = ThroughputSummary(tasks: plan.throughputTasks, window: plan.window, runs: runs)
+        }
+        cases.append(result)
+        return result
+    }
+
+    /// Records the resident memory of process `pid`.
+    func recordMemory(_ key: String, label: String, pid: pid_t) throws {
+        let figure = MemoryFigure(key: key, label: label, bytes: try ResidentMemory.bytes(of: pid))
+        progress.say(label + String(format: ": %.1f MB resident", figure.megabytes))
+        memory.append(figure)
+    }
+
+    /// Adds a sentence to the report's notes (what a figure is, what was substituted).
+    func note(_ text: String) {
+        if !notes.contains(text) { notes.append(text) }
+    }
+}
