@@ -232,7 +232,7 @@ public final class PoolProcess: @unchecked Sendable {
             if completion.outcome.workerLost {
                 try link.send([Wire.version, Wire.Command.lost, completion.taskID, Array((result.error ?? "the worker died").utf8)])
             } else {
-                try link.send([Wire.version, Wire.Command.result, completion.taskID, try JSONCoding.encode(result)])
+                try link.send([Wire.version, Wire.Command.result, completion.taskID, try TaskJSON.encode(result)])
                 hooks.taskFinished(TaskCompletedEvent(result: result, poolName: configuration.name, prompt: completion.prompt))
             }
             slots.release(completion.worker)

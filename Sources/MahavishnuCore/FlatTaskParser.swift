@@ -1,0 +1,232 @@
+/// Reads a task body in one pass when it is a flat JSON object, the shape producers send.
+///
+/// Returns nil for anything it does not fully understand (nested values, fractional
+/// `sleep_ms`, duplicate known keys, invalid text): `TaskJSON.decodeTask` then asks
+/// JSONDecoder, whose value or error is the reference.
+struct FlatTaskParser {
+    private let bytes: UnsafeBufferPointer<UInt8>
+    private var index = 0
+
+    init(bytes: UnsafeBufferPointer<UInt8>) { self.bytes = bytes }
+
+    mutating func parse() -> TaskRequest? {
+        var prompt: String?
+        // Outer nil: the key was absent; inner nil: it was JSON null (both decode to nil).
+        var sleep: Int??
+        var timeout: Double??
+        var crash: Bool??
+        skipWhitespace()
+        guard take("{") else { return nil }
+        skipWhitespace()
+        if !take("}") {
+            repeat {
+                skipWhitespace()
+                guard let key = string() else { return nil }
+                skipWhitespace()
+                guard take(":") else { return nil }
+                skipWhitespace()
+                switch key {
+                case "prompt":
+                    guard prompt == nil, let value = string() else { return nil }
+                    prompt = value
+                case "sleep_ms":
+                    guard sleep == nil, let value = nullable({ $0.integer() }) else { return nil }
+                    sleep = value
+                case "timeout":
+                    guard timeout == nil, let value = nullable({ $0.double() }) else { return nil }
+                    timeout = value
+                case "crash":
+                    guard crash == nil, let value = nullable({ $0.boolean() }) else { return nil }
+                    crash = value
+                default:
+                    guard skipScalar() else { return nil }
+                }
+                skipWhitespace()
+            } while take(",")
+            guard take("}") else { return nil }
+        }
+        skipWhitespace()
+        guard index == bytes.count, let prompt else { return nil }
+        return TaskRequest(prompt: prompt, sleepMilliseconds: sleep ?? nil, timeout: timeout ?? nil, crash: crash ?? nil)
+    }
+
+    // MARK: Values
+
+    /// `null` as `.some(nil)`, a value read by `read` as `.some(value)`, anything else nil.
+    private mutating func nullable<T>(_ read: (inout FlatTaskParser) -> T?) -> T?? {
+        if take("null") { return .some(nil) }
+        return read(&self).map { .some($0) }
+    }
+
+    private mutating func boolean() -> Bool? {
+        if take("true") { return true }
+        if take("false") { return false }
+        return nil
+    }
+
+    private mutating func integer() -> Int? {
+        let start = index
+        guard let end = numberEnd(), !bytes[start..<end].contains(where: { $0 == UInt8(ascii: ".") || $0 | 0x20 == UInt8(ascii: "e") }) else { return nil }
+        index = end
+        return Int(String(decoding: bytes[start..<end], as: UTF8.self))
+    }
+
+    private mutating func double() -> Double? {
+        let start = index
+        guard let end = numberEnd(), let value = Double(String(decoding: bytes[start..<end], as: UTF8.self)), value.isFinite else { return nil }
+        index = end
+        return value
+    }
+
+    /// Where the JSON number literal at `index` ends: `-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?`.
+    private func numberEnd() -> Int? {
+        var at = index
+        func digits() -> Bool {
+            let start = at
+            while at < bytes.count, (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(bytes[at]) { at += 1 }
+            return at > start
+        }
+        if at < bytes.count, bytes[at] == UInt8(ascii: "-") { at += 1 }
+        guard at < bytes.count else { return nil }
+        if bytes[at] == UInt8(ascii: "0") {
+            at += 1
+        } else if !digits() {
+            return nil
+        }
+        if at < bytes.count, bytes[at] == UInt8(ascii: ".") {
+            at += 1
+            guard digits() else { return nil }
+        }
+        if at < bytes.count, bytes[at] | 0x20 == UInt8(ascii: "e") {
+            at += 1
+            if at < bytes.count, bytes[at] == UInt8(ascii: "+") || bytes[at] == UInt8(ascii: "-") { at += 1 }
+            guard digits() else { return nil }
+        }
+        return at
+    }
+
+    /// Skips a string, number, `true`, `false` or `null`; false for objects, arrays and errors.
+    private mutating func skipScalar() -> Bool {
+        guard index < bytes.count else { return false }
+        switch bytes[index] {
+        case UInt8(ascii: "\""): return string() != nil
+        case UInt8(ascii: "t"): return take("true")
+        case UInt8(ascii: "f"): return take("false")
+        case UInt8(ascii: "n"): return take("null")
+        default:
+            guard let end = numberEnd() else { return false }
+            index = end
+            return true
+        }
+    }
+
+    /// A JSON string with its escapes decoded; nil if it is not valid JSON or not valid UTF-8.
+    private mutating func string() -> String? {
+        guard take("\"") else { return nil }
+        let start = index
+        var isASCII = true
+        while index < bytes.count {
+            let byte = bytes[index]
+            if byte == UInt8(ascii: "\"") {
+                let text = UnsafeBufferPointer(rebasing: bytes[start..<index])
+                index += 1
+                return isASCII ? String(decoding: text, as: UTF8.self) : String(validating: text, as: UTF8.self)
+            }
+            if byte < 0x20 { return nil }
+            if byte == UInt8(ascii: "\\") { return escapedString(from: start) }
+            isASCII = isASCII && byte < 0x80
+            index += 1
+        }
+        return nil
+    }
+
+    /// The rest of a string that has escapes, from its first byte at `start`; `index` is at a backslash.
+    private mutating func escapedString(from start: Int) -> String? {
+        var decoded = Array(bytes[start..<index])
+        var runStart = index
+        while index < bytes.count {
+            let byte = bytes[index]
+            if byte == UInt8(ascii: "\"") {
+                decoded.append(contentsOf: bytes[runStart..<index])
+                index += 1
+                return String(validating: decoded, as: UTF8.self)
+            }
+            if byte < 0x20 { return nil }
+            if byte == UInt8(ascii: "\\") {
+                decoded.append(contentsOf: bytes[runStart..<index])
+                index += 1
+                guard escape(into: &decoded) else { return nil }
+                runStart = index
+            } else {
+                index += 1
+            }
+        }
+        return nil
+    }
+
+    /// Decodes the escape after a backslash into `decoded`.
+    private mutating func escape(into decoded: inout [UInt8]) -> Bool {
+        guard index < bytes.count else { return false }
+        let letter = bytes[index]
+        index += 1
+        switch letter {
+        case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"): decoded.append(letter)
+        case UInt8(ascii: "b"): decoded.append(0x08)
+        case UInt8(ascii: "f"): decoded.append(0x0C)
+        case UInt8(ascii: "n"): decoded.append(0x0A)
+        case UInt8(ascii: "r"): decoded.append(0x0D)
+        case UInt8(ascii: "t"): decoded.append(0x09)
+        case UInt8(ascii: "u"):
+            guard var value = hexQuad() else { return false }
+            if (0xD800..<0xDC00).contains(value) {
+                guard take("\\u"), let low = hexQuad(), (0xDC00..<0xE000).contains(low) else { return false }
+                value = 0x10000 + ((value - 0xD800) << 10) + (low - 0xDC00)
+            }
+            guard let scalar = Unicode.Scalar(value) else { return false }
+            decoded.append(contentsOf: Array(String(Character(scalar)).utf8))
+        default: return false
+        }
+        return true
+    }
+
+    /// Four hex digits (and nothing else: no sign) as a UTF-16 code unit.
+    private mutating func hexQuad() -> UInt32? {
+        guard index + 4 <= bytes.count else { return nil }
+        var value: UInt32 = 0
+        for byte in bytes[index..<index + 4] {
+            guard let digit = hexDigit(byte) else { return nil }
+            value = value << 4 | digit
+        }
+        index += 4
+        return value
+    }
+
+    private func hexDigit(_ byte: UInt8) -> UInt32? {
+        switch byte {
+        case UInt8(ascii: "0")...UInt8(ascii: "9"): UInt32(byte - UInt8(ascii: "0"))
+        case UInt8(ascii: "a")...UInt8(ascii: "f"): UInt32(byte - UInt8(ascii: "a") + 10)
+        case UInt8(ascii: "A")...UInt8(ascii: "F"): UInt32(byte - UInt8(ascii: "A") + 10)
+        default: nil
+        }
+    }
+
+    // MARK: Tokens
+
+    private mutating func skipWhitespace() {
+        while index < bytes.count {
+            switch bytes[index] {
+            case 0x20, 0x09, 0x0A, 0x0D: index += 1
+            default: return
+            }
+        }
+    }
+
+    /// Consumes `token` if the bytes at `index` spell it.
+    private mutating func take(_ token: StaticString) -> Bool {
+        let length = token.utf8CodeUnitCount
+        guard index + length <= bytes.count else { return false }
+        let matches = token.withUTF8Buffer { expected in bytes[index..<index + length].elementsEqual(expected) }
+        if matches { index += length }
+        return matches
+    }
+}
