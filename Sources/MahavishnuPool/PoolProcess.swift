@@ -66,6 +66,8 @@ public final class PoolProcess: @unchecked Sendable {
             executor.shutdown()
             link.close()
         }
+        // An executor that answers at once (echo) posts from this thread: no eventfd round trip.
+        inbox.adoptCurrentThread()
         try sendReady()
         var poller = makePoller()
         var drainDeadline: ContinuousClock.Instant?
@@ -221,25 +223,32 @@ public final class PoolProcess: @unchecked Sendable {
         }
     }
 
+    /// Sends every finished task's result, including tasks that finished while this ran
+    /// (a backlog task started here may complete at once, without a wake-up).
     private func sendResults() throws {
-        for completion in inbox.take() {
-            let duration = (ContinuousClock.now - completion.started).seconds
-            let result = TaskResult(
-                completion.outcome, taskID: String(decoding: completion.taskID, as: UTF8.self), poolID: configuration.poolID,
-                workerID: slots.workerID(completion.worker), duration: duration
-            )
-            recorder.record(result.status, seconds: duration)
-            if completion.outcome.workerLost {
-                try link.send([Wire.version, Wire.Command.lost, completion.taskID, Array((result.error ?? "the worker died").utf8)])
-            } else {
-                try link.send([Wire.version, Wire.Command.result, completion.taskID, try TaskJSON.encode(result)])
-                hooks.taskFinished(TaskCompletedEvent(result: result, poolName: configuration.name, prompt: completion.prompt))
-            }
-            slots.release(completion.worker)
-            startBacklog()
+        while case let completions = inbox.take(), !completions.isEmpty {
+            for completion in completions { try send(completion) }
         }
         // A pool the broker never accepted has nobody to wait for once its own tasks are done.
         if saidBye && slots.busyCount == 0 && !registered { released = true }
+    }
+
+    /// Sends one finished task's result (or LOST) and frees its worker.
+    private func send(_ completion: Completion) throws {
+        let duration = (ContinuousClock.now - completion.started).seconds
+        let result = TaskResult(
+            completion.outcome, taskID: String(decoding: completion.taskID, as: UTF8.self), poolID: configuration.poolID,
+            workerID: slots.workerID(completion.worker), duration: duration
+        )
+        recorder.record(result.status, seconds: duration)
+        if completion.outcome.workerLost {
+            try link.send([Wire.version, Wire.Command.lost, completion.taskID, Array((result.error ?? "the worker died").utf8)])
+        } else {
+            try link.send([Wire.version, Wire.Command.result, completion.taskID, try TaskJSON.encode(result)])
+            hooks.taskFinished(TaskCompletedEvent(result: result, poolName: configuration.name, prompt: completion.prompt))
+        }
+        slots.release(completion.worker)
+        startBacklog()
     }
 }
 
