@@ -6,14 +6,15 @@ import MahavishnuCore
 struct PoolRegistry {
     private(set) var slots: [PoolEntry?] = []
     private var freeSlots: [Int] = []
-    private var slotByRoutingID: [[UInt8]: Int] = [:]
+    private var slotByRoutingID: ByteKeyedDictionary<Int> = [:]
     private var slotByName: [String: Int] = [:]
 
     var count: Int { slotByRoutingID.count }
 
     subscript(slot: Int) -> PoolEntry {
         get { slots[slot]! }
-        set { slots[slot] = newValue }
+        // In place: `registry[slot].inFlight += 1` must not copy the whole entry per task.
+        _modify { yield &slots[slot]! }
     }
 
     /// The slot of the pool whose routing id (pool id) is `routingID`.

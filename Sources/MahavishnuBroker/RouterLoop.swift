@@ -40,7 +40,7 @@ final class RouterLoop {
     var available = AvailablePools()
     var queues: TaskQueues
     /// In-flight tasks by task id: who sent each, which pool runs it, its body for a retry.
-    var leases: [[UInt8]: TaskLease] = [:]
+    var leases: ByteKeyedDictionary<TaskLease> = [:]
     var stats = BrokerStats()
     /// Recent results by task id, to answer retries without running a task twice.
     var resultCache: ResultCache
