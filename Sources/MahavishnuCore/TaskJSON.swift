@@ -10,18 +10,18 @@ public enum TaskJSON {
         guard result.duration.isFinite else { return try JSONCoding.encode(result) }
         var writer = JSONObjectWriter(capacity: 160 + result.output.utf8.count + result.taskID.utf8.count + (result.error?.utf8.count ?? 0) + (result.stderr?.utf8.count ?? 0))
         // Keys in sorted order, as `JSONCoding` sorts them; nil optionals are left out.
-        if let attempts = result.attempts { writer.field("attempts", number: String(attempts)) }
-        writer.field("duration", number: number(result.duration))
-        if let error = result.error { writer.field("error", string: error) }
-        if let exitCode = result.exitCode { writer.field("exit_code", number: String(exitCode)) }
-        writer.field("output", string: result.output)
-        if let truncated = result.outputTruncated { writer.field("output_truncated", number: String(truncated)) }
-        writer.field("pool_id", string: result.poolID)
-        writer.field("status", string: result.status.rawValue)
-        if let stderr = result.stderr { writer.field("stderr", string: stderr) }
-        if let truncated = result.stderrTruncated { writer.field("stderr_truncated", number: String(truncated)) }
-        writer.field("task_id", string: result.taskID)
-        writer.field("worker_id", string: result.workerID)
+        if let attempts = result.attempts { writer.field(#""attempts":"#, number: String(attempts)) }
+        writer.field(#""duration":"#, number: number(result.duration))
+        if let error = result.error { writer.field(#""error":"#, string: error) }
+        if let exitCode = result.exitCode { writer.field(#""exit_code":"#, number: String(exitCode)) }
+        writer.field(#""output":"#, string: result.output)
+        if let truncated = result.outputTruncated { writer.field(#""output_truncated":"#, number: String(truncated)) }
+        writer.field(#""pool_id":"#, string: result.poolID)
+        writer.field(#""status":"#, string: result.status.rawValue)
+        if let stderr = result.stderr { writer.field(#""stderr":"#, string: stderr) }
+        if let truncated = result.stderrTruncated { writer.field(#""stderr_truncated":"#, number: String(truncated)) }
+        writer.field(#""task_id":"#, string: result.taskID)
+        writer.field(#""worker_id":"#, string: result.workerID)
         return writer.finish()
     }
 
@@ -52,11 +52,13 @@ private struct JSONObjectWriter {
         bytes.append(UInt8(ascii: "{"))
     }
 
+    /// Writes `"key":` then a number or boolean literal; `key` comes quoted and with its colon.
     mutating func field(_ key: StaticString, number: String) {
         self.key(key)
         bytes.append(contentsOf: number.utf8)
     }
 
+    /// Writes `"key":` then the string, quoted and escaped.
     mutating func field(_ key: StaticString, string: String) {
         self.key(key)
         bytes.append(UInt8(ascii: "\""))
@@ -86,16 +88,17 @@ private struct JSONObjectWriter {
         bytes.append(UInt8(ascii: "\\"))
         if let short { return bytes.append(short) }
         let hex: StaticString = "0123456789abcdef"
+        let prefix: StaticString = "u00"
+        prefix.withUTF8Buffer { bytes.append(contentsOf: $0) }
         hex.withUTF8Buffer { digits in
-            bytes.append(contentsOf: [UInt8(ascii: "u"), UInt8(ascii: "0"), UInt8(ascii: "0"), digits[Int(byte >> 4)], digits[Int(byte & 0xF)]])
+            bytes.append(digits[Int(byte >> 4)])
+            bytes.append(digits[Int(byte & 0xF)])
         }
     }
 
     private mutating func key(_ key: StaticString) {
         if bytes.count > 1 { bytes.append(UInt8(ascii: ",")) }
-        bytes.append(UInt8(ascii: "\""))
         key.withUTF8Buffer { bytes.append(contentsOf: $0) }
-        bytes.append(contentsOf: [UInt8(ascii: "\""), UInt8(ascii: ":")])
     }
 
     consuming func finish() -> [UInt8] {
