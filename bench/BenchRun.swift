@@ -33,6 +33,7 @@ struct BenchRun: AsyncParsableCommand {
         try FileManager.default.createDirectory(at: logs, withIntermediateDirectories: true)
         let progress = Progress()
         let startedAt = ISO8601DateFormatter().string(from: Date())
+        let loadAtStart = LoadAverage.current()
         progress.say("mahavishnu-bench \(plan.mode): \(selected.map(\.rawValue).joined(separator: ", ")); child logs in \(logs.path)")
         let machine = Machine.current(logDirectory: logs)
         let session = try BenchSession(plan: plan, logDirectory: logs, progress: progress)
@@ -48,7 +49,8 @@ struct BenchRun: AsyncParsableCommand {
         }
         let report = BenchReport(
             command: command, machine: machine, plan: plan, scenarios: selected, startedAt: startedAt,
-            seconds: progress.elapsedSeconds, cases: session.cases, memory: session.memory,
+            seconds: progress.elapsedSeconds, loadAtStart: loadAtStart, loadAtEnd: LoadAverage.current(),
+            cases: session.cases, memory: session.memory,
             targets: TargetEvaluator(cases: session.cases, memory: session.memory).checks(), notes: session.notes
         )
         let text = ReportText(report: report).rendered()

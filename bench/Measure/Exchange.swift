@@ -2,21 +2,22 @@ import MahavishnuCore
 
 /// One kind of request a producer sends, and how a correct reply to it looks.
 ///
-/// A request is `head`, then a fresh id frame, then `tail`; the reply carries the same id in
-/// frame 2 and `replyCommand` in frame 1.
+/// Request n is `head`, then a fresh id frame, then `tails[n % tails.count]`; the reply carries
+/// the same id in frame 2 and `replyCommand` in frame 1.
 struct Exchange {
     let head: [[UInt8]]
-    let tail: [[UInt8]]
+    let tails: [[[UInt8]]]
     let replyCommand: [UInt8]
 
     /// The task body every scenario sends: the smallest valid task object.
     static let taskBody: [UInt8] = Array(#"{"prompt":"bench"}"#.utf8)
 
-    /// A `TASK` for the broker with `selector` (and `affinity`, the pool for the `affinity` selector).
-    static func task(selector: PoolSelector, affinity: String = "") -> Exchange {
+    /// A `TASK` for the broker with `selector`; with `affinity`, successive tasks name the
+    /// pools in `affinities` in turn.
+    static func task(selector: PoolSelector, affinities: [String] = [""]) -> Exchange {
         Exchange(
             head: [Wire.version, Wire.Command.task],
-            tail: [Array(selector.rawValue.utf8), Array(affinity.utf8), [], taskBody],
+            tails: affinities.map { [Array(selector.rawValue.utf8), Array($0.utf8), [], taskBody] },
             replyCommand: Wire.Command.result
         )
     }
@@ -25,12 +26,12 @@ struct Exchange {
     /// move exactly the bytes the broker scenarios move.
     static let echoedTask = Exchange(
         head: [Wire.version, Wire.Command.task],
-        tail: [Array(PoolSelector.leastLoaded.rawValue.utf8), [], [], taskBody],
+        tails: [[Array(PoolSelector.leastLoaded.rawValue.utf8), [], [], taskBody]],
         replyCommand: Wire.Command.task
     )
 
     /// A `CTRL` request for control command `command` with no arguments.
     static func control(_ command: String) -> Exchange {
-        Exchange(head: [Wire.version, Wire.Command.control], tail: [Array(command.utf8), Array("{}".utf8)], replyCommand: Wire.Command.reply)
+        Exchange(head: [Wire.version, Wire.Command.control], tails: [[Array(command.utf8), Array("{}".utf8)]], replyCommand: Wire.Command.reply)
     }
 }

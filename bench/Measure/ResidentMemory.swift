@@ -1,15 +1,27 @@
 import Foundation
 
-/// A process's resident memory, read from `VmRSS` in `/proc/PID/status`.
-enum ResidentMemory {
-    /// Resident bytes of process `pid`.
-    static func bytes(of pid: pid_t) throws -> Int {
+/// A process's resident memory, from `/proc/PID/status`.
+struct ResidentMemory: Codable {
+    /// `VmRSS`: every resident page, shared library pages included.
+    let bytes: Int
+    /// `RssAnon`: the resident pages private to the process (heap, stacks).
+    let anonymousBytes: Int
+    /// `RssFile`: resident pages mapped from files, mostly shared libraries other processes share.
+    let fileBytes: Int
+
+    /// Reads process `pid`'s figures.
+    init(of pid: pid_t) throws {
         let path = "/proc/\(pid)/status"
         guard let status = try? String(contentsOfFile: path, encoding: .utf8) else { throw BenchError("cannot read \(path): has the process exited?") }
-        guard let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmRSS:") }),
-              let kilobytes = line.split(separator: " ").dropFirst().first.flatMap({ Int($0) }) else {
-            throw BenchError("\(path) has no VmRSS line")
+        func kilobytes(_ field: String) throws -> Int {
+            guard let line = status.split(separator: "\n").first(where: { $0.hasPrefix(field + ":") }),
+                  let value = line.split(separator: " ").dropFirst().first.flatMap({ Int($0) }) else {
+                throw BenchError("\(path) has no \(field) line")
+            }
+            return value * 1024
         }
-        return kilobytes * 1024
+        bytes = try kilobytes("VmRSS")
+        anonymousBytes = try kilobytes("RssAnon")
+        fileBytes = try kilobytes("RssFile")
     }
 }

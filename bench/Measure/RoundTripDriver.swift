@@ -83,7 +83,8 @@ final class RoundTripDriver {
         nextID += 1
         for frame in exchange.head { try socket.send(frame, more: true) }
         try socket.send(idPrefix + Array(String(id).utf8), more: true)
-        for (index, frame) in exchange.tail.enumerated() { try socket.send(frame, more: index < exchange.tail.count - 1) }
+        let tail = exchange.tails[id % exchange.tails.count]
+        for (index, frame) in tail.enumerated() { try socket.send(frame, more: index < tail.count - 1) }
         return id
     }
 

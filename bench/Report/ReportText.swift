@@ -7,14 +7,27 @@ struct ReportText {
     func rendered() -> String {
         var sections = [
             "Mahavishnu bench (\(report.plan.mode)) on \(report.machine.summary)",
-            "command: \(report.command)",
+            "command: \(report.command)\n" + conditions(),
             resultsTable(),
             "slots: tasks the backends accept in flight at once (— = no limit: echo processes take every message); window: requests the producer keeps in flight",
         ]
         if !report.memory.isEmpty { sections.append(memoryTable()) }
         sections.append(targetsTable())
+        if report.plan.mode != BenchPlan.full.mode {
+            sections.append("The targets are defined for the full run; a \(report.plan.mode) run's verdicts are a smoke test, not a result.")
+        }
         if !report.notes.isEmpty { sections.append(report.notes.map { "note: \($0)" }.joined(separator: "\n")) }
         return sections.joined(separator: "\n\n") + "\n"
+    }
+
+    /// How long the run took and how busy the machine was: a loaded machine moves every figure.
+    private func conditions() -> String {
+        let load = { (averages: [Double]) in averages.map { String(format: "%.2f", $0) }.joined(separator: " ") }
+        var line = String(format: "took %.0f s; load average (1/5/15 min) ", report.seconds) + "\(load(report.loadAtStart)) at start, \(load(report.loadAtEnd)) at end"
+        if let busiest = (report.loadAtStart + report.loadAtEnd).max(), busiest > Double(report.machine.cores) {
+            line += "\nwarning: the machine was busy with other work (load above \(report.machine.cores) cores): these figures are noisy"
+        }
+        return line
     }
 
     private func resultsTable() -> String {
@@ -35,8 +48,11 @@ struct ReportText {
     }
 
     private func memoryTable() -> String {
-        var table = TextTable(["resident memory (VmRSS)", "MB"])
-        for figure in report.memory { table.add([figure.label, String(format: "%.1f", figure.megabytes)]) }
+        var table = TextTable(["resident memory", "VmRSS MB", "private (RssAnon)", "shared libraries (RssFile)"])
+        for figure in report.memory {
+            let resident = figure.resident
+            table.add([figure.label] + [resident.bytes, resident.anonymousBytes, resident.fileBytes].map { String(format: "%.1f", Double($0) / 1e6) })
+        }
         return table.rendered()
     }
 

@@ -6,6 +6,9 @@ struct BenchReport: Encodable {
     let scenarios: [ScenarioName]
     let startedAt: String
     let seconds: Double
+    /// Load averages (1, 5, 15 min) when the run started and when it ended.
+    let loadAtStart: [Double]
+    let loadAtEnd: [Double]
     let cases: [CaseResult]
     let memory: [MemoryFigure]
     let targets: [TargetCheck]
@@ -47,12 +50,13 @@ struct ThroughputSummary: Codable {
     }
 }
 
-/// One resident-memory reading (VmRSS of `/proc/PID/status`).
+/// One resident-memory reading from `/proc/PID/status`.
 struct MemoryFigure: Codable {
     /// Stable key, e.g. `broker/100-pools`.
     let key: String
     let label: String
-    let bytes: Int
+    let resident: ResidentMemory
 
-    var megabytes: Double { Double(bytes) / 1_000_000 }
+    /// VmRSS in MB (10⁶ bytes): what the targets are checked against.
+    var megabytes: Double { Double(resident.bytes) / 1_000_000 }
 }

@@ -59,8 +59,8 @@ final class BenchSession {
 
     /// Records the resident memory of process `pid`.
     func recordMemory(_ key: String, label: String, pid: pid_t) throws {
-        let figure = MemoryFigure(key: key, label: label, bytes: try ResidentMemory.bytes(of: pid))
-        progress.say(label + String(format: ": %.1f MB resident", figure.megabytes))
+        let figure = MemoryFigure(key: key, label: label, resident: try ResidentMemory(of: pid))
+        progress.say(label + String(format: ": %.1f MB resident (%.1f MB private)", figure.megabytes, Double(figure.resident.anonymousBytes) / 1e6))
         memory.append(figure)
     }
 

@@ -25,7 +25,7 @@ extension BenchSession {
             try recordMemory("pool/idle", label: "pool process, idle (1 worker)", pid: idle.pid)
             let wide = try processes.startPool(name: "wide", workers: 100, broker: broker)
             try recordMemory("pool/100-workers", label: "pool process, 100 workers", pid: wide.pid)
-            try withDriver(.task(selector: .affinity, affinity: "wide"), at: broker.frontend, target: "broker") { driver in
+            try withDriver(.task(selector: .affinity, affinities: ["wide"]), at: broker.frontend, target: "broker") { driver in
                 progress.say("memory: \(plan.poolMemoryTasks) tasks through the 100-worker pool")
                 _ = try driver.throughput(tasks: plan.poolMemoryTasks, window: plan.window)
             }

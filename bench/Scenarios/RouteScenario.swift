@@ -9,12 +9,13 @@ extension BenchSession {
             for name in names { try processes.startPool(name: name, workers: plan.workersPerPool, broker: broker) }
             let fleet = "broker + \(plan.backends) pool processes × \(plan.workersPerPool) echo workers"
             for selector in PoolSelector.allCases {
+                // Affinity tasks name the pools in turn, so every selector spreads over the same pools.
                 let pinned = selector == .affinity
                 try measure(
                     "route/\(selector)", scenario: .route, label: "route \(selector)",
-                    setup: pinned ? "\(fleet); every task pinned to pool \(names[0])" : fleet,
-                    pools: plan.backends, slots: pinned ? plan.workersPerPool : plan.backends * plan.workersPerPool,
-                    exchange: .task(selector: selector, affinity: pinned ? names[0] : ""), endpoint: broker.frontend
+                    setup: pinned ? "\(fleet); each task pinned by name, to \(names.joined(separator: " and ")) in turn" : fleet,
+                    pools: plan.backends, slots: plan.backends * plan.workersPerPool,
+                    exchange: .task(selector: selector, affinities: pinned ? names : [""]), endpoint: broker.frontend
                 )
             }
         }
