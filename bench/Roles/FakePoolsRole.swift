@@ -6,9 +6,10 @@ import ZeroMQ
 /// `_fake-pools`: registers many pools from one process, for the 1,000-pool and 10,000-worker
 /// scenarios, where one real process per pool would measure process count instead of routing.
 ///
-/// Each fake pool is a raw DEALER that speaks the pool side of MHV1 (`READY`, then a `RESULT`
-/// for every `TASK`) and echoes the task body back as the result body: no JSON, no worker
-/// threads. Results labelled "fake pools" measure the broker, not a real pool process.
+/// Each fake pool is a raw DEALER that speaks the pool side of MHV1 (`READY`, a `HEARTBEAT`
+/// every `--heartbeat-ms`, and a `RESULT` for every `TASK`) and echoes the task body back as the
+/// result body: no JSON, no worker threads. Results labelled "fake pools" measure the broker,
+/// not a real pool process.
 /// Prints `fake-pools ready count=…` once the broker has welcomed every one.
 struct FakePoolsRole: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -29,15 +30,18 @@ struct FakePoolsRole: AsyncParsableCommand {
     @Option(help: "Prefix of the pools' ids and names.")
     var prefix = "fake"
 
+    @Option(help: "Milliseconds between heartbeats; well under the broker's heartbeat_interval_ms × heartbeat_liveness.")
+    var heartbeatMs = 250
+
     func validate() throws {
-        guard count >= 1, workers >= 1 else { throw ValidationError("--count and --workers must be at least 1") }
+        guard count >= 1, workers >= 1, heartbeatMs >= 1 else { throw ValidationError("--count, --workers and --heartbeat-ms must be at least 1") }
     }
 
     func run() async throws {
         ParentWatch.start(onParentGone: .exitNow)
-        let (broker, count, workers, prefix) = (broker, count, workers, prefix)
+        let (broker, count, workers, prefix, heartbeat) = (broker, count, workers, prefix, heartbeatMs)
         try await onDedicatedThread(named: "bench.fake-pools") {
-            let pools = try FakePoolSet(broker: broker, count: count, workers: workers, prefix: prefix)
+            let pools = try FakePoolSet(broker: broker, count: count, workers: workers, prefix: prefix, heartbeatMilliseconds: heartbeat)
             defer { pools.close() }
             try pools.run()
         }
@@ -50,11 +54,14 @@ final class FakePoolSet {
     private let context: Context
     private let sockets: [Socket]
     private let registrations: [[UInt8]]
+    /// The vitals every heartbeat carries: idle fake workers, no history.
+    private let vitals: [UInt8]
+    private let heartbeatInterval: Duration
     private let poller: ManySocketPoller
     private let frames = Frames(capacity: 8)
     private var welcomed = 0
 
-    init(broker: String, count: Int, workers: Int, prefix: String) throws {
+    init(broker: String, count: Int, workers: Int, prefix: String, heartbeatMilliseconds: Int) throws {
         context = try Context()
         poller = try ManySocketPoller()
         var sockets: [Socket] = []
@@ -81,20 +88,35 @@ final class FakePoolSet {
         }
         self.sockets = sockets
         self.registrations = registrations
+        vitals = try JSONCoding.encode(PoolVitals(
+            activeWorkers: 0, totalWorkers: workers, tasksCompleted: 0, tasksFailed: 0,
+            averageDurationMs: 0, p99DurationMs: 0, residentMemoryMB: 0
+        ))
+        heartbeatInterval = .milliseconds(heartbeatMilliseconds)
     }
 
     func close() {
         for socket in sockets { socket.close() }
     }
 
-    /// Registers every pool, then answers tasks until the process is stopped.
+    /// Registers every pool, then answers tasks and heartbeats until the process is stopped.
     func run() throws {
         for (socket, registration) in zip(sockets, registrations) {
             try socket.send(multipart: [Wire.version, Wire.Command.ready, registration])
         }
         for index in sockets.indices { try serve(index) }
+        var nextHeartbeat = ContinuousClock.now + heartbeatInterval
         while true {
-            for index in try poller.wait(timeoutMilliseconds: -1) { try serve(index) }
+            let untilHeartbeat = nextHeartbeat - .now
+            let timeout = max(0, Int32(untilHeartbeat.components.seconds * 1000 + untilHeartbeat.components.attoseconds / 1_000_000_000_000_000))
+            for index in try poller.wait(timeoutMilliseconds: timeout) { try serve(index) }
+            if ContinuousClock.now >= nextHeartbeat {
+                for index in sockets.indices {
+                    try sockets[index].send(multipart: [Wire.version, Wire.Command.heartbeat, vitals])
+                    try serve(index)
+                }
+                nextHeartbeat = .now + heartbeatInterval
+            }
         }
     }
 
