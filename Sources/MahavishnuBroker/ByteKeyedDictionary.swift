@@ -17,6 +17,11 @@ struct ByteKeyedDictionary<Value> {
     var values: Dictionary<ByteKey, Value>.Values { storage.values }
 
     @discardableResult
+    mutating func updateValue(_ value: Value, forKey key: [UInt8]) -> Value? {
+        storage.updateValue(value, forKey: ByteKey(bytes: key))
+    }
+
+    @discardableResult
     mutating func removeValue(forKey key: [UInt8]) -> Value? {
         storage.removeValue(forKey: ByteKey(bytes: key))
     }

@@ -43,7 +43,10 @@ struct PoolEntry {
     }
 
     /// The pool takes new tasks.
-    var acceptsWork: Bool { phase == .active }
+    var acceptsWork: Bool {
+        if case .active = phase { return true }
+        return false
+    }
 
     var hasFreeSlot: Bool { acceptsWork && inFlight < capacity }
 

@@ -10,7 +10,7 @@ struct ResultCache {
     }
 
     let capacity: Int
-    private var entries: [[UInt8]: Entry] = [:]
+    private var entries: ByteKeyedDictionary<Entry> = [:]
     private var order: Deque<[UInt8]> = []
 
     init(capacity: Int) { self.capacity = capacity }
