@@ -38,7 +38,10 @@ struct BenchPlan: Codable {
     let scalePoolCounts: [Int]
     /// Workers per pool in the 10,000-worker case, with as many pools.
     let manyWorkers: Int
-    /// Tasks run through the broker before its "after" memory reading.
+    /// Tasks run through the broker before its "warm" memory reading: more than the broker's
+    /// result cache holds (10,000 by default), so the cache is full before growth is judged.
+    let memoryWarmUpTasks: Int
+    /// Tasks run through the broker in all before its "after" memory reading.
     let memoryTasks: Int
     /// Tasks run through the 100-worker pool before its memory reading.
     let poolMemoryTasks: Int
@@ -46,12 +49,12 @@ struct BenchPlan: Codable {
     static let full = BenchPlan(
         mode: "full", latencySamples: 20_000, warmUpRoundTrips: 2_000, throughputTasks: 200_000, throughputRuns: 3,
         window: 100, backends: 2, workersPerPool: 100, scalePoolCounts: [1, 10, 100, 1_000], manyWorkers: 100,
-        memoryTasks: 1_000_000, poolMemoryTasks: 100_000
+        memoryWarmUpTasks: 100_000, memoryTasks: 1_000_000, poolMemoryTasks: 100_000
     )
 
     static let quick = BenchPlan(
         mode: "quick", latencySamples: 2_000, warmUpRoundTrips: 300, throughputTasks: 20_000, throughputRuns: 1,
         window: 100, backends: 2, workersPerPool: 100, scalePoolCounts: [1, 10, 100, 1_000], manyWorkers: 100,
-        memoryTasks: 50_000, poolMemoryTasks: 10_000
+        memoryWarmUpTasks: 30_000, memoryTasks: 100_000, poolMemoryTasks: 10_000
     )
 }

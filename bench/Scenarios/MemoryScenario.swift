@@ -11,7 +11,7 @@ extension BenchSession {
 
             try processes.startFakePools(count: 100, workers: 1, broker: broker)
             try recordMemory("broker/100-pools", label: "broker, 100 pools registered", pid: broker.process.pid)
-            let warmUp = plan.memoryTasks / 10
+            let warmUp = plan.memoryWarmUpTasks
             try withDriver(.task(selector: .leastLoaded), at: broker.frontend, target: "broker") { driver in
                 progress.say("memory: \(warmUp) tasks through the broker, window \(plan.window)")
                 _ = try driver.throughput(tasks: warmUp, window: plan.window)
