@@ -7,9 +7,9 @@ import ZeroMQ
 /// scenarios, where one real process per pool would measure process count instead of routing.
 ///
 /// Each fake pool is a raw DEALER that speaks the pool side of MHV1 (`READY`, a `HEARTBEAT`
-/// every `--heartbeat-ms`, and a `RESULT` for every `TASK`) and echoes the task body back as the
-/// result body: no JSON, no worker threads. Results labelled "fake pools" measure the broker,
-/// not a real pool process.
+/// every `--heartbeat-ms` as a real pool sends one, and a `RESULT` for every `TASK`) and
+/// echoes the task body back as the result body: no JSON, no worker threads. Results labelled
+/// "fake pools" measure the broker, not a real pool process.
 /// Prints `fake-pools ready count=…` once the broker has welcomed every one.
 struct FakePoolsRole: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -30,8 +30,8 @@ struct FakePoolsRole: AsyncParsableCommand {
     @Option(help: "Prefix of the pools' ids and names.")
     var prefix = "fake"
 
-    @Option(help: "Milliseconds between heartbeats; well under the broker's heartbeat_interval_ms × heartbeat_liveness.")
-    var heartbeatMs = 250
+    @Option(help: "Milliseconds between heartbeats: as often as a real pool beats (heartbeat_interval_ms, 1,000 by default).")
+    var heartbeatMs = 1_000
 
     func validate() throws {
         guard count >= 1, workers >= 1, heartbeatMs >= 1 else { throw ValidationError("--count, --workers and --heartbeat-ms must be at least 1") }
