@@ -15,6 +15,7 @@ struct FlatTaskParser {
         var sleep: Int??
         var timeout: Double??
         var crash: Bool??
+        var delegateTo: String??
         skipWhitespace()
         guard take("{") else { return nil }
         skipWhitespace()
@@ -38,8 +39,12 @@ struct FlatTaskParser {
                 case "crash":
                     guard crash == nil, let value = nullable({ $0.boolean() }) else { return nil }
                     crash = value
+                case "delegate_to":
+                    guard delegateTo == nil, let value = nullable({ $0.string() }) else { return nil }
+                    delegateTo = value
                 default:
-                    guard skipScalar() else { return nil }
+                    // A field of TaskRequest this parser does not read: let JSONDecoder decode the task.
+                    guard TaskRequest.CodingKeys(stringValue: key) == nil, skipScalar() else { return nil }
                 }
                 skipWhitespace()
             } while take(",")
@@ -47,7 +52,7 @@ struct FlatTaskParser {
         }
         skipWhitespace()
         guard index == bytes.count, let prompt else { return nil }
-        return TaskRequest(prompt: prompt, sleepMilliseconds: sleep ?? nil, timeout: timeout ?? nil, crash: crash ?? nil)
+        return TaskRequest(prompt: prompt, sleepMilliseconds: sleep ?? nil, timeout: timeout ?? nil, crash: crash ?? nil, delegateTo: delegateTo ?? nil)
     }
 
     // MARK: Values

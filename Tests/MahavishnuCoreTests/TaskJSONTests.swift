@@ -54,6 +54,8 @@ struct TaskJSONTests {
         #"{"prompt":"JSONDecoder allows a trailing comma",}"#,
         #"{"prompt":"x","crash":true}"#,
         #"{"prompt":"x","crash":null,"timeout":2}"#,
+        #"{"prompt":"x","delegate_to":"heavy"}"#,
+        #"{"delegate_to":null,"prompt":"x"}"#,
     ])
     func decodesLikeJSONDecoder(body: String) throws {
         let bytes = Array(body.utf8)

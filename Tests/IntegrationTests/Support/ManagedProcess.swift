@@ -117,8 +117,9 @@ struct CommandOutput: Sendable {
     let stderr: String
 }
 
-/// Runs `executable` to completion on a dedicated thread and returns its status and output.
-func runCommand(_ executable: URL, _ arguments: [String], environment: [String: String] = [:]) async throws -> CommandOutput {
+/// Runs `executable` to completion on a dedicated thread and returns its status and output;
+/// a process still running after `timeout` is killed (SIGKILL) and the call fails.
+func runCommand(_ executable: URL, _ arguments: [String], environment: [String: String] = [:], timeout: Duration = .seconds(180)) async throws -> CommandOutput {
     try await withCheckedThrowingContinuation { continuation in
         Thread {
             continuation.resume(with: Result {
@@ -131,6 +132,9 @@ func runCommand(_ executable: URL, _ arguments: [String], environment: [String: 
                 process.standardError = stderr
                 process.standardInput = FileHandle.nullDevice
                 try process.run()
+                let pid = process.processIdentifier
+                let killer = DispatchWorkItem { kill(pid, SIGKILL) }
+                DispatchQueue.global().asyncAfter(deadline: .now() + .milliseconds(Int(timeout.components.seconds * 1000)), execute: killer)
                 let errorData = Mutex(Data())
                 let errorRead = DispatchSemaphore(value: 0)
                 Thread {
@@ -140,6 +144,10 @@ func runCommand(_ executable: URL, _ arguments: [String], environment: [String: 
                 let output = stdout.fileHandleForReading.readDataToEndOfFile()
                 process.waitUntilExit()
                 errorRead.wait()
+                killer.cancel()
+                if process.terminationReason == .uncaughtSignal && process.terminationStatus == SIGKILL {
+                    throw TestFailure("\(executable.lastPathComponent) \(arguments.joined(separator: " ")) did not finish within \(timeout) and was killed")
+                }
                 return CommandOutput(status: process.terminationStatus, stdout: String(decoding: output, as: UTF8.self),
                                      stderr: String(decoding: errorData.withLock { $0 }, as: UTF8.self))
             })
