@@ -27,7 +27,7 @@ struct TaskJSONTests {
         TaskResult(taskID: "x", poolID: "p", workerID: "p.w1", status: .timeout, output: "", error: "too slow", duration: 300, attempts: 2),
         TaskResult(taskID: "x", poolID: "p", workerID: "p.w1", status: .completed, output: "", duration: 1e21),
         TaskResult(taskID: "x", poolID: "p", workerID: "p.w1", status: .completed, output: "", duration: 12345.678),
-        TaskResult(taskID: "x", poolID: "p", workerID: "p.w1", status: .completed, output: "", duration: 2.5e-320),
+        TaskResult(taskID: "x", poolID: "p", workerID: "p.w1", status: .completed, output: "", duration: .leastNonzeroMagnitude * 5),
         exec,
     ])
     func encodesLikeJSONEncoder(result: TaskResult) throws {
