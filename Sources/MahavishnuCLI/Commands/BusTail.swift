@@ -17,15 +17,14 @@ struct BusTail: AsyncParsableCommand {
     @Flag(help: "Print each message as JSON.")
     var json = false
 
-    @Option(help: "Directory with this client's CURVE keys (id.public, id.secret) and broker.public (default: client_keys_dir).")
-    var keys: String?
+    @OptionGroup var keys: ClientKeysOption
 
     @OptionGroup var bus: BusOptions
     @OptionGroup var settingsOptions: SettingsOptions
 
     func run() async throws {
         let settings = try settingsOptions.load(flags: bus.settingsFlags)
-        let messageBus = try MessageBus(configuration: MessageBusConfiguration(settings: settings, curve: try (keys ?? settings.clientKeysDir).map(CurveKeyFiles.clientKeys(in:))))
+        let messageBus = try MessageBus(configuration: MessageBusConfiguration(settings: settings, curve: try keys.resolve(settings)))
         let messages = messageBus.subscribe(to: Set(types), scope: .all)
         do {
             try await messageBus.roundTrip(timeout: .seconds(5))

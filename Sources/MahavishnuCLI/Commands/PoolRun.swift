@@ -46,8 +46,7 @@ struct PoolRun: AsyncParsableCommand {
     @Flag(help: "Let the broker grow and shrink the pool between --min and --max workers.")
     var autoScale = false
 
-    @Option(help: "Directory with this pool's CURVE keys (id.public, id.secret) and broker.public (default: client_keys_dir).")
-    var keys: String?
+    @OptionGroup var keys: ClientKeysOption
 
     @OptionGroup var settingsOptions: SettingsOptions
     @OptionGroup var logging: LoggingOptions
@@ -72,9 +71,9 @@ struct PoolRun: AsyncParsableCommand {
         configuration.delegates = settings.delegates
         configuration.delegate = delegate
         // Keys: --keys, else those a parent broker passed down, else client_keys_dir.
-        configuration.curve = try keys.map(CurveKeyFiles.clientKeys(in:))
+        configuration.curve = try keys.named()
             ?? ClientCurveKeys.fromEnvironment(ProcessInfo.processInfo.environment)
-            ?? settings.clientKeysDir.map(CurveKeyFiles.clientKeys(in:))
+            ?? keys.resolve(settings)
         let logger = logging.bootstrap(label: "mahavishnu.pool")
         let executor: any Executor
         do {

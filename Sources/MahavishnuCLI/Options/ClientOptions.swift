@@ -10,8 +10,7 @@ struct ClientOptions: ParsableArguments {
     @Option(help: "The broker's frontend endpoint (default: $MAHAVISHNU_BROKER, else broker_frontend from settings).")
     var broker: String?
 
-    @Option(help: "Directory with this client's CURVE keys (id.public, id.secret) and broker.public (default: client_keys_dir).")
-    var keys: String?
+    @OptionGroup var keys: ClientKeysOption
 
     @Flag(help: "Print JSON instead of a table.")
     var json = false
@@ -31,7 +30,7 @@ struct ClientOptions: ParsableArguments {
 
     /// The CURVE keys from `--keys`, if given (otherwise the managers use `client_keys_dir`).
     func curveKeys() throws -> ClientCurveKeys? {
-        try keys.map(CurveKeyFiles.clientKeys(in:))
+        try keys.named()
     }
 
     /// Runs `body` with a plain broker client (no pools or workers switch applies) and closes it afterwards.
