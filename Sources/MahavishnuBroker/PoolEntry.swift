@@ -27,8 +27,8 @@ struct PoolEntry {
     /// Tasks the pool was running before it registered again: they hold slots until their
     /// (by then stale) results come back.
     var ghostTasks = 0
-    /// The vitals JSON from the pool's latest heartbeat, kept undecoded.
-    var vitals: [UInt8]?
+    /// The vitals from the pool's latest heartbeat.
+    var vitals = HeartbeatVitals()
     /// Since when the pool has had idle slots and nothing waiting (for the autoscaler).
     var idleSince: ContinuousClock.Instant?
     /// When the pool was last resized.

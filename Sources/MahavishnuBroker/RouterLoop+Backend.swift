@@ -30,7 +30,7 @@ extension RouterLoop {
         } else if frames.frame(2, equals: Wire.Command.lost) {
             handleLostTask(from: slot)
         } else if frames.frame(2, equals: Wire.Command.heartbeat) {
-            if frames.count == 4 { registry[slot].vitals = frames.bytes(3) }
+            if frames.count == 4 { registry[slot].vitals.update(from: frames, frame: 3) }
         } else if frames.frame(2, equals: Wire.Command.capacity) {
             handleCapacity(of: slot)
         } else if frames.frame(2, equals: Wire.Command.bye) {

@@ -24,7 +24,7 @@ extension RouterLoop {
         case .stats:
             sendReply(reply, statsSnapshot())
         case .health:
-            sendReply(reply, healthReport())
+            sendReply(reply, json: healthReport().json())
         case .spawn:
             guard let request = decode(PoolSpawnRequest.self, arguments, reply, expected: "name, pool_type, min_workers, max_workers, worker_type") else { return }
             guard case .running = state else { return refuseWhileDraining(reply) }
@@ -88,7 +88,7 @@ extension RouterLoop {
     func healthReport() -> HealthReport {
         let now = ContinuousClock.now
         let pools = registry.entries.map { pool in
-            let unhealthyReason = pool.vitals.flatMap { try? JSONCoding.decode(PoolVitals.self, from: $0) }?.unhealthyReason
+            let unhealthyReason = pool.vitals.decoded?.unhealthyReason
             let status: PoolHealth.Status = switch pool.phase {
             case .active: unhealthyReason == nil ? .healthy : .unhealthy
             case .draining: .draining
@@ -114,7 +114,7 @@ extension RouterLoop {
         let pool = registry[slot]
         return PoolMetrics(
             poolID: pool.registration.poolID, name: pool.registration.name,
-            vitals: pool.vitals.flatMap { try? JSONCoding.decode(PoolVitals.self, from: $0) },
+            vitals: pool.vitals.decoded,
             restarts: supervisor?.restarts(of: pool.registration.poolID) ?? 0,
             lastHeartbeatMs: (ContinuousClock.now - pool.lastSeen).roundedUpMilliseconds
         )
