@@ -12,9 +12,19 @@ public enum JSONCoding {
     /// Encodes `value` as compact JSON bytes with sorted keys.
     public static func encode(_ value: some Encodable) throws -> [UInt8] {
         if let fast = value as? any FastJSONEncodable, let bytes = fast.fastJSON() { return bytes }
+        return try foundationEncode(value)
+    }
+
+    private static func foundationEncode(_ value: some Encodable) throws -> [UInt8] {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         return Array(try encoder.encode(value))
+    }
+
+    /// `encode(value)` for a type known to have a fast path: no dynamic cast per call.
+    public static func encode(_ value: some FastJSONEncodable) throws -> [UInt8] {
+        if let bytes = value.fastJSON() { return bytes }
+        return try foundationEncode(value)
     }
 
     /// Decodes `type` from JSON bytes.
@@ -23,6 +33,12 @@ public enum JSONCoding {
             let value = bytes.withContiguousStorageIfAvailable { fastType.init(fastJSON: $0) } ?? Array(bytes).withUnsafeBufferPointer { fastType.init(fastJSON: $0) }
             if let value = value as? T { return value }
         }
+        return try JSONDecoder().decode(type, from: Data(bytes))
+    }
+
+    /// `decode(type, from: bytes)` for a type known to have a fast path: no dynamic cast per call.
+    public static func decode<T: FastJSONDecodable>(_ type: T.Type, from bytes: [UInt8]) throws -> T {
+        if let value = bytes.withUnsafeBufferPointer({ T(fastJSON: $0) }) { return value }
         return try JSONDecoder().decode(type, from: Data(bytes))
     }
 
