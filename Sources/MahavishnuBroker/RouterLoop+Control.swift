@@ -24,7 +24,7 @@ extension RouterLoop {
         case .stats:
             sendReply(reply, statsSnapshot())
         case .health:
-            sendReply(reply, json: healthReport().json())
+            sendReply(reply, healthReport())
         case .spawn:
             guard let request = decode(PoolSpawnRequest.self, arguments, reply, expected: "name, pool_type, min_workers, max_workers, worker_type") else { return }
             guard case .running = state else { return refuseWhileDraining(reply) }

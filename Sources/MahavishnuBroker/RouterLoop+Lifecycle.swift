@@ -190,14 +190,9 @@ extension RouterLoop {
     /// Sends a `REPLY` with `value` as JSON.
     func sendReply(_ reply: ControlReply, _ value: some Encodable) {
         do {
-            sendReply(reply, json: try JSONCoding.encode(value))
+            sendToProducer(reply.address, headers: [Wire.version, Wire.Command.reply, reply.requestID, try JSONCoding.encode(value)])
         } catch {
             replyError(reply.address, reference: reply.requestID, .badRequest, "cannot encode the reply: \(error)")
         }
-    }
-
-    /// Sends a `REPLY` whose JSON is already encoded.
-    func sendReply(_ reply: ControlReply, json: [UInt8]) {
-        sendToProducer(reply.address, headers: [Wire.version, Wire.Command.reply, reply.requestID, json])
     }
 }

@@ -47,7 +47,9 @@ struct PoolBusLink {
     var hooks: PoolHooks {
         var hooks = PoolHooks()
         let bus = self.bus
-        hooks.taskFinished = { event in try? bus.publish(.taskCompleted, payload: event) }
+        hooks.tasksFinished = { events in
+            for event in events { try? bus.publish(.taskCompleted, payload: event) }
+        }
         hooks.delegation = delegation?.service
         return hooks
     }

@@ -28,18 +28,3 @@ public struct TaskRequest: Codable, Sendable, Equatable {
         case prompt, sleepMilliseconds = "sleep_ms", timeout, crash, delegateTo = "delegate_to"
     }
 }
-
-/// JSON coding with the settings every component shares.
-public enum JSONCoding {
-    /// Encodes `value` as compact JSON bytes with sorted keys.
-    public static func encode(_ value: some Encodable) throws -> [UInt8] {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        return Array(try encoder.encode(value))
-    }
-
-    /// Decodes `type` from JSON bytes.
-    public static func decode<T: Decodable>(_ type: T.Type, from bytes: some Collection<UInt8>) throws -> T {
-        try JSONDecoder().decode(type, from: Data(bytes))
-    }
-}

@@ -19,6 +19,8 @@ public final class PoolProcess: @unchecked Sendable {
     private let frames = Frames(capacity: 8)
     private var slots: WorkerSlots
     private var recorder = PoolVitalsRecorder()
+    /// Finished tasks' events not yet given to `hooks.tasksFinished`.
+    private var events = EventBatch()
     /// Tasks that arrived while every worker was busy (only after a scale-down race).
     private var backlog: [(taskID: [UInt8], body: [UInt8])] = []
     private var registered = false
@@ -63,6 +65,7 @@ public final class PoolProcess: @unchecked Sendable {
     /// Registers, then runs tasks until stopped and released by the broker (or the drain timeout).
     public func run() throws {
         defer {
+            flushEvents()
             executor.shutdown()
             link.close()
         }
@@ -89,6 +92,7 @@ public final class PoolProcess: @unchecked Sendable {
             }
             var wakeAt = link.nextDeadline()
             if let drainDeadline { wakeAt = min(wakeAt, drainDeadline) }
+            if let flushAt = events.flushAt { wakeAt = min(wakeAt, flushAt) }
             if configuration.exitWithParent { wakeAt = min(wakeAt, .now + .seconds(1)) }
             try poller.poll(until: wakeAt)
             if poller.isReadable(0) { inbox.wakeup.drain() }
@@ -100,6 +104,7 @@ public final class PoolProcess: @unchecked Sendable {
             }
             if !link.isReconnecting { try followAvailability() }
             try sendResults()
+            if events.isDue { flushEvents() }
             switch try link.service(vitals: encodedVitals) {
             case .none:
                 break
@@ -233,6 +238,12 @@ public final class PoolProcess: @unchecked Sendable {
         if saidBye && slots.busyCount == 0 && !registered { released = true }
     }
 
+    /// Gives the waiting events to the bus hook.
+    private func flushEvents() {
+        let batch = events.take()
+        if !batch.isEmpty { hooks.tasksFinished?(batch) }
+    }
+
     /// Sends one finished task's result (or LOST) and frees its worker.
     private func send(_ completion: Completion) throws {
         let duration = (ContinuousClock.now - completion.started).seconds
@@ -244,8 +255,10 @@ public final class PoolProcess: @unchecked Sendable {
         if completion.outcome.workerLost {
             try link.send([Wire.version, Wire.Command.lost, completion.taskID, Array((result.error ?? "the worker died").utf8)])
         } else {
-            try link.send([Wire.version, Wire.Command.result, completion.taskID, try TaskJSON.encode(result)])
-            hooks.taskFinished(TaskCompletedEvent(result: result, poolName: configuration.name, prompt: completion.prompt))
+            try link.send([Wire.version, Wire.Command.result, completion.taskID, try JSONCoding.encode(result)])
+            if hooks.tasksFinished != nil {
+                events.append(TaskCompletedEvent(result: result, poolName: configuration.name, prompt: completion.prompt))
+            }
         }
         slots.release(completion.worker)
         startBacklog()

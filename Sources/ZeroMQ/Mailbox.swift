@@ -23,10 +23,14 @@ public final class Mailbox<Element: Sendable>: Sendable {
         owner.store(UInt(pthread_self()), ordering: .releasing)
     }
 
-    /// Adds `element` and wakes the owner, unless the owner posts it itself; safe from any thread.
+    /// Adds `element` and wakes the owner, unless the owner posts it itself or has yet to take
+    /// an earlier element (`take()` takes them all); safe from any thread.
     public func post(_ element: Element) {
-        pending.withLock { $0.append(element) }
-        if UInt(pthread_self()) != owner.load(ordering: .acquiring) { wakeup.signal() }
+        let first = pending.withLock { pending in
+            pending.append(element)
+            return pending.count == 1
+        }
+        if first && UInt(pthread_self()) != owner.load(ordering: .acquiring) { wakeup.signal() }
     }
 
     /// Everything posted since the last call, oldest first.

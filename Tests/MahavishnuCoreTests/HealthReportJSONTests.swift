@@ -1,13 +1,13 @@
 import MahavishnuCore
 import Testing
 
-@Suite("HealthReport JSON matches JSONCoding")
+@Suite("HealthReport JSON matches JSONEncoder")
 struct HealthReportJSONTests {
     /// A pool in each status, with awkward text in every string and a reason only where it is set.
     static let awkwardPools: [PoolHealth] = [
         PoolHealth(poolID: "pool_a", name: "a", type: "mahavishnu", status: .healthy, workers: 4, activeWorkers: 2, min: 1, max: 8, queueDepth: 0, lastHeartbeatMs: 12),
-        PoolHealth(poolID: TaskJSONTests.awkwardText, name: TaskJSONTests.awkwardText, type: TaskJSONTests.awkwardText, status: .unhealthy,
-                   workers: 0, activeWorkers: 0, min: 0, max: 0, queueDepth: 3, lastHeartbeatMs: 1_001, reason: TaskJSONTests.awkwardText),
+        PoolHealth(poolID: FastJSONTests.awkwardText, name: FastJSONTests.awkwardText, type: FastJSONTests.awkwardText, status: .unhealthy,
+                   workers: 0, activeWorkers: 0, min: 0, max: 0, queueDepth: 3, lastHeartbeatMs: 1_001, reason: FastJSONTests.awkwardText),
         PoolHealth(poolID: "p\"q\\r", name: "é€😀", type: "\u{0}\u{1F}\u{7F}", status: .unhealthy, workers: 1, activeWorkers: 1, min: 1, max: 1,
                    queueDepth: 0, lastHeartbeatMs: 0, reason: ""),
         PoolHealth(poolID: "d", name: "draining", type: "t", status: .draining, workers: Int.max, activeWorkers: -1, min: Int.min, max: 2, queueDepth: 7, lastHeartbeatMs: 5),
@@ -23,8 +23,8 @@ struct HealthReportJSONTests {
         }),
     ])
     func matchesJSONCoding(report: HealthReport) throws {
-        let bytes = report.json()
-        #expect(try bytes == JSONCoding.encode(report))
-        #expect(try JSONCoding.decode(HealthReport.self, from: bytes) == report)
+        let bytes = try JSONCoding.encode(report)
+        #expect(try bytes == Reference.encode(report))
+        #expect(try Reference.decode(HealthReport.self, from: bytes) == report)
     }
 }

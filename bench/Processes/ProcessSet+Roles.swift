@@ -5,19 +5,31 @@ struct BrokerEndpoints {
     let process: ChildProcess
     let frontend: String
     let backend: String
+    /// The message bus: publishers connect to `busPub`, subscribers to `busSub`.
+    let busPub: String
+    let busSub: String
 }
 
 /// Starting each kind of process a scenario measures, and reading its endpoints back.
 extension ProcessSet {
-    /// A real broker (`mahavishnu broker`) on ports the OS picks.
-    func startBroker() throws -> BrokerEndpoints {
+    /// A real broker (`mahavishnu broker`) on ports the OS picks, bus included.
+    ///
+    /// With `memoryDatabase` it stores every finished task's result there (memory aggregation,
+    /// as shipped), starting from an empty database; without, it only routes.
+    func startBroker(memoryDatabase: URL? = nil) throws -> BrokerEndpoints {
+        var memory = ["--no-memory"]
+        if let memoryDatabase {
+            for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: memoryDatabase.path + suffix) }
+            memory = ["--memory", "--memory-database", memoryDatabase.path]
+        }
         let (child, fields) = try start("broker", role: ChildRole.mahavishnu, [
             "broker", "--frontend", "tcp://127.0.0.1:*", "--backend", "tcp://127.0.0.1:*",
-        ], ready: "broker ready")
-        guard let frontend = fields["frontend"], let backend = fields["backend"] else {
+            "--bus-pub", "tcp://127.0.0.1:*", "--bus-sub", "tcp://127.0.0.1:*",
+        ] + memory, ready: "broker ready")
+        guard let frontend = fields["frontend"], let backend = fields["backend"], let busPub = fields["bus_pub"], let busSub = fields["bus_sub"] else {
             throw BenchError("the broker's ready line has no endpoints; see \(child.logFile.path)")
         }
-        return BrokerEndpoints(process: child, frontend: frontend, backend: backend)
+        return BrokerEndpoints(process: child, frontend: frontend, backend: backend, busPub: busPub, busSub: busSub)
     }
 
     /// A real pool process (`mahavishnu pool run`) with `workers` echo workers, registered when this returns.
@@ -25,7 +37,7 @@ extension ProcessSet {
     func startPool(name: String, workers: Int, broker: BrokerEndpoints) throws -> ChildProcess {
         try start("pool \(name)", role: ChildRole.mahavishnu, [
             "pool", "run", "--name", name, "--id", "pool_\(name)", "--min", "\(workers)", "--max", "\(workers)",
-            "--worker-type", "echo", "--broker", broker.backend,
+            "--worker-type", "echo", "--broker", broker.backend, "--bus-pub", broker.busPub, "--bus-sub", broker.busSub,
         ], ready: "pool ready").child
     }
 

@@ -33,7 +33,8 @@ struct TargetEvaluator {
     let memory: [MemoryFigure]
 
     func checks() -> [TargetCheck] {
-        let routes = cases.filter { $0.scenario == .route }
+        // Routing alone: the memory-on case shows what storing results adds, beside the targets.
+        let routes = cases.filter { $0.key.hasPrefix("route/") }
         let proxy = cases.first { $0.key == "proxy" }
         let scale = cases.filter { $0.scenario == .scale }
         let onePool = scale.first { $0.pools == 1 }

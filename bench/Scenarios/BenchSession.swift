@@ -21,6 +21,10 @@ final class BenchSession {
         context = try Context()
     }
 
+    /// The memory database of brokers that store results, beside the report (emptied for each
+    /// such broker): never the user's own.
+    var memoryDatabase: URL { logDirectory.deletingLastPathComponent().appendingPathComponent("memory.sqlite") }
+
     /// Runs `body` with a fresh set of child processes, stopped by pid when it returns or throws.
     func withProcesses<T>(_ body: (ProcessSet) throws -> T) throws -> T {
         let processes = try ProcessSet(logDirectory: logDirectory)

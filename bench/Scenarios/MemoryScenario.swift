@@ -5,7 +5,8 @@ import MahavishnuCore
 extension BenchSession {
     func runMemory() throws {
         try withProcesses { processes in
-            let broker = try processes.startBroker()
+            // As shipped: memory aggregation on.
+            let broker = try processes.startBroker(memoryDatabase: memoryDatabase)
             try withDriver(.control(ControlCommand.stats.rawValue), at: broker.frontend, target: "broker") { _ = try $0.latency(samples: 1, warmUp: 0) }
             try recordMemory("broker/idle", label: "broker, idle", pid: broker.process.pid)
 

@@ -1,13 +1,11 @@
+import Foundation
 import MahavishnuCore
 
-/// `route`: producer → our broker → real pool processes with `echo` workers, once per selector.
+/// `route`: producer → our broker → real pool processes with `echo` workers, once per selector;
+/// then once more with memory aggregation on, to show what storing every result costs.
 extension BenchSession {
     func runRoute() throws {
-        try withProcesses { processes in
-            let broker = try processes.startBroker()
-            let names = (0..<plan.backends).map { "bench\($0)" }
-            for name in names { try processes.startPool(name: name, workers: plan.workersPerPool, broker: broker) }
-            let fleet = "broker + \(plan.backends) pool processes × \(plan.workersPerPool) echo workers"
+        try withRouteFleet(memoryDatabase: nil) { broker, names, fleet in
             for selector in PoolSelector.allCases {
                 // Affinity tasks name the pools in turn, so every selector spreads over the same pools.
                 let pinned = selector == .affinity
@@ -18,6 +16,24 @@ extension BenchSession {
                     exchange: .task(selector: selector, affinities: pinned ? names : [""]), endpoint: broker.frontend
                 )
             }
+        }
+        try withRouteFleet(memoryDatabase: memoryDatabase) { broker, _, fleet in
+            try measure(
+                "route+memory/least_loaded", scenario: .route, label: "route least_loaded, memory on",
+                setup: "\(fleet), memory aggregation on (every result stored in SQLite, full-text indexed)",
+                pools: plan.backends, slots: plan.backends * plan.workersPerPool,
+                exchange: .task(selector: .leastLoaded), endpoint: broker.frontend
+            )
+        }
+    }
+
+    /// Runs `body` with a broker (storing results in `memoryDatabase`, or not) and the route pools, then stops them.
+    private func withRouteFleet(memoryDatabase: URL?, _ body: (BrokerEndpoints, [String], String) throws -> Void) throws {
+        try withProcesses { processes in
+            let broker = try processes.startBroker(memoryDatabase: memoryDatabase)
+            let names = (0..<plan.backends).map { "bench\($0)" }
+            for name in names { try processes.startPool(name: name, workers: plan.workersPerPool, broker: broker) }
+            try body(broker, names, "broker + \(plan.backends) pool processes × \(plan.workersPerPool) echo workers")
         }
     }
 }

@@ -111,14 +111,18 @@ final class BusConnection: @unchecked Sendable {
 
     /// Queues `outgoing`; drops it (and counts the drop) when the outbox is full.
     func publish(_ outgoing: Outgoing) throws(MessageBusError) {
-        let queued = try inbox.withLock { (inbox) throws(MessageBusError) -> Bool in
+        let queued = try inbox.withLock { (inbox) throws(MessageBusError) -> Queued in
             guard !inbox.stopped else { throw .closed }
-            guard inbox.queuedPublishes < configuration.outboxLimit else { return false }
+            guard inbox.queuedPublishes < configuration.outboxLimit else { return .dropped }
             inbox.queuedPublishes += 1
             inbox.commands.append(.publish(outgoing))
-            return true
+            return inbox.commands.count == 1 ? .first : .behindOthers
         }
-        if queued { wakeup.signal() } else { counters.publishDropped.add(1, ordering: .relaxed) }
+        switch queued {
+        case .first: wakeup.signal()
+        case .behindOthers: break
+        case .dropped: counters.publishDropped.add(1, ordering: .relaxed)
+        }
     }
 
     /// Adds a subscription; returns `false` if the bus is closed.
@@ -145,13 +149,19 @@ final class BusConnection: @unchecked Sendable {
     }
 
     private func post(_ command: Command) -> Bool {
-        let accepted = inbox.withLock { inbox in
-            guard !inbox.stopped else { return false }
+        let queued = inbox.withLock { inbox -> Queued in
+            guard !inbox.stopped else { return .dropped }
             inbox.commands.append(command)
-            return true
+            return inbox.commands.count == 1 ? .first : .behindOthers
         }
-        if accepted { wakeup.signal() }
-        return accepted
+        if queued == .first { wakeup.signal() }
+        return queued != .dropped
+    }
+
+    /// Where a command went. The bus thread takes every queued command on each wake-up, so only
+    /// the first one queued since it last took them needs to wake it.
+    private enum Queued {
+        case first, behindOthers, dropped
     }
 
     // MARK: The bus thread
@@ -275,7 +285,7 @@ final class BusConnection: @unchecked Sendable {
             return
         }
         let payload = frames.bytes(5)
-        guard (try? JSONSerialization.jsonObject(with: Data(payload), options: .fragmentsAllowed)) != nil else {
+        guard JSONCoding.isValid(payload) else {
             counters.malformed.add(1, ordering: .relaxed)
             return
         }

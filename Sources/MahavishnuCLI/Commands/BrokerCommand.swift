@@ -22,6 +22,9 @@ struct BrokerCommand: AsyncParsableCommand {
     var selector: String?
 
     @OptionGroup var security: SecurityOptions
+    @Flag(inversion: .prefixedNo, help: "Store every finished task's result for `memory search` (default: memory_aggregation_enabled).")
+    var memory: Bool?
+
     @Option(help: "The memory database file (default: memory_database_path).")
     var memoryDatabase: String?
 
@@ -35,7 +38,7 @@ struct BrokerCommand: AsyncParsableCommand {
             "broker_frontend": frontend, "broker_backend": backend,
             "broker_queue_bound": queueBound.map(String.init), "pool_routing_strategy": selector,
             "broker_keys_dir": security.keys, "broker_allow_list": security.allow,
-            "memory_database_path": memoryDatabase,
+            "memory_aggregation_enabled": memory.map(String.init), "memory_database_path": memoryDatabase,
         ].compactMapValues { $0 }
         let settings = try settingsOptions.load(flags: flags.merging(bus.settingsFlags) { $1 })
         var configuration = try BrokerConfiguration(settings: settings, settingsFile: settingsOptions.file)

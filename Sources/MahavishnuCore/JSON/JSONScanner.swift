@@ -1,86 +1,139 @@
-/// Reads a task body in one pass when it is a flat JSON object, the shape producers send.
+/// Reads JSON values from bytes in one pass, for the fast decoders of the messages sent per
+/// task (task bodies, bus headers, `task_completed`).
 ///
-/// Returns nil for anything it does not fully understand (nested values, fractional
-/// `sleep_ms`, duplicate known keys, invalid text): `TaskJSON.decodeTask` then asks
-/// JSONDecoder, whose value or error is the reference.
-struct FlatTaskParser {
+/// Each read returns nil for anything it does not fully understand; callers then fall back to
+/// JSONDecoder, whose value or error stays the reference.
+struct JSONScanner {
     private let bytes: UnsafeBufferPointer<UInt8>
     private var index = 0
 
     init(bytes: UnsafeBufferPointer<UInt8>) { self.bytes = bytes }
 
-    mutating func parse() -> TaskRequest? {
-        var prompt: String?
-        // Outer nil: the key was absent; inner nil: it was JSON null (both decode to nil).
-        var sleep: Int??
-        var timeout: Double??
-        var crash: Bool??
-        var delegateTo: String??
+    /// Reads one object whose values `field` reads (given each key, with the scanner at its
+    /// value); true when the whole input was that object and every `field` call returned true.
+    mutating func object(_ field: (String, inout JSONScanner) -> Bool) -> Bool {
         skipWhitespace()
-        guard take("{") else { return nil }
+        guard take("{") else { return false }
         skipWhitespace()
         if !take("}") {
             repeat {
                 skipWhitespace()
-                guard let key = string() else { return nil }
+                guard let key = string() else { return false }
                 skipWhitespace()
-                guard take(":") else { return nil }
+                guard take(":") else { return false }
                 skipWhitespace()
-                switch key {
-                case "prompt":
-                    guard prompt == nil, let value = string() else { return nil }
-                    prompt = value
-                case "sleep_ms":
-                    guard sleep == nil, let value = nullable({ $0.integer() }) else { return nil }
-                    sleep = value
-                case "timeout":
-                    guard timeout == nil, let value = nullable({ $0.double() }) else { return nil }
-                    timeout = value
-                case "crash":
-                    guard crash == nil, let value = nullable({ $0.boolean() }) else { return nil }
-                    crash = value
-                case "delegate_to":
-                    guard delegateTo == nil, let value = nullable({ $0.string() }) else { return nil }
-                    delegateTo = value
-                default:
-                    // A field of TaskRequest this parser does not read: let JSONDecoder decode the task.
-                    guard TaskRequest.CodingKeys(stringValue: key) == nil, skipScalar() else { return nil }
-                }
+                guard field(key, &self) else { return false }
                 skipWhitespace()
             } while take(",")
-            guard take("}") else { return nil }
+            guard take("}") else { return false }
         }
         skipWhitespace()
-        guard index == bytes.count, let prompt else { return nil }
-        return TaskRequest(prompt: prompt, sleepMilliseconds: sleep ?? nil, timeout: timeout ?? nil, crash: crash ?? nil, delegateTo: delegateTo ?? nil)
+        return index == bytes.count
+    }
+
+    /// Whether the input is exactly one valid JSON value (any depth up to 64), with only whitespace around.
+    mutating func isValidDocument() -> Bool {
+        skipWhitespace()
+        guard skipValue(depth: 0) else { return false }
+        skipWhitespace()
+        return index == bytes.count
     }
 
     // MARK: Values
 
     /// `null` as `.some(nil)`, a value read by `read` as `.some(value)`, anything else nil.
-    private mutating func nullable<T>(_ read: (inout FlatTaskParser) -> T?) -> T?? {
+    mutating func nullable<T>(_ read: (inout JSONScanner) -> T?) -> T?? {
         if take("null") { return .some(nil) }
         return read(&self).map { .some($0) }
     }
 
-    private mutating func boolean() -> Bool? {
+    mutating func boolean() -> Bool? {
         if take("true") { return true }
         if take("false") { return false }
         return nil
     }
 
-    private mutating func integer() -> Int? {
+    /// An integer literal (no fraction, no exponent).
+    mutating func integer() -> Int? {
         let start = index
         guard let end = numberEnd(), !bytes[start..<end].contains(where: { $0 == UInt8(ascii: ".") || $0 | 0x20 == UInt8(ascii: "e") }) else { return nil }
         index = end
         return Int(String(decoding: bytes[start..<end], as: UTF8.self))
     }
 
-    private mutating func double() -> Double? {
+    /// A finite number.
+    mutating func double() -> Double? {
         let start = index
         guard let end = numberEnd(), let value = Double(String(decoding: bytes[start..<end], as: UTF8.self)), value.isFinite else { return nil }
         index = end
         return value
+    }
+
+    /// Skips a string, number, `true`, `false` or `null`; false for objects, arrays and errors.
+    mutating func skipScalar() -> Bool {
+        guard index < bytes.count else { return false }
+        switch bytes[index] {
+        case UInt8(ascii: "\""): return string() != nil
+        case UInt8(ascii: "t"): return take("true")
+        case UInt8(ascii: "f"): return take("false")
+        case UInt8(ascii: "n"): return take("null")
+        default:
+            guard let end = numberEnd() else { return false }
+            index = end
+            return true
+        }
+    }
+
+    /// A JSON string with its escapes decoded; nil if it is not valid JSON or not valid UTF-8.
+    mutating func string() -> String? {
+        guard take("\"") else { return nil }
+        let start = index
+        var isASCII = true
+        while index < bytes.count {
+            let byte = bytes[index]
+            if byte == UInt8(ascii: "\"") {
+                let text = UnsafeBufferPointer(rebasing: bytes[start..<index])
+                index += 1
+                return isASCII ? String(decoding: text, as: UTF8.self) : String(validating: text, as: UTF8.self)
+            }
+            if byte < 0x20 { return nil }
+            if byte == UInt8(ascii: "\\") { return escapedString(from: start) }
+            isASCII = isASCII && byte < 0x80
+            index += 1
+        }
+        return nil
+    }
+
+    /// Skips any value, objects and arrays included, nested at most 64 deep.
+    private mutating func skipValue(depth: Int) -> Bool {
+        guard depth < 64, index < bytes.count else { return false }
+        switch bytes[index] {
+        case UInt8(ascii: "{"):
+            return skipContainer(closing: "}", depth: depth) { scanner in
+                guard scanner.string() != nil else { return false }
+                scanner.skipWhitespace()
+                guard scanner.take(":") else { return false }
+                scanner.skipWhitespace()
+                return scanner.skipValue(depth: depth + 1)
+            }
+        case UInt8(ascii: "["):
+            return skipContainer(closing: "]", depth: depth) { $0.skipValue(depth: depth + 1) }
+        default:
+            return skipScalar()
+        }
+    }
+
+    /// Skips `[` or `{`, the comma-separated elements `element` skips, and `closing`.
+    private mutating func skipContainer(closing: StaticString, depth: Int, element: (inout JSONScanner) -> Bool) -> Bool {
+        index += 1
+        skipWhitespace()
+        if take(closing) { return true }
+        repeat {
+            skipWhitespace()
+            guard element(&self) else { return false }
+            skipWhitespace()
+        } while take(",")
+        return take(closing)
     }
 
     /// Where the JSON number literal at `index` ends: `-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?`.
@@ -109,42 +162,6 @@ struct FlatTaskParser {
         }
         return at
     }
-
-    /// Skips a string, number, `true`, `false` or `null`; false for objects, arrays and errors.
-    private mutating func skipScalar() -> Bool {
-        guard index < bytes.count else { return false }
-        switch bytes[index] {
-        case UInt8(ascii: "\""): return string() != nil
-        case UInt8(ascii: "t"): return take("true")
-        case UInt8(ascii: "f"): return take("false")
-        case UInt8(ascii: "n"): return take("null")
-        default:
-            guard let end = numberEnd() else { return false }
-            index = end
-            return true
-        }
-    }
-
-    /// A JSON string with its escapes decoded; nil if it is not valid JSON or not valid UTF-8.
-    private mutating func string() -> String? {
-        guard take("\"") else { return nil }
-        let start = index
-        var isASCII = true
-        while index < bytes.count {
-            let byte = bytes[index]
-            if byte == UInt8(ascii: "\"") {
-                let text = UnsafeBufferPointer(rebasing: bytes[start..<index])
-                index += 1
-                return isASCII ? String(decoding: text, as: UTF8.self) : String(validating: text, as: UTF8.self)
-            }
-            if byte < 0x20 { return nil }
-            if byte == UInt8(ascii: "\\") { return escapedString(from: start) }
-            isASCII = isASCII && byte < 0x80
-            index += 1
-        }
-        return nil
-    }
-
     /// The rest of a string that has escapes, from its first byte at `start`; `index` is at a backslash.
     private mutating func escapedString(from start: Int) -> String? {
         var decoded = Array(bytes[start..<index])
@@ -227,7 +244,7 @@ struct FlatTaskParser {
     }
 
     /// Consumes `token` if the bytes at `index` spell it.
-    private mutating func take(_ token: StaticString) -> Bool {
+    mutating func take(_ token: StaticString) -> Bool {
         let length = token.utf8CodeUnitCount
         guard index + length <= bytes.count else { return false }
         let matches = token.withUTF8Buffer { expected in bytes[index..<index + length].elementsEqual(expected) }

@@ -17,6 +17,13 @@ struct JSONObjectWriter {
         bytes.append(contentsOf: number.utf8)
     }
 
+    /// Writes `"key":` then `value` as JSONEncoder writes a finite Double: its shortest
+    /// description, without a trailing `.0`.
+    mutating func field(_ key: StaticString, double value: Double) {
+        let text = value.description
+        field(key, number: text.hasSuffix(".0") ? String(text.dropLast(2)) : text)
+    }
+
     /// Writes `"key":` then the string, quoted and escaped.
     mutating func field(_ key: StaticString, string: String) {
         self.key(key)

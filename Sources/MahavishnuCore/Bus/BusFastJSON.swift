@@ -1,0 +1,108 @@
+/// The bus JSON sent once per finished task (its header and `task_completed`), written and
+/// read by hand: the memory aggregator receives one of each for every task.
+extension BusHeader: FastJSONEncodable, FastJSONDecodable {
+    public func fastJSON() -> [UInt8]? {
+        guard timestamp.isFinite else { return nil }
+        var writer = JSONObjectWriter(capacity: 96 + sourcePoolID.utf8.count + (targetPoolID?.utf8.count ?? 0))
+        writer.field(#""source_pool_id":"#, string: sourcePoolID)
+        if let targetPoolID { writer.field(#""target_pool_id":"#, string: targetPoolID) }
+        writer.field(#""timestamp":"#, double: timestamp)
+        writer.field(#""type":"#, string: type.rawValue)
+        return writer.finish()
+    }
+
+    public init?(fastJSON bytes: UnsafeBufferPointer<UInt8>) {
+        var type: BusMessageType?
+        var source: String?
+        var target: String??
+        var timestamp: Double?
+        var scanner = JSONScanner(bytes: bytes)
+        let complete = scanner.object { key, value in
+            switch key {
+            case "type":
+                guard type == nil, let raw = value.string(), let known = BusMessageType(rawValue: raw) else { return false }
+                type = known
+            case "source_pool_id":
+                guard source == nil, let text = value.string() else { return false }
+                source = text
+            case "target_pool_id":
+                guard target == nil, let text = value.nullable({ $0.string() }) else { return false }
+                target = text
+            case "timestamp":
+                guard timestamp == nil, let number = value.double() else { return false }
+                timestamp = number
+            default:
+                return value.skipScalar()
+            }
+            return true
+        }
+        guard complete, let type, let source, let timestamp else { return nil }
+        self.type = type
+        sourcePoolID = source
+        targetPoolID = target ?? nil
+        self.timestamp = timestamp
+    }
+}
+
+extension TaskCompletedEvent: FastJSONEncodable, FastJSONDecodable {
+    public func fastJSON() -> [UInt8]? {
+        guard completedAt.isFinite, duration.isFinite, startedAt.isFinite else { return nil }
+        let text = [taskID, poolID, poolName, workerID, prompt, output, error ?? ""].reduce(0) { $0 + $1.utf8.count }
+        var writer = JSONObjectWriter(capacity: 220 + text)
+        writer.field(#""completed_at":"#, double: completedAt)
+        writer.field(#""duration":"#, double: duration)
+        if let error { writer.field(#""error":"#, string: error) }
+        writer.field(#""output":"#, string: output)
+        writer.field(#""pool_id":"#, string: poolID)
+        writer.field(#""pool_name":"#, string: poolName)
+        writer.field(#""prompt":"#, string: prompt)
+        writer.field(#""started_at":"#, double: startedAt)
+        writer.field(#""status":"#, string: status.rawValue)
+        writer.field(#""task_id":"#, string: taskID)
+        writer.field(#""worker_id":"#, string: workerID)
+        return writer.finish()
+    }
+
+    public init?(fastJSON bytes: UnsafeBufferPointer<UInt8>) {
+        var taskID, poolID, poolName, workerID, prompt, output: String?
+        var duration, startedAt, completedAt: Double?
+        var status: TaskStatus?
+        var error: String??
+        /// Reads a string or number field that must appear once.
+        func once<T>(_ field: inout T?, _ read: () -> T?) -> Bool {
+            guard field == nil, let value = read() else { return false }
+            field = value
+            return true
+        }
+        var scanner = JSONScanner(bytes: bytes)
+        let complete = scanner.object { key, value in
+            switch CodingKeys(stringValue: key) {
+            case .taskID: once(&taskID) { value.string() }
+            case .poolID: once(&poolID) { value.string() }
+            case .poolName: once(&poolName) { value.string() }
+            case .workerID: once(&workerID) { value.string() }
+            case .prompt: once(&prompt) { value.string() }
+            case .output: once(&output) { value.string() }
+            case .duration: once(&duration) { value.double() }
+            case .startedAt: once(&startedAt) { value.double() }
+            case .completedAt: once(&completedAt) { value.double() }
+            case .status: once(&status) { value.string().flatMap(TaskStatus.init(rawValue:)) }
+            case .error: once(&error) { value.nullable { $0.string() } }
+            case nil: value.skipScalar()
+            }
+        }
+        guard complete, let taskID, let poolID, let poolName, let workerID, let prompt, let output,
+              let duration, let startedAt, let completedAt, let status else { return nil }
+        self.taskID = taskID
+        self.poolID = poolID
+        self.poolName = poolName
+        self.workerID = workerID
+        self.status = status
+        self.error = error ?? nil
+        self.duration = duration
+        self.prompt = prompt
+        self.output = output
+        self.startedAt = startedAt
+        self.completedAt = completedAt
+    }
+}
