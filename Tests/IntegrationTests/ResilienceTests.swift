@@ -49,16 +49,19 @@ struct ResilienceTests {
     func restartBrokerUnderLoad() async throws {
         let settings = try writeSettings(fastFailureSettings)
         var broker = try ManagedProcess(name: "broker", executable: mahavishnuExecutable,
-                                        arguments: ["broker", "--frontend", "tcp://127.0.0.1:*", "--backend", "tcp://127.0.0.1:*", "--settings", settings])
+                                        arguments: ["broker", "--frontend", "tcp://127.0.0.1:*", "--backend", "tcp://127.0.0.1:*",
+                                                    "--bus-pub", "tcp://127.0.0.1:*", "--bus-sub", "tcp://127.0.0.1:*", "--settings", settings])
         let ready = try await broker.line(startingWith: "broker ready")
         let endpoint = { (key: String) in String(ready.split(separator: " ").first { $0.hasPrefix(key + "=") }!.dropFirst(key.count + 1)) }
+        // The restarted broker binds the same endpoints, the bus included, so the pools find it again.
         let (frontend, backend) = (endpoint("frontend"), endpoint("backend"))
+        let bus = ["--bus-pub", endpoint("bus_pub"), "--bus-sub", endpoint("bus_sub")]
         var pools: [ManagedProcess] = []
         let client = try BrokerClient(endpoint: frontend, retryInterval: .milliseconds(300))
         do {
             for name in ["a", "b"] {
                 let pool = try ManagedProcess(name: name, executable: mahavishnuExecutable,
-                                              arguments: ["pool", "run", "--name", name, "--id", "pool_\(name)", "--min", "4", "--broker", backend, "--settings", settings])
+                                              arguments: ["pool", "run", "--name", name, "--id", "pool_\(name)", "--min", "4", "--broker", backend, "--settings", settings] + bus)
                 pools.append(pool)
                 _ = try await pool.line(startingWith: "pool ready")
             }
@@ -77,7 +80,7 @@ struct ResilienceTests {
             let running = pools
             try await waitUntil("the pools noticed the broker is gone") { running.allSatisfy { $0.stderrTail.contains("broker silent") } }
             broker = try ManagedProcess(name: "broker 2", executable: mahavishnuExecutable,
-                                        arguments: ["broker", "--frontend", frontend, "--backend", backend, "--settings", settings])
+                                        arguments: ["broker", "--frontend", frontend, "--backend", backend, "--settings", settings] + bus)
             _ = try await broker.line(startingWith: "broker ready")
             try await waitUntil("both pools registered with the new broker") {
                 try await client.control(.list, as: PoolList.self).pools.count == 2

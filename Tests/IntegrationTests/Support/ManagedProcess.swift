@@ -13,7 +13,7 @@ final class ManagedProcess: Sendable {
         process = Process()
         process.executableURL = executable
         process.arguments = arguments
-        if let environment { process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 } }
+        process.environment = childEnvironment(adding: environment ?? [:])
         let stdout = Pipe(), stderr = Pipe()
         process.standardOutput = stdout
         process.standardError = stderr
@@ -126,7 +126,7 @@ func runCommand(_ executable: URL, _ arguments: [String], environment: [String: 
                 let process = Process()
                 process.executableURL = executable
                 process.arguments = arguments
-                process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+                process.environment = childEnvironment(adding: environment)
                 let stdout = Pipe(), stderr = Pipe()
                 process.standardOutput = stdout
                 process.standardError = stderr
@@ -173,3 +173,15 @@ func withDeadline<T: Sendable>(_ timeout: Duration, what: String, _ body: @escap
         return try await group.next()!
     }
 }
+
+/// The environment of every process a test starts: the test's own plus `extra`, with a scratch
+/// memory database unless one is set, so no broker a test starts writes to the user's
+/// (`memory_database_path` defaults to one in their home directory).
+func childEnvironment(adding extra: [String: String]) -> [String: String] {
+    ProcessInfo.processInfo.environment
+        .merging(["MAHAVISHNU_MEMORY_DATABASE_PATH": scratchMemoryDatabase]) { own, _ in own }
+        .merging(extra) { $1 }
+}
+
+private let scratchMemoryDatabase = FileManager.default.temporaryDirectory
+    .appendingPathComponent("mahavishnu-tests-\(getpid())").appendingPathComponent("memory.sqlite").path
