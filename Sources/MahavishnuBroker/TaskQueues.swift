@@ -11,7 +11,7 @@ struct TaskQueues {
     /// Selector tasks waiting for any pool's free slot.
     var shared: Deque<PendingTask> = []
     /// The latest sender of each waiting task, by task id.
-    private var senders: [[UInt8]: ReplyAddress] = [:]
+    private var senders: ByteKeyedDictionary<ReplyAddress> = [:]
 
     init(bound: Int) { self.bound = bound }
 
