@@ -4,7 +4,11 @@ import MahavishnuCore
 ///
 /// Slots are reused after a pool leaves, so slot indices stay dense for the selectors' indexes.
 struct PoolRegistry {
-    private(set) var slots: [PoolEntry?] = []
+    /// Every slot's latest pool. A removed pool's entry stays until its slot is reused, so
+    /// reading or updating an entry never unwraps (and copies) an optional.
+    private var slots: [PoolEntry] = []
+    /// Whether each slot's pool is still registered.
+    private var live: [Bool] = []
     private var freeSlots: [Int] = []
     private var slotByRoutingID: ByteKeyedDictionary<Int> = [:]
     private var slotByName: [String: Int] = [:]
@@ -14,9 +18,15 @@ struct PoolRegistry {
     /// Reads and writes in place: `registry[slot].inFlight += 1` or `registry[slot].phase` must
     /// not copy the whole entry (callgrind: entry copies were a tenth of the loop per task).
     subscript(slot: Int) -> PoolEntry {
-        _read { yield slots[slot]! }
-        _modify { yield &slots[slot]! }
+        _read { yield slots[slot] }
+        _modify { yield &slots[slot] }
     }
+
+    /// Every slot ever used, live or free.
+    var slotIndices: Range<Int> { slots.indices }
+
+    /// Whether a registered pool holds `slot`.
+    func isLive(_ slot: Int) -> Bool { live[slot] }
 
     /// The slot of the pool whose routing id (pool id) is `routingID`.
     func slot(routingID: [UInt8]) -> Int? { slotByRoutingID[routingID] }
@@ -38,9 +48,11 @@ struct PoolRegistry {
         if let reused = freeSlots.popLast() {
             slot = reused
             slots[slot] = entry
+            live[slot] = true
         } else {
             slot = slots.count
             slots.append(entry)
+            live.append(true)
         }
         slotByRoutingID[entry.routingID] = slot
         slotByName[entry.registration.name] = slot
@@ -51,7 +63,7 @@ struct PoolRegistry {
     @discardableResult
     mutating func remove(_ slot: Int) -> PoolEntry {
         let entry = self[slot]
-        slots[slot] = nil
+        live[slot] = false
         freeSlots.append(slot)
         slotByRoutingID[entry.routingID] = nil
         if slotByName[entry.registration.name] == slot { slotByName[entry.registration.name] = nil }
@@ -59,5 +71,5 @@ struct PoolRegistry {
     }
 
     /// The live pools, in slot order.
-    var entries: [PoolEntry] { slots.compactMap { $0 } }
+    var entries: [PoolEntry] { slots.indices.filter { live[$0] }.map { slots[$0] } }
 }

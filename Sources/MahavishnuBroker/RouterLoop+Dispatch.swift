@@ -88,7 +88,7 @@ extension RouterLoop {
 
     /// Fills the free slots of the pool in `slot` from its affinity queue and the shared queue, oldest first.
     func feed(_ slot: Int) {
-        while registry.slots[slot] != nil, registry[slot].hasFreeSlot {
+        while registry.isLive(slot), registry[slot].hasFreeSlot {
             let pinned = registry[slot].affinityQueue.first
             let shared = queues.shared.first
             if var pinned, shared.map({ pinned.sequence < $0.sequence }) ?? true {

@@ -6,7 +6,7 @@ import ZeroMQ
 /// lets the autoscaler look at every pool.
 extension RouterLoop {
     func heartbeatTick(_ now: ContinuousClock.Instant) {
-        for slot in registry.slots.indices where registry.slots[slot] != nil {
+        for slot in registry.slotIndices where registry.isLive(slot) {
             switch registry[slot].phase {
             case .active, .draining:
                 let silence = now - registry[slot].lastSeen

@@ -49,7 +49,7 @@ extension RouterLoop {
 
     /// Drains and stops every pool; `reply` is answered once all have stopped.
     func closeAll(reply: ControlReply) {
-        let slots = registry.slots.indices.filter { registry.slots[$0] != nil }
+        let slots = registry.slotIndices.filter(registry.isLive)
         guard !slots.isEmpty else { return sendReply(reply, ClosedPools(closed: [])) }
         pendingCloseAlls.append((reply, Set(slots.map { registry[$0].registration.poolID }), []))
         for slot in slots { beginClosing(slot) }
@@ -146,7 +146,7 @@ extension RouterLoop {
             replyError(task.replyTo, reference: task.taskID, .shuttingDown, "the broker is shutting down; the task was not run")
         }
         supervisor?.terminateAll()
-        for slot in registry.slots.indices where registry.slots[slot] != nil {
+        for slot in registry.slotIndices where registry.isLive(slot) {
             if registry[slot].acceptsWork { closeIntake(slot) }
             refuseWaiting(slot, .shuttingDown, "the broker is shutting down; the task was not run")
         }

@@ -40,7 +40,7 @@ extension RouterLoop {
     /// the last resize (hysteresis, so it does not flap).
     func autoscale(_ now: ContinuousClock.Instant) {
         guard case .running = state else { return }
-        for slot in registry.slots.indices where registry.slots[slot]?.registration.autoScale == true && registry[slot].acceptsWork {
+        for slot in registry.slotIndices where registry.isLive(slot) && registry[slot].registration.autoScale && registry[slot].acceptsWork {
             let pool = registry[slot]
             let full = pool.inFlight >= pool.capacity
             let waiting = pool.affinityQueue.count + (full ? queues.shared.count : 0)
