@@ -162,11 +162,13 @@ extension RouterLoop {
     // MARK: Timers
 
     /// When the next timer is due (heartbeat, spawn deadlines, restarts, drain deadline).
+    /// Called once per pass of the loop, so it allocates nothing.
     func nextTimer() -> ContinuousClock.Instant {
-        var deadlines = pendingSpawns.values.map(\.deadline) + [heartbeat.nextTick]
-        if let restart = supervisor?.nextRestart { deadlines.append(restart) }
-        if case .draining(let deadline) = state { deadlines.append(deadline) }
-        return deadlines.min()!
+        var next = heartbeat.nextTick
+        for pending in pendingSpawns.values { next = min(next, pending.deadline) }
+        if let restart = supervisor?.nextRestart { next = min(next, restart) }
+        if case .draining(let deadline) = state { next = min(next, deadline) }
+        return next
     }
 
     /// Runs whatever timers are due.
