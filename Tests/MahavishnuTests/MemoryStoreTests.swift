@@ -53,6 +53,19 @@ struct MemoryStoreTests {
         }
     }
 
+    @Test("every stored result is found, once, whichever batch it came in and however often it was sent")
+    func indexedOnce() async throws {
+        try await withStore { store, _ in
+            try await store.store([event("t1", prompt: "kiwi one"), event("t2", prompt: "kiwi two")])
+            try await store.store([event("t2", prompt: "kiwi two"), event("t3", prompt: "kiwi three"), event("t1", prompt: "kiwi again")])
+            try await store.store((4...600).map { event("t\($0)", prompt: "kiwi \($0)") })
+            let matches = try await store.search("kiwi", limit: 1_000)
+            #expect(matches.count == 600)
+            #expect(Set(matches.map(\.taskID)) == Set((1...600).map { "t\($0)" }))
+            #expect(try await store.search("again").isEmpty, "a task id's later report is neither stored nor indexed")
+        }
+    }
+
     @Test("a query with no words, a limit below 1 and a missing database are refused by name")
     func refusals() async throws {
         try await withStore { store, path in
