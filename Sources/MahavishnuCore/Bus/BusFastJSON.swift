@@ -19,22 +19,12 @@ extension BusHeader: FastJSONEncodable, FastJSONDecodable {
         var scanner = JSONScanner(bytes: bytes)
         let complete = scanner.object { key, value in
             switch key {
-            case "type":
-                guard type == nil, let raw = value.string(), let known = BusMessageType(rawValue: raw) else { return false }
-                type = known
-            case "source_pool_id":
-                guard source == nil, let text = value.string() else { return false }
-                source = text
-            case "target_pool_id":
-                guard target == nil, let text = value.nullable({ $0.string() }) else { return false }
-                target = text
-            case "timestamp":
-                guard timestamp == nil, let number = value.double() else { return false }
-                timestamp = number
-            default:
-                return value.skipScalar()
+            case "type": JSONScanner.once(&type) { value.string().flatMap(BusMessageType.init(rawValue:)) }
+            case "source_pool_id": JSONScanner.once(&source) { value.string() }
+            case "target_pool_id": JSONScanner.once(&target) { value.nullable { $0.string() } }
+            case "timestamp": JSONScanner.once(&timestamp) { value.double() }
+            default: value.skipScalar()
             }
-            return true
         }
         guard complete, let type, let source, let timestamp else { return nil }
         self.type = type
@@ -68,26 +58,20 @@ extension TaskCompletedEvent: FastJSONEncodable, FastJSONDecodable {
         var duration, startedAt, completedAt: Double?
         var status: TaskStatus?
         var error: String??
-        /// Reads a string or number field that must appear once.
-        func once<T>(_ field: inout T?, _ read: () -> T?) -> Bool {
-            guard field == nil, let value = read() else { return false }
-            field = value
-            return true
-        }
         var scanner = JSONScanner(bytes: bytes)
         let complete = scanner.object { key, value in
             switch CodingKeys(stringValue: key) {
-            case .taskID: once(&taskID) { value.string() }
-            case .poolID: once(&poolID) { value.string() }
-            case .poolName: once(&poolName) { value.string() }
-            case .workerID: once(&workerID) { value.string() }
-            case .prompt: once(&prompt) { value.string() }
-            case .output: once(&output) { value.string() }
-            case .duration: once(&duration) { value.double() }
-            case .startedAt: once(&startedAt) { value.double() }
-            case .completedAt: once(&completedAt) { value.double() }
-            case .status: once(&status) { value.string().flatMap(TaskStatus.init(rawValue:)) }
-            case .error: once(&error) { value.nullable { $0.string() } }
+            case .taskID: JSONScanner.once(&taskID) { value.string() }
+            case .poolID: JSONScanner.once(&poolID) { value.string() }
+            case .poolName: JSONScanner.once(&poolName) { value.string() }
+            case .workerID: JSONScanner.once(&workerID) { value.string() }
+            case .prompt: JSONScanner.once(&prompt) { value.string() }
+            case .output: JSONScanner.once(&output) { value.string() }
+            case .duration: JSONScanner.once(&duration) { value.double() }
+            case .startedAt: JSONScanner.once(&startedAt) { value.double() }
+            case .completedAt: JSONScanner.once(&completedAt) { value.double() }
+            case .status: JSONScanner.once(&status) { value.string().flatMap(TaskStatus.init(rawValue:)) }
+            case .error: JSONScanner.once(&error) { value.nullable { $0.string() } }
             case nil: value.skipScalar()
             }
         }

@@ -14,27 +14,14 @@ enum FlatTaskParser {
         var scanner = JSONScanner(bytes: bytes)
         let complete = scanner.object { key, value in
             switch key {
-            case "prompt":
-                guard prompt == nil, let text = value.string() else { return false }
-                prompt = text
-            case "sleep_ms":
-                guard sleep == nil, let number = value.nullable({ $0.integer() }) else { return false }
-                sleep = number
-            case "timeout":
-                guard timeout == nil, let number = value.nullable({ $0.double() }) else { return false }
-                timeout = number
-            case "crash":
-                guard crash == nil, let flag = value.nullable({ $0.boolean() }) else { return false }
-                crash = flag
-            case "delegate_to":
-                guard delegateTo == nil, let pool = value.nullable({ $0.string() }) else { return false }
-                delegateTo = pool
-            default:
-                // A field of TaskRequest this parser does not read: let JSONDecoder decode the task.
-                guard TaskRequest.CodingKeys(stringValue: key) == nil else { return false }
-                return value.skipScalar()
+            case "prompt": JSONScanner.once(&prompt) { value.string() }
+            case "sleep_ms": JSONScanner.once(&sleep) { value.nullable { $0.integer() } }
+            case "timeout": JSONScanner.once(&timeout) { value.nullable { $0.double() } }
+            case "crash": JSONScanner.once(&crash) { value.nullable { $0.boolean() } }
+            case "delegate_to": JSONScanner.once(&delegateTo) { value.nullable { $0.string() } }
+            // A field of TaskRequest this parser does not read: let JSONDecoder decode the task.
+            default: TaskRequest.CodingKeys(stringValue: key) == nil && value.skipScalar()
             }
-            return true
         }
         guard complete, let prompt else { return nil }
         return TaskRequest(prompt: prompt, sleepMilliseconds: sleep ?? nil, timeout: timeout ?? nil, crash: crash ?? nil, delegateTo: delegateTo ?? nil)

@@ -39,6 +39,14 @@ struct JSONScanner {
         return index == bytes.count
     }
 
+    /// Reads a field's value with `read` into `field`; false when the field was already read
+    /// (a duplicate key: JSONDecoder decides) or `read` found no valid value.
+    static func once<T>(_ field: inout T?, _ read: () -> T?) -> Bool {
+        guard field == nil, let value = read() else { return false }
+        field = value
+        return true
+    }
+
     // MARK: Values
 
     /// `null` as `.some(nil)`, a value read by `read` as `.some(value)`, anything else nil.
