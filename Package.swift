@@ -52,9 +52,16 @@ let package = Package(
             ]
         ),
         .target(
-            name: "Mahavishnu",
+            name: "MahavishnuClient",
             dependencies: [
                 "ZeroMQ", "MahavishnuCore",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .target(
+            name: "Mahavishnu",
+            dependencies: [
+                "MahavishnuClient", "MahavishnuCore",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -100,6 +107,7 @@ let package = Package(
             name: "MahavishnuBrokerTests",
             dependencies: ["MahavishnuBroker", "MahavishnuCore"]
         ),
+        .testTarget(name: "MahavishnuClientTests", dependencies: ["MahavishnuClient"]),
         .testTarget(name: "MahavishnuTests", dependencies: ["Mahavishnu"]),
         .testTarget(
             name: "IntegrationTests",
