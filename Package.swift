@@ -48,6 +48,13 @@ let package = Package(
             dependencies: [
                 "ZeroMQ", "MahavishnuCore", "CProcessSpawn",
                 .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .target(
+            name: "MahavishnuSessionBuddy",
+            dependencies: [
+                "MahavishnuPool", "MahavishnuCore",
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "MCP", package: "swift-sdk"),
             ]
         ),
@@ -79,7 +86,7 @@ let package = Package(
         .target(
             name: "MahavishnuCLI",
             dependencies: [
-                "Mahavishnu", "MahavishnuBroker", "MahavishnuPool", "MahavishnuCore", "MahavishnuMCP",
+                "Mahavishnu", "MahavishnuBroker", "MahavishnuPool", "MahavishnuSessionBuddy", "MahavishnuCore", "MahavishnuMCP",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

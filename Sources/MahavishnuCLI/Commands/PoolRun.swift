@@ -3,6 +3,7 @@ import Foundation
 import Mahavishnu
 import MahavishnuCore
 import MahavishnuPool
+import MahavishnuSessionBuddy
 
 /// `mahavishnu pool run`: run one pool process in the foreground.
 struct PoolRun: AsyncParsableCommand {
@@ -77,7 +78,7 @@ struct PoolRun: AsyncParsableCommand {
         let logger = logging.bootstrap(label: "mahavishnu.pool")
         let executor: any Executor
         do {
-            executor = try await configuration.makeExecutor(logger: logger)
+            executor = try await configuration.makeExecutor(logger: logger, delegates: MCPDelegateConnector())
         } catch {
             throw CLIError("\(error)")
         }
