@@ -6,6 +6,7 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .executable(name: "mahavishnu", targets: ["mahavishnu"]),
+        .executable(name: "mahavishnu-pool", targets: ["mahavishnu-pool"]),
         .library(name: "Mahavishnu", targets: ["Mahavishnu"]),
         .executable(name: "mahavishnu-bench", targets: ["mahavishnu-bench"]),
     ],
@@ -84,15 +85,43 @@ let package = Package(
             ]
         ),
         .target(
+            name: "MahavishnuCommandCore",
+            dependencies: [
+                "MahavishnuCore",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+        .target(
+            name: "MahavishnuPoolCommand",
+            dependencies: [
+                "MahavishnuCommandCore", "MahavishnuPool", "MahavishnuClient", "MahavishnuCore",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .target(
             name: "MahavishnuCLI",
             dependencies: [
-                "Mahavishnu", "MahavishnuBroker", "MahavishnuPool", "MahavishnuSessionBuddy", "MahavishnuCore", "MahavishnuMCP",
+                "Mahavishnu", "MahavishnuBroker", "MahavishnuSessionBuddy", "MahavishnuCore", "MahavishnuMCP",
+                "MahavishnuCommandCore", "MahavishnuPoolCommand",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
         .executableTarget(name: "mahavishnu", dependencies: ["MahavishnuCLI"]),
+        // The pool process the broker starts: only pool code, and in release builds the Swift
+        // runtime and Foundation linked in statically, so that it maps only the pages it uses
+        // rather than whole shared libraries. Compiling its entry point with -static-stdlib too
+        // makes it name the libraries static Foundation needs (CoreFoundation, ICU) to the linker.
+        .executableTarget(
+            name: "mahavishnu-pool",
+            dependencies: ["MahavishnuPoolCommand"],
+            swiftSettings: [.unsafeFlags(["-static-stdlib"], .when(configuration: .release))],
+            linkerSettings: [.unsafeFlags(["-static-stdlib"], .when(configuration: .release))]
+        ),
         .executableTarget(name: "mahavishnu-example-producer", dependencies: ["Mahavishnu"], path: "examples/swift-producer"),
         .executableTarget(name: "mahavishnu-example-delegation", dependencies: ["Mahavishnu"], path: "examples/swift-delegation"),
         .executableTarget(

@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import Mahavishnu
 import MahavishnuBroker
+import MahavishnuCommandCore
 import MahavishnuCore
 import Synchronization
 
