@@ -141,13 +141,16 @@ let package = Package(
         ),
         .testTarget(
             name: "MahavishnuBrokerTests",
-            dependencies: ["MahavishnuBroker", "MahavishnuCore"]
+            dependencies: ["MahavishnuBroker", "MahavishnuCore", .product(name: "Logging", package: "swift-log")]
         ),
         .testTarget(name: "MahavishnuClientTests", dependencies: ["MahavishnuClient"]),
         .testTarget(name: "MahavishnuTests", dependencies: ["Mahavishnu"]),
         .testTarget(
             name: "IntegrationTests",
-            dependencies: ["Mahavishnu", "MahavishnuCore", "ZeroMQ", "mahavishnu", "mahavishnu-example-producer", "mahavishnu-example-delegation"]
+            dependencies: [
+                "Mahavishnu", "MahavishnuCore", "ZeroMQ",
+                "mahavishnu", "mahavishnu-pool", "mahavishnu-example-producer", "mahavishnu-example-delegation",
+            ]
         ),
     ]
 )
