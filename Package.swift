@@ -128,6 +128,8 @@ let package = Package(
             name: "mahavishnu-bench",
             dependencies: [
                 "MahavishnuCLI", "MahavishnuCore", "ZeroMQ",
+                // Not linked: building the bench builds the pool executable it measures.
+                "mahavishnu-pool",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
             ],
