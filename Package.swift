@@ -111,7 +111,8 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
-        .executableTarget(name: "mahavishnu", dependencies: ["MahavishnuCLI"]),
+        // mahavishnu-pool is not linked in: it is built with mahavishnu, whose broker starts it.
+        .executableTarget(name: "mahavishnu", dependencies: ["MahavishnuCLI", "mahavishnu-pool"]),
         // The pool process the broker starts: only pool code, and in release builds the Swift
         // runtime and Foundation linked in statically, so that it maps only the pages it uses
         // rather than whole shared libraries. Compiling its entry point with -static-stdlib too
