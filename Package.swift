@@ -113,15 +113,15 @@ let package = Package(
         ),
         // mahavishnu-pool is not linked in: it is built with mahavishnu, whose broker starts it.
         .executableTarget(name: "mahavishnu", dependencies: ["MahavishnuCLI", "mahavishnu-pool"]),
-        // The pool process the broker starts: only pool code, and in release builds the Swift
-        // runtime and Foundation linked in statically, so that it maps only the pages it uses
+        // The pool process the broker starts: only pool code, and in release builds on Linux the
+        // Swift runtime and Foundation linked in statically, so that it maps only the pages it uses
         // rather than whole shared libraries. Compiling its entry point with -static-stdlib too
         // makes it name the libraries static Foundation needs (CoreFoundation, ICU) to the linker.
         .executableTarget(
             name: "mahavishnu-pool",
             dependencies: ["MahavishnuPoolCommand"],
-            swiftSettings: [.unsafeFlags(["-static-stdlib"], .when(configuration: .release))],
-            linkerSettings: [.unsafeFlags(["-static-stdlib"], .when(configuration: .release))]
+            swiftSettings: [.unsafeFlags(["-static-stdlib"], .when(platforms: [.linux], configuration: .release))],
+            linkerSettings: [.unsafeFlags(["-static-stdlib"], .when(platforms: [.linux], configuration: .release))]
         ),
         .executableTarget(name: "mahavishnu-example-producer", dependencies: ["Mahavishnu"], path: "examples/swift-producer"),
         .executableTarget(name: "mahavishnu-example-delegation", dependencies: ["Mahavishnu"], path: "examples/swift-delegation"),
