@@ -10,6 +10,7 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .executable(name: "mahavishnu", targets: ["mahavishnu"]),
+        .executable(name: "mahavishnu-pool", targets: ["mahavishnu-pool"]),
         .library(name: "Mahavishnu", targets: ["Mahavishnu"]),
         .executable(name: "mahavishnu-bench", targets: ["mahavishnu-bench"]),
     ],
@@ -54,14 +55,28 @@ let package = Package(
             dependencies: [
                 "ZeroMQ", "MahavishnuCore", "CProcessSpawn",
                 .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .target(
+            name: "MahavishnuSessionBuddy",
+            dependencies: [
+                "MahavishnuPool", "MahavishnuCore",
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "MCP", package: "swift-sdk"),
             ],
             swiftSettings: hotPath
         ),
         .target(
-            name: "Mahavishnu",
+            name: "MahavishnuClient",
             dependencies: [
                 "ZeroMQ", "MahavishnuCore",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .target(
+            name: "Mahavishnu",
+            dependencies: [
+                "MahavishnuClient", "MahavishnuCore",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -77,21 +92,52 @@ let package = Package(
             ]
         ),
         .target(
-            name: "MahavishnuCLI",
+            name: "MahavishnuCommandCore",
             dependencies: [
-                "Mahavishnu", "MahavishnuBroker", "MahavishnuPool", "MahavishnuCore", "MahavishnuMCP",
+                "MahavishnuCore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
-        .executableTarget(name: "mahavishnu", dependencies: ["MahavishnuCLI"]),
+        .target(
+            name: "MahavishnuPoolCommand",
+            dependencies: [
+                "MahavishnuCommandCore", "MahavishnuPool", "MahavishnuClient", "MahavishnuCore",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .target(
+            name: "MahavishnuCLI",
+            dependencies: [
+                "Mahavishnu", "MahavishnuBroker", "MahavishnuSessionBuddy", "MahavishnuCore", "MahavishnuMCP",
+                "MahavishnuCommandCore", "MahavishnuPoolCommand",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+        // mahavishnu-pool is not linked in: it is built with mahavishnu, whose broker starts it.
+        .executableTarget(name: "mahavishnu", dependencies: ["MahavishnuCLI", "mahavishnu-pool"]),
+        // The pool process the broker starts: only pool code, and in release builds on Linux the
+        // Swift runtime and Foundation linked in statically, so that it maps only the pages it uses
+        // rather than whole shared libraries. Compiling its entry point with -static-stdlib too
+        // makes it name the libraries static Foundation needs (CoreFoundation, ICU) to the linker.
+        .executableTarget(
+            name: "mahavishnu-pool",
+            dependencies: ["MahavishnuPoolCommand"],
+            swiftSettings: [.unsafeFlags(["-static-stdlib"], .when(platforms: [.linux], configuration: .release))],
+            linkerSettings: [.unsafeFlags(["-static-stdlib"], .when(platforms: [.linux], configuration: .release))]
+        ),
         .executableTarget(name: "mahavishnu-example-producer", dependencies: ["Mahavishnu"], path: "examples/swift-producer"),
         .executableTarget(name: "mahavishnu-example-delegation", dependencies: ["Mahavishnu"], path: "examples/swift-delegation"),
         .executableTarget(
             name: "mahavishnu-bench",
             dependencies: [
                 "MahavishnuCLI", "MahavishnuCore", "ZeroMQ",
+                // Not linked: building the bench builds the pool executable it measures.
+                "mahavishnu-pool",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
             ],
@@ -105,12 +151,16 @@ let package = Package(
         ),
         .testTarget(
             name: "MahavishnuBrokerTests",
-            dependencies: ["MahavishnuBroker", "MahavishnuCore"]
+            dependencies: ["MahavishnuBroker", "MahavishnuCore", .product(name: "Logging", package: "swift-log")]
         ),
+        .testTarget(name: "MahavishnuClientTests", dependencies: ["MahavishnuClient"]),
         .testTarget(name: "MahavishnuTests", dependencies: ["Mahavishnu"]),
         .testTarget(
             name: "IntegrationTests",
-            dependencies: ["Mahavishnu", "MahavishnuCore", "ZeroMQ", "mahavishnu", "mahavishnu-example-producer", "mahavishnu-example-delegation"]
+            dependencies: [
+                "Mahavishnu", "MahavishnuCore", "ZeroMQ",
+                "mahavishnu", "mahavishnu-pool", "mahavishnu-example-producer", "mahavishnu-example-delegation",
+            ]
         ),
     ]
 )

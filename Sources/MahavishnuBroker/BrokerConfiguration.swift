@@ -13,8 +13,8 @@ public struct BrokerConfiguration: Sendable {
     public var defaultSelector = PoolSelector.leastLoaded
     /// Per-peer high-water mark of both sockets, in messages. Default 100,000.
     public var highWaterMark: Int32 = 100_000
-    /// The `mahavishnu` executable the broker starts pools with; `nil` disables `spawn`. Default `nil`.
-    public var poolExecutable: String?
+    /// The executables the broker starts pools with; `nil` disables `spawn`. Default `nil`.
+    public var poolExecutables: PoolExecutables?
     /// The settings file passed on to spawned pools. Default `nil`.
     public var settingsFile: String?
     /// The worker types pools may run (the settings' `worker_types:` and the built-ins); `spawn`

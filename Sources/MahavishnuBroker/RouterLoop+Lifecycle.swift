@@ -14,7 +14,7 @@ extension RouterLoop {
             if let reply { replyError(reply.address, reference: reply.requestID, code, message) }
         }
         guard let supervisor else {
-            return fail(.spawnFailed, "this broker was started without a pool executable, so it cannot start pools; run `mahavishnu pool run` by hand")
+            return fail(.spawnFailed, "this broker was started without pool executables, so it cannot start pools; run `mahavishnu-pool` by hand")
         }
         if let problem = request.problem() { return fail(.invalidArgument, problem) }
         if request.runsLocalWorkerType, !configuration.workerTypeNames.contains(request.workerType) {

@@ -111,8 +111,8 @@ final class RouterLoop {
         }
         self.bus = bus
         let busArguments = bus.map { ["--bus-pub", $0.publishEndpoint, "--bus-sub", $0.subscribeEndpoint] } ?? []
-        let supervisor = configuration.poolExecutable.map { executable in
-            PoolSupervisor(executable: executable, backend: boundBackend, settingsFile: configuration.settingsFile,
+        let supervisor = configuration.poolExecutables.map { executables in
+            PoolSupervisor(executables: executables, backend: boundBackend, settingsFile: configuration.settingsFile,
                            childEnvironment: internalKeys?.environment ?? [:], logger: logger,
                            extraArguments: ["--frontend", boundFrontend] + busArguments + configuration.poolArguments)
         }

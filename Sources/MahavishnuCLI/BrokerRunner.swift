@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import Mahavishnu
 import MahavishnuBroker
+import MahavishnuCommandCore
 import MahavishnuCore
 import Synchronization
 
@@ -119,7 +120,8 @@ private func reloadOnHangUp(_ broker: Broker, logger: Logger) -> any DispatchSou
 }
 
 extension BrokerConfiguration {
-    /// A configuration from settings, able to start pools with this very executable.
+    /// A configuration from settings, able to start pools with `mahavishnu-pool` next to this
+    /// executable (and `session-buddy` pools with this executable's `pool run`).
     init(settings: Settings, settingsFile: String?) throws {
         self.init()
         if let keysDir = settings.brokerKeysDir, let allowList = settings.brokerAllowList {
@@ -136,12 +138,12 @@ extension BrokerConfiguration {
         resultCacheSize = settings.resultCacheSize
         autoscaleCooldown = .milliseconds(Int(settings.autoscaleCooldownSeconds * 1000))
         workerTypeNames = settings.workerTypes.names
-        poolExecutable = currentExecutable()
+        poolExecutables = PoolExecutables(besideMahavishnu: currentExecutable())
         self.settingsFile = settingsFile.map { URL(fileURLWithPath: $0).standardizedFileURL.path }
     }
 }
 
-/// This process's executable, so the broker can start pools with the same build.
+/// This process's executable, so the broker can start pools from the same build.
 func currentExecutable() -> String {
     (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
 }

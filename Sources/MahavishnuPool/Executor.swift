@@ -24,19 +24,19 @@ public struct ExecutionOutcome: Sendable {
     }
 
     /// A failed task that produced nothing, with the reason.
-    static func failed(_ reason: String) -> ExecutionOutcome {
+    package static func failed(_ reason: String) -> ExecutionOutcome {
         ExecutionOutcome(status: .failed, output: "", error: reason)
     }
 
     /// The worker running the task died; the broker decides whether the task runs again.
-    static func lost(_ reason: String) -> ExecutionOutcome {
+    package static func lost(_ reason: String) -> ExecutionOutcome {
         var outcome = failed(reason)
         outcome.workerLost = true
         return outcome
     }
 
     /// A task ended at its deadline.
-    static func timedOut(after timeout: Duration, detail: String = "") -> ExecutionOutcome {
+    package static func timedOut(after timeout: Duration, detail: String = "") -> ExecutionOutcome {
         ExecutionOutcome(status: .timeout, output: "", error: "the task ran past its timeout of \(String(format: "%g", timeout.seconds)) s" + detail)
     }
 }

@@ -3,16 +3,19 @@ import MahavishnuCore
 
 extension PoolConfiguration {
     /// The executor that runs this pool's tasks: for a `session-buddy` pool, a connection to its
-    /// delegate service, connected and with its workers spawned before this returns; otherwise
-    /// the worker type's.
+    /// delegate service made by `delegates`; otherwise the worker type's.
     ///
-    /// Throws `PoolConfigurationError` for an invalid configuration or a delegate that cannot be used.
-    public func makeExecutor(logger: Logger) async throws -> any Executor {
+    /// Throws `PoolConfigurationError` for an invalid configuration, a delegate that cannot be
+    /// used, or a `session-buddy` pool without `delegates`.
+    public func makeExecutor(logger: Logger, delegates connector: (any DelegateConnecting)?) async throws -> any Executor {
         try validate()
         guard type == PoolSpawnRequest.delegatedPoolType else { return workerTypes[workerType]!.makeExecutor() }
+        guard let connector else {
+            throw PoolConfigurationError("this pool process cannot reach delegate services, so it cannot run a \(type) pool; run that pool with `mahavishnu pool run`")
+        }
         let (name, definition) = try delegates.resolve(delegate)
         do {
-            return try await DelegateExecutor.start(name: name, definition: definition, workerType: workerType, workers: minWorkers, logger: logger)
+            return try await connector.connect(name: name, definition: definition, workerType: workerType, workers: minWorkers, logger: logger)
         } catch {
             throw PoolConfigurationError("delegate '\(name)' (\(definition.displayName)) cannot be used: \(error)")
         }

@@ -7,13 +7,20 @@ internal import CZeroMQ
 public final class Context: @unchecked Sendable {
     let handle: UnsafeMutableRawPointer
 
-    /// Creates a context with `ioThreads` background I/O threads (1 is right for most processes).
-    public init(ioThreads: Int32 = 1) throws {
+    /// Sockets a context holds at once unless told otherwise: libzmq's own default. A socket's
+    /// peers do not count, so a ROUTER with thousands of peers is one socket.
+    public static let defaultMaxSockets: Int32 = 1023
+
+    /// Creates a context with `ioThreads` background I/O threads (1 is right for most processes)
+    /// and room for `maxSockets` sockets.
+    ///
+    /// libzmq fills a table the size of `maxSockets` when the first socket opens: 12 bytes a
+    /// socket, so 65,535 would cost 768 KiB of memory in every process.
+    public init(ioThreads: Int32 = 1, maxSockets: Int32 = Context.defaultMaxSockets) throws {
         guard let handle = zmq_ctx_new() else { throw ZMQError.current() }
         self.handle = handle
         _ = zmq_ctx_set(handle, ZMQ_IO_THREADS, ioThreads)
-        // Sockets per context: the default (1023) is too low for a broker facing many peers.
-        _ = zmq_ctx_set(handle, ZMQ_MAX_SOCKETS, 65_535)
+        _ = zmq_ctx_set(handle, ZMQ_MAX_SOCKETS, maxSockets)
     }
 
     /// Shuts the context down: blocking calls on its sockets fail with `.terminated`.

@@ -30,7 +30,7 @@ struct MultiHostTests {
             _ = try await brokerProcess.line(startingWith: "broker ready")
             for host in ["host1", "host2"] {
                 let pool = try ManagedProcess(name: host, executable: NetworkLab.ip, arguments: lab.inside(host, [
-                    mahavishnu, "pool", "run", "--name", host, "--id", "pool_\(host)", "--min", "4",
+                    poolExecutable.path, "--name", host, "--id", "pool_\(host)", "--min", "4",
                     "--broker", backend, "--keys", ring.directory("pool"), "--settings", settings,
                 ] + bus))
                 processes.append(pool)

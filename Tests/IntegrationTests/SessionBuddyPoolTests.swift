@@ -42,4 +42,12 @@ struct SessionBuddyPoolTests {
         }
         await service.stop()
     }
+
+    @Test("mahavishnu-pool, without an MCP client, refuses a session-buddy pool and names the command that runs it")
+    func leanPoolRefuses() async throws {
+        let settings = try writeSettings("delegates:\n  buddy:\n    command: [\"true\"]\n")
+        let output = try await runCommand(poolExecutable, ["--type", "session-buddy", "--settings", settings, "--broker", "tcp://127.0.0.1:9"])
+        #expect(output.status != 0)
+        #expect(output.stderr.contains("cannot run a session-buddy pool; run that pool with `mahavishnu pool run`"), "\(output.stderr)")
+    }
 }

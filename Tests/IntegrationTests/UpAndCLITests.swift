@@ -15,6 +15,10 @@ struct UpAndCLITests {
             let pools = try #require(listed["pools"] as? [[String: Any]])
             #expect(Set(pools.compactMap { $0["name"] as? String }) == ["local", "heavy", "extra"])
             #expect(pools.first { $0["pool_id"] as? String == extraID }?["max_workers"] as? Int == 4)
+            // The broker started it with mahavishnu-pool, from the directory of its own executable.
+            let pid = try #require(pools.first { $0["pool_id"] as? String == extraID }?["pid"] as? Int)
+            let program = try FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\(pid)/exe")
+            #expect(program == poolExecutable.resolvingSymlinksInPath().path)
 
             let executed = try #require(try await deployment.cliJSON(["pool", "execute", extraID, "--prompt", "run on extra"]) as? [String: Any])
             #expect(executed["pool_id"] as? String == extraID)

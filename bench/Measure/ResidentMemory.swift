@@ -6,7 +6,8 @@ struct ResidentMemory: Codable {
     let bytes: Int
     /// `RssAnon`: the resident pages private to the process (heap, stacks).
     let anonymousBytes: Int
-    /// `RssFile`: resident pages mapped from files, mostly shared libraries other processes share.
+    /// `RssFile`: resident pages mapped from files: the executable's and shared libraries', pages
+    /// other processes running them share.
     let fileBytes: Int
 
     /// Reads process `pid`'s figures.

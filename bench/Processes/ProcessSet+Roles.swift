@@ -32,12 +32,13 @@ extension ProcessSet {
         return BrokerEndpoints(process: child, frontend: frontend, backend: backend, busPub: busPub, busSub: busSub)
     }
 
-    /// A real pool process (`mahavishnu pool run`) with `workers` echo workers, registered when this returns.
+    /// A real pool process, `mahavishnu-pool` as a broker starts it, with `workers` echo workers;
+    /// registered when this returns. It drains and exits if the bench dies.
     @discardableResult
     func startPool(name: String, workers: Int, broker: BrokerEndpoints) throws -> ChildProcess {
-        try start("pool \(name)", role: ChildRole.mahavishnu, [
-            "pool", "run", "--name", name, "--id", "pool_\(name)", "--min", "\(workers)", "--max", "\(workers)",
-            "--worker-type", "echo", "--broker", broker.backend, "--bus-pub", broker.busPub, "--bus-sub", broker.busSub,
+        try start("pool \(name)", executable: poolExecutable, [
+            "--name", name, "--id", "pool_\(name)", "--min", "\(workers)", "--max", "\(workers)",
+            "--worker-type", "echo", "--broker", broker.backend, "--bus-pub", broker.busPub, "--bus-sub", broker.busSub, "--exit-with-parent",
         ], ready: "pool ready").child
     }
 

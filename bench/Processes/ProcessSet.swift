@@ -1,12 +1,15 @@
 import Foundation
 import Synchronization
 
-/// The child processes one scenario starts: this binary re-executed in its hidden roles.
+/// The child processes one scenario starts: this binary re-executed in its hidden roles, and
+/// `mahavishnu-pool` from the same build directory.
 ///
 /// Every child is stopped by its pid in `stopAll()`, newest first, so pools leave before the
 /// broker they drain to. Scenarios call it in a `defer`, so errors stop them too.
 final class ProcessSet {
     private let executable: String
+    /// `mahavishnu-pool`, next to this binary: the pool process a broker starts.
+    let poolExecutable: String
     private let logDirectory: URL
     private var children: [ChildProcess] = []
     /// Numbers the log files of every child this run starts.
@@ -15,14 +18,24 @@ final class ProcessSet {
     init(logDirectory: URL) throws {
         self.logDirectory = logDirectory
         executable = try Self.ownExecutable()
+        poolExecutable = URL(fileURLWithPath: executable).deletingLastPathComponent().appendingPathComponent("mahavishnu-pool").path
+        guard FileManager.default.isExecutableFile(atPath: poolExecutable) else {
+            throw BenchError("no mahavishnu-pool at \(poolExecutable); build it next to the bench with `swift build -c release --product mahavishnu-pool`")
+        }
     }
 
     /// Starts this binary as `role` with `arguments` and waits for its ready line; returns the child and the line's fields.
     @discardableResult
     func start(_ name: String, role: String, _ arguments: [String], ready prefix: String, within timeout: Duration = .seconds(120)) throws -> (child: ChildProcess, fields: [String: String]) {
+        try start(name, executable: executable, [role] + arguments, ready: prefix, within: timeout)
+    }
+
+    /// Starts `executable` with `arguments` and waits for its ready line; returns the child and the line's fields.
+    @discardableResult
+    func start(_ name: String, executable: String, _ arguments: [String], ready prefix: String, within timeout: Duration = .seconds(120)) throws -> (child: ChildProcess, fields: [String: String]) {
         let number = Self.started.add(1, ordering: .relaxed).newValue
         let logFile = logDirectory.appendingPathComponent(String(format: "%03d-", number) + name.replacingOccurrences(of: " ", with: "-") + ".log")
-        let child = try ChildProcess(name: name, executable: executable, arguments: [role] + arguments, logFile: logFile)
+        let child = try ChildProcess(name: name, executable: executable, arguments: arguments, logFile: logFile)
         children.append(child)
         let line = try child.line(startingWith: prefix, within: timeout)
         return (child, ReadyLine.fields(line))

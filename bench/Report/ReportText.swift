@@ -48,7 +48,7 @@ struct ReportText {
     }
 
     private func memoryTable() -> String {
-        var table = TextTable(["resident memory", "VmRSS MB", "private (RssAnon)", "shared libraries (RssFile)"])
+        var table = TextTable(["resident memory", "VmRSS MB", "private (RssAnon)", "mapped files (RssFile)"])
         for figure in report.memory {
             let resident = figure.resident
             table.add([figure.label] + [resident.bytes, resident.anonymousBytes, resident.fileBytes].map { String(format: "%.1f", Double($0) / 1e6) })

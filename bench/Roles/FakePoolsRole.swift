@@ -62,7 +62,7 @@ final class FakePoolSet {
     private var welcomed = 0
 
     init(broker: String, count: Int, workers: Int, prefix: String, heartbeatMilliseconds: Int) throws {
-        context = try Context()
+        context = try Context(maxSockets: max(Context.defaultMaxSockets, Int32(clamping: count)))
         poller = try ManySocketPoller()
         var sockets: [Socket] = []
         var registrations: [[UInt8]] = []

@@ -1,11 +1,11 @@
 import ArgumentParser
 import MahavishnuCLI
 
-/// `_mahavishnu ARGS…`: runs `mahavishnu ARGS…` (broker or pool), the exact code the CLI runs.
+/// `_mahavishnu ARGS…`: runs `mahavishnu ARGS…` (the broker), the exact code the CLI runs.
 struct MahavishnuRole: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: ChildRole.mahavishnu,
-        abstract: "Internal: run as `mahavishnu` (broker or pool process).",
+        abstract: "Internal: run as `mahavishnu` (the broker).",
         shouldDisplay: false
     )
 

@@ -7,8 +7,9 @@ import ZeroMQ
 /// Starts pool processes as the broker's children, restarts the ones that crash (with backoff),
 /// and reports when they exit.
 ///
-/// Children are `mahavishnu pool run … --exit-with-parent`, so they stop even if the broker is
-/// killed. Their stderr is forwarded to the broker's and its tail kept for error messages.
+/// Children are `mahavishnu-pool … --exit-with-parent` (`mahavishnu pool run …` for `session-buddy`
+/// pools), so they stop even if the broker is killed. Their stderr is forwarded to the broker's
+/// and its tail kept for error messages.
 ///
 /// - Important: owned by the router thread; only the exit reports arrive from other threads,
 ///   through `events`.
@@ -39,7 +40,7 @@ final class PoolSupervisor {
     }
 
     let events = Mailbox<Exit>()
-    private let executable: String
+    private let executables: PoolExecutables
     private let backend: String
     private let settingsFile: String?
     /// Added to each child's environment (its CURVE keys, when the broker uses CURVE).
@@ -51,8 +52,8 @@ final class PoolSupervisor {
     /// No restarts once the broker drains.
     var restartsEnabled = true
 
-    init(executable: String, backend: String, settingsFile: String?, childEnvironment: [String: String], logger: Logger, extraArguments: [String] = []) {
-        self.executable = executable
+    init(executables: PoolExecutables, backend: String, settingsFile: String?, childEnvironment: [String: String], logger: Logger, extraArguments: [String] = []) {
+        self.executables = executables
         self.backend = backend
         self.settingsFile = settingsFile
         self.childEnvironment = childEnvironment
@@ -85,9 +86,11 @@ final class PoolSupervisor {
 
     private func launch(_ poolID: String) throws -> Int32 {
         let request = children[poolID]!.request
+        let (executable, command) = executables.command(for: request)
+        guard FileManager.default.isExecutableFile(atPath: executable) else { throw MissingPoolExecutable(path: executable) }
         let process = Process()
         process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = ["pool", "run", "--id", poolID, "--name", request.name, "--type", request.poolType,
+        process.arguments = command + ["--id", poolID, "--name", request.name, "--type", request.poolType,
                              "--min", "\(request.minWorkers)", "--max", "\(request.maxWorkers)",
                              "--worker-type", request.workerType, "--broker", backend, "--exit-with-parent"]
             + (request.autoScale ? ["--auto-scale"] : []) + (request.delegate.map { ["--delegate", $0] } ?? [])

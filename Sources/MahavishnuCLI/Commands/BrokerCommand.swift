@@ -1,5 +1,6 @@
 import ArgumentParser
 import MahavishnuBroker
+import MahavishnuCommandCore
 import MahavishnuCore
 
 /// `mahavishnu broker`: run the broker in the foreground, with no pools of its own.

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Logging
 import Mahavishnu
+import MahavishnuCommandCore
 
 /// `mahavishnu bus tail`: print bus messages as they are published.
 struct BusTail: AsyncParsableCommand {

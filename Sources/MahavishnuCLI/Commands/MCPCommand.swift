@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Mahavishnu
+import MahavishnuCommandCore
 import MahavishnuMCP
 
 /// `mahavishnu mcp`: the MCP server over stdio, a client of the running broker.

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Mahavishnu
+import MahavishnuCommandCore
 import Synchronization
 
 /// `mahavishnu pool batch POOL_ID --file tasks.jsonl`: run many tasks on one pool.

@@ -1,99 +1,18 @@
 import ArgumentParser
-import Foundation
-import Mahavishnu
-import MahavishnuCore
-import MahavishnuPool
+import MahavishnuPoolCommand
+import MahavishnuSessionBuddy
 
-/// `mahavishnu pool run`: run one pool process in the foreground.
+/// `mahavishnu pool run`: run one pool process in the foreground, `session-buddy` pools included
+/// (`mahavishnu-pool` runs the others in less memory).
 struct PoolRun: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "run",
         abstract: "Run a pool process that registers with the broker and runs its tasks."
     )
 
-    @Option(help: "The pool's name, unique among live pools.")
-    var name = PoolConfiguration().name
-
-    @Option(help: "The pool's stable id (default: generated).")
-    var id: String?
-
-    @Option(help: "Pool type (default: default_pool_type).")
-    var type: String?
-
-    @Option(help: "Workers to start with (default: pool_default_min_workers).")
-    var min: Int?
-
-    @Option(help: "Most workers the pool may scale to (default: pool_default_max_workers).")
-    var max: Int?
-
-    @Option(help: "What each worker runs (default: worker_default_type); for a session-buddy pool, the delegate service's worker type.")
-    var workerType: String?
-
-    @Option(help: "A session-buddy pool's delegate service, a name under delegates: in the settings (default: the only one defined).")
-    var delegate: String?
-
-    @Option(help: "The broker's backend endpoint (default: broker_backend).")
-    var broker: String?
-
-    @Option(help: "The broker's frontend, where the pool runs tasks other pools delegate to it (default: broker_frontend).")
-    var frontend: String?
-
-    @OptionGroup var bus: BusOptions
-
-    @Flag(help: "Drain and exit when the parent process exits (set by a broker that starts pools).")
-    var exitWithParent = false
-
-    @Flag(help: "Let the broker grow and shrink the pool between --min and --max workers.")
-    var autoScale = false
-
-    @OptionGroup var keys: ClientKeysOption
-
-    @OptionGroup var settingsOptions: SettingsOptions
-    @OptionGroup var logging: LoggingOptions
+    @OptionGroup var options: PoolRunOptions
 
     func run() async throws {
-        let flags = ["broker_backend": broker, "broker_frontend": frontend].compactMapValues { $0 }
-        let settings = try settingsOptions.load(flags: flags.merging(bus.settingsFlags) { $1 })
-        var configuration = PoolConfiguration()
-        configuration.name = name
-        if let id { configuration.poolID = id }
-        configuration.type = type ?? settings.defaultPoolType
-        configuration.minWorkers = min ?? settings.poolDefaultMinWorkers
-        configuration.maxWorkers = max ?? Swift.max(settings.poolDefaultMaxWorkers, configuration.minWorkers)
-        configuration.workerType = workerType ?? settings.workerDefaultType
-        configuration.workerTypes = settings.workerTypes
-        configuration.taskTimeout = settings.workerTimeoutSeconds
-        configuration.broker = settings.brokerBackend
-        configuration.exitWithParent = exitWithParent
-        configuration.autoScale = autoScale
-        configuration.heartbeatInterval = .milliseconds(settings.heartbeatIntervalMs)
-        configuration.heartbeatLiveness = settings.heartbeatLiveness
-        configuration.delegates = settings.delegates
-        configuration.delegate = delegate
-        // Keys: --keys, else those a parent broker passed down, else client_keys_dir.
-        configuration.curve = try keys.named()
-            ?? ClientCurveKeys.fromEnvironment(ProcessInfo.processInfo.environment)
-            ?? keys.resolve(settings)
-        let logger = logging.bootstrap(label: "mahavishnu.pool")
-        let executor: any Executor
-        do {
-            executor = try await configuration.makeExecutor(logger: logger)
-        } catch {
-            throw CLIError("\(error)")
-        }
-        let link = try await PoolBusLink.connect(settings: settings, poolID: configuration.poolID, poolName: configuration.name, curve: configuration.curve, logger: logger)
-        do {
-            let pool = try PoolProcess(configuration: configuration, logger: logger, executor: executor, hooks: link.hooks) { pool in
-                announce("pool ready id=\(pool.configuration.poolID) name=\(pool.configuration.name) workers=\(pool.configuration.minWorkers)")
-            }
-            try await runUntilSignalled(
-                [BlockingLoopService(name: "mahavishnu.pool", loop: { try pool.run() }, stop: { pool.stop() })],
-                logger: logger
-            )
-        } catch {
-            await link.close()
-            throw error
-        }
-        await link.close()
+        try await options.run(delegates: MCPDelegateConnector())
     }
 }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import MahavishnuBroker
+import MahavishnuCommandCore
 import MahavishnuCore
 
 /// `mahavishnu up`: the broker and every pool of a topology, in the foreground.

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Logging
 import Mahavishnu
+import MahavishnuCommandCore
 
 /// Options of every command that talks to a running broker: where it is, and how to print.
 struct ClientOptions: ParsableArguments {

@@ -23,8 +23,8 @@ struct LaunchSpec {
 }
 
 /// Why a program could not be started; the task fails with this description.
-struct LaunchError: Error, CustomStringConvertible {
-    let description: String
+package struct LaunchError: Error, CustomStringConvertible {
+    package let description: String
 }
 
 /// How a child process ended.
@@ -46,7 +46,7 @@ private let signalNames: [Int32: String] = [SIGHUP: "SIGHUP", SIGINT: "SIGINT", 
 /// to its standard streams and a descriptor that turns readable when it exits.
 ///
 /// - Important: owned by one thread. The pool reaps it (`reap()`), so it never lingers as a zombie.
-final class ChildProcess {
+package final class ChildProcess {
     /// Its pid, also its process group id.
     let pid: pid_t
     /// Readable once the process has exited (a pidfd).
@@ -104,7 +104,7 @@ final class ChildProcess {
     }
 
     /// The executable `program` names: itself if it contains a `/`, else the first match in `PATH`.
-    static func resolve(_ program: String, environment: [String: String], workingDirectory: String?) throws(LaunchError) -> String {
+    package static func resolve(_ program: String, environment: [String: String], workingDirectory: String?) throws(LaunchError) -> String {
         let candidates: [String]
         if program.contains("/") {
             candidates = [program.hasPrefix("/") ? program : (workingDirectory ?? FileManager.default.currentDirectoryPath) + "/" + program]

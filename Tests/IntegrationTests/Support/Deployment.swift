@@ -15,6 +15,9 @@ let mahavishnuExecutable: URL = {
     fatalError("cannot find the mahavishnu executable near \(bundle.path); set MAHAVISHNU_BIN")
 }()
 
+/// The built `mahavishnu-pool` executable, next to `mahavishnu` (where the broker looks for it too).
+let poolExecutable = mahavishnuExecutable.deletingLastPathComponent().appendingPathComponent("mahavishnu-pool")
+
 /// Writes a settings file and returns its path.
 func writeSettings(_ yaml: String) throws -> String {
     let path = FileManager.default.temporaryDirectory.appendingPathComponent("settings-\(UUID().uuidString).yaml").path
@@ -100,12 +103,13 @@ final class Deployment: Sendable {
         return deployment
     }
 
-    /// Starts a pool process (with `environment` added to the test's) and waits until the broker has registered it.
+    /// Starts a pool process, `mahavishnu-pool` (with `environment` added to the test's), and waits
+    /// until the broker has registered it.
     @discardableResult
     func startPool(name: String, workers: Int, extraArguments: [String] = [], environment: [String: String]? = nil) async throws -> ManagedProcess {
         let pool = try ManagedProcess(
-            name: "pool \(name)", executable: mahavishnuExecutable,
-            arguments: ["pool", "run", "--name", name, "--id", "pool_\(name)", "--min", "\(workers)", "--max", "\(max(workers, 10))", "--broker", backend,
+            name: "pool \(name)", executable: poolExecutable,
+            arguments: ["--name", name, "--id", "pool_\(name)", "--min", "\(workers)", "--max", "\(max(workers, 10))", "--broker", backend,
                         "--frontend", frontend, "--bus-pub", busPub, "--bus-sub", busSub]
                 + (settings.map { ["--settings", $0] } ?? []) + extraArguments,
             environment: environment

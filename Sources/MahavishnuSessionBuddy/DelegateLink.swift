@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import MahavishnuCore
+import MahavishnuPool
 import MCP
 #if canImport(FoundationNetworking)
 import FoundationNetworking

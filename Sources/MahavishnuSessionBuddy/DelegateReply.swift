@@ -1,5 +1,6 @@
 import Foundation
 import MahavishnuCore
+import MahavishnuPool
 import MCP
 
 /// What a delegate service's tool answered: its text, read as JSON where it is JSON.

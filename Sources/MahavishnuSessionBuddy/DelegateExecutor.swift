@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import MahavishnuCore
+import MahavishnuPool
 
 /// The workers of a `session-buddy` pool: each task is forwarded to an outside MCP worker
 /// service (the pool's delegate) and its answer reported as the task's result.

@@ -1,4 +1,4 @@
-@testable import Mahavishnu
+@testable import MahavishnuClient
 import Testing
 
 @Suite("Counting missed bus messages from sequence numbers")

@@ -1,5 +1,5 @@
 import Logging
-import Mahavishnu
+import MahavishnuClient
 import MahavishnuPool
 
 /// A pool process's link to the message bus: it publishes `task_completed` for every task the

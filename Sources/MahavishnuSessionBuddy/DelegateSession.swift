@@ -1,5 +1,6 @@
 import Logging
 import MahavishnuCore
+import MahavishnuPool
 import MCP
 import Synchronization
 

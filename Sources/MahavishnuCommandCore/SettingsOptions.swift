@@ -3,17 +3,19 @@ import Foundation
 import MahavishnuCore
 
 /// `--settings`, shared by every command.
-struct SettingsOptions: ParsableArguments {
+package struct SettingsOptions: ParsableArguments {
     @Option(help: "Settings file (default: $MAHAVISHNU_SETTINGS, else settings/mahavishnu.yaml when present, else built-in defaults).")
     var settings: String?
 
+    package init() {}
+
     /// The settings file in effect, if any.
-    var file: String? {
+    package var file: String? {
         SettingsLoader.settingsFile(flag: settings, environment: ProcessInfo.processInfo.environment)
     }
 
     /// Loads settings with `flags` (by settings key) on top; a bad value is a usage error naming the key.
-    func load(flags: [String: String] = [:]) throws -> Settings {
+    package func load(flags: [String: String] = [:]) throws -> Settings {
         do {
             return try SettingsLoader.load(file: file, environment: ProcessInfo.processInfo.environment, flags: flags)
         } catch {
@@ -23,7 +25,7 @@ struct SettingsOptions: ParsableArguments {
 }
 
 /// A command failure with a message for the user (printed without the usage text).
-struct CLIError: Error, CustomStringConvertible {
-    let description: String
-    init(_ description: String) { self.description = description }
+package struct CLIError: Error, CustomStringConvertible {
+    package let description: String
+    package init(_ description: String) { self.description = description }
 }

@@ -1,0 +1,8 @@
+import MahavishnuPoolCommand
+
+@main
+enum Entry {
+    static func main() async {
+        await MahavishnuPoolCommand.main()
+    }
+}
