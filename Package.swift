@@ -1,7 +1,7 @@
 // swift-tools-version:6.1
 import PackageDescription
 
-/// Dynamic exclusivity checks cost the per-task paths (router loop, pool loop, sockets) a few
+/// Dynamic exclusivity checks cost the per-task paths (router loop, pool loop, bus, sockets) a few
 /// percent of their instructions; release builds rely on the compile-time checks alone.
 let hotPath: [SwiftSetting] = [.unsafeFlags(["-enforce-exclusivity=unchecked"], .when(configuration: .release))]
 
@@ -55,7 +55,8 @@ let package = Package(
             dependencies: [
                 "ZeroMQ", "MahavishnuCore", "CProcessSpawn",
                 .product(name: "Logging", package: "swift-log"),
-            ]
+            ],
+            swiftSettings: hotPath
         ),
         .target(
             name: "MahavishnuSessionBuddy",
@@ -63,15 +64,15 @@ let package = Package(
                 "MahavishnuPool", "MahavishnuCore",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "MCP", package: "swift-sdk"),
-            ],
-            swiftSettings: hotPath
+            ]
         ),
         .target(
             name: "MahavishnuClient",
             dependencies: [
                 "ZeroMQ", "MahavishnuCore",
                 .product(name: "Logging", package: "swift-log"),
-            ]
+            ],
+            swiftSettings: hotPath
         ),
         .target(
             name: "Mahavishnu",
