@@ -19,8 +19,8 @@ public final class Broker: @unchecked Sendable {
     /// - Important: run it on a thread of its own with `run()`; stop it after the broker.
     public var bus: BusProxy? { loop.bus }
 
-    /// Keys for the broker's own bus clients (its event publisher, its memory aggregator) when
-    /// CURVE is on; the broker admits them.
+    /// Keys for the pools the broker starts when CURVE is on; the broker admits them. (Its own
+    /// bus clients use the proxy's `inproc://` endpoints, which need none.)
     public var internalKeys: ClientCurveKeys? { loop.internalKeys }
 
     /// Binds both sockets; throws if an endpoint is malformed or already in use.

@@ -28,7 +28,7 @@ final class RouterLoop {
     let supervisor: PoolSupervisor?
     /// Admits CURVE keys by role; `nil` when the broker runs without CURVE.
     let authenticator: ZapAuthenticator?
-    /// The keys of the broker's own clients (its child pools, its bus publisher); `nil` without CURVE.
+    /// The keys of the pools the broker starts; `nil` without CURVE.
     let internalKeys: ClientCurveKeys?
     /// The message bus proxy, bound here beside the other sockets; run on a thread of its own.
     let bus: BusProxy?
@@ -63,7 +63,7 @@ final class RouterLoop {
         resultCache = ResultCache(capacity: configuration.resultCacheSize)
         heartbeat = HeartbeatClock(interval: configuration.heartbeatInterval, liveness: configuration.heartbeatLiveness)
         try Self.refuseExposure(configuration)
-        // The pools this broker starts and its own bus clients get a key pair of its making, so they need no key files.
+        // The pools this broker starts get a key pair of its making, so they need no key files.
         let internalKeys = try configuration.security.map { security in
             ClientCurveKeys(keys: try CurveKeyPair.generate(), serverKey: security.keys.publicKey)
         }

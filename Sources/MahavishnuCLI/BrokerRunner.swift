@@ -36,7 +36,7 @@ enum BrokerRunner {
             var bound = settings
             bound.brokerBusPub = proxy.publishEndpoint
             bound.brokerBusSub = proxy.subscribeEndpoint
-            try await runBroker(broker, events: events, settings: bound, logger: logger)
+            try await runBroker(broker, proxy: proxy, events: events, settings: bound, logger: logger)
         } catch {
             proxy.stop()
             _ = try? await proxyLoop.value
@@ -48,13 +48,17 @@ enum BrokerRunner {
     }
 
     /// Runs the router (and the aggregator) once the bus proxy is up at `settings`' bus endpoints.
-    private static func runBroker(_ broker: Broker, events: EventRelay, settings: Settings, logger: Logger) async throws {
-        let bus = try MessageBus(configuration: MessageBusConfiguration(settings: settings, identity: "broker", curve: broker.internalKeys), logger: logger)
+    ///
+    /// The broker's own bus clients, its event publisher and its memory aggregator, reach the
+    /// proxy in-process: every result the aggregator stores would otherwise cross TCP twice
+    /// inside the broker.
+    private static func runBroker(_ broker: Broker, proxy: BusProxy, events: EventRelay, settings: Settings, logger: Logger) async throws {
+        let bus = try MessageBus(configuration: MessageBusConfiguration(settings: settings, identity: "broker").inProcess(with: proxy), logger: logger)
         defer { bus.close() }
         try await bus.roundTrip()
         events.connect(bus)
         var memory = MemoryAggregatorConfiguration(settings: settings)
-        memory.bus.curve = broker.internalKeys
+        memory.bus = memory.bus.inProcess(with: proxy)
         let aggregator = try settings.memoryAggregationEnabled ? MemoryAggregator(configuration: memory, logger: logger) : nil
         // Subscribed before any pool can start, so no result goes unstored.
         try await aggregator?.start()
@@ -100,6 +104,19 @@ final class EventRelay: Sendable {
         guard let messageBus = bus.withLock({ $0 }) else { return }
         let publication = event.busPublication
         try? messageBus.publish(publication.type, payload: publication.payload)
+    }
+}
+
+extension MessageBusConfiguration {
+    /// This configuration on `proxy`'s `inproc://` endpoints, in its context. No CURVE keys:
+    /// an `inproc` connection has no handshake, and only this process can make one.
+    func inProcess(with proxy: BusProxy) -> MessageBusConfiguration {
+        var configuration = self
+        configuration.publishEndpoint = proxy.inprocPublishEndpoint
+        configuration.subscribeEndpoint = proxy.inprocSubscribeEndpoint
+        configuration.context = proxy.context
+        configuration.curve = nil
+        return configuration
     }
 }
 

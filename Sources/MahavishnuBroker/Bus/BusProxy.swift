@@ -18,6 +18,13 @@ public final class BusProxy: @unchecked Sendable {
     public let publishEndpoint: String
     /// The XPUB endpoint actually bound.
     public let subscribeEndpoint: String
+    /// The same two sides for clients in the broker's own process and ZeroMQ context (its
+    /// memory aggregator, its event publisher): `inproc://`, so their messages skip TCP and the
+    /// I/O thread. `inproc` has no handshake, so nothing outside the process can use them.
+    public let inprocPublishEndpoint: String
+    public let inprocSubscribeEndpoint: String
+    /// The context both sides live in: in-process clients must use it to reach the `inproc` sides.
+    public let context: Context
     private let publishers: Socket
     private let subscribers: Socket
     private let wakeup = Wakeup()
@@ -32,6 +39,10 @@ public final class BusProxy: @unchecked Sendable {
     /// (`.bindFailed`) naming the endpoint if one is malformed or in use.
     init(configuration: BusProxyConfiguration, context: Context, secretKey: String?, logger: Logger) throws {
         self.logger = logger
+        self.context = context
+        let instance = String(UInt64.random(in: .min ... .max), radix: 16)
+        inprocPublishEndpoint = "inproc://mahavishnu.bus_pub.\(instance)"
+        inprocSubscribeEndpoint = "inproc://mahavishnu.bus_sub.\(instance)"
         publishers = try Socket(context, type: .xsub, linger: 0)
         subscribers = try Socket(context, type: .xpub, linger: 0)
         do {
@@ -45,6 +56,8 @@ public final class BusProxy: @unchecked Sendable {
             try Self.bind(subscribers, configuration.subscribe, side: "subscribe side (bus_sub)")
             publishEndpoint = try publishers.lastEndpoint
             subscribeEndpoint = try subscribers.lastEndpoint
+            try Self.bind(publishers, inprocPublishEndpoint, side: "in-process publish side")
+            try Self.bind(subscribers, inprocSubscribeEndpoint, side: "in-process subscribe side")
         } catch {
             publishers.close()
             subscribers.close()

@@ -87,7 +87,7 @@ final class BusConnection: @unchecked Sendable {
         let publisherID = "\(configuration.identity)#\(instance)"
         self.publisherID = Array(publisherID.utf8)
         probeTopic = BusTopic.topic(.heartbeat, target: publisherID)
-        let context = try Context()
+        let context = try configuration.context ?? Context()
         publisher = try Socket(context, type: .pub, linger: 1_000)
         subscriber = try Socket(context, type: .sub, linger: 0)
         do {

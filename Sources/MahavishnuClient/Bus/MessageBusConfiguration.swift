@@ -1,4 +1,5 @@
 import MahavishnuCore
+import ZeroMQ
 
 /// Where a `MessageBus` connects and how much it buffers.
 public struct MessageBusConfiguration: Sendable {
@@ -17,6 +18,9 @@ public struct MessageBusConfiguration: Sendable {
     public var outboxLimit = 10_000
     /// CURVE keys, for a broker whose bus requires them. Default `nil` (plain).
     public var curve: ClientCurveKeys?
+    /// The ZeroMQ context to open the sockets in: the broker's, for its own clients on the bus
+    /// proxy's `inproc://` endpoints. Default `nil`: a context of the bus's own.
+    public var context: Context?
 
     public init() {}
 
