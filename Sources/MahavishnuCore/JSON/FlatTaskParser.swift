@@ -1,7 +1,7 @@
 /// Reads a task body in one pass when it is a flat JSON object, the shape producers send.
 ///
 /// Returns nil for anything it does not fully understand (nested values, fractional
-/// `sleep_ms`, duplicate known keys, invalid text): `TaskJSON.decodeTask` then asks
+/// `sleep_ms`, duplicate known keys, invalid text): `JSONCoding.decode` then asks
 /// JSONDecoder, whose value or error is the reference.
 enum FlatTaskParser {
     static func parse(_ bytes: UnsafeBufferPointer<UInt8>) -> TaskRequest? {
