@@ -48,6 +48,9 @@ public struct BrokerConfiguration: Sendable {
     /// The message bus the broker runs (an XSUB/XPUB proxy); `nil` for none. The pools it
     /// starts are told its endpoints. Default `nil`.
     public var bus: BusProxyConfiguration?
+    /// The memory store's database, reported by `info` so clients can read it; `nil` when the
+    /// broker stores no results. Default `nil`.
+    public var memoryDatabasePath: String?
     /// Called on the router thread when pools come and go; keep it quick. Default: nothing.
     public var onEvent: @Sendable (BrokerEvent) -> Void = { _ in }
 

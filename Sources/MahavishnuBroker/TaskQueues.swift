@@ -20,6 +20,9 @@ struct TaskQueues {
 
     var isFull: Bool { depth >= bound }
 
+    /// Whether `taskID` is waiting in a queue.
+    func isWaiting(_ taskID: [UInt8]) -> Bool { senders[taskID] != nil }
+
     /// Whether `taskID` is waiting; if so, its result will go to `address`.
     mutating func redirect(_ taskID: [UInt8], to address: ReplyAddress) -> Bool {
         guard senders[taskID] != nil else { return false }

@@ -89,6 +89,16 @@ public final class BrokerClient: Sendable {
         return try JSONCoding.decode(type, from: body)
     }
 
+    /// Where the broker listens (its bus above all), its version and heartbeat settings.
+    public func info(timeout: Duration = .seconds(10)) async throws -> BrokerInfo {
+        try await control(.info, as: BrokerInfo.self, timeout: timeout)
+    }
+
+    /// Where the task `taskID` is now: queued, running, finished with its result, or unknown.
+    public func task(_ taskID: String, timeout: Duration = .seconds(10)) async throws -> TaskReport {
+        try await control(.task, arguments: JSONCoding.encode(TaskQuery(taskID: taskID)), as: TaskReport.self, timeout: timeout)
+    }
+
     /// Fails every pending request with `.closed`, closes the socket and stops the thread.
     public func close() {
         connection.requestStop()

@@ -16,6 +16,10 @@ public enum ControlCommand: String, Codable, Sendable, CaseIterable {
     case scale
     /// Arguments: `PoolReference`. Reply: `PoolMetrics`.
     case metrics
+    /// Reply: `BrokerInfo` (endpoints, version, heartbeat settings).
+    case info
+    /// Arguments: `TaskQuery`. Reply: a `TaskReport`.
+    case task
 
     /// The known command names, comma-separated, for error messages.
     public static let validNames = allCases.map(\.rawValue).joined(separator: ", ")

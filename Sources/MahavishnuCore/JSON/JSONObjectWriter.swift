@@ -41,6 +41,12 @@ struct JSONObjectWriter {
         bytes.append(UInt8(ascii: "\""))
     }
 
+    /// Writes `"key":` then `json`, which must already be one valid JSON value.
+    mutating func field(_ key: StaticString, json: some Sequence<UInt8>) {
+        self.key(key)
+        bytes.append(contentsOf: json)
+    }
+
     /// Writes `"key":` then an array of objects, one per element, whose fields `writeFields` writes.
     mutating func field<Element>(_ key: StaticString, objects elements: some Sequence<Element>, _ writeFields: (inout JSONObjectWriter, Element) -> Void) {
         self.key(key)
