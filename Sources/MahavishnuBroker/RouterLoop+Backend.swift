@@ -18,7 +18,9 @@ extension RouterLoop {
         }
         guard let slot = registry.slot(routingID: routingID), !isLost(slot) else {
             if Self.poolCommands.contains(where: { frames.frame(2, equals: $0) }) {
-                replyErrorToPool(routingID, reference: [], .notRegistered, "this pool is not registered; send READY first")
+                let carriesTaskID = frames.count > 3 && (frames.frame(2, equals: Wire.Command.result) || frames.frame(2, equals: Wire.Command.lost))
+                replyErrorToPool(routingID, reference: carriesTaskID ? frames.bytes(3) : [], .notRegistered,
+                                 "this pool is not registered; send READY (once) and wait for WELCOME")
             } else {
                 refuseMalformedPool(routingID, .unknownCommand, "unknown command '\(frames.string(2))'; pools send READY, RESULT, LOST, HEARTBEAT, CAPACITY or BYE")
             }
@@ -54,13 +56,17 @@ extension RouterLoop {
     }
 
     /// Registers a pool, or registers it again: a lost pool comes back; a live pool that sends
-    /// READY has started a new session, so what the broker had in flight there is reclaimed.
+    /// `READY` with its registration's session repeats itself (welcomed again, its tasks kept);
+    /// with another session it is a new process, so what the broker had in flight there is reclaimed.
     private func register(_ routingID: [UInt8]) {
         guard frames.count == 4, let registration = try? JSONCoding.decode(PoolRegistration.self, from: frames.bytes(3)) else {
             return refuseMalformedPool(routingID, .badRequest, "READY takes one JSON frame describing the pool (pool_id, name, type, worker_type, min_workers, max_workers, workers, pid, host)")
         }
         guard Array(registration.poolID.utf8) == routingID else {
             return refuseMalformedPool(routingID, .badRequest, "the pool id '\(registration.poolID)' must equal the socket's routing id")
+        }
+        if let problem = registration.problem() {
+            return refuseMalformedPool(routingID, .badRequest, "READY refused: \(problem)")
         }
         if let owner = registry.owner(ofName: registration.name, otherThan: registration.poolID) {
             replyErrorToPool(routingID, reference: [], .duplicatePoolName,
@@ -70,27 +76,37 @@ extension RouterLoop {
         let slot: Int
         if let existing = registry.slot(routingID: routingID) {
             slot = existing
+            if !isLost(slot), let session = registration.session, registry[slot].registration.session == session {
+                registry[slot].lastSeen = .now
+                return welcome(routingID)
+            }
             if isLost(slot) {
                 registry[slot].phase = .active
             } else {
-                _ = reclaimLeases(of: slot, reason: "it registered again")
+                _ = reclaimLeases(of: slot, reason: "it registered again as a new process")
             }
             registry[slot].registration = registration
-            registry[slot].capacity = max(0, registration.workers)
-            registry[slot].inFlight = max(0, registration.busy)
+            registry[slot].capacity = registration.workers
+            registry[slot].inFlight = registration.busy
             registry[slot].ghostTasks = registry[slot].inFlight
             registry[slot].lastSeen = .now
         } else {
             slot = registry.add(PoolEntry(registration: registration))
         }
         stats.pools = registry.count
-        _ = sendToPool(routingID, headers: [Wire.version, Wire.Command.welcome])
+        welcome(routingID)
         logger.info("pool registered", metadata: ["pool.id": "\(registration.poolID)", "pool.name": "\(registration.name)", "pool.workers": "\(registration.workers)"])
         if case .running = state {} else if registry[slot].acceptsWork { closeIntake(slot) }
         available.refresh(slot, pool: registry[slot])
         configuration.onEvent(.poolRegistered(registry[slot].summary()))
         completeSpawn(registration.poolID)
+        adoptTasksWaitingForName(slot)
         feed(slot)
+    }
+
+    /// Sends `WELCOME` with the heartbeat terms the pool must keep to.
+    private func welcome(_ routingID: [UInt8]) {
+        _ = sendToPool(routingID, headers: [Wire.version, Wire.Command.welcome, welcomeTerms])
     }
 
     private func handleResult(from slot: Int) {
@@ -154,8 +170,10 @@ extension RouterLoop {
     }
 
     private func handleCapacity(of slot: Int) {
-        guard frames.count == 4, let workers = Int(frames.string(3)), workers >= 0 else {
-            return refuseMalformedPool(registry[slot].routingID, .badRequest, "CAPACITY takes one frame: the worker count as a decimal number")
+        let maxWorkers = registry[slot].registration.maxWorkers
+        guard frames.count == 4, let workers = Int(frames.string(3)), (0...maxWorkers).contains(workers) else {
+            return refuseMalformedPool(registry[slot].routingID, .badRequest,
+                                       "CAPACITY takes one frame: the worker count as a decimal number from 0 to the pool's max_workers (\(maxWorkers))")
         }
         registry[slot].capacity = workers
         registry[slot].registration.workers = workers

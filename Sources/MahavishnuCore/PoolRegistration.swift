@@ -20,10 +20,16 @@ public struct PoolRegistration: Codable, Sendable, Equatable {
     public var busy: Int
     /// The broker may grow and shrink the pool between min and max workers on its own.
     public var autoScale: Bool
+    /// A token the pool process picks once, when it starts. A `READY` with the session of the
+    /// pool's live registration repeats it (the broker welcomes it again and keeps its tasks);
+    /// another session is a new process, whose predecessor's tasks are reclaimed. `nil`: every
+    /// `READY` is a new session.
+    public var session: String?
 
     public init(
         poolID: String, name: String, type: String, workerType: String,
-        minWorkers: Int, maxWorkers: Int, workers: Int, pid: Int32, host: String, busy: Int = 0, autoScale: Bool = false
+        minWorkers: Int, maxWorkers: Int, workers: Int, pid: Int32, host: String, busy: Int = 0, autoScale: Bool = false,
+        session: String? = nil
     ) {
         self.poolID = poolID
         self.name = name
@@ -36,11 +42,12 @@ public struct PoolRegistration: Codable, Sendable, Equatable {
         self.host = host
         self.busy = busy
         self.autoScale = autoScale
+        self.session = session
     }
 
     enum CodingKeys: String, CodingKey {
         case poolID = "pool_id", name, type, workerType = "worker_type"
-        case minWorkers = "min_workers", maxWorkers = "max_workers", workers, pid, host, busy, autoScale = "auto_scale"
+        case minWorkers = "min_workers", maxWorkers = "max_workers", workers, pid, host, busy, autoScale = "auto_scale", session
     }
 
     public init(from decoder: any Decoder) throws {
@@ -56,6 +63,18 @@ public struct PoolRegistration: Codable, Sendable, Equatable {
         host = try container.decode(String.self, forKey: .host)
         busy = try container.decodeIfPresent(Int.self, forKey: .busy) ?? 0
         autoScale = try container.decodeIfPresent(Bool.self, forKey: .autoScale) ?? false
+        session = try container.decodeIfPresent(String.self, forKey: .session)
+    }
+
+    /// The problem with this registration, naming the field, or `nil` when the broker can use it.
+    public func problem() -> String? {
+        if let problem = PoolNaming.problem(with: poolID, field: "pool_id") { return problem }
+        if let problem = PoolNaming.problem(with: name, field: "name") { return problem }
+        if type.isEmpty || workerType.isEmpty { return "type and worker_type must not be empty" }
+        if let problem = PoolNaming.problem(minWorkers: minWorkers, maxWorkers: maxWorkers, fields: ("min_workers", "max_workers")) { return problem }
+        if !(0...maxWorkers).contains(workers) { return "workers must be 0 to max_workers (\(maxWorkers)); got \(workers)" }
+        if !(0...maxWorkers).contains(busy) { return "busy must be 0 to max_workers (\(maxWorkers)); got \(busy)" }
+        return nil
     }
 }
 
@@ -163,4 +182,24 @@ public struct BrokerStats: Codable, Sendable, Equatable {
         case authRefusedWrongRole = "auth_refused_wrong_role", authRefusedBadHandshake = "auth_refused_bad_handshake"
         case adminRefused = "admin_refused"
     }
+}
+
+/// The JSON frame of `WELCOME`: the heartbeat terms of the broker that accepted the pool.
+///
+/// A pool sends its heartbeats every `heartbeat_interval_ms` and declares the broker silent after
+/// `heartbeat_liveness` intervals without a message from it; the broker declares the pool lost
+/// on the same terms.
+public struct WelcomeTerms: Codable, Sendable, Equatable {
+    public var heartbeatIntervalMs: Int
+    public var heartbeatLiveness: Int
+
+    public init(heartbeatInterval: Duration, liveness: Int) {
+        heartbeatIntervalMs = max(1, Int(heartbeatInterval.components.seconds * 1000 + heartbeatInterval.components.attoseconds / 1_000_000_000_000_000))
+        heartbeatLiveness = liveness
+    }
+
+    /// The interval as a `Duration`.
+    public var heartbeatInterval: Duration { .milliseconds(heartbeatIntervalMs) }
+
+    enum CodingKeys: String, CodingKey { case heartbeatIntervalMs = "heartbeat_interval_ms", heartbeatLiveness = "heartbeat_liveness" }
 }

@@ -40,9 +40,12 @@ public struct PoolSpawnRequest: Codable, Sendable, Equatable {
     /// The pool type whose workers forward each task to an outside MCP worker service (a delegate).
     public static let delegatedPoolType = "session-buddy"
 
+    /// The pool type of `WorkerManager`'s one-slot workers: reached by affinity only, never picked by a selector.
+    public static let workerPoolType = "worker"
+
     /// The pool types this build can start: `mahavishnu`, `worker` (the one-slot pools of
     /// `WorkerManager`) and `session-buddy` (delegated to an outside MCP worker service).
-    public static let poolTypes = ["mahavishnu", "worker", delegatedPoolType]
+    public static let poolTypes = ["mahavishnu", workerPoolType, delegatedPoolType]
 
     /// Whether the pool's workers run a worker type of this deployment's settings; a delegated
     /// pool's worker type is the outside service's, which that service checks.
@@ -50,10 +53,9 @@ public struct PoolSpawnRequest: Codable, Sendable, Equatable {
 
     /// The problem with these arguments, naming the argument, or `nil` when they are usable.
     public func problem() -> String? {
-        if name.isEmpty || name.utf8.count > Wire.maxIDLength { return "name must be 1 to \(Wire.maxIDLength) bytes" }
+        if let problem = PoolNaming.problem(with: name, field: "name") { return problem }
         if !Self.poolTypes.contains(poolType) { return "unknown pool type '\(poolType)'; known pool types: \(Self.poolTypes.joined(separator: ", "))" }
-        if minWorkers < 1 { return "min_workers must be at least 1 (got \(minWorkers))" }
-        if maxWorkers < minWorkers { return "max_workers (\(maxWorkers)) must be at least min_workers (\(minWorkers))" }
+        if let problem = PoolNaming.problem(minWorkers: minWorkers, maxWorkers: maxWorkers, fields: ("min_workers", "max_workers")) { return problem }
         if delegate != nil && runsLocalWorkerType { return "delegate applies to \(Self.delegatedPoolType) pools only (pool type '\(poolType)')" }
         return nil
     }

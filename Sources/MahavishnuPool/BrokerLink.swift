@@ -12,8 +12,8 @@ final class BrokerLink {
     private let routingID: String
     private let context: Context
     private let logger: Logger
-    private let interval: Duration
-    private let liveness: Int
+    private var interval: Duration
+    private var liveness: Int
     private let curve: ClientCurveKeys?
     private(set) var socket: Socket
     private var lastHeard = ContinuousClock.now
@@ -30,6 +30,18 @@ final class BrokerLink {
         self.curve = curve
         context = try Context()
         socket = try .brokerDealer(context, endpoint: endpoint, routingID: routingID, curve: curve)
+    }
+
+    /// How long the broker may be silent before the link gives up on the socket.
+    var silenceLimit: Duration { interval * liveness }
+
+    /// Keeps to the heartbeat terms of the broker that welcomed the pool, which declares the pool
+    /// lost on those terms.
+    func adopt(_ terms: WelcomeTerms) {
+        guard terms.heartbeatIntervalMs > 0, terms.heartbeatLiveness > 0 else { return }
+        interval = terms.heartbeatInterval
+        liveness = terms.heartbeatLiveness
+        nextBeat = min(nextBeat, .now + interval)
     }
 
     /// Whether the link is waiting to reconnect (messages sent now are dropped).
@@ -51,7 +63,7 @@ final class BrokerLink {
 
     /// When the link next needs attention (a beat, a liveness check, a reconnect).
     func nextDeadline() -> ContinuousClock.Instant {
-        min(reconnectAt ?? nextBeat, nextBeat, lastHeard + interval * liveness)
+        min(reconnectAt ?? nextBeat, nextBeat, lastHeard + silenceLimit)
     }
 
     /// What `service` did to the connection.
@@ -76,7 +88,7 @@ final class BrokerLink {
             logger.info("reconnected to the broker on a fresh socket", metadata: ["pool.id": "\(routingID)", "zmq.endpoint": "\(endpoint)"])
             return .reconnected
         }
-        if now - lastHeard > interval * liveness {
+        if now - lastHeard > silenceLimit {
             logger.info("broker silent: reconnecting", metadata: ["pool.id": "\(routingID)", "zmq.endpoint": "\(endpoint)", "retry_in": "\(backoff)"])
             socket.close()
             reconnectAt = now + backoff

@@ -42,10 +42,10 @@ public struct PoolConfiguration: Sendable {
 
     /// Checks the values a user can get wrong; the message names the option and what is allowed.
     public func validate() throws(PoolConfigurationError) {
-        if name.isEmpty { throw PoolConfigurationError("--name must not be empty") }
-        if poolID.isEmpty || poolID.utf8.count > Wire.maxIDLength { throw PoolConfigurationError("--id must be 1 to \(Wire.maxIDLength) bytes") }
-        if minWorkers < 1 { throw PoolConfigurationError("--min must be at least 1 (got \(minWorkers))") }
-        if maxWorkers < minWorkers { throw PoolConfigurationError("--max (\(maxWorkers)) must be at least --min (\(minWorkers))") }
+        if let problem = PoolNaming.problem(with: name, field: "--name") ?? PoolNaming.problem(with: poolID, field: "--id")
+            ?? PoolNaming.problem(minWorkers: minWorkers, maxWorkers: maxWorkers, fields: ("--min", "--max")) {
+            throw PoolConfigurationError(problem)
+        }
         if type == PoolSpawnRequest.delegatedPoolType {
             do { _ = try delegates.resolve(delegate) } catch { throw PoolConfigurationError(error.description) }
         } else if delegate != nil {

@@ -24,6 +24,11 @@ public final class PoolProcess: @unchecked Sendable {
     /// Tasks that arrived while every worker was busy (only after a scale-down race).
     private var backlog: [(taskID: [UInt8], body: [UInt8])] = []
     private var registered = false
+    /// This process's registration session: a `READY` the broker has seen repeats, not restarts.
+    private let session = String(UInt64.random(in: .min ... .max), radix: 16)
+    /// When the `READY` now awaiting its `WELCOME` was sent; `nil` once welcomed. One `READY` per
+    /// session, sent again only if no `WELCOME` came within the liveness interval.
+    private var readySentAt: ContinuousClock.Instant?
     private var saidBye = false
     private var released = false
     /// Why the executor cannot run tasks, as last announced to the broker (capacity 0 while set).
@@ -131,9 +136,18 @@ public final class PoolProcess: @unchecked Sendable {
             workerType: configuration.workerType, minWorkers: configuration.minWorkers,
             maxWorkers: configuration.maxWorkers, workers: announcedCapacity,
             pid: ProcessInfo.processInfo.processIdentifier, host: ProcessInfo.processInfo.hostName,
-            busy: slots.busyCount, autoScale: configuration.autoScale
+            busy: slots.busyCount, autoScale: configuration.autoScale, session: session
         )
         try link.send([Wire.version, Wire.Command.ready, try JSONCoding.encode(registration)])
+        readySentAt = .now
+    }
+
+    /// Registers again unless a `READY` of this session is already on its way: a broker that
+    /// restarted answers every message a pool had queued with `not_registered`, and one `READY`
+    /// answers them all.
+    private func registerAgainIfNeeded() throws {
+        if let sentAt = readySentAt, ContinuousClock.now - sentAt < link.silenceLimit { return }
+        try sendReady()
     }
 
     private func encodedVitals() -> [UInt8] {
@@ -164,6 +178,8 @@ public final class PoolProcess: @unchecked Sendable {
         } else if frames.frame(1, equals: Wire.Command.heartbeat) {
             return
         } else if frames.frame(1, equals: Wire.Command.welcome) {
+            readySentAt = nil
+            if frames.count == 3, let terms = try? JSONCoding.decode(WelcomeTerms.self, from: frames.bytes(2)) { link.adopt(terms) }
             if !registered {
                 registered = true
                 logger.info("pool registered", metadata: ["pool.id": "\(configuration.poolID)", "zmq.endpoint": "\(configuration.broker)"])
@@ -183,7 +199,7 @@ public final class PoolProcess: @unchecked Sendable {
     private func handleBrokerError(code: String, message: String) throws {
         switch ErrorCode(rawValue: code) {
         case .notRegistered:
-            try sendReady()
+            try registerAgainIfNeeded()
         case .duplicatePoolName:
             throw PoolConfigurationError(message)
         default:

@@ -109,6 +109,7 @@ public struct Topology: Sendable, Equatable {
         guard let name = fields.value("name").flatMap(ValueParser.string) else {
             throw ConfigurationError(source: fields.source, key: fields.qualified("name"), message: "every pool needs a non-empty name")
         }
+        if let problem = PoolNaming.problem(with: name, field: "name") { throw fields.error("name", problem) }
         let pool = Pool(
             name: name,
             type: try fields.string("type") ?? settings.defaultPoolType,
@@ -125,6 +126,9 @@ public struct Topology: Sendable, Equatable {
         if pool.minWorkers > pool.maxWorkers {
             throw ConfigurationError(source: fields.location(of: "min_workers"), key: fields.qualified("min_workers"),
                                      message: "\(pool.minWorkers) is more than max_workers (\(pool.maxWorkers)); min must not exceed max")
+        }
+        if pool.maxWorkers > PoolNaming.maxWorkers {
+            throw fields.error("max_workers", "\(pool.maxWorkers) is more than \(PoolNaming.maxWorkers), the most one pool may have; run more pools instead")
         }
         return pool
     }
