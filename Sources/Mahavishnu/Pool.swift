@@ -15,7 +15,8 @@ public struct Pool: Sendable {
     }
 
     /// Runs every task on this pool, spread over its workers, and returns exactly one result per
-    /// task, in the order given. At most `window` tasks are in flight at once.
+    /// task, in the order given: a task the broker refused (the pool left, say) is a `failed`
+    /// result whose `error` says why. At most `window` tasks are in flight at once.
     ///
     /// - Parameter progress: called with the number of tasks finished so far, after each one.
     public func executeBatch(
@@ -31,25 +32,10 @@ public struct Pool: Sendable {
         taskJSON bodies: [[UInt8]], window: Int = 256, timeout: Duration? = nil,
         progress: @Sendable (Int) -> Void = { _ in }
     ) async throws -> [TaskResult] {
-        precondition(window > 0, "window must be at least 1")
-        var results = [TaskResult?](repeating: nil, count: bodies.count)
-        try await withThrowingTaskGroup(of: (Int, TaskResult).self) { group in
-            var next = 0
-            var finished = 0
-            func launch() {
-                let index = next, body = bodies[index], client = client, id = id
-                next += 1
-                group.addTask { (index, try await client.submit(body: body, selector: .affinity, affinity: id, timeout: timeout)) }
-            }
-            while next < min(window, bodies.count) { launch() }
-            for try await (index, result) in group {
-                results[index] = result
-                finished += 1
-                progress(finished)
-                if next < bodies.count { launch() }
-            }
+        let (client, id) = (client, id)
+        return await TaskBatch.run(count: bodies.count, window: window, failedPoolID: { _ in id }, progress: progress) { index, taskID in
+            try await client.submit(body: bodies[index], taskID: taskID, selector: .affinity, affinity: id, timeout: timeout)
         }
-        return results.map { $0! }
     }
 
     /// The pool's metrics: workers, tasks completed and failed, durations, memory, restarts.

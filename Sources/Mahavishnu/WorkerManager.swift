@@ -12,7 +12,7 @@ public typealias WorkerID = String
 /// to the broker directly, so it works with `pools_enabled: false`.
 public final class WorkerManager: Sendable {
     /// The pool type of the pools that are workers.
-    public static let poolType = "worker"
+    public static let poolType = PoolSpawnRequest.workerPoolType
     /// The most workers that may be alive at once (`max_concurrent_workers`).
     public let maxConcurrent: Int
     /// The worker type `spawnWorkers` uses when none is given (`worker_default_type`).
@@ -82,21 +82,11 @@ public final class WorkerManager: Sendable {
     /// (its worker closed, say) is a `failed` result whose `error` says why.
     public func executeBatch(_ workerIDs: [WorkerID], tasks: [TaskRequest], timeout: Duration? = nil) async throws -> [TaskResult] {
         guard !workerIDs.isEmpty || tasks.isEmpty else { throw WorkerError(.invalidArgument, "executeBatch needs at least one worker for \(tasks.count) tasks") }
-        let results = await withTaskGroup(of: (Int, TaskResult).self) { group in
-            for (index, task) in tasks.enumerated() {
-                let workerID = workerIDs[index % workerIDs.count]
-                group.addTask {
-                    let taskID = UUID().uuidString
-                    do {
-                        return (index, try await self.client.submit(task, taskID: taskID, selector: .affinity, affinity: workerID, timeout: timeout))
-                    } catch {
-                        return (index, TaskResult(taskID: taskID, poolID: workerID, workerID: workerID, status: .failed, output: "", error: "\(error)", duration: 0))
-                    }
-                }
-            }
-            return await group.reduce(into: [Int: TaskResult]()) { $0[$1.0] = $1.1 }
+        let client = client
+        let worker = { @Sendable (index: Int) in workerIDs[index % workerIDs.count] }
+        return await TaskBatch.run(count: tasks.count, window: max(1, tasks.count), failedPoolID: worker) { index, taskID in
+            try await client.submit(tasks[index], taskID: taskID, selector: .affinity, affinity: worker(index), timeout: timeout)
         }
-        return tasks.indices.map { results[$0]! }
     }
 
     /// The live workers, sorted by id.

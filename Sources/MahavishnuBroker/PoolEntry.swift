@@ -50,6 +50,10 @@ struct PoolEntry {
 
     var hasFreeSlot: Bool { acceptsWork && inFlight < capacity }
 
+    /// Selectors may pick it: every pool but the one-slot workers of `WorkerManager`, which run
+    /// only the tasks sent to them by affinity.
+    var takesSelectorTasks: Bool { registration.type != PoolSpawnRequest.workerPoolType }
+
     func summary() -> PoolSummary {
         PoolSummary(
             poolID: registration.poolID, name: registration.name, type: registration.type,
@@ -90,7 +94,8 @@ enum Route {
 struct PendingTask {
     var replyTo: ReplyAddress
     let taskID: [UInt8]
-    let route: Route
+    /// How it is routed; an affinity task held for a pool not yet known is pinned once it registers.
+    var route: Route
     /// The body as the producer sent it, shared (not copied) with the frame sent to the pool.
     let body: Payload
     /// Arrival order, to serve a pool's affinity queue and the shared queue fairly.

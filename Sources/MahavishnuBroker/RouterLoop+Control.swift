@@ -3,10 +3,12 @@ import ZeroMQ
 
 /// Producer `CTRL` requests: administrative, rare, so their JSON is decoded here.
 extension RouterLoop {
-    func handleControl(from address: ReplyAddress, first: Int) {
+    func handleControl(from address: ReplyAddress, first: Int, reference: [UInt8]) {
         guard frames.count == first + Wire.controlFrames else {
-            stats.malformedFrontend += 1
-            return replyError(address, reference: [], .badRequest, "CTRL takes 5 frames (MHV1, CTRL, request id, command, JSON arguments); got \(frames.count - first)")
+            return refuseMalformed(address, reference: reference, .badRequest, "CTRL takes 5 frames (MHV1, CTRL, request id, command, JSON arguments); got \(frames.count - first)")
+        }
+        guard (1...Wire.maxIDLength).contains(frames.size(first + 2)) else {
+            return refuseMalformed(address, .badRequest, "the request id must be 1 to \(Wire.maxIDLength) bytes; got \(frames.size(first + 2))")
         }
         let reply = ControlReply(address: address, requestID: frames.bytes(first + 2))
         guard let command = ControlCommand(rawValue: frames.string(first + 3)) else {
@@ -41,6 +43,11 @@ extension RouterLoop {
             guard let reference = decode(PoolReference.self, arguments, reply, expected: "pool (an id or name)") else { return }
             guard let slot = lookUp(reference.pool, reply: reply) else { return }
             sendReply(reply, metrics(of: slot))
+        case .info:
+            sendReply(reply, brokerInfo())
+        case .task:
+            guard let query = decode(TaskQuery.self, arguments, reply, expected: "task_id (a string)") else { return }
+            sendReply(reply, json: taskReport(query.taskID))
         }
     }
 

@@ -95,7 +95,7 @@ extension RouterLoop {
                 registry[slot].affinityQueue.removeFirst()
                 queues.noteDequeued(&pinned)
                 dispatch(pinned, to: slot)
-            } else if var shared, case .selector(let selector) = shared.route {
+            } else if var shared, case .selector(let selector) = shared.route, registry[slot].takesSelectorTasks {
                 queues.shared.removeFirst()
                 queues.noteDequeued(&shared)
                 dispatch(shared, to: available.pick(selector) ?? slot)
@@ -168,6 +168,7 @@ extension RouterLoop {
         refuseWaiting(slot, .noSuchPool, "pool '\(registry[slot].registration.name)' left before it could run the task (\(reason))")
         available.remove(slot)
         let pool = registry.remove(slot)
+        awaitedPools.noteDeparted(name: pool.registration.name, poolID: pool.registration.poolID)
         // A draining pool waits for this: the broker has released it and sends it nothing more.
         _ = sendToPool(pool.routingID, headers: [Wire.version, Wire.Command.bye])
         stats.pools = registry.count

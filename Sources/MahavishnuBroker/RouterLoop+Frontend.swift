@@ -7,25 +7,27 @@ extension RouterLoop {
     func handleFrontendMessage() throws {
         let address = ReplyAddress(routingID: frames.bytes(0), delimited: frames.count > 1 && frames.size(1) == 0)
         let first = address.delimited ? 2 : 1
+        guard frames.count > first, frames.frame(first, equals: Wire.version) else {
+            return refuseMalformed(address, .unsupportedVersion, "expected protocol version MHV1 in the first frame")
+        }
+        // The id a reply is about: frame 3 of TASK and CTRL, when it is one.
+        let reference = frames.count > first + 2 && frames.size(first + 2) <= Wire.maxIDLength ? frames.bytes(first + 2) : []
         guard !frames.overflowed else {
-            return refuseMalformed(address, .badRequest, "message has more than \(frames.capacity - first) frames")
+            return refuseMalformed(address, reference: reference, .badRequest, "message has more than \(frames.capacity - first) frames")
         }
         guard frames.count >= first + 2 else {
             return refuseMalformed(address, .badRequest, "a message needs at least a version frame and a command frame")
         }
-        guard frames.frame(first, equals: Wire.version) else {
-            return refuseMalformed(address, .unsupportedVersion, "expected protocol version MHV1 in the first frame")
-        }
         if frames.frame(first + 1, equals: Wire.Command.task) {
-            handleTaskSubmission(from: address, first: first)
+            handleTaskSubmission(from: address, first: first, reference: reference)
         } else if frames.frame(first + 1, equals: Wire.Command.control) {
-            handleControl(from: address, first: first)
+            handleControl(from: address, first: first, reference: reference)
         } else {
-            refuseMalformed(address, .unknownCommand, "unknown command '\(frames.string(first + 1))'; producers send TASK or CTRL")
+            refuseMalformed(address, reference: reference, .unknownCommand, "unknown command '\(frames.string(first + 1))'; producers send TASK or CTRL")
         }
     }
 
-    private func refuseMalformed(_ address: ReplyAddress, reference: [UInt8] = [], _ code: ErrorCode, _ message: String) {
+    func refuseMalformed(_ address: ReplyAddress, reference: [UInt8] = [], _ code: ErrorCode, _ message: String) {
         stats.malformedFrontend += 1
         logger.info("malformed producer message", metadata: ["error.code": "\(code.rawValue)", "error.message": "\(message)"])
         replyError(address, reference: reference, code, message)
@@ -36,13 +38,14 @@ extension RouterLoop {
         replyError(address, reference: taskID, code, message)
     }
 
-    private func handleTaskSubmission(from address: ReplyAddress, first: Int) {
+    private func handleTaskSubmission(from address: ReplyAddress, first: Int, reference: [UInt8]) {
         guard frames.count == first + Wire.producerTaskFrames else {
-            return refuseMalformed(address, .badRequest, "TASK takes 7 frames (MHV1, TASK, task id, selector, affinity, fallback, body); got \(frames.count - first)")
+            return refuseMalformed(address, reference: reference, .badRequest,
+                                   "TASK takes 7 frames (MHV1, TASK, task id, selector, affinity, fallback, body); got \(frames.count - first)")
         }
         let taskID = frames.bytes(first + 2)
         guard (1...Wire.maxIDLength).contains(taskID.count) else {
-            return refuseMalformed(address, .badRequest, "the task id must be 1 to \(Wire.maxIDLength) bytes")
+            return refuseMalformed(address, .badRequest, "the task id must be 1 to \(Wire.maxIDLength) bytes; got \(taskID.count)")
         }
         // A retry of a task still running (the result goes to the new sender) or just finished (answered from the cache).
         if answerKnownTask(taskID, replyTo: address) { return }
@@ -51,8 +54,9 @@ extension RouterLoop {
         }
         guard let route = resolveRoute(address, taskID, first: first) else { return }
         arrivalClock += 1
-        let task = PendingTask(replyTo: address, taskID: taskID, route: route, body: frames.retain(first + 6), sequence: arrivalClock)
-        if accept(task) {
+        let task = PendingTask(replyTo: address, taskID: taskID, route: route.route, body: frames.retain(first + 6), sequence: arrivalClock)
+        let accepted = if let pool = route.awaitedPool { holdForAwaitedPool(task, reference: pool) } else { accept(task) }
+        if accepted {
             stats.tasksAccepted += 1
         } else {
             stats.tasksRefusedOverloaded += 1
@@ -61,29 +65,31 @@ extension RouterLoop {
         }
     }
 
-    /// Reads the selector, affinity and fallback frames; replies with an error and returns `nil` when they are invalid.
-    private func resolveRoute(_ address: ReplyAddress, _ taskID: [UInt8], first: Int) -> Route? {
+    /// Reads the selector, affinity and fallback frames; replies with an error and returns `nil`
+    /// when they are invalid. An affinity task for a pool the broker does not know yet comes back
+    /// with `awaitedPool` set while a freshly started broker waits for its pools.
+    private func resolveRoute(_ address: ReplyAddress, _ taskID: [UInt8], first: Int) -> (route: Route, awaitedPool: String?)? {
         guard let selector = selectorNamed(inFrame: first + 3) else {
             refuseTask(address, taskID, .invalidSelector, "invalid selector '\(frames.string(first + 3))'; valid selectors: \(PoolSelector.validNames)")
             return nil
         }
-        guard selector == .affinity else { return .selector(selector) }
+        guard selector == .affinity else { return (.selector(selector), nil) }
         guard frames.size(first + 4) > 0 else {
             refuseTask(address, taskID, .badRequest, "the affinity selector needs a pool name or id in the affinity frame")
             return nil
         }
-        let reference = frames.bytes(first + 4)
-        if let slot = registry.slot(reference: reference) { return .pinned(registry[slot].routingID) }
-        let pool = String(decoding: reference, as: UTF8.self)
-        guard frames.size(first + 5) > 0 else {
-            refuseTask(address, taskID, .noSuchPool, "no such pool '\(pool)': no live pool has that name or id")
-            return nil
-        }
-        guard let fallback = selectorNamed(inFrame: first + 5), fallback != .affinity else {
+        let fallback = frames.size(first + 5) == 0 ? nil : selectorNamed(inFrame: first + 5)
+        if frames.size(first + 5) > 0, fallback == nil || fallback == .affinity {
             refuseTask(address, taskID, .invalidSelector, "invalid fallback selector '\(frames.string(first + 5))'; valid fallbacks: least_loaded, round_robin, random")
             return nil
         }
-        return .selector(fallback)
+        let reference = frames.bytes(first + 4)
+        if let slot = registry.slot(reference: reference) { return (.pinned(registry[slot].routingID), nil) }
+        if let fallback { return (.selector(fallback), nil) }
+        let pool = String(decoding: reference, as: UTF8.self)
+        if awaitedPools.awaits(pool) { return (.pinned(reference), pool) }
+        refuseTask(address, taskID, .noSuchPool, "no such pool '\(pool)': no live pool has that name or id")
+        return nil
     }
 
     /// The selector a header frame names; the default for an empty frame; `nil` for an unknown name.

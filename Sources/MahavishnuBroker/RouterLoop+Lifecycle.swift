@@ -47,9 +47,10 @@ extension RouterLoop {
         beginClosing(slot)
     }
 
-    /// Drains and stops every pool; `reply` is answered once all have stopped.
+    /// Drains and stops every pool but the workers (the `workers` commands own those); `reply`
+    /// is answered once all have stopped.
     func closeAll(reply: ControlReply) {
-        let slots = registry.slotIndices.filter(registry.isLive)
+        let slots = registry.slotIndices.filter { registry.isLive($0) && registry[$0].takesSelectorTasks }
         guard !slots.isEmpty else { return sendReply(reply, ClosedPools(closed: [])) }
         pendingCloseAlls.append((reply, Set(slots.map { registry[$0].registration.poolID }), []))
         for slot in slots { beginClosing(slot) }
@@ -102,6 +103,7 @@ extension RouterLoop {
         guard let supervisor else { return }
         for exit in supervisor.events.take() {
             let pid = supervisor.pid(of: exit.poolID) ?? 0
+            let name = supervisor.name(of: exit.poolID) ?? exit.poolID
             let why = "its process exited with status \(exit.status)"
             if let pending = pendingSpawns.removeValue(forKey: exit.poolID) {
                 // It never registered: a configuration error, not a crash to retry.
@@ -113,10 +115,9 @@ extension RouterLoop {
             }
             let disposition = supervisor.exited(exit.poolID)
             guard let slot = registry.slot(routingID: Array(exit.poolID.utf8)) else {
-                if disposition == .stopped { poolStopped(PoolIdentity(poolID: exit.poolID, name: exit.poolID, pid: pid)) }
+                if disposition == .stopped { poolStopped(PoolIdentity(poolID: exit.poolID, name: name, pid: pid)) }
                 continue
             }
-            let name = registry[slot].registration.name
             switch disposition {
             case .restarting(let delay):
                 poolLost(slot, reason: why)
@@ -145,6 +146,7 @@ extension RouterLoop {
             queues.noteDequeued(&task)
             replyError(task.replyTo, reference: task.taskID, .shuttingDown, "the broker is shutting down; the task was not run")
         }
+        refuseAwaitedPools(.shuttingDown, because: "the broker is shutting down; the task was not run")
         supervisor?.terminateAll()
         for slot in registry.slotIndices where registry.isLive(slot) {
             if registry[slot].acceptsWork { closeIntake(slot) }
@@ -168,6 +170,7 @@ extension RouterLoop {
         for pending in pendingSpawns.values { next = min(next, pending.deadline) }
         if let restart = supervisor?.nextRestart { next = min(next, restart) }
         if case .draining(let deadline) = state { next = min(next, deadline) }
+        if !awaitedPools.isEmpty { next = min(next, awaitedPools.deadline) }
         return next
     }
 
@@ -181,6 +184,9 @@ extension RouterLoop {
             configuration.onEvent(.spawnFailed(name: pending.request.name, reason: reason))
             if let reply = pending.reply { replyError(reply.address, reference: reply.requestID, .spawnFailed, reason) }
         }
+        if !awaitedPools.isEmpty, awaitedPools.isOver(at: now) {
+            refuseAwaitedPools(.noSuchPool, because: "no live pool has that name or id (none registered within affinity_wait_seconds, \(configuration.affinityWait), of the broker's start)")
+        }
         supervisor?.restartDue(now)
         if heartbeat.tick(now) { heartbeatTick(now) }
         if case .draining(let deadline) = state, deadline <= now {
@@ -192,9 +198,14 @@ extension RouterLoop {
     /// Sends a `REPLY` with `value` as JSON.
     func sendReply(_ reply: ControlReply, _ value: some Encodable) {
         do {
-            sendToProducer(reply.address, headers: [Wire.version, Wire.Command.reply, reply.requestID, try JSONCoding.encode(value)])
+            sendReply(reply, json: try JSONCoding.encode(value))
         } catch {
             replyError(reply.address, reference: reply.requestID, .badRequest, "cannot encode the reply: \(error)")
         }
+    }
+
+    /// Sends a `REPLY` whose JSON is already written.
+    func sendReply(_ reply: ControlReply, json: [UInt8]) {
+        sendToProducer(reply.address, headers: [Wire.version, Wire.Command.reply, reply.requestID, json])
     }
 }

@@ -49,6 +49,10 @@ final class RouterLoop {
     var dispatchClock: UInt64 = 0
     /// Ticks once per accepted task, to order queued tasks.
     var arrivalClock: UInt64 = 0
+    /// Affinity tasks for pools not registered yet, held for `affinityWait` after the start.
+    var awaitedPools: AwaitedPools
+    /// The `WELCOME` frame's JSON: the heartbeat terms pools keep to.
+    let welcomeTerms: [UInt8]
     /// Replies owed once a spawned pool registers (or fails to), by pool id.
     var pendingSpawns: [String: PendingSpawn] = [:]
     /// Replies owed once a closing pool has stopped, by pool id.
@@ -62,6 +66,8 @@ final class RouterLoop {
         queues = TaskQueues(bound: configuration.queueBound)
         resultCache = ResultCache(capacity: configuration.resultCacheSize)
         heartbeat = HeartbeatClock(interval: configuration.heartbeatInterval, liveness: configuration.heartbeatLiveness)
+        awaitedPools = AwaitedPools(deadline: .now + configuration.affinityWait)
+        welcomeTerms = (try? JSONCoding.encode(WelcomeTerms(heartbeatInterval: configuration.heartbeatInterval, liveness: configuration.heartbeatLiveness))) ?? Array("{}".utf8)
         try Self.refuseExposure(configuration)
         // The pools this broker starts get a key pair of its making, so they need no key files.
         let internalKeys = try configuration.security.map { security in
@@ -175,6 +181,7 @@ final class RouterLoop {
         }
         let endpoints = (frontend: try frontend.lastEndpoint, backend: try backend.lastEndpoint)
         logger.info("router loop running", metadata: ["zmq.frontend": "\(endpoints.frontend)", "zmq.backend": "\(endpoints.backend)"])
+        awaitedPools = AwaitedPools(deadline: .now + configuration.affinityWait)
         for request in configuration.initialPools { spawn(request, reply: nil) }
         while state != .stopped {
             if case .running = state, stopRequested.load(ordering: .acquiring) {

@@ -12,9 +12,10 @@ struct AvailablePools {
 
     var isEmpty: Bool { randomSet.isEmpty }
 
-    /// Re-indexes `slot` from its current load; a full (or closed) pool leaves every index.
+    /// Re-indexes `slot` from its current load; a full (or closed) pool, and a worker (reached
+    /// by affinity only), leave every index.
     mutating func refresh(_ slot: Int, pool: PoolEntry) {
-        if pool.acceptsWork && pool.inFlight < pool.capacity {
+        if pool.takesSelectorTasks && pool.acceptsWork && pool.inFlight < pool.capacity {
             ring.insert(slot)
             randomSet.insert(slot)
             heap.upsert(slot, key: LoadKey(inFlight: pool.inFlight, capacity: pool.capacity, lastUse: pool.lastUse))

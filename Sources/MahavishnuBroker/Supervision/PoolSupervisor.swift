@@ -70,6 +70,9 @@ final class PoolSupervisor {
 
     func pid(of poolID: String) -> Int32? { children[poolID]?.process?.processIdentifier }
 
+    /// The name a child pool was started with.
+    func name(of poolID: String) -> String? { children[poolID]?.request.name }
+
     /// Times the pool's process was restarted after crashing.
     func restarts(of poolID: String) -> Int { children[poolID]?.restarts ?? 0 }
 
