@@ -22,6 +22,16 @@ func rawProducer(_ endpoint: String, count: Int, sleepMilliseconds: Int) async t
     }
 }
 
+/// How long a test keeps the broker down before starting it again.
+enum BrokerOutage: Sendable, CustomTestStringConvertible {
+    /// Until every pool has declared the broker silent and reconnects on a fresh socket.
+    case untilPoolsNoticed
+    /// No longer than a restart takes: the pools' sockets reconnect underneath them.
+    case quick
+
+    var testDescription: String { self == .quick ? "quick restart" : "outage until the pools noticed" }
+}
+
 @Suite("Pools that heal: failures lose no task", .serialized)
 struct ResilienceTests {
     @Test("SIGKILL a pool with 500 tasks in flight across three pools: every task gets exactly one final result")
@@ -45,26 +55,16 @@ struct ResilienceTests {
         }
     }
 
-    @Test("kill and restart the broker under load: pools re-register by themselves and a retrying client gets every result")
-    func restartBrokerUnderLoad() async throws {
+    @Test("kill and restart the broker under load: pools re-register by themselves and a retrying client gets every result",
+          arguments: [BrokerOutage.untilPoolsNoticed, .quick])
+    func restartBrokerUnderLoad(outage: BrokerOutage) async throws {
         let settings = try writeSettings(fastFailureSettings)
-        var broker = try ManagedProcess(name: "broker", executable: mahavishnuExecutable,
-                                        arguments: ["broker", "--frontend", "tcp://127.0.0.1:*", "--backend", "tcp://127.0.0.1:*",
-                                                    "--bus-pub", "tcp://127.0.0.1:*", "--bus-sub", "tcp://127.0.0.1:*", "--settings", settings])
-        let ready = try await broker.line(startingWith: "broker ready")
-        let endpoint = { (key: String) in String(ready.split(separator: " ").first { $0.hasPrefix(key + "=") }!.dropFirst(key.count + 1)) }
-        // The restarted broker binds the same endpoints, the bus included, so the pools find it again.
-        let (frontend, backend) = (endpoint("frontend"), endpoint("backend"))
-        let bus = ["--bus-pub", endpoint("bus_pub"), "--bus-sub", endpoint("bus_sub")]
+        let broker = try await RestartableBroker(arguments: ["--settings", settings])
         var pools: [ManagedProcess] = []
-        let client = try BrokerClient(endpoint: frontend, retryInterval: .milliseconds(300))
+        let client = try BrokerClient(endpoint: broker.frontend, retryInterval: .milliseconds(300))
+        defer { client.close() }
         do {
-            for name in ["a", "b"] {
-                let pool = try ManagedProcess(name: name, executable: mahavishnuExecutable,
-                                              arguments: ["pool", "run", "--name", name, "--id", "pool_\(name)", "--min", "4", "--broker", backend, "--settings", settings] + bus)
-                pools.append(pool)
-                _ = try await pool.line(startingWith: "pool ready")
-            }
+            for name in ["a", "b"] { pools.append(try await broker.startPool(name, workers: 4, settings: settings)) }
             let results = Task {
                 try await withThrowingTaskGroup(of: TaskResult.self) { group in
                     for index in 0..<200 {
@@ -74,28 +74,30 @@ struct ResilienceTests {
                 }
             }
             try await waitUntil("tasks are flowing") { try await client.control(.stats, as: BrokerStats.self).resultsDelivered > 20 }
-            broker.send(SIGKILL)
-            _ = try await broker.exitStatus()
-            // Stay down long enough for the pools to give up on the old connection.
-            let running = pools
-            try await waitUntil("the pools noticed the broker is gone") { running.allSatisfy { $0.stderrTail.contains("broker silent") } }
-            broker = try ManagedProcess(name: "broker 2", executable: mahavishnuExecutable,
-                                        arguments: ["broker", "--frontend", frontend, "--backend", backend, "--settings", settings] + bus)
-            _ = try await broker.line(startingWith: "broker ready")
+            try await broker.kill()
+            if outage == .untilPoolsNoticed {
+                // Stay down long enough for the pools to give up on the old connection.
+                let running = pools
+                try await waitUntil("the pools noticed the broker is gone") { running.allSatisfy { $0.stderrTail.contains("broker silent") } }
+            }
+            try await broker.restart()
             try await waitUntil("both pools registered with the new broker") {
                 try await client.control(.list, as: PoolList.self).pools.count == 2
             }
             let all = try await results.value
             #expect(all.count == 200)
             #expect(Set(all.map(\.taskID)) == Set((0..<200).map { "survivor-\($0)" }))
-            #expect(all.allSatisfy { $0.status == .completed && $0.output == "survivor \($0.taskID.dropFirst(9))" })
+            #expect(all.allSatisfy { $0.status == .completed && $0.output == "survivor \($0.taskID.dropFirst(9))" },
+                    "no task failed: \(all.filter { $0.status != .completed }.prefix(3).map { $0.error ?? "" })")
+            // One registration per pool session: the results a pool had queued during the outage
+            // are refused `not_registered`, and one READY answers them all.
+            let registrations = broker.process.stdoutLines.filter { $0.hasPrefix("pool ready") }
+            #expect(registrations.count == 2, "registrations with the new broker: \(registrations)")
         } catch {
-            client.close()
             for pool in pools { await pool.stop() }
             await broker.stop()
             throw error
         }
-        client.close()
         for pool in pools { await pool.stop() }
         #expect(await broker.stop() == 0)
     }

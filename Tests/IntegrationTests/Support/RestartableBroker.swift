@@ -1,0 +1,53 @@
+import Foundation
+import Mahavishnu
+
+/// A broker process that a test can SIGKILL and start again on the same endpoints (the bus
+/// included), so its pools and clients find it again.
+final class RestartableBroker: @unchecked Sendable {
+    private(set) var process: ManagedProcess
+    let frontend: String
+    let backend: String
+    /// `--bus-pub …  --bus-sub …` as first bound, for the pools and for every restart.
+    let busArguments: [String]
+    private let arguments: [String]
+    private var generation = 1
+
+    /// Starts a broker on ports the OS picks, with `arguments` added (`--settings FILE`, say).
+    init(arguments: [String]) async throws {
+        self.arguments = arguments
+        process = try ManagedProcess(name: "broker", executable: mahavishnuExecutable,
+                                     arguments: ["broker", "--frontend", "tcp://127.0.0.1:*", "--backend", "tcp://127.0.0.1:*",
+                                                 "--bus-pub", "tcp://127.0.0.1:*", "--bus-sub", "tcp://127.0.0.1:*"] + arguments)
+        let fields = readyFields(try await process.line(startingWith: "broker ready"))
+        frontend = fields["frontend"]!
+        backend = fields["backend"]!
+        busArguments = ["--bus-pub", fields["bus_pub"]!, "--bus-sub", fields["bus_sub"]!]
+    }
+
+    /// SIGKILLs the broker and waits until it is gone.
+    func kill() async throws {
+        process.send(SIGKILL)
+        _ = try await process.exitStatus()
+    }
+
+    /// Starts a new broker process on the same endpoints and waits until it is ready.
+    func restart() async throws {
+        generation += 1
+        process = try ManagedProcess(name: "broker \(generation)", executable: mahavishnuExecutable,
+                                     arguments: ["broker", "--frontend", frontend, "--backend", backend] + busArguments + arguments)
+        _ = try await process.line(startingWith: "broker ready")
+    }
+
+    /// Starts a pool process `name` with `workers` workers against this broker and waits until it registered.
+    func startPool(_ name: String, workers: Int, settings: String) async throws -> ManagedProcess {
+        let pool = try ManagedProcess(name: "pool \(name)", executable: poolExecutable,
+                                      arguments: ["--name", name, "--id", "pool_\(name)", "--min", "\(workers)", "--broker", backend,
+                                                  "--frontend", frontend, "--settings", settings] + busArguments)
+        _ = try await pool.line(startingWith: "pool ready")
+        return pool
+    }
+
+    /// Stops the current broker process; returns its exit status.
+    @discardableResult
+    func stop() async -> Int32 { await process.stop() }
+}
