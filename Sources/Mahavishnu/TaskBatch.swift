@@ -24,7 +24,10 @@ enum TaskBatch {
                 group.addTask {
                     let taskID = UUID().uuidString
                     do {
-                        return (index, try await submit(index, taskID))
+                        // Awaited into a local, never inside the tuple: `(index, try await …)`
+                        // returned index 0 for every task in release builds (Swift 6.3).
+                        let result = try await submit(index, taskID)
+                        return (index, result)
                     } catch {
                         let poolID = failedPoolID(index)
                         return (index, TaskResult(taskID: taskID, poolID: poolID, workerID: "", status: .failed, output: "", error: "\(error)", duration: 0))

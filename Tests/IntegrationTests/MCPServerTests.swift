@@ -13,7 +13,9 @@ struct MCPServerTests {
 
     @Test("spawns, routes, executes, scales, monitors, checks and closes pools; spawns, runs and closes workers")
     func poolAndWorkerTools() async throws {
-        try await Deployment.with(pools: [("a", 1)], settings: fastFailureSettings) { deployment in
+        // An unknown pool is refused once a fresh broker's affinity_wait_seconds (1 s here) is over.
+        let settings = fastFailureSettings.replacingOccurrences(of: "affinity_wait_seconds: 20", with: "affinity_wait_seconds: 1")
+        try await Deployment.with(pools: [("a", 1)], settings: settings) { deployment in
             try await runMCPScenario("pools", broker: deployment.frontend)
             #expect(try await deployment.pools().isEmpty, "pool_close_all and worker_close_all left pools behind")
         }

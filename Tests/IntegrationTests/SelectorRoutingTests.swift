@@ -44,7 +44,8 @@ struct SelectorRoutingTests {
 
     @Test("affinity keeps 20 tasks on pool b even while b is busy; unknown pools are refused by name")
     func affinity() async throws {
-        try await Deployment.with(pools: Self.threePools) { deployment in
+        // A fresh broker holds affinity tasks for unknown pools for affinity_wait_seconds: 1 s here.
+        try await Deployment.with(pools: Self.threePools, environment: ["MAHAVISHNU_AFFINITY_WAIT_SECONDS": "1"]) { deployment in
             let results = try await deployment.submit(count: 20, window: 20, selector: .affinity, affinity: "b", sleepMilliseconds: 20)
             #expect(results.allSatisfy { $0.poolID == "pool_b" && $0.status == .completed })
             #expect(Set(results.map(\.workerID)) == ["pool_b.w0", "pool_b.w1"])

@@ -59,7 +59,8 @@ struct UpAndCLITests {
 
     @Test("CLI errors are specific and exit non-zero")
     func cliErrors() async throws {
-        try await UpDeployment.with(pools: [("local", 1)]) { deployment in
+        // A fresh broker holds affinity tasks for unknown pools for affinity_wait_seconds: 1 s here.
+        try await UpDeployment.with(pools: [("local", 1)], settings: "affinity_wait_seconds: 1\n") { deployment in
             let unknownPool = try await deployment.cli(["pool", "execute", "nowhere", "--prompt", "x"])
             #expect(unknownPool.status != 0)
             #expect(unknownPool.stderr.contains("no_such_pool"))
@@ -128,7 +129,8 @@ struct PoolManagerTests {
                 for index in 0..<100 {
                     group.addTask {
                         let selector = [PoolSelector.leastLoaded, .roundRobin, .random][index % 3]
-                        return (index, try await manager.routeTask(TaskRequest(prompt: "task \(index)", sleepMilliseconds: 20), selector: selector))
+                        let routed = try await manager.routeTask(TaskRequest(prompt: "task \(index)", sleepMilliseconds: 20), selector: selector)
+                        return (index, routed)
                     }
                 }
                 return try await group.reduce(into: [Int: TaskResult]()) { $0[$1.0] = $1.1 }

@@ -167,7 +167,8 @@ final class Deployment: Sendable {
                 let index = next, text = prompt(next), id = taskID(next)
                 next += 1
                 group.addTask {
-                    (index, try await client.submit(TaskRequest(prompt: text, sleepMilliseconds: sleepMilliseconds), taskID: id, selector: selector, affinity: affinity, timeout: .seconds(60)))
+                    let result = try await client.submit(TaskRequest(prompt: text, sleepMilliseconds: sleepMilliseconds), taskID: id, selector: selector, affinity: affinity, timeout: .seconds(60))
+                    return (index, result)
                 }
             }
             while next < min(window, count) { launch() }
