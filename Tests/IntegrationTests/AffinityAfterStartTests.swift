@@ -21,19 +21,20 @@ struct AffinityAfterStartTests {
 
     @Test("once the start-up wait is over, what still waits gets no_such_pool, and new tasks get it at once")
     func refusedAfterTheWait() async throws {
-        let settings = fastFailureSettings.replacingOccurrences(of: "affinity_wait_seconds: 20", with: "affinity_wait_seconds: 1")
-        try await Deployment.with(pools: [("a", 1)], settings: settings) { deployment in
-            let started = ContinuousClock.now
-            let refusal = await #expect(throws: BrokerClientError.self) {
-                try await deployment.client.submit(TaskRequest(prompt: "x"), selector: .affinity, affinity: "never", timeout: .seconds(30))
-            }
+        let settings = fastFailureSettings.replacingOccurrences(of: "affinity_wait_seconds: 20", with: "affinity_wait_seconds: 3")
+        try await Deployment.with(pools: [], settings: settings) { deployment in
+            let client = deployment.client
+            let waiting = Task { try await client.submit(TaskRequest(prompt: "x"), taskID: "never-1", selector: .affinity, affinity: "never", timeout: .seconds(30)) }
+            try await waitUntil("never-1 waits in the broker") { try await client.task("never-1").state == .queued }
+            let refusal = await #expect(throws: BrokerClientError.self) { try await waiting.value }
             #expect(refusal?.code == .noSuchPool)
-            #expect(refusal?.description.contains("affinity_wait_seconds") == true)
-            #expect(ContinuousClock.now - started < .seconds(10))
+            #expect(refusal?.description.contains("affinity_wait_seconds") == true, "\(String(describing: refusal))")
+            let started = ContinuousClock.now
             let later = await #expect(throws: BrokerClientError.self) {
-                try await deployment.client.submit(TaskRequest(prompt: "x"), selector: .affinity, affinity: "never", timeout: .seconds(30))
+                try await client.submit(TaskRequest(prompt: "x"), selector: .affinity, affinity: "never", timeout: .seconds(30))
             }
             #expect(later?.code == .noSuchPool)
+            #expect(ContinuousClock.now - started < .seconds(2), "refused at once after the wait")
         }
     }
 

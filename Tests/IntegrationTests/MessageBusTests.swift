@@ -103,7 +103,7 @@ struct MessageBusTests {
                 let registration = PoolRegistration(poolID: "pool_raw", name: "raw", type: "mahavishnu", workerType: "echo",
                                                     minWorkers: 1, maxWorkers: 4, workers: 1, pid: 1, host: "test")
                 try peer.send([Wire.version, Wire.Command.ready, try JSONCoding.encode(registration)])
-                #expect(try peer.receiveStrings() == ["MHV1", "WELCOME"])
+                #expect(try peer.receiveStrings().prefix(2) == ["MHV1", "WELCOME"])
                 try peer.send([Wire.version, Wire.Command.bye])
                 #expect(try peer.receiveStrings() == ["MHV1", "BYE"], "released by the broker")
             }
