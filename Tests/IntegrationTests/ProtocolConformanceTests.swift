@@ -63,7 +63,7 @@ struct ProtocolConformanceTests {
                 try peer.send(ready("rv-capacity"))
                 let welcome = try peer.receiveStrings()
                 try peer.send(["MHV1", "CAPACITY", "9"])
-                return (welcome, try peer.receiveStrings())
+                return (welcome, try peer.receiveSkippingHeartbeats())
             }
             #expect(capacity.0.prefix(2) == ["MHV1", "WELCOME"])
             #expect(Self.error(capacity.1).code == "bad_request")
@@ -83,9 +83,9 @@ struct ProtocolConformanceTests {
                 try peer.send(ready)
                 let welcome = try peer.receiveStrings()
                 let task = Task { try await client.submit(TaskRequest(prompt: "kept"), taskID: "kept-1", selector: .affinity, affinity: "rv", timeout: .seconds(30)) }
-                let dispatched = try peer.receiveStrings()
+                let dispatched = try peer.receiveSkippingHeartbeats()
                 try peer.send(ready)
-                let again = try peer.receiveStrings()
+                let again = try peer.receiveSkippingHeartbeats()
                 try peer.send(["MHV1", "RESULT", "kept-1", #"{"task_id":"kept-1","pool_id":"pool_rv","worker_id":"pool_rv.w0","status":"completed","output":"kept","duration":0}"#])
                 return (welcome, dispatched, again, task)
             }

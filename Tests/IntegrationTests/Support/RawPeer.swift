@@ -26,6 +26,15 @@ final class RawPeer {
         try receive().map { String(decoding: $0, as: UTF8.self) }
     }
 
+    /// The next message that is not a broker `HEARTBEAT`, as UTF-8 strings: what a registered
+    /// pool waits for, with the broker beating on the same socket.
+    func receiveSkippingHeartbeats() throws -> [String] {
+        while true {
+            let message = try receiveStrings()
+            if message != ["MHV1", "HEARTBEAT"] { return message }
+        }
+    }
+
     /// Connects a `type` socket to `endpoint` (with `routingID` if given) and runs `body` on a dedicated thread.
     static func session<T: Sendable>(
         _ endpoint: String, type: SocketType = .dealer, routingID: String? = nil,
