@@ -110,12 +110,19 @@ public final class PoolManager: Sendable {
         try await client.control(.health, as: HealthReport.self, timeout: controlTimeout)
     }
 
+    /// Where the task `taskID` is: queued, running, finished (with its result) or unknown;
+    /// with `waitUpTo`, waits that long for a queued or running task to finish.
+    public func task(_ taskID: String, waitUpTo wait: Duration = .zero) async throws -> TaskReport {
+        try await client.task(taskID, waitUpTo: wait, timeout: controlTimeout)
+    }
+
     /// Drains the pool (its running tasks finish) and stops it; returns once it has stopped.
     public func closePool(_ poolID: PoolID, timeout: Duration = .seconds(120)) async throws {
         _ = try await client.control(.close, arguments: JSONCoding.encode(PoolReference(pool: poolID)), as: PoolIdentity.self, timeout: timeout)
     }
 
-    /// Drains and stops every pool; returns the ids of the pools it closed.
+    /// Drains and stops every pool but the workers (the `WorkerManager` owns those); returns the
+    /// ids of the pools it closed.
     @discardableResult
     public func closeAll(timeout: Duration = .seconds(120)) async throws -> [PoolID] {
         try await client.control(.closeAll, as: ClosedPools.self, timeout: timeout).closed.map(\.poolID)

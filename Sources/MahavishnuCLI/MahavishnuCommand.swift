@@ -8,7 +8,7 @@ public struct MahavishnuCommand: AsyncParsableCommand {
         abstract: "A ZeroMQ task broker with pools of workers, each pool its own process.",
         subcommands: [
             UpCommand.self, BrokerCommand.self, PoolCommand.self, WorkersCommand.self, BusCommand.self, MemoryCommand.self,
-            StatsCommand.self, KeysCommand.self, MCPCommand.self,
+            TaskCommand.self, StatsCommand.self, KeysCommand.self, MCPCommand.self,
         ]
     )
 

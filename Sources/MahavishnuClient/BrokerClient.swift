@@ -95,8 +95,20 @@ public final class BrokerClient: Sendable {
     }
 
     /// Where the task `taskID` is now: queued, running, finished with its result, or unknown.
-    public func task(_ taskID: String, timeout: Duration = .seconds(10)) async throws -> TaskReport {
-        try await control(.task, arguments: JSONCoding.encode(TaskQuery(taskID: taskID)), as: TaskReport.self, timeout: timeout)
+    ///
+    /// - Parameter waitUpTo: while the task is queued or running, ask again (every 50 ms at
+    ///   first, then less often, up to every second) until it has finished or this much time
+    ///   has passed; the last report is returned either way.
+    public func task(_ taskID: String, waitUpTo wait: Duration = .zero, timeout: Duration = .seconds(10)) async throws -> TaskReport {
+        let deadline = ContinuousClock.now + wait
+        var pause = Duration.milliseconds(50)
+        while true {
+            let report = try await control(.task, arguments: JSONCoding.encode(TaskQuery(taskID: taskID)), as: TaskReport.self, timeout: timeout)
+            let now = ContinuousClock.now
+            guard !report.isFinal, report.state != .unknown, now < deadline else { return report }
+            try await Task.sleep(for: min(pause, deadline - now))
+            pause = min(pause * 2, .seconds(1))
+        }
     }
 
     /// Fails every pending request with `.closed`, closes the socket and stops the thread.

@@ -8,7 +8,7 @@ public struct TaskQuery: Codable, Sendable, Equatable {
 }
 
 /// The reply to `ControlCommand.task`: where a task is in its life, as the broker knows it now.
-public struct TaskReport: Decodable, Sendable, Equatable {
+public struct TaskReport: Codable, Sendable, Equatable {
     /// Where the task is.
     public enum State: String, Codable, Sendable {
         /// Accepted, waiting for a pool's free slot.
@@ -36,6 +36,9 @@ public struct TaskReport: Decodable, Sendable, Equatable {
     enum CodingKeys: String, CodingKey {
         case taskID = "task_id", state, attempts, poolID = "pool_id", result
     }
+
+    /// The task has finished: `completed` or `failed`, with its result.
+    public var isFinal: Bool { state == .completed || state == .failed }
 }
 
 extension TaskReport {

@@ -149,4 +149,20 @@ struct ProtocolConformanceTests {
             #expect(done.result?.output == "slow")
         }
     }
+
+    @Test("mahavishnu task get waits for a task submitted elsewhere and prints its result; an unknown id exits 1")
+    func taskGetCommand() async throws {
+        try await Deployment.with(pools: [("a", 1)]) { deployment in
+            let running = Task { try await deployment.client.submit(TaskRequest(prompt: "later", sleepMilliseconds: 500), taskID: "cli-1", timeout: .seconds(30)) }
+            try await waitUntil("cli-1 was accepted") { try await deployment.client.task("cli-1").state != .unknown }
+            let got = try await runCommand(mahavishnuExecutable, ["task", "get", "cli-1", "--wait", "20", "--json", "--broker", deployment.frontend])
+            #expect(got.status == 0, "\(got.stderr)")
+            let report = try JSONCoding.decode(TaskReport.self, from: Array(got.stdout.utf8))
+            #expect(report.state == .completed && report.result?.output == "later" && report.poolID == "pool_a")
+            _ = try await running.value
+            let unknown = try await runCommand(mahavishnuExecutable, ["task", "get", "no-such-task", "--broker", deployment.frontend])
+            #expect(unknown.status == 1)
+            #expect(unknown.stdout.contains("unknown") && unknown.stderr.contains("no-such-task"))
+        }
+    }
 }
