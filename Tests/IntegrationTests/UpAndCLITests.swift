@@ -106,6 +106,34 @@ struct UpAndCLITests {
         for pid in pids { #expect(!processExists(pid), "pool process \(pid) outlived up") }
     }
 
+    @Test("up without --topology puts the broker on broker_frontend and broker_backend from the settings")
+    func upListensWhereSettingsSay() async throws {
+        let frontend = scratchIPCEndpoint("front")
+        let settings = """
+            broker_frontend: \(frontend)
+            broker_backend: tcp://127.0.0.1:*
+            broker_bus_pub: tcp://127.0.0.1:*
+            broker_bus_sub: tcp://127.0.0.1:*
+
+            """
+        try await UpDeployment.with(pools: nil, settings: settings) { deployment in
+            #expect(deployment.frontend == frontend)
+            let listed = try #require(try await deployment.cliJSON(["pool", "list"]) as? [String: Any])
+            #expect(Set((listed["pools"] as? [[String: Any]] ?? []).compactMap { $0["name"] as? String }) == ["local", "heavy"])
+        }
+    }
+
+    @Test("up --frontend and --backend win over the topology's broker section")
+    func upFlagsWinOverTheTopology() async throws {
+        let frontend = scratchIPCEndpoint("front"), backend = scratchIPCEndpoint("back")
+        try await UpDeployment.with(pools: [("flagged", 1)], arguments: ["--frontend", frontend, "--backend", backend]) { deployment in
+            #expect(deployment.frontend == frontend)
+            #expect(deployment.up.stdoutLines.contains { $0.hasPrefix("broker ready") && $0.contains("backend=\(backend)") })
+            let listed = try #require(try await deployment.cliJSON(["pool", "list"]) as? [String: Any])
+            #expect((listed["pools"] as? [[String: Any]])?.first?["name"] as? String == "flagged")
+        }
+    }
+
     @Test("a refused settings file starts nothing and exits non-zero")
     func invalidSettingsStartNothing() async throws {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("bad-\(UUID().uuidString).yaml").path
@@ -115,6 +143,11 @@ struct UpAndCLITests {
         #expect(output.stderr.contains("'pool_routing_strategy'"))
         #expect(!output.stdout.contains("broker ready"))
     }
+}
+
+/// An `ipc://` endpoint in the temporary directory, unique to this call.
+func scratchIPCEndpoint(_ name: String) -> String {
+    "ipc://" + FileManager.default.temporaryDirectory.appendingPathComponent("mhv-\(name)-\(UUID().uuidString.prefix(8)).sock").path
 }
 
 @Suite("The Swift PoolManager API", .serialized)
