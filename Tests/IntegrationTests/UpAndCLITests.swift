@@ -134,6 +134,46 @@ struct UpAndCLITests {
         }
     }
 
+    @Test("with --json every failure is {\"error\": {\"code\", \"message\"}} on stdout, with a non-zero exit")
+    func jsonFailures() async throws {
+        try await UpDeployment.with(pools: [("local", 1)]) { deployment in
+            let unknownPool = try await deployment.cli(["pool", "execute", "nowhere", "--prompt", "x", "--json"])
+            #expect(unknownPool.status != 0)
+            let refused = try jsonError(unknownPool)
+            #expect(refused.code == "no_such_pool")
+            #expect(refused.message.contains("'nowhere'"))
+
+            let badSelector = try await deployment.cli(["pool", "route", "--prompt", "x", "--selector", "fastest", "--json"])
+            #expect(badSelector.status != 0)
+            #expect(try jsonError(badSelector).code == "invalid_usage")
+            #expect(try jsonError(badSelector).message.contains("least_loaded"))
+
+            let badTask = try await deployment.cli(["pool", "route", "--task", #"{"prompt": 3}"#, "--json"])
+            #expect(badTask.status != 0)
+            #expect(try jsonError(badTask).code == "invalid_usage")
+        }
+        let noBroker = try await runCommand(mahavishnuExecutable, ["stats", "--broker", "tcp://127.0.0.1:9", "--json"])
+        #expect(noBroker.status != 0)
+        #expect(try jsonError(noBroker).code == "no_broker")
+        let badBus = try await runCommand(mahavishnuExecutable, ["bus", "tail", "--type", "gossip", "--json"])
+        #expect(badBus.status != 0)
+        #expect(try jsonError(badBus).code == "invalid_usage")
+        let noDatabase = try await runCommand(mahavishnuExecutable, ["memory", "stats", "--database", "/nonexistent/memory.sqlite", "--json"])
+        #expect(noDatabase.status != 0)
+        #expect(try jsonError(noDatabase).code == "memory_unavailable")
+        let mcp = try await runCommand(mahavishnuExecutable, ["mcp", "--json"])
+        #expect(mcp.status != 0, "mcp has no --json: everything it writes to stdout is an MCP message")
+    }
+
+    @Test("--version prints the version of mahavishnu and mahavishnu-pool")
+    func versions() async throws {
+        for executable in [mahavishnuExecutable, poolExecutable] {
+            let output = try await runCommand(executable, ["--version"])
+            #expect(output.status == 0)
+            #expect(output.stdout == MahavishnuVersion.current + "\n", "\(executable.lastPathComponent): \(output.stdout)")
+        }
+    }
+
     @Test("a refused settings file starts nothing and exits non-zero")
     func invalidSettingsStartNothing() async throws {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("bad-\(UUID().uuidString).yaml").path
@@ -143,6 +183,15 @@ struct UpAndCLITests {
         #expect(output.stderr.contains("'pool_routing_strategy'"))
         #expect(!output.stdout.contains("broker ready"))
     }
+}
+
+/// The `{"error": {"code", "message"}}` a command printed on stdout with `--json`.
+func jsonError(_ output: CommandOutput) throws -> (code: String, message: String) {
+    let object = try JSONSerialization.jsonObject(with: Data(output.stdout.utf8)) as? [String: Any]
+    guard let error = object?["error"] as? [String: Any], let code = error["code"] as? String, let message = error["message"] as? String else {
+        throw TestFailure("expected {\"error\": {\"code\", \"message\"}} on stdout; got: \(output.stdout) (stderr: \(output.stderr))")
+    }
+    return (code, message)
 }
 
 /// An `ipc://` endpoint in the temporary directory, unique to this call.

@@ -31,7 +31,7 @@ struct BusTail: AsyncParsableCommand {
             try await messageBus.roundTrip(timeout: .seconds(5))
         } catch {
             messageBus.close()
-            throw CLIError("\(error)")
+            throw CLIError("\(error)", code: "no_bus")
         }
         let listening = types.isEmpty ? "every type" : types.map(\.rawValue).joined(separator: ", ")
         FileHandle.standardError.write(Data("bus tail: listening for \(listening) on \(settings.brokerBusSub)\n".utf8))
