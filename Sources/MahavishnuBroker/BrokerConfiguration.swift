@@ -20,6 +20,11 @@ public struct BrokerConfiguration: Sendable {
     /// The worker types pools may run (the settings' `worker_types:` and the built-ins); `spawn`
     /// refuses any other with this list. Default: the built-ins.
     public var workerTypeNames = WorkerTypeCatalog.builtIn.names
+    /// `spawn` starts pools of every type but `worker` (`pools_enabled`); otherwise it refuses
+    /// them with `disabled`, naming the switch and `settingsFile`. Default true.
+    public var poolsEnabled = true
+    /// `spawn` starts pools of type `worker` (`workers_enabled`). Default true.
+    public var workersEnabled = true
     /// Pools to start as soon as the broker runs (a topology's `pools:`). Default none.
     public var initialPools: [PoolSpawnRequest] = []
     /// Seconds a spawned pool has to register before the spawn fails. Default 30.

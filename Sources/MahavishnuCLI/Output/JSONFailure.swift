@@ -29,6 +29,7 @@ struct JSONFailure: Encodable {
             case .closed: "closed"
             case .protocolViolation: "protocol_violation"
             }
+        case is PoolsDisabledError, is WorkersDisabledError: ErrorCode.disabled.rawValue
         case let error as WorkerError:
             switch error.code {
             case .invalidArgument: ErrorCode.invalidArgument.rawValue
