@@ -141,6 +141,29 @@ struct SecurityTests {
     }
 }
 
+@Suite("Every loopback form docs/security.md lists binds without keys", .serialized)
+struct LoopbackFormTests {
+    @Test("a broker on tcp://HOST:* for every endpoint: it binds, a pool registers and runs tasks, the bus answers",
+          arguments: [("localhost", "tcp://127.0.0.1:"), ("[::1]", "tcp://[::1]:")])
+    func loopbackForm(host: String, bound: String) async throws {
+        try await Deployment.with(pools: [("loop", 1)], loopback: host) { deployment in
+            for endpoint in [deployment.frontend, deployment.backend, deployment.busPub, deployment.busSub] {
+                #expect(endpoint.hasPrefix(bound), "\(endpoint)")
+            }
+            let results = try await deployment.submit(count: 3, window: 3, selector: .leastLoaded)
+            #expect(results.allSatisfy { $0.status == .completed && $0.poolID == "pool_loop" })
+            let bus = try MessageBus(configuration: {
+                var configuration = MessageBusConfiguration()
+                configuration.publishEndpoint = deployment.busPub
+                configuration.subscribeEndpoint = deployment.busSub
+                return configuration
+            }())
+            defer { bus.close() }
+            try await bus.roundTrip(timeout: .seconds(10))
+        }
+    }
+}
+
 extension Deployment {
     /// Starts a pool process with `keys` that the broker is expected to refuse; the caller stops it.
     func startPoolExpectingRefusal(name: String, keys: String) async throws -> ManagedProcess {
