@@ -174,6 +174,15 @@ struct UpAndCLITests {
         }
     }
 
+    @Test("a misspelt MAHAVISHNU_ variable is refused, naming the variable it resembles")
+    func misspeltEnvironmentVariable() async throws {
+        let output = try await runCommand(mahavishnuExecutable, ["pool", "list", "--broker", "tcp://127.0.0.1:9"], environment: ["MAHAVISHNU_BROKR_QUEUE_BOUND": "5"])
+        #expect(output.status != 0)
+        #expect(output.stderr.contains("MAHAVISHNU_BROKR_QUEUE_BOUND"))
+        #expect(output.stderr.contains("did you mean MAHAVISHNU_BROKER_QUEUE_BOUND?"))
+        #expect(!output.stderr.contains("no broker at"), "refused before anything connects")
+    }
+
     @Test("a refused settings file starts nothing and exits non-zero")
     func invalidSettingsStartNothing() async throws {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("bad-\(UUID().uuidString).yaml").path

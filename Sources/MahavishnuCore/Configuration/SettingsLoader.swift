@@ -33,6 +33,7 @@ public enum SettingsLoader {
             try apply(yaml: text, source: file, to: &settings)
             settings.origin.file = file
         }
+        try EnvironmentVariables.rejectUnknown(in: environment, keys: Settings.keys)
         for key in Settings.keys {
             if let text = environment[key.environmentVariable] {
                 try set(key, Node(text), source: "environment variable \(key.environmentVariable)", from: .environment, on: &settings)
