@@ -25,6 +25,9 @@ public struct BrokerConfiguration: Sendable {
     public var poolsEnabled = true
     /// `spawn` starts pools of type `worker` (`workers_enabled`). Default true.
     public var workersEnabled = true
+    /// The memory database the broker's aggregator writes, reported by `info`; `nil` when
+    /// memory aggregation is off. Default `nil`.
+    public var memoryDatabasePath: String?
     /// Pools to start as soon as the broker runs (a topology's `pools:`). Default none.
     public var initialPools: [PoolSpawnRequest] = []
     /// Seconds a spawned pool has to register before the spawn fails. Default 30.

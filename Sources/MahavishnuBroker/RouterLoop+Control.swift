@@ -41,6 +41,8 @@ extension RouterLoop {
             guard let reference = decode(PoolReference.self, arguments, reply, expected: "pool (an id or name)") else { return }
             guard let slot = lookUp(reference.pool, reply: reply) else { return }
             sendReply(reply, metrics(of: slot))
+        case .info:
+            sendReply(reply, brokerInfo())
         }
     }
 

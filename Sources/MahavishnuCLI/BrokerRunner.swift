@@ -21,6 +21,7 @@ enum BrokerRunner {
         busConfiguration.subscribe = settings.brokerBusSub
         busConfiguration.highWaterMark = Int32(clamping: settings.busHighWaterMark)
         configuration.bus = busConfiguration
+        configuration.memoryDatabasePath = settings.memoryAggregationEnabled ? settings.memoryDatabaseFile : nil
         let events = EventRelay()
         configuration.onEvent = { event in
             announce(describe(event))

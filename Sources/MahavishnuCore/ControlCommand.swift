@@ -16,6 +16,8 @@ public enum ControlCommand: String, Codable, Sendable, CaseIterable {
     case scale
     /// Arguments: `PoolReference`. Reply: `PoolMetrics`.
     case metrics
+    /// Reply: `BrokerInfo`: the broker's endpoints as bound, version and heartbeat settings.
+    case info
 
     /// The known command names, comma-separated, for error messages.
     public static let validNames = allCases.map(\.rawValue).joined(separator: ", ")

@@ -15,7 +15,12 @@ struct BrokerOptions: ParsableArguments {
 
     /// The endpoint to use: `--broker` > `MAHAVISHNU_BROKER` > settings.
     func endpoint(_ settings: Settings) -> String {
-        broker ?? ProcessInfo.processInfo.environment["MAHAVISHNU_BROKER"].flatMap { $0.isEmpty ? nil : $0 } ?? settings.brokerFrontend
+        namedBroker ?? settings.brokerFrontend
+    }
+
+    /// `--broker`, else a non-empty `MAHAVISHNU_BROKER`: a broker named for this call, not by settings.
+    var namedBroker: String? {
+        broker ?? ProcessInfo.processInfo.environment["MAHAVISHNU_BROKER"].flatMap { $0.isEmpty ? nil : $0 }
     }
 
     /// The settings in effect and the checked broker endpoint.
