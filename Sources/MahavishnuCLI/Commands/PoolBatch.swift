@@ -47,8 +47,10 @@ struct PoolBatch: AsyncParsableCommand {
         var tasks: [[UInt8]] = []
         for (number, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() where !line.allSatisfy(\.isWhitespace) {
             let bytes = Array(line.utf8)
-            guard (try? JSONCoding.decode(TaskRequest.self, from: bytes)) != nil else {
-                throw CLIError(#"\#(file):\#(number + 1): expected a JSON task object with a string "prompt""#, code: "invalid_task")
+            do {
+                _ = try TaskRequest.decode(body: bytes)
+            } catch {
+                throw CLIError("\(file):\(number + 1): \(error.message)", code: "invalid_task")
             }
             tasks.append(bytes)
         }
