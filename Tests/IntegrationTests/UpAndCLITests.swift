@@ -183,6 +183,25 @@ struct UpAndCLITests {
         #expect(!output.stderr.contains("no broker at"), "refused before anything connects")
     }
 
+    @Test("pool metrics shows the new worker count right after pool scale, without waiting for a heartbeat")
+    func metricsFollowScale() async throws {
+        // Heartbeats 4 s apart: the pool's own report of the count comes long after the scale.
+        try await Deployment.with(pools: [("m", 1)], settings: "heartbeat_interval_ms: 4000\n") { deployment in
+            @Sendable func metrics() async throws -> PoolMetrics {
+                let output = try await runCommand(mahavishnuExecutable, ["pool", "metrics", "m", "--json", "--broker", deployment.frontend])
+                guard output.status == 0 else { throw TestFailure("pool metrics exited \(output.status): \(output.stderr)") }
+                return try JSONCoding.decode(PoolMetrics.self, from: Array(output.stdout.utf8))
+            }
+            try await waitUntil("the pool's first vitals", timeout: .seconds(30)) { try await metrics().vitals != nil }
+            #expect(try await metrics().vitals?.totalWorkers == 1)
+            let scaled = try await runCommand(mahavishnuExecutable, ["pool", "scale", "m", "--target", "4", "--broker", deployment.frontend])
+            #expect(scaled.status == 0, "\(scaled.stderr)")
+            let after = try await metrics()
+            #expect(after.vitals?.totalWorkers == 4)
+            #expect(after.lastHeartbeatMs < 4000, "measured before the next heartbeat could report it")
+        }
+    }
+
     @Test("a refused settings file starts nothing and exits non-zero")
     func invalidSettingsStartNothing() async throws {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("bad-\(UUID().uuidString).yaml").path
