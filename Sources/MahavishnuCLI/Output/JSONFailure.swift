@@ -25,6 +25,7 @@ struct JSONFailure: Encodable {
             switch error {
             case .refused(let code, _): code
             case .noBroker: "no_broker"
+            case .handshakeFailed: "handshake_failed"
             case .resultTimedOut: "result_timed_out"
             case .closed: "closed"
             case .protocolViolation: "protocol_violation"
