@@ -60,7 +60,7 @@ public final class PoolManager: Sendable {
         broker: String? = nil, settings: Settings = Settings(), messageBus: MessageBus? = nil, curve: ClientCurveKeys? = nil,
         controlTimeout: Duration = .seconds(5), logger: Logger = Logger(label: "mahavishnu.pools")
     ) throws {
-        guard settings.poolsEnabled else { throw PoolsDisabledError() }
+        guard settings.poolsEnabled else { throw PoolsDisabledError(settingsFile: settings.origin.file) }
         self.messageBus = messageBus
         client = try BrokerClient(settings: settings, broker: broker, curve: curve, logger: logger)
         defaultSelector = settings.poolRoutingStrategy
@@ -136,7 +136,10 @@ public final class PoolManager: Sendable {
 
 /// Pools are switched off in settings.
 public struct PoolsDisabledError: Error, CustomStringConvertible, Sendable {
-    public var description: String {
-        "pools are disabled in settings (pools_enabled: false); set pools_enabled: true in settings/mahavishnu.yaml or MAHAVISHNU_POOLS_ENABLED=true to use them"
-    }
+    /// The settings file in use, if any.
+    public var settingsFile: String?
+
+    public init(settingsFile: String? = nil) { self.settingsFile = settingsFile }
+
+    public var description: String { FeatureSwitch.pools.disabledMessage(settingsFile: settingsFile) }
 }

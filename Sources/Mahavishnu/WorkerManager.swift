@@ -30,7 +30,7 @@ public final class WorkerManager: Sendable {
         maxConcurrent: Int? = nil, broker: String? = nil, settings: Settings = Settings(), curve: ClientCurveKeys? = nil,
         controlTimeout: Duration = .seconds(5), logger: Logger = Logger(label: "mahavishnu.workers")
     ) throws {
-        guard settings.workersEnabled else { throw WorkersDisabledError() }
+        guard settings.workersEnabled else { throw WorkersDisabledError(settingsFile: settings.origin.file) }
         let limit = maxConcurrent ?? settings.maxConcurrentWorkers
         guard limit >= 1 else { throw WorkerError(.invalidArgument, "maxConcurrent must be at least 1 (got \(limit))") }
         self.maxConcurrent = limit
@@ -176,7 +176,10 @@ public struct WorkerError: Error, CustomStringConvertible, Sendable {
 
 /// Workers are switched off in settings.
 public struct WorkersDisabledError: Error, CustomStringConvertible, Sendable {
-    public var description: String {
-        "workers are disabled in settings (workers_enabled: false); set workers_enabled: true in settings/mahavishnu.yaml or MAHAVISHNU_WORKERS_ENABLED=true to use them"
-    }
+    /// The settings file in use, if any.
+    public var settingsFile: String?
+
+    public init(settingsFile: String? = nil) { self.settingsFile = settingsFile }
+
+    public var description: String { FeatureSwitch.workers.disabledMessage(settingsFile: settingsFile) }
 }

@@ -20,6 +20,14 @@ public struct BrokerConfiguration: Sendable {
     /// The worker types pools may run (the settings' `worker_types:` and the built-ins); `spawn`
     /// refuses any other with this list. Default: the built-ins.
     public var workerTypeNames = WorkerTypeCatalog.builtIn.names
+    /// `spawn` starts pools of every type but `worker` (`pools_enabled`); otherwise it refuses
+    /// them with `disabled`, naming the switch and `settingsFile`. Default true.
+    public var poolsEnabled = true
+    /// `spawn` starts pools of type `worker` (`workers_enabled`). Default true.
+    public var workersEnabled = true
+    /// The memory database the broker's aggregator writes, reported by `info`; `nil` when
+    /// memory aggregation is off. Default `nil`.
+    public var memoryDatabasePath: String?
     /// Pools to start as soon as the broker runs (a topology's `pools:`). Default none.
     public var initialPools: [PoolSpawnRequest] = []
     /// Seconds a spawned pool has to register before the spawn fails. Default 30.
@@ -48,9 +56,6 @@ public struct BrokerConfiguration: Sendable {
     /// The message bus the broker runs (an XSUB/XPUB proxy); `nil` for none. The pools it
     /// starts are told its endpoints. Default `nil`.
     public var bus: BusProxyConfiguration?
-    /// The memory store's database, reported by `info` so clients can read it; `nil` when the
-    /// broker stores no results. Default `nil`.
-    public var memoryDatabasePath: String?
     /// Called on the router thread when pools come and go; keep it quick. Default: nothing.
     public var onEvent: @Sendable (BrokerEvent) -> Void = { _ in }
 

@@ -116,12 +116,15 @@ extension RouterLoop {
 }
 
 extension RouterLoop {
-    /// A pool's latest vitals (from its heartbeats) with what the broker knows of it.
+    /// A pool's latest vitals (from its heartbeats) with what the broker knows of it. The
+    /// worker count is the broker's, which a resize changes at once; the heartbeat's lags it.
     func metrics(of slot: Int) -> PoolMetrics {
         let pool = registry[slot]
+        var vitals = pool.vitals.decoded
+        vitals?.totalWorkers = pool.capacity
         return PoolMetrics(
             poolID: pool.registration.poolID, name: pool.registration.name,
-            vitals: pool.vitals.decoded,
+            vitals: vitals,
             restarts: supervisor?.restarts(of: pool.registration.poolID) ?? 0,
             lastHeartbeatMs: (ContinuousClock.now - pool.lastSeen).roundedUpMilliseconds
         )

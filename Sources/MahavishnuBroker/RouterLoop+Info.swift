@@ -5,6 +5,7 @@ extension RouterLoop {
     /// Where this broker listens, its version and its heartbeat settings.
     func brokerInfo() -> BrokerInfo {
         BrokerInfo(
+            version: MahavishnuVersion.current,
             frontend: (try? frontend.lastEndpoint) ?? configuration.frontend,
             backend: (try? backend.lastEndpoint) ?? configuration.backend,
             busPub: bus?.publishEndpoint, busSub: bus?.subscribeEndpoint,

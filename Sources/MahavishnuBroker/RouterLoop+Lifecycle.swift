@@ -17,6 +17,7 @@ extension RouterLoop {
             return fail(.spawnFailed, "this broker was started without pool executables, so it cannot start pools; run `mahavishnu-pool` by hand")
         }
         if let problem = request.problem() { return fail(.invalidArgument, problem) }
+        if let refusal = configuration.switchRefusal(poolType: request.poolType) { return fail(.disabled, refusal) }
         if request.runsLocalWorkerType, !configuration.workerTypeNames.contains(request.workerType) {
             return fail(.invalidArgument, WorkerTypeCatalog.unknownTypeMessage(request.workerType, defined: configuration.workerTypeNames))
         }

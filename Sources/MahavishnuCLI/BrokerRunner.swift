@@ -156,6 +156,8 @@ extension BrokerConfiguration {
         resultCacheSize = settings.resultCacheSize
         autoscaleCooldown = .milliseconds(Int(settings.autoscaleCooldownSeconds * 1000))
         workerTypeNames = settings.workerTypes.names
+        poolsEnabled = settings.poolsEnabled
+        workersEnabled = settings.workersEnabled
         poolExecutables = PoolExecutables(besideMahavishnu: currentExecutable())
         self.settingsFile = settingsFile.map { URL(fileURLWithPath: $0).standardizedFileURL.path }
     }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import MahavishnuCore
 
 /// The `mahavishnu` command: a broker, pools and the tools to drive them.
 @available(macOS 15, *)
@@ -6,6 +7,7 @@ public struct MahavishnuCommand: AsyncParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "mahavishnu",
         abstract: "A ZeroMQ task broker with pools of workers, each pool its own process.",
+        version: MahavishnuVersion.current,
         subcommands: [
             UpCommand.self, BrokerCommand.self, PoolCommand.self, WorkersCommand.self, BusCommand.self, MemoryCommand.self,
             TaskCommand.self, StatsCommand.self, KeysCommand.self, MCPCommand.self,

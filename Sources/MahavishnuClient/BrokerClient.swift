@@ -124,6 +124,9 @@ public enum BrokerClientError: Error, CustomStringConvertible, Equatable, Sendab
     case refused(code: String, message: String)
     /// No broker answered a control request within the timeout.
     case noBroker(endpoint: String, after: Duration)
+    /// The broker at `endpoint` refused this client's security handshake (no CURVE keys where it
+    /// requires them, a key it does not admit); `reason` says which, and what to do.
+    case handshakeFailed(endpoint: String, reason: String)
     /// A task's result did not arrive within the timeout (the task may still be running).
     case resultTimedOut(taskID: String, endpoint: String, after: Duration)
     /// The client was closed before the reply arrived.
@@ -141,7 +144,9 @@ public enum BrokerClientError: Error, CustomStringConvertible, Equatable, Sendab
         switch self {
         case .refused(let code, let message): "\(code): \(message)"
         case .noBroker(let endpoint, let after):
-            "no broker at \(endpoint): no reply within \(after); is it running? Start one with `mahavishnu up`"
+            "no broker at \(endpoint): no reply within \(after); is it running? Start one with `mahavishnu up`. If the broker requires CURVE, pass --keys DIR (or set client_keys_dir) and check that DIR/broker.public is its public key"
+        case .handshakeFailed(let endpoint, let reason):
+            "the broker at \(endpoint) refused the connection: \(reason)"
         case .resultTimedOut(let taskID, let endpoint, let after):
             "no result for task \(taskID) from the broker at \(endpoint) within \(after); it may still be running"
         case .closed: "the client was closed"

@@ -41,6 +41,8 @@ final class ClientConnection: @unchecked Sendable {
     private let logger: Logger
     private let context: Context
     private let socket: Socket
+    /// The DEALER's handshakes: why the broker does not answer, when it refuses this client.
+    private let handshakes: HandshakeWatch
     private let wakeup = Wakeup()
     private let outbox = Mutex<(commands: [Command], stopped: Bool)>(([], false))
     /// Requests sent and awaiting a reply; touched only by the socket thread.
@@ -50,7 +52,7 @@ final class ClientConnection: @unchecked Sendable {
         self.endpoint = endpoint
         self.logger = logger
         context = try Context()
-        socket = try .brokerDealer(context, endpoint: endpoint, curve: curve)
+        (socket, handshakes) = try Socket.watchedBrokerDealer(context, endpoint: endpoint, curve: curve)
     }
 
     /// Sends a request and waits for its reply; with `resendEvery`, sends it again until one arrives.
@@ -81,7 +83,10 @@ final class ClientConnection: @unchecked Sendable {
 
     /// The socket thread's loop.
     func run() {
-        defer { socket.close() }
+        defer {
+            handshakes.close()
+            socket.close()
+        }
         let frames = Frames(capacity: 8)
         let poller = Poller()
         let socketItem = poller.addReadable(socket)
@@ -157,12 +162,20 @@ final class ClientConnection: @unchecked Sendable {
         }
     }
 
+    /// Fails the requests past their deadline: `handshakeFailed` when the broker refused this
+    /// client's security, else `noBroker`.
     private func expireOverdue() {
         let now = ContinuousClock.now
+        var refusal: String??
         for (reference, request) in pending {
             guard let deadline = request.deadline, deadline <= now else { continue }
             pending[reference] = nil
-            request.continuation.resume(throwing: BrokerClientError.noBroker(endpoint: endpoint, after: request.timeout ?? .zero))
+            if refusal == nil { refusal = .some(handshakes.failure()) }
+            if let reason = refusal! {
+                request.continuation.resume(throwing: BrokerClientError.handshakeFailed(endpoint: endpoint, reason: reason))
+            } else {
+                request.continuation.resume(throwing: BrokerClientError.noBroker(endpoint: endpoint, after: request.timeout ?? .zero))
+            }
         }
     }
 }

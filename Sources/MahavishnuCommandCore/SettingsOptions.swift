@@ -19,7 +19,7 @@ package struct SettingsOptions: ParsableArguments {
         do {
             return try SettingsLoader.load(file: file, environment: ProcessInfo.processInfo.environment, flags: flags)
         } catch {
-            throw CLIError("invalid settings: \(error)")
+            throw CLIError("invalid settings: \(error)", code: "invalid_settings")
         }
     }
 }
@@ -27,5 +27,11 @@ package struct SettingsOptions: ParsableArguments {
 /// A command failure with a message for the user (printed without the usage text).
 package struct CLIError: Error, CustomStringConvertible {
     package let description: String
-    package init(_ description: String) { self.description = description }
+    /// What `--json` reports as the error's code. Default `failed`.
+    package let code: String
+
+    package init(_ description: String, code: String = "failed") {
+        self.description = description
+        self.code = code
+    }
 }

@@ -1,27 +1,25 @@
-/// The version of this Mahavishnu build, as `--version` and the broker's `info` reply say it.
-public enum MahavishnuVersion {
-    public static let current = "0.6.0"
-}
-
-/// The reply to `ControlCommand.info`: where the broker listens and how it beats, so that a
-/// client that knows only the frontend can find the bus and the memory store.
+/// The reply to `ControlCommand.info`: where a broker listens, as bound (wildcard ports
+/// resolved), and how it runs, so clients can find its bus from its frontend alone.
 public struct BrokerInfo: Codable, Sendable, Equatable {
-    /// The broker's `MahavishnuVersion`.
+    /// The broker's version (`MahavishnuVersion.current` of its build).
     public var version: String
-    /// The frontend and backend as bound (a wildcard port resolved to the real one).
+    /// Where producers connect.
     public var frontend: String
+    /// Where pools connect.
     public var backend: String
-    /// The bus endpoints as bound; `nil` when the broker runs no bus.
+    /// The bus's publish side (the broker's XSUB); `nil` when the broker runs no bus.
     public var busPub: String?
+    /// The bus's subscribe side (the broker's XPUB); `nil` when the broker runs no bus.
     public var busSub: String?
-    /// The memory store's SQLite file on the broker's host; `nil` when aggregation is off.
+    /// The memory database its aggregator writes; `nil` when memory aggregation is off.
     public var memoryDatabasePath: String?
-    /// The backend's heartbeat interval and how many beats a peer may miss.
+    /// Milliseconds between heartbeats on the broker–pool link.
     public var heartbeatIntervalMs: Int
+    /// Heartbeats a pool may miss before it is declared lost.
     public var heartbeatLiveness: Int
 
     public init(
-        version: String = MahavishnuVersion.current, frontend: String, backend: String, busPub: String?, busSub: String?,
+        version: String, frontend: String, backend: String, busPub: String?, busSub: String?,
         memoryDatabasePath: String?, heartbeatIntervalMs: Int, heartbeatLiveness: Int
     ) {
         self.version = version
@@ -36,11 +34,10 @@ public struct BrokerInfo: Codable, Sendable, Equatable {
 
     enum CodingKeys: String, CodingKey {
         case version, frontend, backend, busPub = "bus_pub", busSub = "bus_sub"
-        case memoryDatabasePath = "memory_database_path"
-        case heartbeatIntervalMs = "heartbeat_interval_ms", heartbeatLiveness = "heartbeat_liveness"
+        case memoryDatabasePath = "memory_database_path", heartbeatIntervalMs = "heartbeat_interval_ms", heartbeatLiveness = "heartbeat_liveness"
     }
 
-    /// Writes absent endpoints as `null`, so every key is always there.
+    /// Encodes every key, the absent ones as `null`.
     public func encode(to encoder: any Encoder) throws {
         var container = encoder.container(keyedBy: CodingKeys.self)
         try container.encode(version, forKey: .version)

@@ -74,4 +74,7 @@ public enum ErrorCode: String, Codable, Sendable, CaseIterable {
     case poolLost = "pool_lost"
     /// The connection's CURVE key lacks the role the command needs (admin for spawn, scale, close).
     case forbidden = "forbidden"
+    /// The broker's own settings switch off the pool type a `spawn` asked for (`pools_enabled`
+    /// or `workers_enabled: false`); the message names the switch and the settings file.
+    case disabled = "disabled"
 }

@@ -16,6 +16,10 @@ final class BrokerLink {
     private var liveness: Int
     private let curve: ClientCurveKeys?
     private(set) var socket: Socket
+    /// The socket's handshakes, read when the broker stays silent.
+    private var handshakes: HandshakeWatch
+    /// Whether the log has said why the broker refuses this pool (it says so once).
+    private var refusalLogged = false
     private var lastHeard = ContinuousClock.now
     private var nextBeat = ContinuousClock.now
     private var backoff = Duration.milliseconds(250)
@@ -29,7 +33,7 @@ final class BrokerLink {
         self.liveness = liveness
         self.curve = curve
         context = try Context()
-        socket = try .brokerDealer(context, endpoint: endpoint, routingID: routingID, curve: curve)
+        (socket, handshakes) = try Socket.watchedBrokerDealer(context, endpoint: endpoint, routingID: routingID, curve: curve)
     }
 
     /// How long the broker may be silent before the link gives up on the socket.
@@ -81,7 +85,7 @@ final class BrokerLink {
         let now = ContinuousClock.now
         if let due = reconnectAt {
             guard now >= due else { return .none }
-            socket = try .brokerDealer(context, endpoint: endpoint, routingID: routingID, curve: curve)
+            (socket, handshakes) = try Socket.watchedBrokerDealer(context, endpoint: endpoint, routingID: routingID, curve: curve)
             reconnectAt = nil
             lastHeard = now
             nextBeat = now
@@ -90,6 +94,11 @@ final class BrokerLink {
         }
         if now - lastHeard > silenceLimit {
             logger.info("broker silent: reconnecting", metadata: ["pool.id": "\(routingID)", "zmq.endpoint": "\(endpoint)", "retry_in": "\(backoff)"])
+            if !refusalLogged, let reason = handshakes.failure() {
+                logger.info("the broker refuses this pool's connection; it will not register until that is fixed", metadata: ["pool.id": "\(routingID)", "zmq.endpoint": "\(endpoint)", "security.reason": "\(reason)"])
+                refusalLogged = true
+            }
+            handshakes.close()
             socket.close()
             reconnectAt = now + backoff
             backoff = min(backoff * 2, .seconds(5))
@@ -102,5 +111,8 @@ final class BrokerLink {
         return .none
     }
 
-    func close() { socket.close() }
+    func close() {
+        handshakes.close()
+        socket.close()
+    }
 }

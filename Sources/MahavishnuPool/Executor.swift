@@ -59,8 +59,11 @@ public struct TaskAssignment: Sendable {
 
     /// Decodes `body`; throws `InvalidTaskError` when it is not a task object or its timeout is not usable.
     public init(taskID: String, body: [UInt8], worker: Int, defaultTimeout: Double) throws(InvalidTaskError) {
-        guard let task = try? JSONCoding.decode(TaskRequest.self, from: body) else {
-            throw InvalidTaskError(description: "invalid task body: expected a JSON object with a string 'prompt'")
+        let task: TaskRequest
+        do {
+            task = try TaskRequest.decode(body: body)
+        } catch {
+            throw InvalidTaskError(description: "invalid task body: \(error.message)")
         }
         let seconds = task.timeout ?? defaultTimeout
         guard seconds > 0, seconds.isFinite else {

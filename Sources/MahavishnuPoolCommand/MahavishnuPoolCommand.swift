@@ -1,4 +1,5 @@
 import ArgumentParser
+import MahavishnuCore
 
 /// The `mahavishnu-pool` command: one pool process, linked without the broker, the MCP server
 /// and SQLite so that it stays small; what a broker starts for every pool but `session-buddy` ones.
@@ -10,7 +11,8 @@ public struct MahavishnuPoolCommand: AsyncParsableCommand {
             The same pool as `mahavishnu pool run`, in a smaller executable. It cannot run \
             session-buddy pools (their tasks go to a delegate service over MCP): run those with \
             `mahavishnu pool run`.
-            """
+            """,
+        version: MahavishnuVersion.current
     )
 
     @OptionGroup var options: PoolRunOptions

@@ -61,13 +61,13 @@ extension Socket {
         try set(.curveSecretKey, keys.secretKey)
     }
 
-    /// Publishes this socket's handshake failures on a PAIR socket at `endpoint` (`inproc://…`),
-    /// for counting peers that failed to authenticate. Read them with `SocketMonitorEvent`.
-    public func monitorHandshakeFailures(at endpoint: String) throws {
+    /// Publishes this socket's handshake failures (and, with `successes`, its completed
+    /// handshakes) on a PAIR socket at `endpoint` (`inproc://…`), for counting peers that failed
+    /// to authenticate or telling why a peer never answers. Read them with `SocketMonitorEvent`.
+    public func monitorHandshakeFailures(at endpoint: String, successes: Bool = false) throws {
         let handle = try open()
-        _ = try zmqCall {
-            zmq_socket_monitor(handle, endpoint, ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL | ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL | ZMQ_EVENT_HANDSHAKE_FAILED_AUTH)
-        }
+        let failures = ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL | ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL | ZMQ_EVENT_HANDSHAKE_FAILED_AUTH
+        _ = try zmqCall { zmq_socket_monitor(handle, endpoint, failures | (successes ? ZMQ_EVENT_HANDSHAKE_SUCCEEDED : 0)) }
     }
 }
 
@@ -79,6 +79,8 @@ public struct SocketMonitorEvent: Sendable {
         /// ZAP refused the peer's credentials.
         case handshakeFailedAuthentication
         case handshakeFailedOther
+        /// The handshake completed (only with `monitorHandshakeFailures(at:successes: true)`).
+        case handshakeSucceeded
     }
 
     public let kind: Kind
@@ -96,6 +98,7 @@ public struct SocketMonitorEvent: Sendable {
         switch id {
         case ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL: kind = .handshakeFailedProtocol
         case ZMQ_EVENT_HANDSHAKE_FAILED_AUTH: kind = .handshakeFailedAuthentication
+        case ZMQ_EVENT_HANDSHAKE_SUCCEEDED: kind = .handshakeSucceeded
         default: kind = .handshakeFailedOther
         }
     }

@@ -45,14 +45,23 @@ public final class Socket {
     // MARK: Endpoints
 
     /// Binds to `endpoint` (`tcp://127.0.0.1:*` lets the OS choose the port; read `lastEndpoint`).
+    ///
+    /// `tcp://localhost:P` binds the IPv4 loopback, 127.0.0.1 (libzmq takes a bind host for an
+    /// interface name and would fail with "No such device"); a bracketed IPv6 host such as
+    /// `tcp://[::1]:P` turns on `ZMQ_IPV6` first.
     public func bind(_ endpoint: String) throws {
         let handle = try open()
-        _ = try zmqCall { zmq_bind(handle, endpoint) }
+        let address = TCPAddress(endpoint)
+        if address?.isIPv6 == true { try set(.ipv6, 1) }
+        let resolved = address?.host == "localhost" ? address!.replacingHost(with: "127.0.0.1") : endpoint
+        _ = try zmqCall { zmq_bind(handle, resolved) }
     }
 
-    /// Connects to `endpoint`; libzmq connects (and reconnects) in the background.
+    /// Connects to `endpoint`; libzmq connects (and reconnects) in the background. A bracketed
+    /// IPv6 host (`tcp://[::1]:P`) turns on `ZMQ_IPV6` first.
     public func connect(_ endpoint: String) throws {
         let handle = try open()
+        if TCPAddress(endpoint)?.isIPv6 == true { try set(.ipv6, 1) }
         _ = try zmqCall { zmq_connect(handle, endpoint) }
     }
 

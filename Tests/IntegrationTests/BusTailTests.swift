@@ -52,6 +52,37 @@ struct BusTailTests {
         }
     }
 
+    @Test("bus tail finds the bus of the broker named by --broker or MAHAVISHNU_BROKER, which answers info with its bound endpoints")
+    func tailAsksTheBrokerWhereItsBusIs() async throws {
+        try await Deployment.with(pools: []) { deployment in
+            let info = try await deployment.client.control(.info, as: BrokerInfo.self)
+            #expect(info.frontend == deployment.frontend && info.backend == deployment.backend)
+            #expect(info.busPub == deployment.busPub && info.busSub == deployment.busSub)
+            #expect(info.version == MahavishnuVersion.current)
+            #expect(info.heartbeatIntervalMs == Settings().heartbeatIntervalMs && info.heartbeatLiveness == Settings().heartbeatLiveness)
+            #expect(info.memoryDatabasePath?.hasSuffix("memory.sqlite") == true)
+
+            // The shipped settings file (in the working directory) names the default bus ports; the named broker wins over them.
+            let byFlag = try ManagedProcess(name: "bus tail --broker", executable: mahavishnuExecutable,
+                                            arguments: ["bus", "tail", "--json", "--broker", deployment.frontend])
+            let byEnvironment = try ManagedProcess(name: "bus tail, MAHAVISHNU_BROKER", executable: mahavishnuExecutable,
+                                                   arguments: ["bus", "tail", "--json"], environment: ["MAHAVISHNU_BROKER": deployment.frontend])
+            let prober = try await BusRecorder(deployment, types: [], scope: .direct)
+            defer { prober.close() }
+            do {
+                for tail in [byFlag, byEnvironment] {
+                    try await probe(from: prober.bus) { marker in tail.stdoutLines.contains { $0.contains(marker) } }
+                    #expect(tail.stderrTail.contains("on \(deployment.busSub)"), "\(tail.name): \(tail.stderrTail)")
+                    #expect(await tail.stop() == 0)
+                }
+            } catch {
+                await byFlag.stop()
+                await byEnvironment.stop()
+                throw error
+            }
+        }
+    }
+
     @Test("bus tail refuses an unknown type with the valid list, and says when no bus answers")
     func tailErrors() async throws {
         let unknown = try await runCommand(mahavishnuExecutable, ["bus", "tail", "--type", "gossip"])

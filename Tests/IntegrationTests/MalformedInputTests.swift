@@ -84,6 +84,23 @@ struct MalformedInputTests {
         }
     }
 
+    @Test("a task field of the wrong type is named with the type it needs, by the pool and by the CLI", arguments: [
+        (#"{"prompt": "x", "timeout": "soon"}"#, "field 'timeout' has the wrong type; it must be a number of seconds"),
+        (#"{"prompt": 3}"#, "field 'prompt' has the wrong type; it must be a string"),
+        (#"{"timeout": 5}"#, "field 'prompt' is missing; it must be a string"),
+        (#"{"prompt": "x", "sleep_ms": 1.5}"#, "field 'sleep_ms' has the wrong type; it must be a whole number of milliseconds"),
+    ])
+    func wrongFieldType(body: String, message: String) async throws {
+        try await Deployment.with(pools: [("a", 1)]) { deployment in
+            let result = try await deployment.client.submit(body: Array(body.utf8), timeout: .seconds(30))
+            #expect(result.status == .failed)
+            #expect(result.error == "invalid task body: \(message)")
+            let cli = try await runCommand(mahavishnuExecutable, ["pool", "route", "--task", body, "--broker", deployment.frontend])
+            #expect(cli.status != 0)
+            #expect(cli.stderr.contains("--task: \(message)"), "\(cli.stderr)")
+        }
+    }
+
     @Test("a REQ socket's empty delimiter frame is accepted and repeated in the reply")
     func reqSocketEnvelope() async throws {
         try await Deployment.with(pools: [("a", 1)]) { deployment in

@@ -96,9 +96,12 @@ struct MemoryCLI: Sendable {
         try JSONCoding.decode(MemoryStats.self, from: Array(try await succeed(["stats", "--json"]).utf8))
     }
 
+    /// `memory search ARGS --json`: an object like every other command's JSON, `{"results": [...]}`.
     func search(_ arguments: [String]) async throws -> [MemoryMatch] {
-        try JSONCoding.decode([MemoryMatch].self, from: Array(try await succeed(["search"] + arguments + ["--json"]).utf8))
+        try JSONCoding.decode(SearchReply.self, from: Array(try await succeed(["search"] + arguments + ["--json"]).utf8)).results
     }
+
+    private struct SearchReply: Decodable { let results: [MemoryMatch] }
 
     private func succeed(_ arguments: [String]) async throws -> String {
         let output = try await run(arguments)

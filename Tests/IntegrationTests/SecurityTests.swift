@@ -124,6 +124,32 @@ struct SecurityTests {
         }
     }
 
+    @Test("a client or pool the CURVE broker refuses is told why, not that no broker is there")
+    func refusalsAreExplained() async throws {
+        try await withSecureBroker { deployment, ring, _ in
+            let keyless = try await runCommand(mahavishnuExecutable, ["pool", "list", "--broker", deployment.frontend])
+            #expect(keyless.status != 0)
+            #expect(keyless.stderr.contains("the broker at \(deployment.frontend) refused the connection: the broker requires CURVE and this connection has no keys; pass --keys DIR"), "\(keyless.stderr)")
+            #expect(!keyless.stderr.contains("is it running?"))
+
+            let stranger = try await runCommand(mahavishnuExecutable, ["pool", "list", "--json", "--broker", deployment.frontend, "--keys", ring.directory("stranger")])
+            #expect(stranger.status != 0)
+            let error = try jsonError(stranger)
+            #expect(error.code == "handshake_failed")
+            #expect(error.message.contains("refused this connection's CURVE key"), "\(error.message)")
+
+            let plain = try ManagedProcess(name: "plaintext pool", executable: poolExecutable,
+                                           arguments: ["--name", "plain", "--id", "pool_plain", "--broker", deployment.backend] + (deployment.settings.map { ["--settings", $0] } ?? []))
+            defer { plain.send(SIGKILL) }
+            try await waitUntil("the plaintext pool to give up on the broker three times", timeout: .seconds(60)) {
+                plain.stderrTail.components(separatedBy: "broker silent").count - 1 >= 3
+            }
+            #expect(plain.stderrTail.components(separatedBy: "the broker refuses this pool's connection").count - 1 == 1, "said once: \(plain.stderrTail)")
+            #expect(plain.stderrTail.contains("the broker requires CURVE and this connection has no keys"))
+            await plain.stop()
+        }
+    }
+
     @Test("binding a non-loopback address without keys is refused with how to generate them; --insecure starts and warns")
     func insecureBind() async throws {
         let loopbackBus = ["--bus-pub", "tcp://127.0.0.1:*", "--bus-sub", "tcp://127.0.0.1:*"]
@@ -138,6 +164,29 @@ struct SecurityTests {
         _ = try await insecure.line(startingWith: "broker ready")
         #expect(insecure.stderrTail.contains("running with --insecure"))
         #expect(await insecure.stop() == 0)
+    }
+}
+
+@Suite("Every loopback form docs/security.md lists binds without keys", .serialized)
+struct LoopbackFormTests {
+    @Test("a broker on tcp://HOST:* for every endpoint: it binds, a pool registers and runs tasks, the bus answers",
+          arguments: [("localhost", "tcp://127.0.0.1:"), ("[::1]", "tcp://[::1]:")])
+    func loopbackForm(host: String, bound: String) async throws {
+        try await Deployment.with(pools: [("loop", 1)], loopback: host) { deployment in
+            for endpoint in [deployment.frontend, deployment.backend, deployment.busPub, deployment.busSub] {
+                #expect(endpoint.hasPrefix(bound), "\(endpoint)")
+            }
+            let results = try await deployment.submit(count: 3, window: 3, selector: .leastLoaded)
+            #expect(results.allSatisfy { $0.status == .completed && $0.poolID == "pool_loop" })
+            let bus = try MessageBus(configuration: {
+                var configuration = MessageBusConfiguration()
+                configuration.publishEndpoint = deployment.busPub
+                configuration.subscribeEndpoint = deployment.busSub
+                return configuration
+            }())
+            defer { bus.close() }
+            try await bus.roundTrip(timeout: .seconds(10))
+        }
     }
 }
 

@@ -107,6 +107,102 @@ struct UpAndCLITests {
         for pid in pids { #expect(!processExists(pid), "pool process \(pid) outlived up") }
     }
 
+    @Test("up without --topology puts the broker on broker_frontend and broker_backend from the settings")
+    func upListensWhereSettingsSay() async throws {
+        let frontend = scratchIPCEndpoint("front")
+        let settings = """
+            broker_frontend: \(frontend)
+            broker_backend: tcp://127.0.0.1:*
+            broker_bus_pub: tcp://127.0.0.1:*
+            broker_bus_sub: tcp://127.0.0.1:*
+
+            """
+        try await UpDeployment.with(pools: nil, settings: settings) { deployment in
+            #expect(deployment.frontend == frontend)
+            let listed = try #require(try await deployment.cliJSON(["pool", "list"]) as? [String: Any])
+            #expect(Set((listed["pools"] as? [[String: Any]] ?? []).compactMap { $0["name"] as? String }) == ["local", "heavy"])
+        }
+    }
+
+    @Test("up --frontend and --backend win over the topology's broker section")
+    func upFlagsWinOverTheTopology() async throws {
+        let frontend = scratchIPCEndpoint("front"), backend = scratchIPCEndpoint("back")
+        try await UpDeployment.with(pools: [("flagged", 1)], arguments: ["--frontend", frontend, "--backend", backend]) { deployment in
+            #expect(deployment.frontend == frontend)
+            #expect(deployment.up.stdoutLines.contains { $0.hasPrefix("broker ready") && $0.contains("backend=\(backend)") })
+            let listed = try #require(try await deployment.cliJSON(["pool", "list"]) as? [String: Any])
+            #expect((listed["pools"] as? [[String: Any]])?.first?["name"] as? String == "flagged")
+        }
+    }
+
+    @Test("with --json every failure is {\"error\": {\"code\", \"message\"}} on stdout, with a non-zero exit")
+    func jsonFailures() async throws {
+        try await UpDeployment.with(pools: [("local", 1)]) { deployment in
+            let unknownPool = try await deployment.cli(["pool", "execute", "nowhere", "--prompt", "x", "--json"])
+            #expect(unknownPool.status != 0)
+            let refused = try jsonError(unknownPool)
+            #expect(refused.code == "no_such_pool")
+            #expect(refused.message.contains("'nowhere'"))
+
+            let badSelector = try await deployment.cli(["pool", "route", "--prompt", "x", "--selector", "fastest", "--json"])
+            #expect(badSelector.status != 0)
+            #expect(try jsonError(badSelector).code == "invalid_usage")
+            #expect(try jsonError(badSelector).message.contains("least_loaded"))
+
+            let badTask = try await deployment.cli(["pool", "route", "--task", #"{"prompt": 3}"#, "--json"])
+            #expect(badTask.status != 0)
+            #expect(try jsonError(badTask).code == "invalid_usage")
+        }
+        let noBroker = try await runCommand(mahavishnuExecutable, ["stats", "--broker", "tcp://127.0.0.1:9", "--json"])
+        #expect(noBroker.status != 0)
+        #expect(try jsonError(noBroker).code == "no_broker")
+        let badBus = try await runCommand(mahavishnuExecutable, ["bus", "tail", "--type", "gossip", "--json"])
+        #expect(badBus.status != 0)
+        #expect(try jsonError(badBus).code == "invalid_usage")
+        let noDatabase = try await runCommand(mahavishnuExecutable, ["memory", "stats", "--database", "/nonexistent/memory.sqlite", "--json"])
+        #expect(noDatabase.status != 0)
+        #expect(try jsonError(noDatabase).code == "memory_unavailable")
+        let mcp = try await runCommand(mahavishnuExecutable, ["mcp", "--json"])
+        #expect(mcp.status != 0, "mcp has no --json: everything it writes to stdout is an MCP message")
+    }
+
+    @Test("--version prints the version of mahavishnu and mahavishnu-pool")
+    func versions() async throws {
+        for executable in [mahavishnuExecutable, poolExecutable] {
+            let output = try await runCommand(executable, ["--version"])
+            #expect(output.status == 0)
+            #expect(output.stdout == MahavishnuVersion.current + "\n", "\(executable.lastPathComponent): \(output.stdout)")
+        }
+    }
+
+    @Test("a misspelt MAHAVISHNU_ variable is refused, naming the variable it resembles")
+    func misspeltEnvironmentVariable() async throws {
+        let output = try await runCommand(mahavishnuExecutable, ["pool", "list", "--broker", "tcp://127.0.0.1:9"], environment: ["MAHAVISHNU_BROKR_QUEUE_BOUND": "5"])
+        #expect(output.status != 0)
+        #expect(output.stderr.contains("MAHAVISHNU_BROKR_QUEUE_BOUND"))
+        #expect(output.stderr.contains("did you mean MAHAVISHNU_BROKER_QUEUE_BOUND?"))
+        #expect(!output.stderr.contains("no broker at"), "refused before anything connects")
+    }
+
+    @Test("pool metrics shows the new worker count right after pool scale, without waiting for a heartbeat")
+    func metricsFollowScale() async throws {
+        // Heartbeats 4 s apart: the pool's own report of the count comes long after the scale.
+        try await Deployment.with(pools: [("m", 1)], settings: "heartbeat_interval_ms: 4000\n") { deployment in
+            @Sendable func metrics() async throws -> PoolMetrics {
+                let output = try await runCommand(mahavishnuExecutable, ["pool", "metrics", "m", "--json", "--broker", deployment.frontend])
+                guard output.status == 0 else { throw TestFailure("pool metrics exited \(output.status): \(output.stderr)") }
+                return try JSONCoding.decode(PoolMetrics.self, from: Array(output.stdout.utf8))
+            }
+            try await waitUntil("the pool's first vitals", timeout: .seconds(30)) { try await metrics().vitals != nil }
+            #expect(try await metrics().vitals?.totalWorkers == 1)
+            let scaled = try await runCommand(mahavishnuExecutable, ["pool", "scale", "m", "--target", "4", "--broker", deployment.frontend])
+            #expect(scaled.status == 0, "\(scaled.stderr)")
+            let after = try await metrics()
+            #expect(after.vitals?.totalWorkers == 4)
+            #expect(after.lastHeartbeatMs < 4000, "measured before the next heartbeat could report it")
+        }
+    }
+
     @Test("a refused settings file starts nothing and exits non-zero")
     func invalidSettingsStartNothing() async throws {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("bad-\(UUID().uuidString).yaml").path
@@ -116,6 +212,20 @@ struct UpAndCLITests {
         #expect(output.stderr.contains("'pool_routing_strategy'"))
         #expect(!output.stdout.contains("broker ready"))
     }
+}
+
+/// The `{"error": {"code", "message"}}` a command printed on stdout with `--json`.
+func jsonError(_ output: CommandOutput) throws -> (code: String, message: String) {
+    let object = try JSONSerialization.jsonObject(with: Data(output.stdout.utf8)) as? [String: Any]
+    guard let error = object?["error"] as? [String: Any], let code = error["code"] as? String, let message = error["message"] as? String else {
+        throw TestFailure("expected {\"error\": {\"code\", \"message\"}} on stdout; got: \(output.stdout) (stderr: \(output.stderr))")
+    }
+    return (code, message)
+}
+
+/// An `ipc://` endpoint in the temporary directory, unique to this call.
+func scratchIPCEndpoint(_ name: String) -> String {
+    "ipc://" + FileManager.default.temporaryDirectory.appendingPathComponent("mhv-\(name)-\(UUID().uuidString.prefix(8)).sock").path
 }
 
 @Suite("The Swift PoolManager API", .serialized)

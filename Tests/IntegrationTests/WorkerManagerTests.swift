@@ -104,20 +104,20 @@ struct WorkerManagerTests {
     @Test("rollback: pools_enabled: false refuses the pool path and keeps workers; workers_enabled: false the reverse")
     func rollbackSwitches() async throws {
         try await withBroker(settings: "") { deployment, _ in
-            func cli(_ arguments: [String], settings: String) async throws -> CommandOutput {
+            func cli(_ arguments: [String], settings: String) async throws -> (output: CommandOutput, file: String) {
                 let path = try temporaryFile("settings", suffix: ".yaml", settings)
-                return try await runCommand(mahavishnuExecutable, arguments + ["--broker", deployment.frontend, "--settings", path])
+                return (try await runCommand(mahavishnuExecutable, arguments + ["--broker", deployment.frontend, "--settings", path]), path)
             }
             let poolsOff = "pools_enabled: false\n"
             for command in [["pool", "list"], ["pool", "spawn", "--name", "x"], ["pool", "route", "--prompt", "x"]] {
-                let refused = try await cli(command, settings: poolsOff)
+                let (refused, file) = try await cli(command, settings: poolsOff)
                 #expect(refused.status != 0)
-                #expect(refused.stderr.contains("pools are disabled in settings (pools_enabled: false); set pools_enabled: true"), "\(command): \(refused.stderr)")
+                #expect(refused.stderr.contains("pools are disabled in settings (pools_enabled: false; settings file: \(file)); set pools_enabled: true in \(file)"), "\(command): \(refused.stderr)")
             }
-            let executed = try await cli(["workers", "execute", "--prompt", "still works", "--count", "2"], settings: poolsOff)
+            let executed = try await cli(["workers", "execute", "--prompt", "still works", "--count", "2"], settings: poolsOff).output
             #expect(executed.status == 0, "\(executed.stderr)")
             #expect(executed.stdout.components(separatedBy: "still works").count - 1 == 2)
-            let listed = try await cli(["workers", "list"], settings: poolsOff)
+            let listed = try await cli(["workers", "list"], settings: poolsOff).output
             #expect(listed.stdout.split(separator: "\n").count == 3, "a header and two workers: \(listed.stdout)")
 
             var settings = Settings()
@@ -129,11 +129,11 @@ struct WorkerManagerTests {
 
             let workersOff = "workers_enabled: false\n"
             for command in [["workers", "list"], ["workers", "spawn"], ["workers", "execute", "--prompt", "x"]] {
-                let refused = try await cli(command, settings: workersOff)
+                let (refused, file) = try await cli(command, settings: workersOff)
                 #expect(refused.status != 0)
-                #expect(refused.stderr.contains("workers are disabled in settings (workers_enabled: false); set workers_enabled: true"), "\(command): \(refused.stderr)")
+                #expect(refused.stderr.contains("workers are disabled in settings (workers_enabled: false; settings file: \(file)); set workers_enabled: true in \(file)"), "\(command): \(refused.stderr)")
             }
-            let pools = try await cli(["pool", "list"], settings: workersOff)
+            let pools = try await cli(["pool", "list"], settings: workersOff).output
             #expect(pools.status == 0)
             #expect(pools.stdout.contains("worker"), "the pool path still works, and shows the workers' pools")
             let error = #expect(throws: WorkersDisabledError.self) { try WorkerManager(broker: deployment.frontend, settings: try SettingsLoader.load(file: nil, environment: ["MAHAVISHNU_WORKERS_ENABLED": "false"])) }
@@ -141,6 +141,32 @@ struct WorkerManagerTests {
             let pooled = try PoolManager(broker: deployment.frontend, settings: try SettingsLoader.load(file: nil, environment: ["MAHAVISHNU_WORKERS_ENABLED": "false"]))
             #expect(try await pooled.listPools().count == 2)
             pooled.close()
+        }
+    }
+    @Test("the broker enforces its own rollback switches: a client with default settings cannot spawn what they turn off")
+    func brokerEnforcesItsSwitches() async throws {
+        try await withBroker(settings: "pools_enabled: false\n") { deployment, settings in
+            let file = URL(fileURLWithPath: settings).standardizedFileURL.path
+            let refused = try await runCommand(mahavishnuExecutable, ["pool", "spawn", "--name", "sneaky", "--json", "--broker", deployment.frontend])
+            #expect(refused.status != 0)
+            let error = try jsonError(refused)
+            #expect(error.code == "disabled")
+            #expect(error.message.contains("pools_enabled: false; settings file: \(file)"), "\(error.message)")
+            #expect(error.message.contains("'mahavishnu'"))
+            #expect(try await deployment.pools().isEmpty)
+            let workers = try WorkerManager(broker: deployment.frontend)
+            defer { workers.close() }
+            #expect(try await workers.spawnWorkers(count: 1).count == 1, "workers are pools of type worker: still allowed")
+        }
+        try await withBroker(settings: "workers_enabled: false\n") { deployment, settings in
+            let workers = try WorkerManager(broker: deployment.frontend)
+            defer { workers.close() }
+            let error = await #expect(throws: BrokerClientError.self) { try await workers.spawnWorkers(count: 1) }
+            #expect(error?.code == .disabled)
+            #expect(error?.description.contains("workers_enabled: false; settings file: \(URL(fileURLWithPath: settings).standardizedFileURL.path)") == true, "\(String(describing: error))")
+            let pools = try PoolManager(broker: deployment.frontend)
+            defer { pools.close() }
+            #expect(try await pools.spawnPool("mahavishnu", config: PoolConfig(name: "allowed")).hasPrefix("pool_"))
         }
     }
 }

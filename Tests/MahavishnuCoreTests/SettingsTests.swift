@@ -15,7 +15,11 @@ struct SettingsTests {
     func shippedFile() throws {
         let path = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
             .appendingPathComponent("settings/mahavishnu.yaml").path
-        #expect(try SettingsLoader.load(file: path, environment: [:]) == Settings())
+        var loaded = try SettingsLoader.load(file: path, environment: [:])
+        #expect(loaded.origin.file == path, "settings remember the file they came from")
+        #expect(loaded.origin.keys["broker_bus_sub"] == .file)
+        loaded.origin = SettingsOrigin()
+        #expect(loaded == Settings())
     }
 
     @Test("a file sets typed values")

@@ -153,7 +153,7 @@ final class ZapAuthenticator: @unchecked Sendable {
     /// Counts peers that failed before ZAP was consulted (authentication refusals are counted in `answer`).
     private func record(_ event: SocketMonitorEvent) {
         guard event.kind == .handshakeFailedProtocol else { return }
-        if event.value == 0x1100_0002 {
+        if event.value == HandshakeWatch.mechanismMismatch {
             refusals.noKey.add(1, ordering: .relaxed)
             logger.info("connection refused: the peer has no CURVE keys", metadata: ["zmq.endpoint": "\(event.endpoint)"])
         } else {

@@ -9,7 +9,12 @@ struct BusTail: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "tail",
         abstract: "Print messages on the broker's message bus as they are published, one a line, until Ctrl-C.",
-        discussion: "On exit it prints to stderr how many messages it received and how many it missed (gaps in the publishers' sequence numbers) or dropped."
+        discussion: """
+            It finds the bus by --bus-pub/--bus-sub, else by asking the broker (--broker, \
+            MAHAVISHNU_BROKER, else broker_frontend) where its bus is, unless the settings name \
+            it. On exit it prints to stderr how many messages it received and how many it missed \
+            (gaps in the publishers' sequence numbers) or dropped.
+            """
     )
 
     @Option(name: .customLong("type"), help: "Only this message type (repeat for several); default: every type.")
@@ -18,23 +23,21 @@ struct BusTail: AsyncParsableCommand {
     @Flag(help: "Print each message as JSON.")
     var json = false
 
-    @OptionGroup var keys: ClientKeysOption
-
+    @OptionGroup var broker: BrokerOptions
     @OptionGroup var bus: BusOptions
-    @OptionGroup var settingsOptions: SettingsOptions
 
     func run() async throws {
-        let settings = try settingsOptions.load(flags: bus.settingsFlags)
-        let messageBus = try MessageBus(configuration: MessageBusConfiguration(settings: settings, curve: try keys.resolve(settings)))
+        let configuration = try await broker.messageBusConfiguration(bus)
+        let messageBus = try MessageBus(configuration: configuration)
         let messages = messageBus.subscribe(to: Set(types), scope: .all)
         do {
             try await messageBus.roundTrip(timeout: .seconds(5))
         } catch {
             messageBus.close()
-            throw CLIError("\(error)")
+            throw CLIError("\(error)", code: "no_bus")
         }
         let listening = types.isEmpty ? "every type" : types.map(\.rawValue).joined(separator: ", ")
-        FileHandle.standardError.write(Data("bus tail: listening for \(listening) on \(settings.brokerBusSub)\n".utf8))
+        FileHandle.standardError.write(Data("bus tail: listening for \(listening) on \(configuration.subscribeEndpoint)\n".utf8))
         let printer = BusMessagePrinter(json: json)
         try await runUntilSignalled(
             [StreamService(messages: messages, handle: printer.print, finish: messageBus.close)],

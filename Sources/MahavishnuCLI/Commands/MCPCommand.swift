@@ -11,16 +11,12 @@ struct MCPCommand: AsyncParsableCommand {
         abstract: "Serve the pool and worker tools to an MCP client over stdin/stdout (a client of the running broker)."
     )
 
-    @OptionGroup var client: ClientOptions
+    @OptionGroup var client: BrokerOptions
 
     @Option(help: "The SQLite file of asynchronous workflows (default: workflow_database, else $XDG_STATE_HOME/mahavishnu/workflows.sqlite).")
     var workflowDatabase: String?
 
     @OptionGroup var logging: LoggingOptions
-
-    func validate() throws {
-        if client.json { throw ValidationError("--json does not apply to mcp: everything it writes to stdout is an MCP message") }
-    }
 
     func run() async throws {
         let (settings, endpoint) = try client.connection()

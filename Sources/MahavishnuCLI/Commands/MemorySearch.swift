@@ -30,9 +30,9 @@ struct MemorySearch: AsyncParsableCommand {
         do {
             matches = try await memory.store().search(query, pool: pool, limit: limit)
         } catch let error as MemoryStoreError {
-            throw CLIError(error.description)
+            throw CLIError(error.description, code: "memory_unavailable")
         }
-        if memory.json { return try Printer.json(matches) }
+        if memory.json { return try Printer.json(["results": matches]) }
         guard !matches.isEmpty else { return print("no matches for '\(query)'\(pool.map { " in pool '\($0)'" } ?? "")") }
         Printer.table(
             ["POOL", "POOL ID", "TASK", "SCORE", "SNIPPET"],

@@ -29,7 +29,7 @@ struct PoolBatch: AsyncParsableCommand {
     func run() async throws {
         let tasks = try readTasks()
         let bar = ProgressBar(total: tasks.count)
-        let results = try await client.withPoolManager { manager in
+        let results = try await client.broker.withPoolManager { manager in
             try await manager.pool(poolID).executeBatch(taskJSON: tasks, window: window, progress: bar.update)
         }
         bar.finish()
@@ -43,12 +43,14 @@ struct PoolBatch: AsyncParsableCommand {
 
     /// The file's non-empty lines, each checked to be a task object; the error names the line.
     private func readTasks() throws -> [[UInt8]] {
-        guard let text = try? String(contentsOfFile: file, encoding: .utf8) else { throw CLIError("cannot read the task file \(file)") }
+        guard let text = try? String(contentsOfFile: file, encoding: .utf8) else { throw CLIError("cannot read the task file \(file)", code: "invalid_argument") }
         var tasks: [[UInt8]] = []
         for (number, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() where !line.allSatisfy(\.isWhitespace) {
             let bytes = Array(line.utf8)
-            guard (try? JSONCoding.decode(TaskRequest.self, from: bytes)) != nil else {
-                throw CLIError(#"\#(file):\#(number + 1): expected a JSON task object with a string "prompt""#)
+            do {
+                _ = try TaskRequest.decode(body: bytes)
+            } catch {
+                throw CLIError("\(file):\(number + 1): \(error.message)", code: "invalid_task")
             }
             tasks.append(bytes)
         }

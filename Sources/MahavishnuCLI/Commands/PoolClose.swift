@@ -11,7 +11,7 @@ struct PoolClose: AsyncParsableCommand {
     @OptionGroup var client: ClientOptions
 
     func run() async throws {
-        try await client.withPoolManager { try await $0.closePool(poolID) }
+        try await client.broker.withPoolManager { try await $0.closePool(poolID) }
         if client.json { try Printer.json(["closed": [poolID]]) } else { print("closed \(poolID)") }
     }
 }
@@ -23,7 +23,7 @@ struct PoolCloseAll: AsyncParsableCommand {
     @OptionGroup var client: ClientOptions
 
     func run() async throws {
-        let closed = try await client.withPoolManager { try await $0.closeAll() }
+        let closed = try await client.broker.withPoolManager { try await $0.closeAll() }
         if client.json { return try Printer.json(["closed": closed]) }
         print(closed.isEmpty ? "no pools to close" : "closed \(closed.joined(separator: ", "))")
     }

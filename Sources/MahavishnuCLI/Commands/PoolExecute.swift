@@ -12,7 +12,7 @@ struct PoolExecute: AsyncParsableCommand {
     @OptionGroup var client: ClientOptions
 
     func run() async throws {
-        try await client.withPoolManager { manager in
+        try await client.broker.withPoolManager { manager in
             try await task.run(on: manager, selector: .affinity, affinity: poolID, json: client.json)
         }
     }

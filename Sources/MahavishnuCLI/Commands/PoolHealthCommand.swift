@@ -8,7 +8,7 @@ struct PoolHealthCommand: AsyncParsableCommand {
     @OptionGroup var client: ClientOptions
 
     func run() async throws {
-        let health = try await client.withPoolManager { try await $0.healthCheck() }
+        let health = try await client.broker.withPoolManager { try await $0.healthCheck() }
         if client.json { return try Printer.json(health) }
         print("status: \(health.status.rawValue)  pools active: \(health.poolsActive)  queued: \(health.queueDepth)")
         guard !health.pools.isEmpty else { return }

@@ -8,7 +8,7 @@ struct PoolListCommand: AsyncParsableCommand {
     @OptionGroup var client: ClientOptions
 
     func run() async throws {
-        let pools = try await client.withPoolManager { try await $0.listPools() }
+        let pools = try await client.broker.withPoolManager { try await $0.listPools() }
         if client.json { return try Printer.json(PoolList(pools: pools)) }
         guard !pools.isEmpty else { return print("no pools") }
         Printer.table(

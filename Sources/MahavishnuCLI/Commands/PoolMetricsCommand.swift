@@ -12,7 +12,7 @@ struct PoolMetricsCommand: AsyncParsableCommand {
     @OptionGroup var client: ClientOptions
 
     func run() async throws {
-        let metrics = try await client.withPoolManager { try await $0.pool(poolID).metrics() }
+        let metrics = try await client.broker.withPoolManager { try await $0.pool(poolID).metrics() }
         if client.json { return try Printer.json(metrics) }
         print("pool \(metrics.name) (\(metrics.poolID)): restarts \(metrics.restarts), last heard \(metrics.lastHeartbeatMs) ms ago")
         guard let vitals = metrics.vitals else { return print("no heartbeat with metrics yet") }

@@ -20,7 +20,7 @@ struct PoolRoute: AsyncParsableCommand {
     }
 
     func run() async throws {
-        try await client.withPoolManager { manager in
+        try await client.broker.withPoolManager { manager in
             try await task.run(on: manager, selector: selector ?? manager.defaultSelector, affinity: affinity, json: client.json)
         }
     }

@@ -14,7 +14,7 @@ struct PoolScale: AsyncParsableCommand {
     @OptionGroup var client: ClientOptions
 
     func run() async throws {
-        let pool = try await client.withPoolManager { try await $0.pool(poolID).scale(targetWorkers: target) }
+        let pool = try await client.broker.withPoolManager { try await $0.pool(poolID).scale(targetWorkers: target) }
         if client.json { return try Printer.json(pool) }
         print("pool \(pool.name) (\(pool.poolID)) now has \(pool.workers) workers (min \(pool.minWorkers), max \(pool.maxWorkers))")
     }

@@ -29,13 +29,13 @@ struct PoolSpawn: AsyncParsableCommand {
     @OptionGroup var client: ClientOptions
 
     func run() async throws {
-        let settings = try client.settingsOptions.load()
+        let settings = try client.broker.settingsOptions.load()
         let config = PoolConfig(
             name: name, poolType: type ?? settings.defaultPoolType,
             minWorkers: min ?? settings.poolDefaultMinWorkers, maxWorkers: max ?? settings.poolDefaultMaxWorkers,
             workerType: workerType ?? settings.workerDefaultType, autoScale: autoScale, delegate: delegate
         )
-        let poolID = try await client.withPoolManager { try await $0.spawnPool(config.poolType, config: config) }
+        let poolID = try await client.broker.withPoolManager { try await $0.spawnPool(config.poolType, config: config) }
         if client.json {
             try Printer.json(["pool_id": poolID, "name": name])
         } else {

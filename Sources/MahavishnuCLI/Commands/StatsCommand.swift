@@ -11,7 +11,7 @@ struct StatsCommand: AsyncParsableCommand {
     @OptionGroup var client: ClientOptions
 
     func run() async throws {
-        let stats = try await client.withBrokerClient { try await $0.control(.stats, as: BrokerStats.self) }
+        let stats = try await client.broker.withBrokerClient { try await $0.control(.stats, as: BrokerStats.self) }
         if client.json { return try Printer.json(stats) }
         let rows: [(String, Int)] = [
             ("pools", stats.pools), ("in flight", stats.inFlight), ("queued", stats.queueDepth),

@@ -32,7 +32,7 @@ struct TaskGet: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let report = try await client.withBrokerClient { try await $0.task(taskID, waitUpTo: .milliseconds(Int(wait * 1000))) }
+        let report = try await client.broker.withBrokerClient { try await $0.task(taskID, waitUpTo: .milliseconds(Int(wait * 1000))) }
         if client.json {
             try Printer.json(report)
         } else if let result = report.result {

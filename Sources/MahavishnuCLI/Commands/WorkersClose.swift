@@ -11,7 +11,7 @@ struct WorkersClose: AsyncParsableCommand {
     @OptionGroup var client: ClientOptions
 
     func run() async throws {
-        try await client.withWorkerManager { try await $0.closeWorker(workerID) }
+        try await client.broker.withWorkerManager { try await $0.closeWorker(workerID) }
         if client.json { try Printer.json(["closed": [workerID]]) } else { print("closed \(workerID)") }
     }
 }
@@ -23,7 +23,7 @@ struct WorkersCloseAll: AsyncParsableCommand {
     @OptionGroup var client: ClientOptions
 
     func run() async throws {
-        let closed = try await client.withWorkerManager { try await $0.closeAll() }
+        let closed = try await client.broker.withWorkerManager { try await $0.closeAll() }
         if client.json { return try Printer.json(["closed": closed]) }
         print(closed.isEmpty ? "no workers to close" : "closed \(closed.joined(separator: ", "))")
     }

@@ -28,7 +28,7 @@ struct WorkersExecute: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let results = try await client.withWorkerManager { manager in
+        let results = try await client.broker.withWorkerManager { manager in
             let live = try await manager.listWorkers().filter { type == nil || $0.workerType == type }
             var workerIDs = (live.filter { !$0.busy } + live.filter(\.busy)).prefix(count).map(\.workerID)
             if workerIDs.count < count {

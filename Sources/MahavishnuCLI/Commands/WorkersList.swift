@@ -8,7 +8,7 @@ struct WorkersList: AsyncParsableCommand {
     @OptionGroup var client: ClientOptions
 
     func run() async throws {
-        let workers = try await client.withWorkerManager { try await $0.listWorkers() }
+        let workers = try await client.broker.withWorkerManager { try await $0.listWorkers() }
         if client.json { return try Printer.json(["workers": workers]) }
         guard !workers.isEmpty else { return print("no workers") }
         Printer.table(

@@ -18,7 +18,7 @@ struct WorkersSpawn: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let workerIDs = try await client.withWorkerManager { try await $0.spawnWorkers(workerType: type, count: count) }
+        let workerIDs = try await client.broker.withWorkerManager { try await $0.spawnWorkers(workerType: type, count: count) }
         if client.json { return try Printer.json(["workers": workerIDs]) }
         for workerID in workerIDs { print(workerID) }
     }

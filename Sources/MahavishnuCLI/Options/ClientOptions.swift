@@ -1,57 +1,10 @@
 import ArgumentParser
-import Foundation
-import Logging
-import Mahavishnu
-import MahavishnuCommandCore
 
-/// Options of every command that talks to a running broker: where it is, and how to print.
+/// Options of every command that talks to a running broker and prints data: where the broker
+/// is, and `--json`.
 struct ClientOptions: ParsableArguments {
-    @OptionGroup var settingsOptions: SettingsOptions
+    @OptionGroup var broker: BrokerOptions
 
-    @Option(help: "The broker's frontend endpoint (default: $MAHAVISHNU_BROKER, else broker_frontend from settings).")
-    var broker: String?
-
-    @OptionGroup var keys: ClientKeysOption
-
-    @Flag(help: "Print JSON instead of a table.")
+    @Flag(help: "Print JSON instead of a table; a failure prints {\"error\": {\"code\", \"message\"}} on stdout.")
     var json = false
-
-    /// The endpoint to use: `--broker` > `MAHAVISHNU_BROKER` > settings.
-    func endpoint(_ settings: Settings) -> String {
-        broker ?? ProcessInfo.processInfo.environment["MAHAVISHNU_BROKER"].flatMap { $0.isEmpty ? nil : $0 } ?? settings.brokerFrontend
-    }
-
-    /// The settings in effect and the checked broker endpoint.
-    func connection() throws -> (settings: Settings, endpoint: String) {
-        let settings = try settingsOptions.load()
-        let endpoint = endpoint(settings)
-        if let problem = validateEndpoint(endpoint) { throw ValidationError("--broker \(problem)") }
-        return (settings, endpoint)
-    }
-
-    /// The CURVE keys from `--keys`, if given (otherwise the managers use `client_keys_dir`).
-    func curveKeys() throws -> ClientCurveKeys? {
-        try keys.named()
-    }
-
-    /// Runs `body` with a plain broker client (no pools or workers switch applies) and closes it afterwards.
-    func withBrokerClient<T>(_ body: (BrokerClient) async throws -> T) async throws -> T {
-        let (settings, endpoint) = try connection()
-        let client = try BrokerClient(settings: settings, broker: endpoint, curve: try curveKeys(), logger: Logger(label: "mahavishnu.cli"))
-        defer { client.close() }
-        return try await body(client)
-    }
-
-    /// Loads settings and connects a `PoolManager`; refuses when pools are disabled.
-    func poolManager() throws -> PoolManager {
-        let (settings, endpoint) = try connection()
-        return try PoolManager(broker: endpoint, settings: settings, curve: try curveKeys())
-    }
-
-    /// Runs `body` with a connected manager and closes it afterwards.
-    func withPoolManager<T>(_ body: (PoolManager) async throws -> T) async throws -> T {
-        let manager = try poolManager()
-        defer { manager.close() }
-        return try await body(manager)
-    }
 }

@@ -18,7 +18,7 @@ struct MemoryOptions: ParsableArguments {
         do {
             return try MemoryStore(path: settings.memoryDatabaseFile, create: false)
         } catch let error as MemoryStoreError {
-            throw CLIError(error.description)
+            throw CLIError(error.description, code: "memory_unavailable")
         }
     }
 }

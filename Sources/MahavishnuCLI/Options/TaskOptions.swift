@@ -20,8 +20,10 @@ struct TaskOptions: ParsableArguments {
     /// The task object to submit, as JSON bytes: `--task` byte for byte once checked, or built from `--prompt`.
     func body() throws -> [UInt8] {
         guard let task else { return try JSONCoding.encode(TaskRequest(prompt: prompt!)) }
-        guard (try? JSONCoding.decode(TaskRequest.self, from: Array(task.utf8))) != nil else {
-            throw ValidationError(#"--task must be a JSON object with a string "prompt" (optional: "timeout", "sleep_ms")"#)
+        do {
+            _ = try TaskRequest.decode(body: Array(task.utf8))
+        } catch {
+            throw ValidationError("--task: \(error.message)")
         }
         return Array(task.utf8)
     }

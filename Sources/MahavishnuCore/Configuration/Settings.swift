@@ -5,6 +5,8 @@ import Yams
 /// Precedence: command-line flag > `MAHAVISHNU_<KEY>` environment variable > settings file >
 /// the defaults below. `SettingsLoader` applies them in that order and validates the result.
 public struct Settings: Sendable, Equatable {
+    /// Where these settings came from (`SettingsLoader` records it; not a key). Default: nowhere, all defaults.
+    public var origin = SettingsOrigin()
     /// The `workers` commands and `WorkerManager` are enabled. Default true.
     public var workersEnabled = true
     /// Most workers `WorkerManager` runs at once. Default 10.

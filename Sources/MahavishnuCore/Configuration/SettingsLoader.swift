@@ -31,17 +31,19 @@ public enum SettingsLoader {
                 throw ConfigurationError(source: file, key: "(file)", message: "cannot read the settings file: \(error.localizedDescription)")
             }
             try apply(yaml: text, source: file, to: &settings)
+            settings.origin.file = file
         }
+        try EnvironmentVariables.rejectUnknown(in: environment, keys: Settings.keys)
         for key in Settings.keys {
             if let text = environment[key.environmentVariable] {
-                try set(key, Node(text), source: "environment variable \(key.environmentVariable)", on: &settings)
+                try set(key, Node(text), source: "environment variable \(key.environmentVariable)", from: .environment, on: &settings)
             }
         }
         for (name, text) in flags.sorted(by: { $0.key < $1.key }) {
             guard let key = Settings.keys.first(where: { $0.name == name }) else {
                 preconditionFailure("flag mapped to unknown settings key \(name)")
             }
-            try set(key, Node(text), source: "command-line flag", on: &settings)
+            try set(key, Node(text), source: "command-line flag", from: .flag, on: &settings)
         }
         try settings.validateCombination(source: file ?? "settings")
         return settings
@@ -53,7 +55,7 @@ public enum SettingsLoader {
         try fields.rejectUnknownKeys(Settings.keyNames + [WorkerTypeCatalog.settingsKey, DelegateCatalog.settingsKey, CallerQuota.settingsKey])
         for key in Settings.keys {
             guard let node = fields.value(key.name) else { continue }
-            try set(key, node, source: fields.location(of: key.name), on: &settings)
+            try set(key, node, source: fields.location(of: key.name), from: .file, on: &settings)
         }
         if let node = fields.value(WorkerTypeCatalog.settingsKey) {
             settings.workerTypes = try WorkerTypeCatalog.parse(node, source: source)
@@ -66,10 +68,12 @@ public enum SettingsLoader {
         }
     }
 
-    private static func set(_ key: SettingsKey, _ node: Node, source: String, on settings: inout Settings) throws(ConfigurationError) {
+    /// Sets `key` from `node` and records that `origin` set it; `source` locates the value in errors.
+    private static func set(_ key: SettingsKey, _ node: Node, source: String, from origin: SettingsOrigin.Source, on settings: inout Settings) throws(ConfigurationError) {
         guard key.apply(&settings, node) else {
             let given = node.string.map { "'\($0)'" } ?? "a \(node.mapping != nil ? "mapping" : "list")"
             throw ConfigurationError(source: source, key: key.name, message: "expected \(key.expected), got \(given)")
         }
+        settings.origin.keys[key.name] = origin
     }
 }

@@ -44,8 +44,8 @@ struct ToolFailure: Error, CustomStringConvertible {
         switch error {
         case let failure as ToolFailure:
             self = failure
-        case BrokerClientError.noBroker(let endpoint, let after):
-            self.init(.brokerUnreachable, "no broker at \(endpoint): no reply within \(after); is it running? Start one with `mahavishnu up`")
+        case BrokerClientError.noBroker, BrokerClientError.handshakeFailed:
+            self.init(.brokerUnreachable, "\(error)")
         case BrokerClientError.resultTimedOut:
             self.init(.resultTimedOut, "\(error)")
         case BrokerClientError.refused(let code, let message):

@@ -70,18 +70,19 @@ final class Deployment: Sendable {
     ///
     /// Broker and pools read `settings` (YAML) if given. The broker's memory store goes to
     /// `memoryDatabase`, or to a scratch file removed on shutdown; `environment` is added to the
-    /// broker's (`MAHAVISHNU_<KEY>` settings, say).
+    /// broker's (`MAHAVISHNU_<KEY>` settings, say). Every endpoint is `tcp://LOOPBACK:*`.
     static func start(
         pools: [(name: String, workers: Int)], brokerArguments: [String] = [], settings: String? = nil,
-        memoryDatabase: TestDatabase? = nil, environment: [String: String] = [:]
+        memoryDatabase: TestDatabase? = nil, environment: [String: String] = [:], loopback: String = "127.0.0.1"
     ) async throws -> Deployment {
         let settingsFile = try settings.map(writeSettings)
         let scratch = memoryDatabase == nil ? TestDatabase() : nil
         let database = memoryDatabase ?? scratch!
+        let anyPort = "tcp://\(loopback):*"
         let broker = try ManagedProcess(
             name: "broker", executable: mahavishnuExecutable,
-            arguments: ["broker", "--frontend", "tcp://127.0.0.1:*", "--backend", "tcp://127.0.0.1:*",
-                        "--bus-pub", "tcp://127.0.0.1:*", "--bus-sub", "tcp://127.0.0.1:*", "--memory-database", database.path] + brokerArguments
+            arguments: ["broker", "--frontend", anyPort, "--backend", anyPort,
+                        "--bus-pub", anyPort, "--bus-sub", anyPort, "--memory-database", database.path] + brokerArguments
                 + (settingsFile.map { ["--settings", $0] } ?? []),
             environment: environment
         )
@@ -137,10 +138,10 @@ final class Deployment: Sendable {
     /// Runs `body` against a fresh deployment and always shuts it down.
     static func with<T: Sendable>(
         pools: [(name: String, workers: Int)], brokerArguments: [String] = [], settings: String? = nil,
-        memoryDatabase: TestDatabase? = nil, environment: [String: String] = [:],
+        memoryDatabase: TestDatabase? = nil, environment: [String: String] = [:], loopback: String = "127.0.0.1",
         _ body: (Deployment) async throws -> T
     ) async throws -> T {
-        let deployment = try await start(pools: pools, brokerArguments: brokerArguments, settings: settings, memoryDatabase: memoryDatabase, environment: environment)
+        let deployment = try await start(pools: pools, brokerArguments: brokerArguments, settings: settings, memoryDatabase: memoryDatabase, environment: environment, loopback: loopback)
         do {
             let result = try await body(deployment)
             let status = await deployment.shutdown()

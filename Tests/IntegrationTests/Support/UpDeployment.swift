@@ -12,19 +12,27 @@ struct UpDeployment: Sendable {
     let memoryDatabase: TestDatabase
 
     /// Starts `up` with a topology of `pools` (and a scratch memory database) and waits until every pool is ready; `settings` is YAML.
-    static func start(pools: [(name: String, workers: Int)], settings: String? = nil) async throws -> UpDeployment {
-        let topology = FileManager.default.temporaryDirectory.appendingPathComponent("topology-\(UUID().uuidString).yaml")
-        let poolLines = pools.map { "  - {name: \($0.name), min_workers: \($0.workers), max_workers: \(max($0.workers, 10)), worker_type: echo}" }
-        try (["broker:", "  frontend: tcp://127.0.0.1:*", "  backend: tcp://127.0.0.1:*", "  bus_pub: tcp://127.0.0.1:*", "  bus_sub: tcp://127.0.0.1:*", "pools:"] + poolLines)
-            .joined(separator: "\n").write(to: topology, atomically: true, encoding: .utf8)
+    ///
+    /// With `pools` `nil` it runs the built-in topology (pools `local` and `heavy`, the broker
+    /// where `settings` say); `arguments` go to `up` as well.
+    static func start(pools: [(name: String, workers: Int)]?, settings: String? = nil, arguments: [String] = []) async throws -> UpDeployment {
+        var topologyArguments: [String] = []
+        if let pools {
+            let topology = FileManager.default.temporaryDirectory.appendingPathComponent("topology-\(UUID().uuidString).yaml")
+            let poolLines = pools.map { "  - {name: \($0.name), min_workers: \($0.workers), max_workers: \(max($0.workers, 10)), worker_type: echo}" }
+            try (["broker:", "  frontend: tcp://127.0.0.1:*", "  backend: tcp://127.0.0.1:*", "  bus_pub: tcp://127.0.0.1:*", "  bus_sub: tcp://127.0.0.1:*", "pools:"] + poolLines)
+                .joined(separator: "\n").write(to: topology, atomically: true, encoding: .utf8)
+            topologyArguments = ["--topology", topology.path]
+        }
+        let poolCount = pools?.count ?? 2
         let settingsFile = try settings.map(writeSettings)
         let database = TestDatabase()
         let up = try ManagedProcess(name: "up", executable: mahavishnuExecutable,
-                                    arguments: ["up", "--topology", topology.path] + (settingsFile.map { ["--settings", $0] } ?? []),
+                                    arguments: ["up"] + topologyArguments + (settingsFile.map { ["--settings", $0] } ?? []) + arguments,
                                     environment: ["MAHAVISHNU_MEMORY_DATABASE_PATH": database.path])
         do {
             let fields = readyFields(try await up.line(startingWith: "broker ready"))
-            if !pools.isEmpty { _ = try await up.line(startingWith: "pool ready", occurrence: pools.count, within: .seconds(60)) }
+            if poolCount > 0 { _ = try await up.line(startingWith: "pool ready", occurrence: poolCount, within: .seconds(60)) }
             return UpDeployment(up: up, frontend: fields["frontend"]!, busPub: fields["bus_pub"]!, busSub: fields["bus_sub"]!, memoryDatabase: database)
         } catch {
             await up.stop()
@@ -55,8 +63,10 @@ struct UpDeployment: Sendable {
     }
 
     /// Runs `body` against a fresh `up` and always stops it.
-    static func with<T: Sendable>(pools: [(name: String, workers: Int)], settings: String? = nil, _ body: (UpDeployment) async throws -> T) async throws -> T {
-        let deployment = try await start(pools: pools, settings: settings)
+    static func with<T: Sendable>(
+        pools: [(name: String, workers: Int)]?, settings: String? = nil, arguments: [String] = [], _ body: (UpDeployment) async throws -> T
+    ) async throws -> T {
+        let deployment = try await start(pools: pools, settings: settings, arguments: arguments)
         defer { deployment.memoryDatabase.remove() }
         do {
             let result = try await body(deployment)

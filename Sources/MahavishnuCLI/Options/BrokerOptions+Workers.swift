@@ -1,6 +1,6 @@
 import Mahavishnu
 
-extension ClientOptions {
+extension BrokerOptions {
     /// Loads settings and connects a `WorkerManager`; refuses when workers are disabled.
     func workerManager() throws -> WorkerManager {
         let (settings, endpoint) = try connection()
