@@ -33,7 +33,7 @@ final class ManagedProcess: Sendable {
             if chunk.isEmpty {
                 handle.readabilityHandler = nil
             } else {
-                capture.errorTail.withLock { $0 = String(($0 + String(decoding: chunk, as: UTF8.self)).suffix(4000)) }
+                capture.errorTail.withLock { $0 = String(($0 + String(decoding: chunk, as: UTF8.self)).suffix(64_000)) }
             }
         }
         try process.run()
@@ -41,7 +41,7 @@ final class ManagedProcess: Sendable {
 
     var pid: Int32 { process.processIdentifier }
 
-    /// The last few kilobytes the process wrote to stderr.
+    /// The last 64 KB the process wrote to stderr.
     var stderrTail: String { capture.errorTail.withLock { $0 } }
 
     /// Every complete stdout line so far.
