@@ -3,9 +3,9 @@ import ZeroMQ
 
 /// Producer `CTRL` requests: administrative, rare, so their JSON is decoded here.
 extension RouterLoop {
-    func handleControl(from address: ReplyAddress, first: Int, reference: [UInt8]) {
+    func handleControl(from address: ReplyAddress, first: Int) {
         guard frames.count == first + Wire.controlFrames else {
-            return refuseMalformed(address, reference: reference, .badRequest, "CTRL takes 5 frames (MHV1, CTRL, request id, command, JSON arguments); got \(frames.count - first)")
+            return refuseMalformed(address, reference: idFrame(first), .badRequest, "CTRL takes 5 frames (MHV1, CTRL, request id, command, JSON arguments); got \(frames.count - first)")
         }
         guard (1...Wire.maxIDLength).contains(frames.size(first + 2)) else {
             return refuseMalformed(address, .badRequest, "the request id must be 1 to \(Wire.maxIDLength) bytes; got \(frames.size(first + 2))")

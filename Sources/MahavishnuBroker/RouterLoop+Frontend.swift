@@ -10,21 +10,25 @@ extension RouterLoop {
         guard frames.count > first, frames.frame(first, equals: Wire.version) else {
             return refuseMalformed(address, .unsupportedVersion, "expected protocol version MHV1 in the first frame")
         }
-        // The id a reply is about: frame 3 of TASK and CTRL, when it is one.
-        let reference = frames.count > first + 2 && frames.size(first + 2) <= Wire.maxIDLength ? frames.bytes(first + 2) : []
         guard !frames.overflowed else {
-            return refuseMalformed(address, reference: reference, .badRequest, "message has more than \(frames.capacity - first) frames")
+            return refuseMalformed(address, reference: idFrame(first), .badRequest, "message has more than \(frames.capacity - first) frames")
         }
         guard frames.count >= first + 2 else {
             return refuseMalformed(address, .badRequest, "a message needs at least a version frame and a command frame")
         }
         if frames.frame(first + 1, equals: Wire.Command.task) {
-            handleTaskSubmission(from: address, first: first, reference: reference)
+            handleTaskSubmission(from: address, first: first)
         } else if frames.frame(first + 1, equals: Wire.Command.control) {
-            handleControl(from: address, first: first, reference: reference)
+            handleControl(from: address, first: first)
         } else {
-            refuseMalformed(address, reference: reference, .unknownCommand, "unknown command '\(frames.string(first + 1))'; producers send TASK or CTRL")
+            refuseMalformed(address, reference: idFrame(first), .unknownCommand, "unknown command '\(frames.string(first + 1))'; producers send TASK or CTRL")
         }
+    }
+
+    /// The id an error reply is about: frame 3 of a `TASK` or `CTRL` when it holds one, else empty.
+    /// Read only on the way to an error, so a valid task costs no copy of it.
+    func idFrame(_ first: Int) -> [UInt8] {
+        frames.count > first + 2 && frames.size(first + 2) <= Wire.maxIDLength ? frames.bytes(first + 2) : []
     }
 
     func refuseMalformed(_ address: ReplyAddress, reference: [UInt8] = [], _ code: ErrorCode, _ message: String) {
@@ -38,9 +42,9 @@ extension RouterLoop {
         replyError(address, reference: taskID, code, message)
     }
 
-    private func handleTaskSubmission(from address: ReplyAddress, first: Int, reference: [UInt8]) {
+    private func handleTaskSubmission(from address: ReplyAddress, first: Int) {
         guard frames.count == first + Wire.producerTaskFrames else {
-            return refuseMalformed(address, reference: reference, .badRequest,
+            return refuseMalformed(address, reference: idFrame(first), .badRequest,
                                    "TASK takes 7 frames (MHV1, TASK, task id, selector, affinity, fallback, body); got \(frames.count - first)")
         }
         let taskID = frames.bytes(first + 2)
