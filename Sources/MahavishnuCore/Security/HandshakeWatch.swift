@@ -42,13 +42,19 @@ public final class HandshakeWatch {
         case .handshakeFailedProtocol where latest.value == Self.mechanismMismatch:
             return usesCurve
                 ? "this connection has CURVE keys and the broker runs without them; connect without --keys (and without client_keys_dir)"
-                : "the broker requires CURVE and this connection has no keys; pass --keys DIR (or set client_keys_dir) with id.secret and the broker's broker.public"
+                : Self.keysRequired
+        case .handshakeFailedOther where !usesCurve:
+            // A keyless (NULL) handshake fails only against a broker that requires CURVE; when the
+            // broker drops the connection first, libzmq reports it with no detail.
+            return Self.keysRequired
         case .handshakeFailedAuthentication:
             return "the broker refused this connection's CURVE key (ZAP status \(latest.value)): its allow-list does not admit the key in the role needed; check --keys DIR, or have the key added to the allow-list"
         case .handshakeFailedProtocol, .handshakeFailedOther:
             return "the security handshake failed (\(latest.kind == .handshakeFailedOther ? "no detail" : "protocol error 0x\(String(latest.value, radix: 16))")); check --keys DIR and that its broker.public is this broker's public key"
         }
     }
+
+    private static let keysRequired = "the broker requires CURVE and this connection has no keys; pass --keys DIR (or set client_keys_dir) with id.secret and the broker's broker.public"
 
     /// `ZMQ_PROTOCOL_ERROR_ZMTP_MECHANISM_MISMATCH`: the peers speak different security mechanisms.
     public static let mechanismMismatch: UInt32 = 0x1100_0002
