@@ -9,10 +9,19 @@ public struct BrokerConfiguration: Sendable {
     public var backend = "tcp://127.0.0.1:5556"
     /// Most tasks that may wait for a pool at once; past it producers get `overloaded`. Default 10,000.
     public var queueBound = 10_000
+    /// Most bytes of task bodies that may wait at once; past it producers get `overloaded`. Default 256 MiB.
+    public var queueBytes = 256 << 20
+    /// The largest task body accepted; larger ones get `too_large`. Default 4 MiB.
+    public var maxTaskBytes = 4 << 20
+    /// The largest result body a pool may send (told to pools in `WELCOME`). Default 16 MiB.
+    public var maxResultBytes = 16 << 20
     /// Selector for tasks whose selector frame is empty. Default `least_loaded`.
     public var defaultSelector = PoolSelector.leastLoaded
-    /// Per-peer high-water mark of both sockets, in messages. Default 100,000.
+    /// Per-peer high-water mark of the backend and of the frontend's inbound side, in messages. Default 100,000.
     public var highWaterMark: Int32 = 100_000
+    /// Results queued on the frontend for one producer that is not reading; past it they are
+    /// dropped from the socket (a retry gets them from the result cache). Default 1,000.
+    public var producerHighWaterMark: Int32 = 1_000
     /// The executables the broker starts pools with; `nil` disables `spawn`. Default `nil`.
     public var poolExecutables: PoolExecutables?
     /// The settings file passed on to spawned pools. Default `nil`.
@@ -44,6 +53,8 @@ public struct BrokerConfiguration: Sendable {
     public var affinityWait = Duration.seconds(30)
     /// Recent results kept to answer a retried task id. Default 10,000.
     public var resultCacheSize = 10_000
+    /// Most bytes of recent results kept. Default 64 MiB.
+    public var resultCacheBytes = 64 << 20
     /// Idle time before an auto-scaling pool shrinks. Default 30 s.
     public var autoscaleCooldown = Duration.seconds(30)
     /// CURVE keys and the allow-list for every endpoint; `nil` runs without encryption, which

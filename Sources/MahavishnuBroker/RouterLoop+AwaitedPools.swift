@@ -60,7 +60,7 @@ struct AwaitedPools {
 extension RouterLoop {
     /// Holds an affinity task for the unknown pool `reference`; `false` when the queue is full.
     func holdForAwaitedPool(_ task: PendingTask, reference: String) -> Bool {
-        guard !queues.isFull else { return false }
+        guard queues.admits(task) else { return false }
         awaitedPools.hold(task, for: reference)
         queues.noteEnqueued(task)
         return true

@@ -86,6 +86,9 @@ extension RouterLoop {
             snapshot.authRefusedBadHandshake = refusals.badHandshake.load(ordering: .relaxed)
         }
         snapshot.queueDepth = queues.depth
+        snapshot.queueBytes = queues.bytes
+        snapshot.resultCacheEntries = resultCache.count
+        snapshot.resultCacheBytes = resultCache.bytes
         snapshot.inFlight = leases.count
         snapshot.pools = registry.count
         return snapshot

@@ -15,7 +15,7 @@ extension RouterLoop {
                 dispatch(task, to: slot, fresh: true)
                 return true
             }
-            guard !queues.isFull else { return false }
+            guard queues.admits(task) else { return false }
             queues.shared.append(task)
         case .pinned(let routingID):
             let slot = registry.slot(routingID: routingID)!
@@ -23,7 +23,7 @@ extension RouterLoop {
                 dispatch(task, to: slot, fresh: true)
                 return true
             }
-            guard !queues.isFull else { return false }
+            guard queues.admits(task) else { return false }
             registry[slot].affinityQueue.append(task)
         }
         queues.noteEnqueued(task)

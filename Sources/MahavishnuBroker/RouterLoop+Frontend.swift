@@ -51,6 +51,11 @@ extension RouterLoop {
         guard (1...Wire.maxIDLength).contains(taskID.count) else {
             return refuseMalformed(address, .badRequest, "the task id must be 1 to \(Wire.maxIDLength) bytes; got \(taskID.count)")
         }
+        guard frames.size(first + 6) <= configuration.maxTaskBytes else {
+            stats.tasksRefusedTooLarge += 1
+            return replyError(address, reference: taskID, .tooLarge,
+                              "the task body is \(ByteSize.describe(frames.size(first + 6))); this broker takes at most \(ByteSize.describe(configuration.maxTaskBytes)) (max_task_bytes); pass large inputs by reference (a path or URL), or raise max_task_bytes")
+        }
         // A retry of a task still running (the result goes to the new sender) or just finished (answered from the cache).
         if answerKnownTask(taskID, replyTo: address) { return }
         guard case .running = state else {
@@ -64,8 +69,7 @@ extension RouterLoop {
             stats.tasksAccepted += 1
         } else {
             stats.tasksRefusedOverloaded += 1
-            replyError(address, reference: taskID, .overloaded,
-                       "the broker queue is full (\(queues.depth) tasks waiting, bound \(queues.bound)); retry later or raise queue_bound")
+            replyError(address, reference: taskID, .overloaded, queues.refusal(of: task))
         }
     }
 

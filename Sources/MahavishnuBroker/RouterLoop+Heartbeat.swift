@@ -3,7 +3,7 @@ import ZeroMQ
 
 /// Liveness, once per heartbeat interval: the broker beats to every pool it can reach, declares
 /// lost the pools that stayed silent too long, gives up on lost pools whose wait ran out, and
-/// lets the autoscaler look at every pool.
+/// lets the autoscaler look at every pool; after a burst, freed memory goes back to the system.
 extension RouterLoop {
     func heartbeatTick(_ now: ContinuousClock.Instant) {
         for slot in registry.slotIndices where registry.isLive(slot) {
@@ -22,6 +22,7 @@ extension RouterLoop {
             }
         }
         autoscale(now)
+        heapTrimmer.tick(activity: stats.tasksAccepted + stats.resultsDelivered + stats.resultsUndeliverable + stats.tasksRefusedOverloaded)
     }
 
     /// A lost pool did not come back in time: its waiting affinity tasks fail `pool_lost`.

@@ -45,6 +45,7 @@ final class RouterLoop {
     /// Recent results by task id, to answer retries without running a task twice.
     var resultCache: ResultCache
     var heartbeat: HeartbeatClock
+    var heapTrimmer = HeapTrimmer()
     /// Ticks once per dispatch; a pool's `lastUse` is the tick of its last task.
     var dispatchClock: UInt64 = 0
     /// Ticks once per accepted task, to order queued tasks.
@@ -63,11 +64,12 @@ final class RouterLoop {
     init(configuration: BrokerConfiguration, context: Context, logger: Logger) throws {
         self.logger = logger
         self.configuration = configuration
-        queues = TaskQueues(bound: configuration.queueBound)
-        resultCache = ResultCache(capacity: configuration.resultCacheSize)
+        queues = TaskQueues(bound: configuration.queueBound, byteBound: configuration.queueBytes)
+        resultCache = ResultCache(capacity: configuration.resultCacheSize, byteCapacity: configuration.resultCacheBytes)
         heartbeat = HeartbeatClock(interval: configuration.heartbeatInterval, liveness: configuration.heartbeatLiveness)
         awaitedPools = AwaitedPools(deadline: .now + configuration.affinityWait)
-        welcomeTerms = (try? JSONCoding.encode(WelcomeTerms(heartbeatInterval: configuration.heartbeatInterval, liveness: configuration.heartbeatLiveness))) ?? Array("{}".utf8)
+        welcomeTerms = (try? JSONCoding.encode(WelcomeTerms(heartbeatInterval: configuration.heartbeatInterval, liveness: configuration.heartbeatLiveness,
+                                                                    maxResultBytes: configuration.maxResultBytes))) ?? Array("{}".utf8)
         try Self.refuseExposure(configuration)
         // The pools this broker starts get a key pair of its making, so they need no key files.
         let internalKeys = try configuration.security.map { security in
@@ -90,9 +92,12 @@ final class RouterLoop {
             }
             for socket in [frontend, backend] {
                 try socket.set(.routerMandatory, 1)
-                try socket.set(.sendHighWaterMark, configuration.highWaterMark)
                 try socket.set(.receiveHighWaterMark, configuration.highWaterMark)
             }
+            try frontend.set(.sendHighWaterMark, configuration.producerHighWaterMark)
+            try backend.set(.sendHighWaterMark, configuration.highWaterMark)
+            try frontend.set(.maxMessageSize, FrameLimits.frontend(maxTaskBytes: configuration.maxTaskBytes))
+            try backend.set(.maxMessageSize, FrameLimits.backend(maxResultBytes: configuration.maxResultBytes))
             // A pool that reconnects under the same id takes its routing id over from the dead link.
             try backend.set(.routerHandover, 1)
             try Self.bind(frontend, configuration.frontend, role: "frontend")

@@ -148,12 +148,17 @@ extension BrokerConfiguration {
         frontend = settings.brokerFrontend
         backend = settings.brokerBackend
         queueBound = settings.brokerQueueBound
+        queueBytes = settings.brokerQueueBytes
+        maxTaskBytes = settings.maxTaskBytes
+        maxResultBytes = settings.maxResultBytes
+        producerHighWaterMark = Int32(clamping: settings.producerHighWaterMark)
         defaultSelector = settings.poolRoutingStrategy
         heartbeatInterval = .milliseconds(settings.heartbeatIntervalMs)
         heartbeatLiveness = settings.heartbeatLiveness
         retryBudget = settings.taskRetryBudget
         affinityWait = .milliseconds(Int(settings.affinityWaitSeconds * 1000))
         resultCacheSize = settings.resultCacheSize
+        resultCacheBytes = settings.resultCacheBytes
         autoscaleCooldown = .milliseconds(Int(settings.autoscaleCooldownSeconds * 1000))
         workerTypeNames = settings.workerTypes.names
         poolsEnabled = settings.poolsEnabled

@@ -146,6 +146,8 @@ public struct BrokerStats: Codable, Sendable, Equatable {
     public var tasksFailedWorkerLost = 0
     /// Tasks refused with `overloaded`.
     public var tasksRefusedOverloaded = 0
+    /// Tasks refused with `too_large`.
+    public var tasksRefusedTooLarge = 0
     /// Tasks refused for any other reason (bad selector, unknown pool, …).
     public var tasksRefusedInvalid = 0
     /// Malformed messages received on the frontend (producers).
@@ -164,6 +166,12 @@ public struct BrokerStats: Codable, Sendable, Equatable {
     public var adminRefused = 0
     /// Tasks waiting in the broker's queues now.
     public var queueDepth = 0
+    /// Bytes of the task bodies waiting in the broker's queues now.
+    public var queueBytes = 0
+    /// Results in the recent-results cache now.
+    public var resultCacheEntries = 0
+    /// Bytes of the results in the recent-results cache now.
+    public var resultCacheBytes = 0
     /// Tasks dispatched and not yet answered now.
     public var inFlight = 0
     /// Pools registered now.
@@ -180,7 +188,8 @@ public struct BrokerStats: Codable, Sendable, Equatable {
         case malformedBackend = "malformed_backend", queueDepth = "queue_depth", inFlight = "in_flight", pools
         case authRefusedNoKey = "auth_refused_no_key", authRefusedUnknownKey = "auth_refused_unknown_key"
         case authRefusedWrongRole = "auth_refused_wrong_role", authRefusedBadHandshake = "auth_refused_bad_handshake"
-        case adminRefused = "admin_refused"
+        case adminRefused = "admin_refused", tasksRefusedTooLarge = "tasks_refused_too_large"
+        case queueBytes = "queue_bytes", resultCacheEntries = "result_cache_entries", resultCacheBytes = "result_cache_bytes"
     }
 }
 
@@ -192,14 +201,20 @@ public struct BrokerStats: Codable, Sendable, Equatable {
 public struct WelcomeTerms: Codable, Sendable, Equatable {
     public var heartbeatIntervalMs: Int
     public var heartbeatLiveness: Int
+    /// The largest result body the broker takes; a pool sends a `failed` result in place of a
+    /// larger one. `nil` from a broker that does not say.
+    public var maxResultBytes: Int?
 
-    public init(heartbeatInterval: Duration, liveness: Int) {
+    public init(heartbeatInterval: Duration, liveness: Int, maxResultBytes: Int? = nil) {
         heartbeatIntervalMs = max(1, Int(heartbeatInterval.components.seconds * 1000 + heartbeatInterval.components.attoseconds / 1_000_000_000_000_000))
         heartbeatLiveness = liveness
+        self.maxResultBytes = maxResultBytes
     }
 
     /// The interval as a `Duration`.
     public var heartbeatInterval: Duration { .milliseconds(heartbeatIntervalMs) }
 
-    enum CodingKeys: String, CodingKey { case heartbeatIntervalMs = "heartbeat_interval_ms", heartbeatLiveness = "heartbeat_liveness" }
+    enum CodingKeys: String, CodingKey {
+        case heartbeatIntervalMs = "heartbeat_interval_ms", heartbeatLiveness = "heartbeat_liveness", maxResultBytes = "max_result_bytes"
+    }
 }

@@ -60,6 +60,8 @@ public enum ErrorCode: String, Codable, Sendable, CaseIterable {
     case noSuchPool = "no_such_pool"
     /// The broker's queue is full: the task was not accepted. Retry later.
     case overloaded = "overloaded"
+    /// The task body is larger than the broker's `max_task_bytes`: the task was not accepted.
+    case tooLarge = "too_large"
     /// A pool sent something other than `READY` before registering.
     case notRegistered = "not_registered"
     /// A pool tried to register with a name another live pool already has.

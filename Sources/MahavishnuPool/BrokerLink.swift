@@ -14,6 +14,8 @@ final class BrokerLink {
     private let logger: Logger
     private var interval: Duration
     private var liveness: Int
+    /// The largest result body the broker takes (from its WELCOME); `nil` until it says.
+    private(set) var maxResultBytes: Int?
     private let curve: ClientCurveKeys?
     private(set) var socket: Socket
     /// The socket's handshakes, read when the broker stays silent.
@@ -39,9 +41,10 @@ final class BrokerLink {
     /// How long the broker may be silent before the link gives up on the socket.
     var silenceLimit: Duration { interval * liveness }
 
-    /// Keeps to the heartbeat terms of the broker that welcomed the pool, which declares the pool
-    /// lost on those terms.
+    /// Keeps to the terms of the broker that welcomed the pool: its heartbeats, on which it
+    /// declares the pool lost, and its result size limit.
     func adopt(_ terms: WelcomeTerms) {
+        maxResultBytes = terms.maxResultBytes
         guard terms.heartbeatIntervalMs > 0, terms.heartbeatLiveness > 0 else { return }
         interval = terms.heartbeatInterval
         liveness = terms.heartbeatLiveness

@@ -126,4 +126,14 @@ extension TaskResult {
             outputTruncated: outcome.outputTruncated ? true : nil, stderrTruncated: outcome.stderrTruncated ? true : nil
         )
     }
+
+    /// The same task `failed`, without its output, saying that its result body of `size` bytes
+    /// passes the broker's `limit` (`max_result_bytes`).
+    func tooLarge(size: Int, limit: Int) -> TaskResult {
+        TaskResult(
+            taskID: taskID, poolID: poolID, workerID: workerID, status: .failed, output: "",
+            error: "result_too_large: the result is \(ByteSize.describe(size)) and the broker takes at most \(ByteSize.describe(limit)) (max_result_bytes); write large outputs to a file and return its path, or raise max_result_bytes",
+            duration: duration, exitCode: exitCode
+        )
+    }
 }

@@ -263,15 +263,21 @@ public final class PoolProcess: @unchecked Sendable {
     /// Sends one finished task's result (or LOST) and frees its worker.
     private func send(_ completion: Completion) throws {
         let duration = (ContinuousClock.now - completion.started).seconds
-        let result = TaskResult(
+        var result = TaskResult(
             completion.outcome, taskID: String(decoding: completion.taskID, as: UTF8.self), poolID: configuration.poolID,
             workerID: slots.workerID(completion.worker), duration: duration
         )
-        recorder.record(result.status, seconds: duration)
         if completion.outcome.workerLost {
+            recorder.record(result.status, seconds: duration)
             try link.send([Wire.version, Wire.Command.lost, completion.taskID, Array((result.error ?? "the worker died").utf8)])
         } else {
-            try link.send([Wire.version, Wire.Command.result, completion.taskID, try JSONCoding.encode(result)])
+            var body = try JSONCoding.encode(result)
+            if let limit = link.maxResultBytes, body.count > limit {
+                result = result.tooLarge(size: body.count, limit: limit)
+                body = try JSONCoding.encode(result)
+            }
+            recorder.record(result.status, seconds: duration)
+            try link.send([Wire.version, Wire.Command.result, completion.taskID, body])
             if hooks.tasksFinished != nil {
                 events.append(TaskCompletedEvent(result: result, poolName: configuration.name, prompt: completion.prompt))
             }

@@ -91,6 +91,13 @@ public final class Socket {
         _ = try zmqCall { zmq_setsockopt(handle, option.rawValue, &value, MemoryLayout<Int32>.size) }
     }
 
+    /// Sets a 64-bit integer option.
+    public func set(_ option: Int64Option, _ value: Int64) throws {
+        let handle = try open()
+        var value = value
+        _ = try zmqCall { zmq_setsockopt(handle, option.rawValue, &value, MemoryLayout<Int64>.size) }
+    }
+
     /// Reads an integer option.
     public func get(_ option: IntOption) throws -> Int32 {
         let handle = try open()

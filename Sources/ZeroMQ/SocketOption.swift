@@ -30,8 +30,6 @@ public struct IntOption: Hashable, Sendable {
     public static let sendTimeout = IntOption(rawValue: ZMQ_SNDTIMEO)
     /// Milliseconds a blocking receive waits before failing with `.again`; -1 waits forever.
     public static let receiveTimeout = IntOption(rawValue: ZMQ_RCVTIMEO)
-    /// Largest inbound message in bytes; larger ones drop the connection. -1 is unlimited.
-    public static let maxMessageSize = IntOption(rawValue: ZMQ_MAXMSGSIZE)
     /// CURVE: act as the server side of the handshake.
     public static let curveServer = IntOption(rawValue: ZMQ_CURVE_SERVER)
     /// XPUB: pass every subscription message up, not only new ones.
@@ -43,6 +41,14 @@ public struct IntOption: Hashable, Sendable {
     /// A file descriptor that turns readable when the socket's state may have changed (read-only;
     /// `ManySocketPoller` waits on it).
     static let fileDescriptor = IntOption(rawValue: ZMQ_FD)
+}
+
+/// A socket option whose value is a 64-bit integer.
+public struct Int64Option: Hashable, Sendable {
+    let rawValue: Int32
+
+    /// Largest inbound frame in bytes; a peer that sends a larger one is disconnected. -1 is unlimited.
+    public static let maxMessageSize = Int64Option(rawValue: ZMQ_MAXMSGSIZE)
 }
 
 /// A socket option whose value is a byte string.

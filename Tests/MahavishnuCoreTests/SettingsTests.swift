@@ -61,6 +61,10 @@ struct SettingsTests {
         ("broker_backend: tcp://127.0.0.1:99999", "broker_backend", "expected an endpoint"),
         ("memory_sync_interval: -1", "memory_sync_interval", "greater than 0"),
         ("worker_default_type:\n  nested: true", "worker_default_type", "got a mapping"),
+        ("max_task_bytes: 4 parsecs", "max_task_bytes", "KiB, MiB or GiB"),
+        ("max_task_bytes: 100", "max_task_bytes", "at least 1 KiB"),
+        ("result_cache_bytes: -1 MiB", "result_cache_bytes", "a size of at least 0 bytes"),
+        ("broker_queue_bytes: 1 MiB\nmax_task_bytes: 2 MiB", "broker_queue_bytes", "less than max_task_bytes (2 MiB)"),
     ])
     func invalid(yaml: String, key: String, fragment: String) throws {
         let path = try settingsFile(yaml)
@@ -68,6 +72,23 @@ struct SettingsTests {
         #expect(error?.key == key)
         #expect(error?.source.hasPrefix(path) == true)
         #expect(error?.description.contains(fragment) == true, "\(error?.description ?? "")")
+    }
+
+    @Test("sizes are bytes or a number with a unit, from the file and the environment")
+    func sizes() throws {
+        let path = try settingsFile("""
+            max_task_bytes: 512 KiB
+            result_cache_bytes: 2MB
+            broker_queue_bytes: 1048576
+            """)
+        let settings = try SettingsLoader.load(file: path, environment: ["MAHAVISHNU_MAX_RESULT_BYTES": "1 GiB"])
+        #expect(settings.maxTaskBytes == 512 << 10)
+        #expect(settings.resultCacheBytes == 2_000_000)
+        #expect(settings.brokerQueueBytes == 1 << 20)
+        #expect(settings.maxResultBytes == 1 << 30)
+        #expect(ByteSize.describe(512 << 10) == "512 KiB")
+        #expect(ByteSize.describe(1500) == "1500 bytes")
+        #expect(ByteSize.parse("9999999999999 GiB") == nil, "an overflow is refused, not wrapped")
     }
 
     @Test("an invalid environment value names the variable")

@@ -35,6 +35,16 @@ public struct Settings: Sendable, Equatable {
     public var brokerBackend = "tcp://127.0.0.1:5556"
     /// Most tasks that may wait for a pool; beyond it producers get `overloaded`. Default 10,000.
     public var brokerQueueBound = 10_000
+    /// Bytes of task bodies that may wait for a pool; beyond it producers get `overloaded`. Default 256 MiB.
+    public var brokerQueueBytes = 256 << 20
+    /// The largest task body the broker accepts; larger ones get `too_large`. Default 4 MiB.
+    public var maxTaskBytes = 4 << 20
+    /// The largest result a pool may send; a larger one is replaced by a `failed` result that
+    /// says so. Default 16 MiB.
+    public var maxResultBytes = 16 << 20
+    /// Results the broker's socket queues for one producer that is not reading them; beyond it
+    /// they stay only in the result cache, for the producer's retry. Default 1,000.
+    public var producerHighWaterMark = 1_000
     /// Milliseconds between heartbeats on the broker–pool link. Default 1,000.
     public var heartbeatIntervalMs = 1_000
     /// Heartbeats a peer may miss before it is declared dead. Default 3.
@@ -45,6 +55,8 @@ public struct Settings: Sendable, Equatable {
     public var affinityWaitSeconds = 30.0
     /// Recent results the broker keeps to answer a retried task id without running it again. Default 10,000.
     public var resultCacheSize = 10_000
+    /// Bytes of recent results the broker keeps; the oldest go first past it. Default 64 MiB.
+    public var resultCacheBytes = 64 << 20
     /// Seconds an auto-scaling pool's workers must sit idle before it shrinks. Default 30.
     public var autoscaleCooldownSeconds = 30.0
     /// Seconds after which a client sends a task again if its result has not arrived. Default 2.
@@ -100,6 +112,14 @@ struct SettingsKey: Sendable {
     static func int(_ name: String, _ field: WritableKeyPath<Settings, Int> & Sendable, minimum: Int) -> SettingsKey {
         SettingsKey(name: name, expected: "a whole number, at least \(minimum)") { settings, node in
             guard let value = ValueParser.int(node), value >= minimum else { return false }
+            settings[keyPath: field] = value
+            return true
+        }
+    }
+
+    static func bytes(_ name: String, _ field: WritableKeyPath<Settings, Int> & Sendable, minimum: Int) -> SettingsKey {
+        SettingsKey(name: name, expected: "a size of at least \(ByteSize.describe(minimum)): bytes, or a number with KiB, MiB or GiB (64 MiB)") { settings, node in
+            guard let value = ValueParser.bytes(node), value >= minimum else { return false }
             settings[keyPath: field] = value
             return true
         }
@@ -164,11 +184,16 @@ extension Settings {
         .endpoint("broker_frontend", \.brokerFrontend),
         .endpoint("broker_backend", \.brokerBackend),
         .int("broker_queue_bound", \.brokerQueueBound, minimum: 0),
+        .bytes("broker_queue_bytes", \.brokerQueueBytes, minimum: 0),
+        .bytes("max_task_bytes", \.maxTaskBytes, minimum: 1 << 10),
+        .bytes("max_result_bytes", \.maxResultBytes, minimum: 1 << 10),
+        .int("producer_high_water_mark", \.producerHighWaterMark, minimum: 1),
         .int("heartbeat_interval_ms", \.heartbeatIntervalMs, minimum: 10),
         .int("heartbeat_liveness", \.heartbeatLiveness, minimum: 1),
         .int("task_retry_budget", \.taskRetryBudget, minimum: 0),
         .seconds("affinity_wait_seconds", \.affinityWaitSeconds),
         .int("result_cache_size", \.resultCacheSize, minimum: 0),
+        .bytes("result_cache_bytes", \.resultCacheBytes, minimum: 0),
         .seconds("autoscale_cooldown_seconds", \.autoscaleCooldownSeconds),
         .seconds("client_retry_interval_seconds", \.clientRetryIntervalSeconds),
         .path("broker_keys_dir", \.brokerKeysDir),
@@ -194,6 +219,10 @@ extension Settings {
         if poolDefaultMinWorkers > poolDefaultMaxWorkers {
             throw ConfigurationError(source: source, key: "pool_default_min_workers",
                                      message: "\(poolDefaultMinWorkers) is more than pool_default_max_workers (\(poolDefaultMaxWorkers)); min must not exceed max")
+        }
+        if brokerQueueBytes > 0 && brokerQueueBytes < maxTaskBytes {
+            throw ConfigurationError(source: source, key: "broker_queue_bytes",
+                                     message: "\(ByteSize.describe(brokerQueueBytes)) is less than max_task_bytes (\(ByteSize.describe(maxTaskBytes))): a task of the largest accepted size could never wait; raise broker_queue_bytes or lower max_task_bytes")
         }
         if workerTypes[workerDefaultType] == nil {
             throw ConfigurationError(source: source, key: "worker_default_type", message: WorkerTypeCatalog.unknownTypeMessage(workerDefaultType, defined: workerTypes.names))

@@ -23,6 +23,11 @@ enum ValueParser {
         return text
     }
 
+    static func bytes(_ node: Node) -> Int? {
+        guard case .scalar = node else { return nil }
+        return node.int ?? node.string.flatMap(ByteSize.parse)
+    }
+
     static func selector(_ node: Node) -> PoolSelector? {
         string(node).flatMap(PoolSelector.init(rawValue:))
     }
