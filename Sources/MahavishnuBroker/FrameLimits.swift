@@ -16,3 +16,11 @@ enum FrameLimits {
         min(Int64(maxResultBytes), Int64.max / 2) + (64 << 10)
     }
 }
+
+extension BusProxyConfiguration {
+    /// A frame limit for bus publishers that admits any `task_completed` of a task and result
+    /// within the broker's limits: both, escaped once more as JSON, and room for the rest.
+    public static func maxMessageBytes(maxTaskBytes: Int, maxResultBytes: Int) -> Int64 {
+        2 * (min(Int64(maxTaskBytes), Int64.max / 8) + min(Int64(maxResultBytes), Int64.max / 8)) + (64 << 10)
+    }
+}

@@ -20,6 +20,7 @@ enum BrokerRunner {
         busConfiguration.publish = settings.brokerBusPub
         busConfiguration.subscribe = settings.brokerBusSub
         busConfiguration.highWaterMark = Int32(clamping: settings.busHighWaterMark)
+        busConfiguration.maxMessageBytes = BusProxyConfiguration.maxMessageBytes(maxTaskBytes: settings.maxTaskBytes, maxResultBytes: settings.maxResultBytes)
         configuration.bus = busConfiguration
         configuration.memoryDatabasePath = settings.memoryAggregationEnabled ? settings.memoryDatabaseFile : nil
         let events = EventRelay()

@@ -51,6 +51,7 @@ public final class BusProxy: @unchecked Sendable {
                 try subscribers.becomeCurveServer(secretKey: secretKey, zapDomain: ZapAuthenticator.Domain.bus.rawValue)
             }
             try publishers.set(.receiveHighWaterMark, configuration.highWaterMark)
+            try publishers.set(.maxMessageSize, configuration.maxMessageBytes)
             try subscribers.set(.sendHighWaterMark, configuration.highWaterMark)
             try Self.bind(publishers, configuration.publish, side: "publish side (bus_pub)")
             try Self.bind(subscribers, configuration.subscribe, side: "subscribe side (bus_sub)")
@@ -153,6 +154,9 @@ public struct BusProxyConfiguration: Sendable {
     public var subscribe = "tcp://127.0.0.1:5558"
     /// Messages that may wait per publisher (XSUB) and per subscriber (XPUB) before new ones are dropped. Default 10,000.
     public var highWaterMark: Int32 = 10_000
+    /// The largest frame a publisher may send; libzmq disconnects one that sends more. Default
+    /// 64 MiB (a `task_completed` carries a task's prompt and result).
+    public var maxMessageBytes: Int64 = 64 << 20
 
     public init() {}
 }
