@@ -91,7 +91,7 @@ struct ProtocolConformanceTests {
             }
             let terms = try JSONCoding.decode(WelcomeTerms.self, from: Array(outcome.0[2].utf8))
             #expect(outcome.0.prefix(2) == ["MHV1", "WELCOME"])
-            #expect(terms == WelcomeTerms(heartbeatInterval: .milliseconds(200), liveness: 5))
+            #expect(terms == WelcomeTerms(heartbeatInterval: .milliseconds(200), liveness: 5, maxResultBytes: 16 << 20))
             #expect(outcome.1.prefix(3) == ["MHV1", "TASK", "kept-1"])
             #expect(outcome.2.prefix(2) == ["MHV1", "WELCOME"])
             let result = try await outcome.3.value
