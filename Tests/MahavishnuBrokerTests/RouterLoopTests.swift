@@ -175,4 +175,24 @@ struct RouterLoopTests {
             #expect(harness.waitUntilStopped())
         }
     }
+
+    @Test("results for a producer that stops reading are dropped past producer_high_water_mark, not held without end; a retry gets them from the cache")
+    func producerThatDoesNotRead() throws {
+        try RouterHarness.with({ $0.producerHighWaterMark = 10 }) { harness in
+            let pool = try harness.pool("a")
+            let stalled = try harness.producer(receiveHighWaterMark: 1)
+            let output = String(repeating: "r", count: 64 << 10)
+            for index in 0..<200 {
+                try stalled.submit("t\(index)")
+                try pool.complete(try pool.nextTask().id, output: output)
+            }
+            let watcher = try harness.producer()
+            let stats = try watcher.stats()
+            // What the kernel's socket buffers hold on top of the high-water marks is at most a few MB: 12.5 MB was sent.
+            #expect(stats.resultsUndeliverable > 50, "delivered \(stats.resultsDelivered), undeliverable \(stats.resultsUndeliverable)")
+            try watcher.submit("t199")
+            guard case .result(let id, _, let result) = try watcher.reply() else { throw HarnessFailure("no result") }
+            #expect(id == "t199" && result.output == output, "the retry is answered from the result cache")
+        }
+    }
 }

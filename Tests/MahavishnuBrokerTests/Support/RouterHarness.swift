@@ -54,8 +54,9 @@ final class RouterHarness {
         return true
     }
 
-    func producer() throws -> ScriptedPeer {
-        try ScriptedPeer(context: context, endpoint: broker.frontendEndpoint, routingID: nil)
+    /// A producer; one with a `receiveHighWaterMark` takes at most that many messages off the wire unread.
+    func producer(receiveHighWaterMark: Int32? = nil) throws -> ScriptedPeer {
+        try ScriptedPeer(context: context, endpoint: broker.frontendEndpoint, routingID: nil, receiveHighWaterMark: receiveHighWaterMark)
     }
 
     /// A pool registered with `workers` slots (and `busy` of them still running from before).
@@ -70,9 +71,10 @@ final class RouterHarness {
 final class ScriptedPeer {
     let socket: Socket
 
-    init(context: Context, endpoint: String, routingID: String?) throws {
+    init(context: Context, endpoint: String, routingID: String?, receiveHighWaterMark: Int32? = nil) throws {
         socket = try Socket(context, type: .dealer, linger: 0)
         if let routingID { try socket.set(.routingID, routingID) }
+        if let receiveHighWaterMark { try socket.set(.receiveHighWaterMark, receiveHighWaterMark) }
         try socket.connect(endpoint)
     }
 
