@@ -155,6 +155,10 @@ let package = Package(
             dependencies: ["MahavishnuBroker", "MahavishnuCore", .product(name: "Logging", package: "swift-log")]
         ),
         .testTarget(name: "MahavishnuClientTests", dependencies: ["MahavishnuClient"]),
+        .testTarget(
+            name: "MahavishnuPoolTests",
+            dependencies: ["MahavishnuPool", "MahavishnuCore", .product(name: "Logging", package: "swift-log")]
+        ),
         .testTarget(name: "MahavishnuTests", dependencies: ["Mahavishnu"]),
         .testTarget(
             name: "IntegrationTests",
