@@ -27,6 +27,11 @@ struct ResultCache {
 
     subscript(taskID: [UInt8]) -> Entry? { entries[taskID] }
 
+    /// Calls `body` with every kept result, oldest first.
+    func forEachOldestFirst(_ body: ([UInt8], Entry) -> Void) {
+        for taskID in order { if let entry = entries[taskID] { body(taskID, entry) } }
+    }
+
     mutating func insert(_ taskID: [UInt8], attempts: Int, body: Payload) {
         guard capacity > 0, body.count <= byteCapacity else { return }
         if let replaced = entries.updateValue(Entry(attempts: attempts, body: body), forKey: taskID) {

@@ -81,7 +81,7 @@ extension RouterLoop {
         for (reference, task) in awaitedPools.takeAll() {
             var task = task
             queues.noteDequeued(&task)
-            replyError(task.replyTo, reference: task.taskID, code, "no such pool '\(reference)': \(why)")
+            refuseAccepted(task, code, "no such pool '\(reference)': \(why)")
         }
     }
 }

@@ -116,6 +116,7 @@ extension RouterLoop {
         guard let (taskID, lease) = claimLease(from: slot) else { return }
         registry[slot].tasksCompleted += 1
         let body = frames.retain(4)
+        journal?.record(.finished(taskID: taskID, attempts: lease.task.attempts, body: frames.bytes(4)))
         resultCache.insert(taskID, attempts: lease.task.attempts, body: body)
         let delivered = sendToProducer(lease.task.replyTo, headers: [Wire.version, Wire.Command.result, taskID, AttemptFrame.bytes(lease.task.attempts)], body: body)
         if delivered { stats.resultsDelivered += 1 } else { stats.resultsUndeliverable += 1 }

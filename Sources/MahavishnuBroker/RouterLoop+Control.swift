@@ -89,6 +89,7 @@ extension RouterLoop {
         snapshot.queueBytes = queues.bytes
         snapshot.resultCacheEntries = resultCache.count
         snapshot.resultCacheBytes = resultCache.bytes
+        snapshot.journalBytes = journal?.file.size ?? 0
         snapshot.inFlight = leases.count
         snapshot.pools = registry.count
         return snapshot

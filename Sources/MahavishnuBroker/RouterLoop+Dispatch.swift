@@ -54,6 +54,7 @@ extension RouterLoop {
         var task = task
         task.attempts += 1
         dispatchClock += 1
+        journal?.record(.dispatched(taskID: task.taskID))
         guard sendToPool(registry[slot].routingID, headers: [Wire.version, Wire.Command.task, task.taskID], body: task.body) else {
             task.attempts -= 1
             requeue(task)
@@ -70,16 +71,14 @@ extension RouterLoop {
     /// Puts an accepted task back at the head of its queue (it was accepted: the bound does not apply).
     func requeue(_ task: PendingTask) {
         guard case .running = state else {
-            return replyError(task.replyTo, reference: task.taskID, .shuttingDown,
-                              "the pool running the task stopped while the broker was shutting down; the task may have partly run")
+            return refuseAccepted(task, .shuttingDown, "the pool running the task stopped while the broker was shutting down; the task may have partly run")
         }
         switch task.route {
         case .selector:
             queues.shared.prepend(task)
         case .pinned(let routingID):
             guard let slot = registry.slot(routingID: routingID) else {
-                return replyError(task.replyTo, reference: task.taskID, .noSuchPool,
-                                  "pool '\(String(decoding: routingID, as: UTF8.self))' left before it could run the task")
+                return refuseAccepted(task, .noSuchPool, "pool '\(String(decoding: routingID, as: UTF8.self))' left before it could run the task")
             }
             registry[slot].affinityQueue.prepend(task)
         }
@@ -142,6 +141,7 @@ extension RouterLoop {
         )
         let body = Payload((try? JSONCoding.encode(result)) ?? [])
         stats.tasksFailedWorkerLost += 1
+        journal?.record(.finished(taskID: task.taskID, attempts: task.attempts, body: body.bytes))
         resultCache.insert(task.taskID, attempts: task.attempts, body: body)
         sendToProducer(task.replyTo, headers: [Wire.version, Wire.Command.result, task.taskID, AttemptFrame.bytes(task.attempts)], body: body)
     }
@@ -185,7 +185,7 @@ extension RouterLoop {
     func refuseWaiting(_ slot: Int, _ code: ErrorCode, _ message: String) {
         for var task in registry[slot].affinityQueue {
             queues.noteDequeued(&task)
-            replyError(task.replyTo, reference: task.taskID, code, message)
+            refuseAccepted(task, code, message)
         }
         registry[slot].affinityQueue.removeAll()
     }

@@ -61,7 +61,11 @@ extension RouterLoop {
         guard case .running = state else {
             return replyError(address, reference: taskID, .shuttingDown, "the broker is shutting down and accepts no new tasks; retry against the next broker")
         }
+        if let failure = journal?.failure {
+            return replyError(address, reference: taskID, .overloaded, "the broker cannot record new tasks: \(failure); free space for the journal, the broker retries every heartbeat")
+        }
         guard let route = resolveRoute(address, taskID, first: first) else { return }
+        journalAccepted(address, taskID, first: first)
         arrivalClock += 1
         let task = PendingTask(replyTo: address, taskID: taskID, route: route.route, body: frames.retain(first + 6), sequence: arrivalClock)
         let accepted = if let pool = route.awaitedPool { holdForAwaitedPool(task, reference: pool) } else { accept(task) }
@@ -69,7 +73,7 @@ extension RouterLoop {
             stats.tasksAccepted += 1
         } else {
             stats.tasksRefusedOverloaded += 1
-            replyError(address, reference: taskID, .overloaded, queues.refusal(of: task))
+            refuseAccepted(task, .overloaded, queues.refusal(of: task))
         }
     }
 

@@ -145,7 +145,7 @@ extension RouterLoop {
         logger.info("broker draining", metadata: ["broker.in_flight": "\(leases.count)", "broker.queued": "\(queues.depth)"])
         while var task = queues.shared.popFirst() {
             queues.noteDequeued(&task)
-            replyError(task.replyTo, reference: task.taskID, .shuttingDown, "the broker is shutting down; the task was not run")
+            refuseAccepted(task, .shuttingDown, "the broker is shutting down; the task was not run")
         }
         refuseAwaitedPools(.shuttingDown, because: "the broker is shutting down; the task was not run")
         supervisor?.terminateAll()

@@ -2,11 +2,13 @@ import MahavishnuCore
 import ZeroMQ
 
 /// Sending to producers and pools. Sends never block the loop: a peer that is gone or not
-/// reading is reported as `false`, never waited for.
+/// reading is reported as `false`, never waited for. Each send first writes what the journal
+/// has pending, so nobody hears of a change the journal could lose.
 extension RouterLoop {
     /// Sends `headers` and then `body` to a producer; `false` if the producer is unreachable.
     @discardableResult
     func sendToProducer(_ address: ReplyAddress, headers: [[UInt8]], body: Payload? = nil, bodyFrame: Int? = nil) -> Bool {
+        journal?.flush()
         do {
             guard try frontend.send(address.routingID, more: true, dontWait: true) else { return false }
             if address.delimited { try frontend.send([], more: true) }
@@ -19,6 +21,7 @@ extension RouterLoop {
 
     /// Sends `headers` and then `body` to a pool; `false` if the pool is unreachable.
     func sendToPool(_ routingID: [UInt8], headers: [[UInt8]], body: Payload? = nil) -> Bool {
+        journal?.flush()
         do {
             guard try backend.send(routingID, more: true, dontWait: true) else { return false }
             try sendRest(on: backend, headers: headers, body: body, bodyFrame: nil)

@@ -46,6 +46,8 @@ final class RouterLoop {
     var resultCache: ResultCache
     var heartbeat: HeartbeatClock
     var heapTrimmer = HeapTrimmer()
+    /// The write-ahead journal; `nil` with `journal_mode: off`.
+    let journal: Journal?
     /// Ticks once per dispatch; a pool's `lastUse` is the tick of its last task.
     var dispatchClock: UInt64 = 0
     /// Ticks once per accepted task, to order queued tasks.
@@ -71,6 +73,7 @@ final class RouterLoop {
         welcomeTerms = (try? JSONCoding.encode(WelcomeTerms(heartbeatInterval: configuration.heartbeatInterval, liveness: configuration.heartbeatLiveness,
                                                                     maxResultBytes: configuration.maxResultBytes))) ?? Array("{}".utf8)
         try Self.refuseExposure(configuration)
+        journal = try configuration.journalPath.map { path throws(JournalError) in try Journal(path: path) }
         // The pools this broker starts get a key pair of its making, so they need no key files.
         let internalKeys = try configuration.security.map { security in
             ClientCurveKeys(keys: try CurveKeyPair.generate(), serverKey: security.keys.publicKey)
@@ -187,6 +190,7 @@ final class RouterLoop {
         let endpoints = (frontend: try frontend.lastEndpoint, backend: try backend.lastEndpoint)
         logger.info("router loop running", metadata: ["zmq.frontend": "\(endpoints.frontend)", "zmq.backend": "\(endpoints.backend)"])
         awaitedPools = AwaitedPools(deadline: .now + configuration.affinityWait)
+        try recoverFromJournal()
         for request in configuration.initialPools { spawn(request, reply: nil) }
         while state != .stopped {
             if case .running = state, stopRequested.load(ordering: .acquiring) {

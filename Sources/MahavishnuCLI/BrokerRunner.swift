@@ -160,6 +160,7 @@ extension BrokerConfiguration {
         affinityWait = .milliseconds(Int(settings.affinityWaitSeconds * 1000))
         resultCacheSize = settings.resultCacheSize
         resultCacheBytes = settings.resultCacheBytes
+        journalPath = settings.journalFile
         autoscaleCooldown = .milliseconds(Int(settings.autoscaleCooldownSeconds * 1000))
         workerTypeNames = settings.workerTypes.names
         poolsEnabled = settings.poolsEnabled

@@ -57,6 +57,11 @@ public struct Settings: Sendable, Equatable {
     public var resultCacheSize = 10_000
     /// Bytes of recent results the broker keeps; the oldest go first past it. Default 64 MiB.
     public var resultCacheBytes = 64 << 20
+    /// What the broker's write-ahead journal survives: `off` (nothing: tasks live in memory) or
+    /// `crash` (the broker process dying). Default `off`.
+    public var journalMode = JournalMode.off
+    /// The journal file (`~` is the home directory). Default `~/.local/state/mahavishnu/journal`.
+    public var journalPath = "~/.local/state/mahavishnu/journal"
     /// Seconds an auto-scaling pool's workers must sit idle before it shrinks. Default 30.
     public var autoscaleCooldownSeconds = 30.0
     /// Seconds after which a client sends a task again if its result has not arrived. Default 2.
@@ -157,6 +162,14 @@ struct SettingsKey: Sendable {
         }
     }
 
+    static func journalMode(_ name: String, _ field: WritableKeyPath<Settings, JournalMode> & Sendable) -> SettingsKey {
+        SettingsKey(name: name, expected: "one of \(JournalMode.allCases.map(\.rawValue).joined(separator: ", "))") { settings, node in
+            guard let value = ValueParser.string(node).flatMap(JournalMode.init(rawValue:)) else { return false }
+            settings[keyPath: field] = value
+            return true
+        }
+    }
+
     static func selector(_ name: String, _ field: WritableKeyPath<Settings, PoolSelector> & Sendable) -> SettingsKey {
         let routable = PoolSelector.allCases.filter { $0 != .affinity }.map(\.rawValue).joined(separator: ", ")
         return SettingsKey(name: name, expected: "one of \(routable) (affinity needs a pool per task)") { settings, node in
@@ -194,6 +207,8 @@ extension Settings {
         .seconds("affinity_wait_seconds", \.affinityWaitSeconds),
         .int("result_cache_size", \.resultCacheSize, minimum: 0),
         .bytes("result_cache_bytes", \.resultCacheBytes, minimum: 0),
+        .journalMode("journal_mode", \.journalMode),
+        .string("journal_path", \.journalPath),
         .seconds("autoscale_cooldown_seconds", \.autoscaleCooldownSeconds),
         .seconds("client_retry_interval_seconds", \.clientRetryIntervalSeconds),
         .path("broker_keys_dir", \.brokerKeysDir),

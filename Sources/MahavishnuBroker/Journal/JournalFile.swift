@@ -1,0 +1,145 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The journal's file: a header, then records appended with `write(2)`, owned by one broker at
+/// a time (an exclusive lock on `PATH.lock`).
+///
+/// Opening it reads every record. A last record cut short (the broker died while writing it) is
+/// cut off and reported; damage anywhere else, a newer format or a lock held by another broker
+/// is an error naming the file and what to do, never a silent fresh start.
+final class JournalFile {
+    let path: String
+    /// The records read at open, oldest first.
+    private(set) var recovered: [JournalRecord] = []
+    /// Bytes cut off a torn last record at open (0 if none).
+    private(set) var tornBytes = 0
+    /// The file's size now.
+    private(set) var size = 0
+    private var descriptor: Int32
+    private let lockDescriptor: Int32
+
+    static let magic: [UInt8] = Array("MHVJ".utf8)
+    static let formatVersion: UInt32 = 1
+    static var header: [UInt8] {
+        var header = magic
+        JournalRecord.appendInteger(formatVersion, to: &header)
+        return header
+    }
+
+    init(path: String) throws(JournalError) {
+        self.path = path
+        let directory = (path as NSString).deletingLastPathComponent
+        if !directory.isEmpty { try? FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true) }
+        lockDescriptor = open(path + ".lock", O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
+        guard lockDescriptor >= 0 else { throw JournalError(path, "cannot create its lock file \(path).lock: \(Self.lastError())") }
+        guard flock(lockDescriptor, LOCK_EX | LOCK_NB) == 0 else {
+            close(lockDescriptor)
+            throw JournalError(path, "another broker is using it (its lock file \(path).lock is held); stop that broker, or give this one its own journal_path")
+        }
+        descriptor = open(path, O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
+        guard descriptor >= 0 else {
+            close(lockDescriptor)
+            throw JournalError(path, "cannot open it: \(Self.lastError())")
+        }
+        do {
+            try load()
+        } catch {
+            close(descriptor)
+            close(lockDescriptor)
+            throw error
+        }
+    }
+
+    deinit {
+        close(descriptor)
+        close(lockDescriptor)
+    }
+
+    private func load() throws(JournalError) {
+        guard let data = FileManager.default.contents(atPath: path) else { throw JournalError(path, "cannot read it: \(Self.lastError())") }
+        let bytes = [UInt8](data)
+        if bytes.isEmpty {
+            try append(Self.header)
+            return
+        }
+        guard bytes.count >= Self.header.count, Array(bytes.prefix(4)) == Self.magic else {
+            throw JournalError(path, "it is not a Mahavishnu journal (no MHVJ header); point journal_path at another file, or move this one away")
+        }
+        var reader = FieldReader(bytes: bytes[4...])
+        let version = reader.integer() ?? 0
+        guard version == Self.formatVersion else {
+            throw JournalError(path, "it has journal format \(version) and this broker reads format \(Self.formatVersion); run the broker version that wrote it, or move the file away to start without its tasks")
+        }
+        var offset = Self.header.count
+        while offset < bytes.count {
+            var frame = FieldReader(bytes: bytes[offset...])
+            guard let length = frame.integer(), let checksum = frame.integer(), frame.remaining >= Int(length) else {
+                return try truncate(at: offset, of: bytes.count)
+            }
+            let payload = bytes[(offset + 8)..<(offset + 8 + Int(length))]
+            let end = offset + 8 + Int(length)
+            guard payload.withUnsafeBytes({ CRC32.checksum($0) }) == checksum, let record = JournalRecord.decode(payload: payload) else {
+                if end == bytes.count { return try truncate(at: offset, of: bytes.count) }
+                throw JournalError(path, "the record at byte \(offset) is damaged (checksum mismatch) and more records follow it; restore the file from a backup, or move it away to start without its tasks")
+            }
+            recovered.append(record)
+            offset = end
+        }
+        size = bytes.count
+    }
+
+    /// Cuts a torn last record off the file.
+    private func truncate(at offset: Int, of length: Int) throws(JournalError) {
+        guard ftruncate(descriptor, off_t(offset)) == 0 else { throw JournalError(path, "cannot cut off its torn last record: \(Self.lastError())") }
+        tornBytes = length - offset
+        size = offset
+    }
+
+    /// Appends `bytes` (whole records) with `write(2)`: once it returns, they survive this process dying.
+    func append(_ bytes: [UInt8]) throws(JournalError) {
+        var written = 0
+        while written < bytes.count {
+            let result = bytes.withUnsafeBytes { write(descriptor, $0.baseAddress! + written, $0.count - written) }
+            if result < 0 {
+                if errno == EINTR { continue }
+                throw JournalError(path, "cannot write to it: \(Self.lastError())")
+            }
+            written += result
+        }
+        size += bytes.count
+    }
+
+    /// Replaces the file with the header and `records` (compaction): written beside it, synced,
+    /// then renamed over it, so a crash leaves either the old file or the new one.
+    func replace(with records: [UInt8]) throws(JournalError) {
+        let temporary = path + ".compacting"
+        let fresh = open(temporary, O_RDWR | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0o644)
+        guard fresh >= 0 else { throw JournalError(path, "cannot create \(temporary) to compact it: \(Self.lastError())") }
+        let old = descriptor
+        descriptor = fresh
+        size = 0
+        do throws(JournalError) {
+            try append(Self.header + records)
+            guard fsync(fresh) == 0, rename(temporary, path) == 0 else { throw JournalError(path, "cannot compact it: \(Self.lastError())") }
+        } catch {
+            descriptor = old
+            close(fresh)
+            unlink(temporary)
+            throw error
+        }
+        close(old)
+    }
+
+    private static func lastError() -> String { String(cString: strerror(errno)) }
+}
+
+/// The journal cannot be used: the message names the file and what to do.
+public struct JournalError: Error, CustomStringConvertible, Sendable {
+    public let description: String
+
+    init(_ path: String, _ problem: String) {
+        description = "journal \(path): \(problem)"
+    }
+}

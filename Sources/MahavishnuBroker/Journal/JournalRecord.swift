@@ -1,0 +1,130 @@
+/// One state change of a task, as the journal keeps it.
+///
+/// On disk a record is `length` (u32, little-endian), the CRC-32 of its payload (u32) and the
+/// payload: a kind byte and its fields, byte strings as a u32 length and the bytes.
+enum JournalRecord: Equatable {
+    /// A producer's task was accepted: everything needed to queue and answer it again.
+    case accepted(AcceptedTask)
+    /// The task was sent to a pool (one more attempt).
+    case dispatched(taskID: [UInt8])
+    /// The task ended with `body` as its final result.
+    case finished(taskID: [UInt8], attempts: Int, body: [UInt8])
+    /// The task ended without a result: the producer was sent an error (it was refused after all).
+    case dropped(taskID: [UInt8])
+
+    /// An accepted task's frames, as the producer sent them.
+    struct AcceptedTask: Equatable {
+        let taskID: [UInt8]
+        let replyTo: [UInt8]
+        let delimited: Bool
+        /// The selector frame (empty for the default).
+        let selector: [UInt8]
+        let affinity: [UInt8]
+        let fallback: [UInt8]
+        let body: [UInt8]
+    }
+
+    var taskID: [UInt8] {
+        switch self {
+        case .accepted(let task): task.taskID
+        case .dispatched(let id), .dropped(let id), .finished(let id, _, _): id
+        }
+    }
+
+    private enum Kind: UInt8 { case accepted = 1, dispatched, finished, dropped }
+
+    /// Appends the framed record (length, checksum, payload) to `buffer`.
+    func encode(into buffer: inout [UInt8]) {
+        let start = buffer.count
+        buffer.append(contentsOf: [UInt8](repeating: 0, count: 8))
+        switch self {
+        case .accepted(let task):
+            buffer.append(Kind.accepted.rawValue)
+            for field in [task.taskID, task.replyTo, task.delimited ? [1] : [0], task.selector, task.affinity, task.fallback, task.body] {
+                Self.appendField(field, to: &buffer)
+            }
+        case .dispatched(let id):
+            buffer.append(Kind.dispatched.rawValue)
+            Self.appendField(id, to: &buffer)
+        case .finished(let id, let attempts, let body):
+            buffer.append(Kind.finished.rawValue)
+            Self.appendField(id, to: &buffer)
+            Self.appendInteger(UInt32(clamping: attempts), to: &buffer)
+            Self.appendField(body, to: &buffer)
+        case .dropped(let id):
+            buffer.append(Kind.dropped.rawValue)
+            Self.appendField(id, to: &buffer)
+        }
+        let payloadLength = buffer.count - start - 8
+        let checksum = buffer.withUnsafeBytes { CRC32.checksum(UnsafeRawBufferPointer(rebasing: $0[(start + 8)...])) }
+        Self.store(UInt32(payloadLength), in: &buffer, at: start)
+        Self.store(checksum, in: &buffer, at: start + 4)
+    }
+
+    /// Decodes one payload (the bytes after length and checksum); `nil` if it is not a record.
+    static func decode(payload: ArraySlice<UInt8>) -> JournalRecord? {
+        var reader = FieldReader(bytes: payload)
+        guard let kind = reader.byte().flatMap(Kind.init(rawValue:)) else { return nil }
+        let record: JournalRecord?
+        switch kind {
+        case .accepted:
+            guard let id = reader.field(), let replyTo = reader.field(), let delimited = reader.field(), let selector = reader.field(),
+                  let affinity = reader.field(), let fallback = reader.field(), let body = reader.field() else { return nil }
+            record = .accepted(AcceptedTask(taskID: id, replyTo: replyTo, delimited: delimited == [1], selector: selector,
+                                            affinity: affinity, fallback: fallback, body: body))
+        case .dispatched:
+            record = reader.field().map { .dispatched(taskID: $0) }
+        case .finished:
+            guard let id = reader.field(), let attempts = reader.integer(), let body = reader.field() else { return nil }
+            record = .finished(taskID: id, attempts: Int(attempts), body: body)
+        case .dropped:
+            record = reader.field().map { .dropped(taskID: $0) }
+        }
+        return reader.isAtEnd ? record : nil
+    }
+
+    private static func appendField(_ bytes: [UInt8], to buffer: inout [UInt8]) {
+        appendInteger(UInt32(bytes.count), to: &buffer)
+        buffer.append(contentsOf: bytes)
+    }
+
+    static func appendInteger(_ value: UInt32, to buffer: inout [UInt8]) {
+        buffer.append(contentsOf: [UInt8(value & 0xFF), UInt8(value >> 8 & 0xFF), UInt8(value >> 16 & 0xFF), UInt8(value >> 24)])
+    }
+
+    private static func store(_ value: UInt32, in buffer: inout [UInt8], at offset: Int) {
+        for index in 0..<4 { buffer[offset + index] = UInt8(value >> (8 * index) & 0xFF) }
+    }
+}
+
+/// Reads little-endian integers and length-prefixed fields off a slice of bytes.
+struct FieldReader {
+    let bytes: ArraySlice<UInt8>
+    private(set) var offset: Int
+
+    init(bytes: ArraySlice<UInt8>) {
+        self.bytes = bytes
+        offset = bytes.startIndex
+    }
+
+    var isAtEnd: Bool { offset == bytes.endIndex }
+    var remaining: Int { bytes.endIndex - offset }
+
+    mutating func byte() -> UInt8? {
+        guard remaining >= 1 else { return nil }
+        defer { offset += 1 }
+        return bytes[offset]
+    }
+
+    mutating func integer() -> UInt32? {
+        guard remaining >= 4 else { return nil }
+        defer { offset += 4 }
+        return (0..<4).reduce(UInt32(0)) { $0 | UInt32(bytes[offset + $1]) << (8 * $1) }
+    }
+
+    mutating func field() -> [UInt8]? {
+        guard let length = integer(), remaining >= Int(length) else { return nil }
+        defer { offset += Int(length) }
+        return Array(bytes[offset..<(offset + Int(length))])
+    }
+}

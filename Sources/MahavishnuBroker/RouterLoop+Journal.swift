@@ -1,0 +1,90 @@
+import MahavishnuCore
+import ZeroMQ
+
+/// The journal's side of routing: what the loop records, how a broker started on a journal
+/// takes up the tasks and results it holds, and compaction.
+extension RouterLoop {
+    /// Records the task in the frames being handled as accepted.
+    func journalAccepted(_ address: ReplyAddress, _ taskID: [UInt8], first: Int) {
+        journal?.record(.accepted(.init(taskID: taskID, replyTo: address.routingID, delimited: address.delimited,
+                                        selector: frames.bytes(first + 3), affinity: frames.bytes(first + 4),
+                                        fallback: frames.bytes(first + 5), body: frames.bytes(first + 6))))
+    }
+
+    /// Tells the producer that an accepted task will not run after all (and the journal that it is over).
+    func refuseAccepted(_ task: PendingTask, _ code: ErrorCode, _ message: String) {
+        journal?.record(.dropped(taskID: task.taskID))
+        replyError(task.replyTo, reference: task.taskID, code, message)
+    }
+
+    /// Queues the tasks the journal owes results for, in the order they were accepted, and keeps
+    /// its results for retries. Affinity tasks wait for their pools as at any fresh start.
+    func recoverFromJournal() throws {
+        guard let journal else { return }
+        let replay = JournalReplay(journal.file.recovered)
+        var running = 0
+        for owed in replay.owed {
+            arrivalClock += 1
+            let accepted = owed.task
+            let selector = accepted.selector.isEmpty ? defaultSelector : SelectorNames.all.first { $0.bytes == accepted.selector }?.selector ?? defaultSelector
+            let fallback = SelectorNames.all.first { $0.bytes == accepted.fallback }?.selector
+            let awaitsPool = selector == .affinity && fallback == nil
+            let task = PendingTask(replyTo: ReplyAddress(routingID: accepted.replyTo, delimited: accepted.delimited), taskID: accepted.taskID,
+                                   route: awaitsPool ? .pinned(accepted.affinity) : .selector(selector == .affinity ? fallback! : selector),
+                                   body: Payload(accepted.body), sequence: arrivalClock, attempts: owed.attempts)
+            if owed.attempts > 0 { running += 1 }
+            if awaitsPool {
+                awaitedPools.hold(task, for: String(decoding: accepted.affinity, as: UTF8.self))
+            } else {
+                queues.shared.append(task)
+            }
+            queues.noteEnqueued(task)
+        }
+        for result in replay.results {
+            resultCache.insert(result.taskID, attempts: result.attempts, body: Payload(result.body))
+        }
+        logger.info("journal recovered", metadata: [
+            "journal.path": "\(journal.file.path)", "journal.tasks_owed": "\(replay.owed.count)", "journal.tasks_were_running": "\(running)",
+            "journal.results": "\(replay.results.count)", "journal.torn_bytes": "\(journal.file.tornBytes)",
+        ])
+        try compactJournal()
+    }
+
+    /// Retries a failed write and compacts the journal once it has grown enough; once per heartbeat.
+    func maintainJournal() {
+        guard let journal else { return }
+        journal.flush()
+        guard journal.needsCompaction else { return }
+        do {
+            try compactJournal()
+        } catch {
+            logger.error("journal compaction failed", metadata: ["journal.path": "\(journal.file.path)", "error.message": "\(error)"])
+        }
+    }
+
+    /// Rewrites the journal with only what is live: owed tasks (with their dispatch counts) and the cached results.
+    func compactJournal() throws {
+        guard let journal else { return }
+        var owed: [PendingTask] = Array(queues.shared) + leases.map { $0.value.task }
+        for slot in registry.slotIndices { owed.append(contentsOf: registry[slot].affinityQueue) }
+        var awaited: [[UInt8]: [UInt8]] = [:]
+        for (reference, task) in awaitedPools.tasks.flatMap({ reference, tasks in tasks.map { (reference, $0) } }) {
+            owed.append(task)
+            awaited[task.taskID] = Array(reference.utf8)
+        }
+        var records: [UInt8] = []
+        for task in owed.sorted(by: { $0.sequence < $1.sequence }) {
+            let (selector, affinity): ([UInt8], [UInt8]) = switch task.route {
+            case .selector(let selector): (Array(selector.rawValue.utf8), [])
+            case .pinned(let routingID): (Array(PoolSelector.affinity.rawValue.utf8), awaited[task.taskID] ?? routingID)
+            }
+            JournalRecord.accepted(.init(taskID: task.taskID, replyTo: task.replyTo.routingID, delimited: task.replyTo.delimited,
+                                         selector: selector, affinity: affinity, fallback: [], body: task.body.bytes)).encode(into: &records)
+            for _ in 0..<task.attempts { JournalRecord.dispatched(taskID: task.taskID).encode(into: &records) }
+        }
+        resultCache.forEachOldestFirst { taskID, entry in
+            JournalRecord.finished(taskID: taskID, attempts: entry.attempts, body: entry.body.bytes).encode(into: &records)
+        }
+        try journal.compact(to: records)
+    }
+}
