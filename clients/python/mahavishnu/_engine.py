@@ -28,11 +28,12 @@ from typing import Callable, Deque, Dict, Iterable, List, Optional
 import zmq
 
 from . import protocol
+from ._frames import receive_frames, send_frames
 from .errors import BrokerUnreachable, ClientClosed, UnsupportedVersion, error_for
 from .keys import ClientKeys
 
 #: How long the I/O thread leaves results to a caller that pumped recently before it pumps itself.
-_CALLER_GRACE = 0.002
+_CALLER_GRACE = 0.01
 #: The longest single poll, so deadlines and resends are looked at this often at worst.
 _MAX_POLL_MS = 100
 
@@ -114,9 +115,6 @@ class Engine:
         self._wake_read, self._wake_write = os.pipe()
         os.set_blocking(self._wake_read, False)
         os.set_blocking(self._wake_write, False)
-        self._poller = zmq.Poller()
-        self._poller.register(self._socket, zmq.POLLIN)
-        self._poller.register(self._wake_read, zmq.POLLIN)
 
         self._owner = threading.Lock()           # whoever holds it may use the socket
         self._state = threading.Condition()      # waiters, followers, the I/O thread's parking
@@ -209,10 +207,14 @@ class Engine:
     # -- pumping (owner lock held) -----------------------------------------------------------
 
     def _pump_until(self, satisfied: Callable[[], bool], deadline: Optional[float], for_caller: bool) -> None:
-        socket_poll = self._poller.poll
+        """Sends, polls and receives until `satisfied()`, `deadline`, or (for the I/O thread) a caller wants the socket.
+
+        The socket is polled before it is read: a receive that finds nothing costs an exception.
+        """
+        poll, socket, wake = zmq.zmq_poll, self._socket, self._wake_read
+        items = [(socket, zmq.POLLIN), (wake, zmq.POLLIN)]
         while True:
             blocked = not self._flush()
-            self._drain()
             if satisfied() or self._closed:
                 return
             now = time.monotonic()
@@ -229,16 +231,17 @@ class Engine:
                 wait = min(wait, max(0.0, self._resends[0].sent_at + self._resends[0].resend_every - now))
             if self._deadlines:
                 wait = min(wait, max(0.0, self._deadlines[0][0] - now))
-            events = socket_poll(max(1, int(wait * 1000 + 0.999)) if wait > 0 else 0)
-            for item, _ in events:
-                if item == self._wake_read:
+            for item, _ in poll(items, max(1, int(wait * 1000 + 0.999)) if wait > 0 else 0):
+                if item is socket:
+                    self._drain(satisfied)
+                elif item == wake:
                     self._clear_wake()
                     if not for_caller and self._waiters:
                         return
 
     def _flush(self) -> bool:
         """Sends what is queued; False when the socket would block (no connection takes more)."""
-        outbox, send, resends = self._outbox, self._socket.send_multipart, self._resends
+        outbox, socket, resends = self._outbox, self._socket, self._resends
         now = time.monotonic()
         while outbox:
             request = outbox[0]
@@ -246,7 +249,7 @@ class Engine:
                 outbox.popleft()
                 continue
             try:
-                send(request.frames, zmq.NOBLOCK)
+                send_frames(socket, request.frames)
             except zmq.Again:
                 return False
             outbox.popleft()
@@ -255,15 +258,19 @@ class Engine:
                 resends.append(request)
         return True
 
-    def _drain(self) -> None:
-        recv, handle = self._socket.recv_multipart, self._handle
+    def _drain(self, enough: Callable[[], bool]) -> None:
+        """Receives and handles replies until none is left or `enough()` (the rest wait for the next pump)."""
+        socket, handle = self._socket, self._handle
         resolved = False
         while True:
             try:
-                frames = recv(zmq.NOBLOCK)
+                frames = receive_frames(socket)
             except zmq.Again:
                 break
-            resolved = handle(frames) or resolved
+            if handle(frames):
+                resolved = True
+                if enough():
+                    break
         if resolved and self._followers:
             with self._state:
                 self._state.notify_all()
@@ -289,13 +296,14 @@ class Engine:
         return True
 
     def _resolve(self, request: Request, value, error: Optional[BaseException]) -> None:
-        request.value, request.error, request.done = value, error, True
+        request.value, request.error = value, error
         future = request.future
         if future is not None and not future.done():
             if error is None:
                 future.set_result(value)
             else:
                 future.set_exception(error)
+        request.done = True   # after the future: a waiter that sees it finds the future resolved
         if request.sink is not None:
             request.sink.append(request)
 

@@ -35,16 +35,21 @@ class PumpingFuture(concurrent.futures.Future):
     def __init__(self, engine: Engine):
         super().__init__()
         self._engine = engine
+        self._request: Optional[Request] = None
 
     def result(self, timeout: Optional[float] = None):
         if not self.done():
-            self._engine.wait_until(self.done, timeout)
+            self._engine.wait_until(self._finished, timeout)
         return super().result(timeout=0)
 
     def exception(self, timeout: Optional[float] = None):
         if not self.done():
-            self._engine.wait_until(self.done, timeout)
+            self._engine.wait_until(self._finished, timeout)
         return super().exception(timeout=0)
+
+    def _finished(self) -> bool:
+        request = self._request
+        return request.done if request is not None else self.done()
 
 
 class TaskFuture(PumpingFuture):
@@ -60,7 +65,6 @@ class TaskFuture(PumpingFuture):
     def __init__(self, engine: Engine, task_id: str):
         super().__init__(engine)
         self.task_id = task_id
-        self._request: Optional[Request] = None
 
     def cancel(self) -> bool:
         if not super().cancel():
@@ -224,6 +228,7 @@ class Client:
                           resend_every=self.retry_interval if idempotent else None,
                           deadline=time.monotonic() + timeout, future=future,
                           timeout_message=f"no reply from the broker at {self.broker} to '{command}' within {timeout:g} s; is it running, and does it need CURVE keys (keys=DIR)?")
+        future._request = request
         self._engine.send((request,))
         return future
 
@@ -259,6 +264,7 @@ class Client:
         request = Request(reference, list(frames), decode, resend_every=self.retry_interval if resend else None,
                           deadline=time.monotonic() + self.control_timeout, future=future,
                           timeout_message=f"no reply from the broker at {self.broker} within {self.control_timeout:g} s")
+        future._request = request
         self._engine.send((request,))
         return future
 

@@ -124,15 +124,19 @@ def test_overloaded(tmp_path):
         bounded.stop()
 
 
-def test_shutting_down(solo):
-    deployment, client = solo
-    running, waiting = busy_solo_with_one_waiting(deployment, client)
-    deployment.broker.signal(signal.SIGTERM)
-    with pytest.raises(ShuttingDown, match="shutting down"):
-        waiting.result(timeout=10)
-    with pytest.raises(ShuttingDown, match="accepts no new tasks"):
-        client.submit("too late").result(timeout=5)
-    assert running.result(timeout=10)["output"] == "running", "the running task finishes before the broker stops"
+def test_shutting_down(deployment):
+    with Client(deployment.frontend) as client:
+        # A pool the broker started, so that the broker's own shutdown drains and stops it.
+        client.control("spawn", {"name": "solo", "pool_type": "mahavishnu", "min_workers": 1, "max_workers": 2,
+                                 "worker_type": "echo"}, timeout=30)
+        running, waiting = busy_solo_with_one_waiting(deployment, client)
+        deployment.broker.signal(signal.SIGTERM)
+        with pytest.raises(ShuttingDown, match="shutting down"):
+            waiting.result(timeout=10)
+        with pytest.raises(ShuttingDown, match="accepts no new tasks"):
+            client.submit("too late").result(timeout=5)
+        assert running.result(timeout=10)["output"] == "running", "the running task finishes before the broker stops"
+    assert deployment.broker.stop() == 0
 
 
 def test_pool_lost(solo):
