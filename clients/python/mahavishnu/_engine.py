@@ -121,7 +121,8 @@ class Engine:
         self._pending: Dict[bytes, Request] = {}
         self._outbox: Deque[Request] = collections.deque()
         self._resends: Deque[Request] = collections.deque()   # in order of sending
-        self._deadlines: List = []                            # heap of (deadline, n, request)
+        self._deadlines: List = []                            # heap of (deadline, n, request); owner only
+        self._new_deadlines: Deque[Request] = collections.deque()   # from senders, for the heap
         self._sequence = itertools.count()
         self._waiters = 0
         self._followers = 0
@@ -142,7 +143,7 @@ class Engine:
             pending[request.reference] = request
             outbox.append(request)
             if request.deadline is not None:
-                heapq.heappush(self._deadlines, (request.deadline, next(self._sequence), request))
+                self._new_deadlines.append(request)
         if self._owner.acquire(False):
             try:
                 self._flush()
@@ -150,8 +151,8 @@ class Engine:
                 self._release()
         else:
             self._wake()
-        if self._io_parked:
-            with self._state:
+        with self._state:   # under the lock: the I/O thread either sees the new requests or is parked
+            if self._io_parked:
                 self._state.notify_all()
 
     def pending(self, reference: bytes) -> Optional[Request]:
@@ -161,7 +162,7 @@ class Engine:
     def forget(self, request: Request) -> None:
         """Stops waiting for `request` (its reply, if one comes, is dropped)."""
         if self._pending.get(request.reference) is request:
-            del self._pending[request.reference]
+            self._pending.pop(request.reference, None)
         request.done = True
 
     # -- waiting -----------------------------------------------------------------------------
@@ -325,13 +326,16 @@ class Engine:
             outbox.append(request)
 
     def _expire(self, now: float) -> None:
-        deadlines = self._deadlines
+        deadlines, arriving = self._deadlines, self._new_deadlines
+        while arriving:
+            request = arriving.popleft()
+            heapq.heappush(deadlines, (request.deadline, next(self._sequence), request))
         resolved = False
         while deadlines and deadlines[0][0] <= now:
             _, _, request = heapq.heappop(deadlines)
             if request.done or self._pending.get(request.reference) is not request:
                 continue
-            del self._pending[request.reference]
+            self._pending.pop(request.reference, None)
             self._resolve(request, None, BrokerUnreachable(request.timeout_message))
             resolved = True
         if resolved and self._followers:

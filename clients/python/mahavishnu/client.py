@@ -158,8 +158,9 @@ class Client:
                 else:
                     if not finished and not engine.wait_until(lambda: bool(finished), timeout):
                         raise concurrent.futures.TimeoutError(f"no result within {timeout} s; {len(in_flight)} tasks outstanding")
-                    ready = list(finished)
-                    finished.clear()
+                    ready = []
+                    while finished:   # popleft, not clear(): the pumping thread may be appending
+                        ready.append(finished.popleft())
                     done = set(map(id, ready))
                     in_flight = collections.deque(r for r in in_flight if id(r) not in done)
                 if not exhausted and len(in_flight) <= window - max(1, window // 8):

@@ -6,8 +6,8 @@ import threading
 
 import pytest
 
-from deployment import MAHAVISHNU_BIN, Deployment
-from mahavishnu import Client, Forbidden, PoolSelector, TaskFuture, UnknownTask
+from deployment import MAHAVISHNU_BIN, Deployment, free_ports
+from mahavishnu import BrokerUnreachable, Client, ClientClosed, Forbidden, PoolSelector, TaskFuture, UnknownTask
 
 
 @pytest.fixture
@@ -141,3 +141,12 @@ def test_curve_keys_from_the_cli_key_directory(tmp_path):
             assert refused.value.code == "forbidden" and "admin" in refused.value.message
     finally:
         secure.stop()
+
+
+def test_no_broker_is_reported_within_the_control_timeout():
+    with Client(f"tcp://127.0.0.1:{free_ports(1)[0]}", control_timeout=0.5) as nowhere:
+        with pytest.raises(BrokerUnreachable, match="no reply from the broker at tcp://127.0.0.1:.* to 'health' within 0.5 s"):
+            nowhere.health()
+        waiting = nowhere.submit("never answered")
+    with pytest.raises(ClientClosed):
+        waiting.result(timeout=5)
