@@ -22,7 +22,7 @@ POOL_BIN = MAHAVISHNU_BIN.parent / "mahavishnu-pool"
 FAST_SETTINGS = """\
 heartbeat_interval_ms: 200
 heartbeat_liveness: 5
-affinity_wait_seconds: 2
+affinity_wait_seconds: 1
 memory_sync_interval: 0.2
 client_retry_interval_seconds: 0.5
 """
