@@ -60,6 +60,9 @@ class TaskFuture(PumpingFuture):
     object (`status`, `output`, `pool_id`, …) or raises the broker's error or `TimeoutError`.
     `cancel()` stops waiting locally (the broker has no cancel command: a task already sent
     still runs).
+
+    - Important: done callbacks run on the thread that is pumping the socket; they must not
+      block on another future of the same client.
     """
 
     def __init__(self, engine: Engine, task_id: str):
