@@ -6,6 +6,8 @@ The names the guide's blocks take for granted (`tm`, `terminal_mgr`, `config`, `
 `tasks`) are defined here.
 """
 
+import shutil
+
 import pytest
 
 from mahavishnu.mcp.protocols.message_bus import MessageBus
@@ -25,6 +27,39 @@ def broker(deployment):
 
 async def pools_by_name(pool_mgr):
     return {pool["name"]: pool for pool in await pool_mgr.list_pools()}
+
+
+async def test_quick_start_before_still_runs(config=None):
+    # --- guide: Quick Start, "Before (WorkerManager)"
+    from mahavishnu.workers import WorkerManager
+    from mahavishnu.terminal.manager import TerminalManager
+
+    # Create terminal manager and worker manager
+    terminal_mgr = TerminalManager.create(config, mcp_client=None)
+    worker_mgr = WorkerManager(
+        terminal_manager=terminal_mgr,
+        max_concurrent=10,
+    )
+
+    # Spawn workers
+    worker_ids = await worker_mgr.spawn_workers(
+        worker_type="terminal-qwen",
+        count=3,
+    )
+
+    # Execute task
+    result = await worker_mgr.execute_task(
+        worker_ids[0],
+        {"prompt": "Write code"},
+    )
+
+    # Cleanup
+    await worker_mgr.close_all()
+    # --- end guide
+    assert len(worker_ids) == 3 and result["pool_id"] == worker_ids[0]
+    if shutil.which("qwen") is None:   # terminal-qwen runs the `qwen` program; without it the result says so
+        assert result["status"] == "failed" and "command not found: qwen" in result["error"]
+    assert await worker_mgr.list_workers() == []
 
 
 async def test_quick_start_after(config=None):
