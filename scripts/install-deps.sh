@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Installs what building and testing Mahavishnu needs, only where it is missing:
 # libzmq3-dev, libsqlite3-dev (the memory store and the MCP server's workflows, through GRDB),
-# pkg-config and iproute2 from Debian; pyzmq for the Python producer example and the official
-# MCP client (mcp) for the MCP server's tests.
+# pkg-config and iproute2 from Debian; pyzmq for the Python client and producer example, the
+# official MCP client (mcp) for the MCP server's tests, pytest, and the `mahavishnu` Python
+# package itself (clients/python, installed editable) for its tests.
 set -euo pipefail
 
 missing=()
@@ -20,12 +21,36 @@ if [ ${#missing[@]} -gt 0 ]; then
     DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
 
+# pip, or pip with --break-system-packages where the system's Python is externally managed.
+pip_install() {
+    python3 -m pip install -q "$@" 2>/dev/null || python3 -m pip install -q --break-system-packages "$@"
+}
+
 if ! python3 -c 'import zmq' >/dev/null 2>&1; then
     echo "installing pyzmq" >&2
-    python3 -m pip install -q pyzmq 2>/dev/null || python3 -m pip install -q --break-system-packages pyzmq
+    pip_install pyzmq
 fi
 
 if ! python3 -c 'import mcp' >/dev/null 2>&1; then
     echo "installing the Python MCP client (mcp)" >&2
-    python3 -m pip install -q mcp 2>/dev/null || python3 -m pip install -q --break-system-packages mcp
+    pip_install mcp
+fi
+
+if ! python3 -c 'import pytest' >/dev/null 2>&1; then
+    echo "installing pytest" >&2
+    # Debian's python3-pytest serves Debian's python3; another python3 (pyenv, say) needs pip's.
+    if [ "$(command -v python3)" = /usr/bin/python3 ] && command -v apt-get >/dev/null 2>&1; then
+        sudo=""
+        [ "$(id -u)" -eq 0 ] || sudo="sudo"
+        DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq python3-pytest >/dev/null || pip_install pytest
+    else
+        pip_install pytest
+    fi
+fi
+
+# The `mahavishnu` Python package, from this checkout (editable), when it is not importable from here.
+package_dir="$(cd "$(dirname "$0")/.." && pwd)/clients/python"
+if [ "$(cd / && python3 -c 'import mahavishnu, os; print(os.path.dirname(os.path.dirname(os.path.abspath(mahavishnu.__file__))))' 2>/dev/null)" != "$package_dir" ]; then
+    echo "installing the mahavishnu Python package (pip install -e clients/python)" >&2
+    pip_install -e "$package_dir"
 fi

@@ -16,3 +16,5 @@ swift build -c release
 release_bin="$PWD/.build/release/mahavishnu"
 echo "integration tests against the release build ($release_bin)"
 MAHAVISHNU_BIN="$release_bin" swift test --skip-build --filter IntegrationTests
+echo "Python client tests against the release build"
+MAHAVISHNU_BIN="$release_bin" python3 -m pytest clients/python/tests -q

@@ -1,0 +1,1 @@
+"""Protocols the guide's code imports: `message_bus`."""

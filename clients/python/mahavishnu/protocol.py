@@ -1,0 +1,75 @@
+"""The producer side of the MHV1 wire protocol (docs/protocol.md): frames out, replies in."""
+
+import enum
+import json
+import os
+from typing import Any, List, Mapping, Optional, Union
+
+VERSION = b"MHV1"
+TASK = b"TASK"
+CTRL = b"CTRL"
+RESULT = b"RESULT"
+REPLY = b"REPLY"
+ERROR = b"ERROR"
+
+#: Task and request ids are 1 to 255 bytes.
+MAX_ID_LENGTH = 255
+
+#: Where a broker's frontend listens unless told otherwise.
+DEFAULT_BROKER = "tcp://127.0.0.1:5555"
+
+
+class PoolSelector(str, enum.Enum):
+    """How the broker picks a pool for a task (the guide's `PoolSelector`)."""
+
+    LEAST_LOADED = "least_loaded"
+    ROUND_ROBIN = "round_robin"
+    RANDOM = "random"
+    AFFINITY = "affinity"
+
+    def __str__(self) -> str:
+        return self.value
+
+
+Selector = Union[PoolSelector, str, None]
+Task = Union[Mapping[str, Any], str, bytes]
+
+
+def default_broker() -> str:
+    """`MAHAVISHNU_BROKER`, else tcp://127.0.0.1:5555 (the CLI's default `broker_frontend`)."""
+    return os.environ.get("MAHAVISHNU_BROKER") or DEFAULT_BROKER
+
+
+def task_body(task: Task) -> bytes:
+    """The `TASK` body: a dict as JSON, a string as `{"prompt": ...}`, bytes as given (already JSON)."""
+    if isinstance(task, bytes):
+        return task
+    if isinstance(task, str):
+        return json.dumps({"prompt": task}).encode()
+    return json.dumps(task).encode()
+
+
+def selector_frame(selector: Selector) -> bytes:
+    """The selector frame; empty for the broker's default. The broker checks the name."""
+    if selector is None:
+        return b""
+    return (selector.value if isinstance(selector, PoolSelector) else str(selector)).encode()
+
+
+def task_frames(task_id: bytes, body: bytes, selector: Selector = None, affinity: Optional[str] = None,
+                fallback: Selector = None) -> List[bytes]:
+    """The frames of a `TASK` message (a DEALER sends them as they are)."""
+    if affinity is not None and selector is None:
+        selector = PoolSelector.AFFINITY
+    return [VERSION, TASK, task_id, selector_frame(selector), (affinity or "").encode(), selector_frame(fallback), body]
+
+
+def control_frames(request_id: bytes, command: str, arguments: Optional[Mapping[str, Any]] = None) -> List[bytes]:
+    """The frames of a `CTRL` message."""
+    return [VERSION, CTRL, request_id, command.encode(), json.dumps(dict(arguments or {})).encode()]
+
+
+def check_id(kind: str, value: bytes) -> None:
+    """Refuses an id the broker could not answer by (1 to 255 bytes)."""
+    if not 1 <= len(value) <= MAX_ID_LENGTH:
+        raise ValueError(f"a {kind} must be 1 to {MAX_ID_LENGTH} bytes; got {len(value)}")

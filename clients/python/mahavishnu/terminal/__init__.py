@@ -1,0 +1,1 @@
+"""The guide's `mahavishnu.terminal` package: only the `TerminalManager` stand-in lives here."""
