@@ -9,7 +9,7 @@ from typing import Dict, Type
 
 __all__ = [
     "MahavishnuError", "BrokerError", "UnsupportedVersion", "UnknownCommand", "BadRequest", "InvalidSelector",
-    "NoSuchPool", "Overloaded", "NotRegistered", "DuplicatePoolName", "InvalidArgument", "SpawnFailed",
+    "NoSuchPool", "Overloaded", "TooLarge", "NotRegistered", "DuplicatePoolName", "InvalidArgument", "SpawnFailed",
     "ShuttingDown", "PoolLost", "Forbidden", "Disabled", "UnknownTask", "BrokerUnreachable", "ClientClosed",
     "KeysError", "error_for",
 ]
@@ -69,6 +69,12 @@ class Overloaded(BrokerError):
     """Every eligible pool is busy and the broker's queue is full: the task was not accepted; retry later."""
 
     code = "overloaded"
+
+
+class TooLarge(BrokerError):
+    """The task body is larger than the broker's max_task_bytes: the task was not accepted; pass large inputs by reference."""
+
+    code = "too_large"
 
 
 class NotRegistered(BrokerError):
@@ -142,7 +148,7 @@ class KeysError(MahavishnuError):
 _BY_CODE: Dict[str, Type[BrokerError]] = {
     cls.code: cls
     for cls in (
-        UnsupportedVersion, UnknownCommand, BadRequest, InvalidSelector, NoSuchPool, Overloaded,
+        UnsupportedVersion, UnknownCommand, BadRequest, InvalidSelector, NoSuchPool, Overloaded, TooLarge,
         NotRegistered, DuplicatePoolName, InvalidArgument, SpawnFailed, ShuttingDown, PoolLost,
         Forbidden, Disabled,
     )

@@ -8,7 +8,7 @@ import pytest
 
 from deployment import FAST_SETTINGS, MAHAVISHNU_BIN, REPOSITORY, Deployment, wait_until
 from mahavishnu import (BadRequest, BrokerError, Client, Disabled, InvalidArgument, InvalidSelector, NoSuchPool,
-                        Overloaded, PoolLost, PoolSelector, ShuttingDown, SpawnFailed, UnknownCommand,
+                        Overloaded, PoolLost, PoolSelector, ShuttingDown, SpawnFailed, TooLarge, UnknownCommand,
                         UnsupportedVersion, error_for)
 from mahavishnu.protocol import VERSION
 
@@ -122,6 +122,13 @@ def test_overloaded(tmp_path):
             assert running.result(timeout=10)["output"] == "running"
     finally:
         bounded.stop()
+
+
+def test_too_large(solo):
+    _, client = solo
+    with pytest.raises(TooLarge, match=r"at most 4 MiB \(max_task_bytes\)"):
+        client.submit("x" * (5 << 20)).result(timeout=10)
+    assert client.submit("still serving").result(timeout=10)["output"] == "still serving"
 
 
 def test_shutting_down(deployment):
