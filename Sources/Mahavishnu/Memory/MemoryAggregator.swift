@@ -81,9 +81,6 @@ public final class MemoryAggregator: Service, Sendable {
         try await store.stats()
     }
 
-    /// Results received and not yet written.
-    public var pending: Int { queue.count }
-
     /// What the aggregator's bus connection has received and lost.
     public var busStatistics: BusStatistics { bus.statistics }
 
@@ -91,30 +88,42 @@ public final class MemoryAggregator: Service, Sendable {
     private func writeContinuously() async {
         var busLossesCounted: [String: Int] = [:]
         var lastWarning: ContinuousClock.Instant?
-        for await _ in queue.rings {
+        rings: for await _ in queue.rings {
             queue.record(newBusLosses(since: &busLossesCounted))
-            while let batch = queue.take(upTo: configuration.batchSize) {
-                if let oldest = batch.arrivals.first, ContinuousClock.now - oldest > configuration.syncInterval,
-                   lastWarning.map({ ContinuousClock.now - $0 > .seconds(10) }) ?? true {
-                    lastWarning = .now
-                    logger.warning("the memory store is behind: results wait longer than memory_sync_interval to be written", metadata: [
-                        "memory.waited": "\(ContinuousClock.now - oldest)", "memory.pending": "\(batch.events.count + queue.count)",
-                    ])
-                }
-                do {
-                    let stored = try await store.store(batch.events, losses: batch.losses)
-                    logger.trace("memory written", metadata: ["memory.stored": "\(stored)", "memory.received": "\(batch.events.count)"])
-                } catch {
-                    logger.error("cannot write to the memory database; will retry", metadata: ["memory.database": "\(store.path)", "error": "\(error)"])
-                    queue.putBack(batch)
-                    break
-                }
+            while let batch = queue.take() {
+                // One transaction per `batchSize` results; the losses go with the first.
+                var start = 0
+                var losses = batch.losses
+                repeat {
+                    let end = min(batch.events.count, start + configuration.batchSize)
+                    if start < end { warnIfBehind(since: batch.arrivals[start], pending: batch.events.count - start, lastWarning: &lastWarning) }
+                    do {
+                        let stored = try await store.store(Array(batch.events[start..<end]), losses: losses)
+                        logger.trace("memory written", metadata: ["memory.stored": "\(stored)", "memory.received": "\(end - start)"])
+                    } catch {
+                        logger.error("cannot write to the memory database; will retry", metadata: ["memory.database": "\(store.path)", "error": "\(error)"])
+                        queue.putBack(MemoryWriteQueue.Batch(events: Array(batch.events[start...]), arrivals: Array(batch.arrivals[start...]), losses: losses))
+                        continue rings
+                    }
+                    start = end
+                    losses = MemoryLosses()
+                } while start < batch.events.count
             }
         }
         let unwritten = queue.count
         if unwritten > 0 {
             logger.error("memory aggregator stopped with results it could not write", metadata: ["memory.database": "\(store.path)", "memory.pending": "\(unwritten)"])
         }
+    }
+
+    /// Logs, at most every 10 s, that a result arrived longer than `syncInterval` ago and is still not written.
+    private func warnIfBehind(since arrival: ContinuousClock.Instant, pending: Int, lastWarning: inout ContinuousClock.Instant?) {
+        let now = ContinuousClock.now
+        guard now - arrival > configuration.syncInterval, lastWarning.map({ now - $0 > .seconds(10) }) ?? true else { return }
+        lastWarning = now
+        logger.warning("the memory store is behind: results wait longer than memory_sync_interval to be written", metadata: [
+            "memory.waited": "\(now - arrival)", "memory.pending": "\(pending + queue.count)",
+        ])
     }
 
     /// Rings the writer every `syncInterval`, so losses the bus counted and writes that failed

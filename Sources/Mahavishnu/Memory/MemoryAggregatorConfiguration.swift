@@ -17,16 +17,28 @@ public struct MemoryAggregatorConfiguration: Sendable {
     /// recorded as missing (`MemoryLossReason.storeBehind`). Default 100,000.
     public var maxPending = 100_000
 
+    /// Messages the aggregator's bus socket and subscription each buffer (the bus's
+    /// `highWaterMark` and `subscriptionBuffer`, when those are lower): a burst of results waits
+    /// there, rather than being lost, while the aggregator catches up. 50,000.
+    public static let receiveBuffer = 50_000
+
     public init() {
         bus.identity = "memory"
+        bufferBursts()
     }
 
     /// Everything from settings: bus endpoints, database path, sync interval and batch size.
     public init(settings: Settings) {
         self.init()
         bus = MessageBusConfiguration(settings: settings, identity: "memory")
+        bufferBursts()
         databasePath = settings.memoryDatabaseFile
         syncInterval = .milliseconds(Int64(settings.memorySyncInterval * 1000))
         batchSize = settings.memoryBatchSize
+    }
+
+    private mutating func bufferBursts() {
+        bus.highWaterMark = max(bus.highWaterMark, Int32(Self.receiveBuffer))
+        bus.subscriptionBuffer = max(bus.subscriptionBuffer, Self.receiveBuffer)
     }
 }

@@ -5,12 +5,11 @@ import Synchronization
 /// had to drop, waiting for its writer.
 ///
 /// Receiving never waits for the database: `add` queues a result (or, past `capacity`, records
-/// its task id as lost) and rings the writer when it is idle. The writer `take`s what has
-/// arrived, writes it in one transaction and takes again, so at low traffic a result is written
-/// as soon as it arrives and at high traffic each write takes everything that came during the
-/// one before.
+/// its task id as lost) and rings the writer when it is idle. The writer `take`s everything that
+/// has arrived at once, writes it and takes again, so at low traffic a result is written as soon
+/// as it arrives and at high traffic each take holds everything that came during the writes before.
 final class MemoryWriteQueue: Sendable {
-    /// Results taken for one write.
+    /// Results taken by the writer, oldest first.
     struct Batch: Sendable {
         var events: [TaskCompletedEvent]
         var arrivals: [ContinuousClock.Instant]
@@ -26,7 +25,8 @@ final class MemoryWriteQueue: Sendable {
         var writerIdle = true
     }
 
-    /// Most results held; beyond it a result is dropped and its task id recorded.
+    /// Most results queued; beyond it a result is dropped and its task id recorded. (The writer
+    /// holds at most as many again while it writes them.)
     let capacity: Int
     /// Rings for the writer: one is buffered while it is busy; the stream ends after `finish()`.
     let rings: AsyncStream<Void>
@@ -71,31 +71,24 @@ final class MemoryWriteQueue: Sendable {
         doorbell.yield()
     }
 
-    /// Up to `limit` of the oldest results and every loss recorded, or `nil` (the writer is idle
-    /// from then on) when there is nothing to write.
-    func take(upTo limit: Int) -> Batch? {
+    /// Every queued result and every loss recorded, or `nil` (the writer is idle from then on)
+    /// when there is nothing to write. Takes no longer than swapping two arrays.
+    func take() -> Batch? {
         state.withLock { state in
             guard !state.events.isEmpty || !state.losses.isEmpty else {
                 state.writerIdle = true
                 return nil
             }
-            let batch: Batch
-            if state.events.count <= limit {
-                batch = Batch(events: state.events, arrivals: state.arrivals, losses: state.losses)
-                state.events.removeAll(keepingCapacity: true)
-                state.arrivals.removeAll(keepingCapacity: true)
-            } else {
-                batch = Batch(events: Array(state.events.prefix(limit)), arrivals: Array(state.arrivals.prefix(limit)), losses: state.losses)
-                state.events.removeFirst(limit)
-                state.arrivals.removeFirst(limit)
-            }
+            let batch = Batch(events: state.events, arrivals: state.arrivals, losses: state.losses)
+            state.events = []
+            state.arrivals = []
             state.losses = MemoryLosses()
             state.lostIDs = 0
             return batch
         }
     }
 
-    /// Puts back a batch whose write failed, ahead of what arrived since.
+    /// Puts back what the writer could not write, ahead of what arrived since.
     func putBack(_ batch: Batch) {
         state.withLock { state in
             state.events.insert(contentsOf: batch.events, at: 0)
