@@ -6,8 +6,9 @@ import ServiceLifecycle
 /// results to the memory store continuously.
 ///
 /// A dedicated writer commits whatever has arrived as soon as its previous write is done (group
-/// commit): at low traffic a result is in the database within milliseconds of arriving, at high
-/// traffic each write takes everything that came during the one before (up to `batchSize`).
+/// commit), starting writes at most every `gatherTime`: at low traffic a result is in the
+/// database within milliseconds of arriving, at high traffic each write takes everything that
+/// came during the one before (`batchSize` at a time).
 /// Receiving never waits for the database. What the store cannot have it records, per pool and
 /// reason (`MemoryLossReason`), with the task ids where they are known: `memory stats` shows it.
 ///
@@ -23,6 +24,12 @@ public final class MemoryAggregator: Service, Sendable {
     private let events: AsyncStream<BusMessage>
     private let queue: MemoryWriteQueue
     private let logger: Logger
+
+    /// The shortest time from the start of one write to the start of the next: results arriving
+    /// meanwhile go in one transaction. Each commit rewrites the pages it touches, so at a few
+    /// thousand results a second, one commit per handful of results would cost several times the
+    /// CPU of one per 10 ms; a result arriving after a quiet spell is written at once.
+    static let gatherTime = Duration.milliseconds(10)
 
     /// Opens (or creates) the store and subscribes to `task_completed`; call `start()` to wait until the subscription is in effect.
     public init(configuration: MemoryAggregatorConfiguration, logger: Logger = Logger(label: "mahavishnu.memory")) throws {
@@ -88,9 +95,14 @@ public final class MemoryAggregator: Service, Sendable {
     private func writeContinuously() async {
         var busLossesCounted: [String: Int] = [:]
         var lastWarning: ContinuousClock.Instant?
+        var lastWrite = ContinuousClock.now - Self.gatherTime
         rings: for await _ in queue.rings {
             queue.record(newBusLosses(since: &busLossesCounted))
-            while let batch = queue.take() {
+            while true {
+                let gathered = lastWrite + Self.gatherTime
+                if gathered > .now { try? await Task.sleep(until: gathered) }
+                guard let batch = queue.take() else { break }
+                lastWrite = .now
                 // One transaction per `batchSize` results; the losses go with the first.
                 var start = 0
                 var losses = batch.losses
