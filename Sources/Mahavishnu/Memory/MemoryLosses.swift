@@ -37,9 +37,6 @@ public struct MemoryLosses: Sendable, Equatable {
     /// Whether nothing was lost.
     public var isEmpty: Bool { counts.isEmpty && tasks.isEmpty }
 
-    /// Results lost in all, known ids and unknown.
-    public var total: Int { counts.values.reduce(tasks.count, +) }
-
     /// Records `count` lost results of pool `poolID` whose task ids are unknown.
     public mutating func count(_ count: Int, from poolID: String, reason: MemoryLossReason) {
         guard count > 0 else { return }
