@@ -4,23 +4,23 @@ import Testing
 
 @Suite("Memory aggregation across pools", .serialized)
 struct MemoryAggregationTests {
-    /// Syncs every 0.2 s, batches of 128: many writes of both kinds during the run.
-    static let quickSync = ["MAHAVISHNU_MEMORY_SYNC_INTERVAL": "0.2", "MAHAVISHNU_MEMORY_BATCH_SIZE": "128"]
+    /// Writes of at most 128 results: the 1,000 take several.
+    static let smallWrites = ["MAHAVISHNU_MEMORY_BATCH_SIZE": "128"]
 
     @Test("1,000 tasks through three pools are stored exactly once, found by a distinctive word in the right pool, and kept across a restart")
     func thousandTasks() async throws {
         let database = TestDatabase()
         defer { database.remove() }
         let memory = MemoryCLI(database: database)
-        let distinctive = try await Deployment.with(pools: [("p1", 4), ("p2", 4), ("p3", 4)], memoryDatabase: database, environment: Self.quickSync) { deployment in
+        let distinctive = try await Deployment.with(pools: [("p1", 4), ("p2", 4), ("p3", 4)], memoryDatabase: database, environment: Self.smallWrites) { deployment in
             let results = try await submitMemoryTasks(1_000, to: deployment)
             try await waitUntil("1,000 stored records", timeout: .seconds(60)) { try await memory.stats().records == 1_000 }
-            let syncs = try await memory.stats().syncs
-            try await waitUntil("three more syncs") { try await memory.stats().syncs >= syncs + 3 }
             let stats = try await memory.stats()
             #expect(stats.records == 1_000)
             #expect(stats.duplicatesIgnored == 0)
             #expect(stats.eventsMissed == 0)
+            #expect(stats.missing.isEmpty)
+            #expect(stats.syncs >= 8, "at most 128 results a write")
             #expect(Set(stats.pools.map(\.poolName)) == ["p1", "p2", "p3"])
             let ranPerPool = Dictionary(grouping: results, by: \.poolID).mapValues(\.count)
             #expect(Dictionary(uniqueKeysWithValues: stats.pools.map { ($0.poolID, $0.records) }) == ranPerPool, "each pool's count is the tasks it ran")
@@ -41,7 +41,7 @@ struct MemoryAggregationTests {
             return target
         }
 
-        try await Deployment.with(pools: [("p1", 2)], memoryDatabase: database, environment: Self.quickSync) { deployment in
+        try await Deployment.with(pools: [("p1", 2)], memoryDatabase: database, environment: Self.smallWrites) { deployment in
             #expect(try await memory.stats().records == 1_000, "a new broker on the same database keeps what was stored")
             _ = try await submitMemoryTasks(10, to: deployment)
             try await waitUntil("the ten repeated task ids to be seen and ignored") { try await memory.stats().duplicatesIgnored == 10 }
@@ -110,45 +110,156 @@ struct MemoryCLI: Sendable {
     }
 }
 
+@Suite("The memory store's latency and loss window, with a real broker and pool", .serialized)
+struct MemoryLatencyTests {
+    /// The documented loss window: the default `memory_sync_interval`.
+    static let window = Duration.milliseconds(Int64(Settings().memorySyncInterval * 1000))
+
+    @Test("with default settings memory search finds a result within 2 s of the client receiving it, and stats counts the write")
+    func searchSoon() async throws {
+        let database = TestDatabase()
+        defer { database.remove() }
+        let memory = MemoryCLI(database: database)
+        try await Deployment.with(pools: [("p1", 2)], memoryDatabase: database) { deployment in
+            let result = try await deployment.client.submit(TaskRequest(prompt: "find the okapi quickly"), taskID: "okapi-1", timeout: .seconds(30))
+            #expect(result.status == .completed)
+            try await waitUntil("memory search to find the result", timeout: .seconds(2)) {
+                try await memory.search(["okapi"]).map(\.taskID) == ["okapi-1"]
+            }
+            let stats = try await memory.stats()
+            #expect(stats.records == 1)
+            #expect(stats.syncs > 0, "the write that stored it is a sync")
+        }
+    }
+
+    @Test("results the client has are in the database within the documented window, and a SIGKILLed broker keeps them all")
+    func brokerKilled() async throws {
+        let database = TestDatabase()
+        defer { database.remove() }
+        let deployment = try await Deployment.start(pools: [("p1", 4), ("p2", 4)], memoryDatabase: database)
+        let count = 400
+        do {
+            _ = try await deployment.submit(count: count, window: 64, selector: .roundRobin, prompt: { "crash window wombat \($0)" }, taskID: { "crash-\($0)" })
+            // Every result is at the client: from now the store has `window` to hold them all.
+            let store = try MemoryStore(path: database.path, create: false)
+            try await waitUntil("all \(count) results in the database file", timeout: Self.window) { try await store.stats().records == count }
+            deployment.broker.send(SIGKILL)
+            #expect(try await deployment.broker.exitStatus(within: .seconds(10)) != 0)
+        } catch {
+            await deployment.shutdown()
+            throw error
+        }
+        // The pools have lost their broker: no drain to wait for.
+        for pool in ["p1", "p2"] { await deployment.pool(pool)?.stop(grace: .seconds(1)) }
+        await deployment.shutdown()
+        let reopened = try MemoryStore(path: database.path, create: false)
+        let stats = try await reopened.stats()
+        #expect(stats.records == count, "nothing written is lost with the broker")
+        #expect(stats.eventsMissed == 0)
+        #expect(try await reopened.search("wombat", limit: 1_000).count == count)
+    }
+}
+
 @Suite("The MemoryAggregator API against a real broker", .serialized)
 struct MemoryAggregatorAPITests {
-    @Test("a full batch is written without waiting for the interval; a quiet interval writes what is there; crossPoolSearch finds both across pools")
-    func batchesAndIntervals() async throws {
+    @Test("results are written as they arrive, never waiting for the interval; crossPoolSearch finds them across pools")
+    func continuousWrites() async throws {
         try await Deployment.with(pools: [("a", 2), ("b", 2)], environment: ["MAHAVISHNU_MEMORY_AGGREGATION_ENABLED": "false"]) { deployment in
             let database = TestDatabase()
             defer { database.remove() }
-            var configuration = MemoryAggregatorConfiguration()
-            configuration.bus.publishEndpoint = deployment.busPub
-            configuration.bus.subscribeEndpoint = deployment.busSub
-            configuration.databasePath = database.path
+            var configuration = aggregatorConfiguration(deployment, database)
             configuration.syncInterval = .seconds(3_600)
             configuration.batchSize = 10
-            let (batching, running) = try await runningAggregator(configuration)
+            let (aggregator, running) = try await runningAggregator(configuration)
             defer { running.cancel() }
 
             _ = try await deployment.submit(count: 20, window: 20, selector: .roundRobin) { "batched lighthouse \($0)" }
-            try await waitUntil("two full batches of 10 to be written, long before the hour") {
-                try await batching.crossPoolSearch("lighthouse", limit: 50).count == 20
+            try await waitUntil("20 results written, long before the hour", timeout: .seconds(2)) {
+                try await aggregator.crossPoolSearch("lighthouse", limit: 50).count == 20
             }
-            let matches = try await batching.crossPoolSearch("lighthouse", limit: 50)
+            let matches = try await aggregator.crossPoolSearch("lighthouse", limit: 50)
             #expect(Set(matches.map(\.poolName)) == ["a", "b"])
             #expect(matches.allSatisfy { $0.snippet.contains("[lighthouse]") })
-            #expect(try await batching.crossPoolSearch("lighthouse", pool: "b", limit: 50).allSatisfy { $0.poolName == "b" })
-            running.cancel()
-            await running.value
-
-            configuration.syncInterval = .milliseconds(100)
-            configuration.batchSize = 1_000
-            let (periodic, syncing) = try await runningAggregator(configuration)
-            defer { syncing.cancel() }
-            _ = try await deployment.submit(count: 3, window: 3, selector: .roundRobin) { "periodic beacon \($0)" }
-            try await waitUntil("the interval to write three results, far short of a batch") {
-                try await periodic.crossPoolSearch("beacon").count == 3
-            }
-            #expect(try await periodic.stats().records == 23)
-            #expect(periodic.busStatistics.missed == 0)
+            #expect(try await aggregator.crossPoolSearch("lighthouse", pool: "b", limit: 50).allSatisfy { $0.poolName == "b" })
+            #expect(try await aggregator.stats().syncs >= 2, "at most 10 results a write")
+            #expect(aggregator.busStatistics.missed == 0)
         }
     }
+
+    @Test("a flood faster than SQLite writes: per pool, every result sent is stored or counted missing, and dropped task ids are listed")
+    func flood() async throws {
+        try await Deployment.with(pools: [], environment: ["MAHAVISHNU_MEMORY_AGGREGATION_ENABLED": "false"]) { deployment in
+            let database = TestDatabase()
+            defer { database.remove() }
+            var configuration = aggregatorConfiguration(deployment, database)
+            // Small buffers everywhere, so the flood overflows each of them.
+            configuration.bus.highWaterMark = 500
+            configuration.bus.subscriptionBuffer = 500
+            configuration.maxPending = 200
+            configuration.batchSize = 100
+            let (aggregator, running) = try await runningAggregator(configuration)
+            defer { running.cancel() }
+
+            let pools = (0..<4).map { "pool_flood\($0)" }
+            let publishers = try pools.map { pool in
+                var bus = MessageBusConfiguration()
+                bus.publishEndpoint = deployment.busPub
+                bus.subscribeEndpoint = deployment.busSub
+                bus.identity = pool
+                return try MessageBus(configuration: bus)
+            }
+            defer { for publisher in publishers { publisher.close() } }
+            for publisher in publishers { try await publisher.roundTrip() }
+            // Long outputs: indexing them is what makes SQLite slower than the bus.
+            let output = String(repeating: "every word of this output is indexed on its own ", count: 40)
+            let perPool = 5_000
+            func event(_ pool: String, _ index: Int) -> TaskCompletedEvent {
+                let result = TaskResult(taskID: "\(pool)-\(index)", poolID: pool, workerID: "\(pool).w0", status: .completed, output: output, duration: 0.001)
+                return TaskCompletedEvent(result: result, poolName: pool, prompt: "flood \(index)")
+            }
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for (pool, publisher) in zip(pools, publishers) {
+                    group.addTask {
+                        for index in 0..<perPool { try publisher.publish(.taskCompleted, payload: event(pool, index)) }
+                        try await publisher.roundTrip(timeout: .seconds(30))
+                    }
+                }
+                try await group.waitForAll()
+            }
+            // Every flood message has passed the proxy, so once the aggregator's own probe is back
+            // its bus has read (or lost) them all. A loss shows when the pool's next message
+            // arrives: one last result each, which meets empty sockets, reveals the gaps.
+            try await aggregator.start(timeout: .seconds(30))
+            for (pool, publisher) in zip(pools, publishers) { try publisher.publish(.taskCompleted, payload: event(pool, perPool)) }
+
+            let sent = perPool + 1
+            try await waitUntil("every pool's results stored or counted missing", timeout: .seconds(60)) {
+                let stats = try await aggregator.stats()
+                return pools.allSatisfy { pool in
+                    let stored = stats.pools.first { $0.poolID == pool }?.records ?? 0
+                    return stored + stats.missing.filter { $0.poolID == pool }.reduce(0) { $0 + $1.count } == sent
+                }
+            }
+            let stats = try await aggregator.stats()
+            #expect(stats.records + stats.eventsMissed == sent * pools.count)
+            let behind = stats.missing.filter { $0.reason == .storeBehind }
+            #expect(!behind.isEmpty, "the flood outran the writer: \(stats.missing)")
+            #expect(behind.allSatisfy { !$0.taskIDs.isEmpty && $0.taskIDs.count == min($0.count, 100) }, "dropped results are listed by task id")
+            #expect(stats.missing.filter { $0.reason != .storeBehind }.allSatisfy { $0.taskIDs.isEmpty })
+            let listed = behind.flatMap(\.taskIDs)
+            let stored = Set(try await aggregator.crossPoolSearch("flood", limit: sent * pools.count).map(\.taskID))
+            #expect(stored.isDisjoint(with: listed), "a task listed missing is not stored")
+        }
+    }
+}
+
+/// An aggregator configuration on `deployment`'s bus, storing in `database`.
+private func aggregatorConfiguration(_ deployment: Deployment, _ database: TestDatabase) -> MemoryAggregatorConfiguration {
+    var configuration = MemoryAggregatorConfiguration()
+    configuration.bus.publishEndpoint = deployment.busPub
+    configuration.bus.subscribeEndpoint = deployment.busSub
+    configuration.databasePath = database.path
+    return configuration
 }
 
 /// A `MemoryAggregator` with `configuration`, its subscription in effect, running until `running` is cancelled.

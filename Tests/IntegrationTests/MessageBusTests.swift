@@ -121,6 +121,33 @@ struct MessageBusTests {
         }
     }
 
+    @Test("a publish dropped for a full outbox still takes its sequence number: the subscriber counts it missed, by source")
+    func outboxDropsAreGaps() async throws {
+        try await Deployment.with(pools: [], environment: ["MAHAVISHNU_MEMORY_AGGREGATION_ENABLED": "false"]) { deployment in
+            let recorder = try await BusRecorder(deployment, types: [.resultShare])
+            defer { recorder.close() }
+            var configuration = MessageBusConfiguration()
+            configuration.publishEndpoint = deployment.busPub
+            configuration.subscribeEndpoint = deployment.busSub
+            configuration.identity = "pool_outbox"
+            configuration.outboxLimit = 8
+            let publisher = try MessageBus(configuration: configuration)
+            defer { publisher.close() }
+            try await publisher.roundTrip()
+            for index in 0..<2_000 { try publisher.publish(.resultShare, payload: ["n": index]) }
+            try await publisher.roundTrip()
+            // A drop shows as a gap once a later message arrives.
+            try publisher.publish(.resultShare, payload: ["n": -1])
+            let dropped = publisher.statistics.publishDropped
+            #expect(dropped > 0, "an outbox of 8 overflows in a tight loop")
+            try await waitUntil("every message received or counted missed") {
+                recorder.messages.count + recorder.bus.statistics.missed == 2_001
+            }
+            #expect(recorder.bus.statistics.missed == dropped)
+            #expect(recorder.bus.losses(of: .resultShare) == ["pool_outbox": dropped])
+        }
+    }
+
     @Test("a stalled subscriber does not slow routing: every task completes while it is stopped, and it counts what it missed")
     func stalledSubscriber() async throws {
         let small = ["MAHAVISHNU_BUS_HIGH_WATER_MARK": "50"]

@@ -60,6 +60,7 @@ struct SettingsTests {
         ("broker_frontend: localhost:5555", "broker_frontend", "expected an endpoint"),
         ("broker_backend: tcp://127.0.0.1:99999", "broker_backend", "expected an endpoint"),
         ("memory_sync_interval: -1", "memory_sync_interval", "greater than 0"),
+        ("memory_sync_interval: 61", "memory_sync_interval", "a number of seconds greater than 0 and at most 60, got '61'"),
         ("worker_default_type:\n  nested: true", "worker_default_type", "got a mapping"),
         ("max_task_bytes: 4 parsecs", "max_task_bytes", "KiB, MiB or GiB"),
         ("max_task_bytes: 100", "max_task_bytes", "at least 1 KiB"),

@@ -17,19 +17,46 @@ struct MemoryStoreTests {
         return TaskCompletedEvent(result: result, poolName: name, prompt: prompt, completedAt: Date(timeIntervalSince1970: 1_800_000_000))
     }
 
-    @Test("each task id is stored once, however often it is written; counters add up")
+    @Test("each task id is stored once, however often it is written; every write counts as a sync")
     func storesOnce() async throws {
         try await withStore { store, _ in
             let batch = [event("t1", prompt: "alpha"), event("t2", prompt: "beta")]
-            #expect(try await store.store(batch, counters: MemoryCounters(syncs: 1)) == 2)
-            #expect(try await store.store(batch + [event("t3", prompt: "gamma")], counters: MemoryCounters(eventsMissed: 4, syncs: 1)) == 1)
+            #expect(try await store.store(batch) == 2)
+            #expect(try await store.store(batch + [event("t3", prompt: "gamma")]) == 1)
             #expect(try await store.store([event("t1", prompt: "changed")]) == 0)
             let stats = try await store.stats()
             #expect(stats.records == 3)
             #expect(stats.duplicatesIgnored == 3)
-            #expect(stats.eventsMissed == 4)
-            #expect(stats.syncs == 2)
+            #expect(stats.eventsMissed == 0)
+            #expect(stats.missing.isEmpty)
+            #expect(stats.syncs == 3, "one per write, whatever it held")
             #expect(try await store.search("alpha").first?.prompt == "alpha", "the first report of a task id is the one kept")
+        }
+    }
+
+    @Test("losses are kept per pool and reason, a known task id once and only while its result is not stored")
+    func losses() async throws {
+        try await withStore { store, _ in
+            try await store.store([event("t1", pool: "pool_a", prompt: "kept")])
+            var losses = MemoryLosses()
+            losses.count(5, from: "pool_b", reason: .bus)
+            losses.add(taskID: "t1", poolID: "pool_a", reason: .storeBehind)
+            losses.add(taskID: "t2", poolID: "pool_a", reason: .storeBehind)
+            losses.add(taskID: "t3", poolID: "pool_a", reason: .storeBehind)
+            losses.add(taskID: "t3", poolID: "pool_a", reason: .storeBehind)
+            try await store.store([], losses: losses)
+            var stats = try await store.stats()
+            #expect(stats.eventsMissed == 7, "five unknown ids, t2 and t3 once each; t1 is stored")
+            #expect(stats.missing == [
+                MemoryStats.Missing(poolID: "pool_a", poolName: "a", reason: .storeBehind, count: 2, taskIDs: ["t2", "t3"]),
+                MemoryStats.Missing(poolID: "pool_b", poolName: nil, reason: .bus, count: 5, taskIDs: []),
+            ])
+
+            try await store.store([event("t2", pool: "pool_a", prompt: "retried")])
+            stats = try await store.stats()
+            #expect(stats.eventsMissed == 6, "t2's retry reached the store")
+            #expect(stats.missing.first == MemoryStats.Missing(poolID: "pool_a", poolName: "a", reason: .storeBehind, count: 1, taskIDs: ["t3"]))
+            #expect(stats.records + stats.eventsMissed == 8, "t1, t2, t3 and five unknown")
         }
     }
 

@@ -42,17 +42,45 @@ public struct MemoryStats: Codable, Sendable, Equatable {
         }
     }
 
+    /// Results of one pool the store lacks, for one reason.
+    public struct Missing: Codable, Sendable, Equatable {
+        public var poolID: String
+        /// The pool's name, when the store holds any of its results.
+        public var poolName: String?
+        public var reason: MemoryLossReason
+        /// Results missing.
+        public var count: Int
+        /// Their task ids where known (`store_behind`), the first 100 at most; `bus` and
+        /// `unreadable` losses have none.
+        public var taskIDs: [String]
+
+        public init(poolID: String, poolName: String?, reason: MemoryLossReason, count: Int, taskIDs: [String]) {
+            self.poolID = poolID
+            self.poolName = poolName
+            self.reason = reason
+            self.count = count
+            self.taskIDs = taskIDs
+        }
+
+        enum CodingKeys: String, CodingKey {
+            case poolID = "pool_id", poolName = "pool_name", reason, count, taskIDs = "task_ids"
+        }
+    }
+
     /// Stored results in all.
     public var records: Int
     public var pools: [Pool]
+    /// What the store lacks, per pool and reason; empty when every result reached it.
+    public var missing: [Missing]
     /// `task_completed` events received that were already stored (the same task id), and ignored.
     public var duplicatesIgnored: Int
-    /// Events the aggregator's bus missed or dropped (sequence gaps, a full buffer): results not stored.
+    /// Results missing from the store in all: the sum of `missing`'s counts (and, in a database
+    /// from before they were kept per pool, the bus losses counted then).
     public var eventsMissed: Int
-    /// Periodic syncs done, each writing whatever had arrived since the one before (possibly nothing).
+    /// Writes committed, each storing whatever had arrived since the one before.
     public var syncs: Int
 
     enum CodingKeys: String, CodingKey {
-        case records, pools, duplicatesIgnored = "duplicates_ignored", eventsMissed = "events_missed", syncs
+        case records, pools, missing, duplicatesIgnored = "duplicates_ignored", eventsMissed = "events_missed", syncs
     }
 }

@@ -5,7 +5,9 @@ import MahavishnuCore
 /// The memory database: every finished task's result, once, in SQLite with an FTS5 index over
 /// prompts and outputs.
 ///
-/// Safe from any thread and task; writes are serialized, reads run beside them (WAL).
+/// Safe from any thread and task; writes are serialized, reads run beside them (WAL, with
+/// `synchronous = NORMAL`: a committed write survives the process being killed; a power cut may
+/// lose the last writes since a checkpoint).
 public final class MemoryStore: Sendable {
     /// The database file.
     public let path: String
@@ -22,15 +24,18 @@ public final class MemoryStore: Sendable {
         }
         var configuration = Configuration()
         configuration.busyMode = .timeout(10)
+        configuration.prepareDatabase { db in try db.execute(sql: "PRAGMA synchronous = NORMAL") }
         database = try DatabasePool(path: path, configuration: configuration)
         try MemorySchema.migrator.migrate(database)
     }
 
-    /// Stores `events`, skipping task ids already stored; returns how many were new.
+    /// Stores `events`, skipping task ids already stored, and records `losses` as missing, in one
+    /// transaction (one sync); returns how many results were new.
     ///
-    /// `counters` are added to the aggregator's running totals in the same transaction.
+    /// A lost task id already stored, or already recorded, is not counted again; a task recorded
+    /// missing whose result is stored later (a retry with the same id) is missing no more.
     @discardableResult
-    public func store(_ events: [TaskCompletedEvent], counters: MemoryCounters = MemoryCounters()) async throws -> Int {
+    public func store(_ events: [TaskCompletedEvent], losses: MemoryLosses = MemoryLosses()) async throws -> Int {
         let storedAt = Date().timeIntervalSince1970
         return try await database.write { db in
             let indexedUpTo = try Int64.fetchOne(db, sql: "SELECT MAX(id) FROM memory_record") ?? 0
@@ -53,9 +58,9 @@ public final class MemoryStore: Sendable {
                 INSERT INTO memory_record_fts (rowid, prompt, output)
                 SELECT id, prompt, output FROM memory_record WHERE id > ?
                 """, arguments: [indexedUpTo])
-            var totals = counters
-            totals.duplicatesIgnored += events.count - inserted
-            try MemorySchema.add(totals, db)
+            let found = inserted > 0 ? try MemorySchema.forgetMissing(storedAbove: indexedUpTo, db) : 0
+            let lost = try MemorySchema.record(losses, at: storedAt, db)
+            try MemorySchema.add(MemoryCounters(duplicatesIgnored: events.count - inserted, eventsMissed: lost - found, syncs: 1), db)
             return inserted
         }
     }
@@ -93,7 +98,7 @@ public final class MemoryStore: Sendable {
         }
     }
 
-    /// Stored results per pool, and the aggregator's running totals.
+    /// Stored results per pool, what the store lacks per pool, and the aggregator's running totals.
     public func stats() async throws -> MemoryStats {
         try await database.read { db in
             let pools = try Row.fetchAll(db, sql: """
@@ -104,24 +109,24 @@ public final class MemoryStore: Sendable {
             }
             let counters = try MemorySchema.counters(db)
             return MemoryStats(
-                records: pools.reduce(0) { $0 + $1.records }, pools: pools,
+                records: pools.reduce(0) { $0 + $1.records }, pools: pools, missing: try MemorySchema.missing(db),
                 duplicatesIgnored: counters.duplicatesIgnored, eventsMissed: counters.eventsMissed, syncs: counters.syncs
             )
         }
     }
 }
 
-/// Running totals the aggregator keeps in the database beside the results, so `memory stats`
+/// Running totals the store keeps in the database beside the results, so `memory stats`
 /// shows them from any process.
-public struct MemoryCounters: Sendable, Equatable {
+struct MemoryCounters: Sendable, Equatable {
     /// Events for task ids already stored.
-    public var duplicatesIgnored = 0
-    /// Events the aggregator's bus missed or dropped.
-    public var eventsMissed = 0
-    /// Periodic syncs.
-    public var syncs = 0
+    var duplicatesIgnored = 0
+    /// Results missing from the store (every `MemoryLossReason`).
+    var eventsMissed = 0
+    /// Write transactions committed.
+    var syncs = 0
 
-    public init(duplicatesIgnored: Int = 0, eventsMissed: Int = 0, syncs: Int = 0) {
+    init(duplicatesIgnored: Int = 0, eventsMissed: Int = 0, syncs: Int = 0) {
         self.duplicatesIgnored = duplicatesIgnored
         self.eventsMissed = eventsMissed
         self.syncs = syncs

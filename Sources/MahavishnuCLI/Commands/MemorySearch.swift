@@ -41,9 +41,9 @@ struct MemorySearch: AsyncParsableCommand {
     }
 }
 
-/// `mahavishnu memory stats`: stored results per pool.
+/// `mahavishnu memory stats`: stored results per pool, and what the store lacks.
 struct MemoryStatsCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "stats", abstract: "Count the stored task results per pool.")
+    static let configuration = CommandConfiguration(commandName: "stats", abstract: "Count the stored task results per pool, and the results the store lacks, with why.")
 
     @OptionGroup var memory: MemoryOptions
 
@@ -51,10 +51,17 @@ struct MemoryStatsCommand: AsyncParsableCommand {
         let stats = try await memory.store().stats()
         if memory.json { return try Printer.json(stats) }
         print("records: \(stats.records)  duplicates ignored: \(stats.duplicatesIgnored)  events missed: \(stats.eventsMissed)  syncs: \(stats.syncs)")
-        guard !stats.pools.isEmpty else { return }
+        if !stats.pools.isEmpty {
+            Printer.table(
+                ["POOL", "POOL ID", "RECORDS", "LAST COMPLETED"],
+                stats.pools.map { [$0.poolName, $0.poolID, "\($0.records)", Date(timeIntervalSince1970: $0.lastCompletedAt).formatted(.iso8601)] }
+            )
+        }
+        guard !stats.missing.isEmpty else { return }
+        print("missing (finished, not stored):")
         Printer.table(
-            ["POOL", "POOL ID", "RECORDS", "LAST COMPLETED"],
-            stats.pools.map { [$0.poolName, $0.poolID, "\($0.records)", Date(timeIntervalSince1970: $0.lastCompletedAt).formatted(.iso8601)] }
+            ["POOL", "POOL ID", "REASON", "MISSING", "TASK IDS"],
+            stats.missing.map { [$0.poolName ?? "-", $0.poolID, $0.reason.rawValue, "\($0.count)", $0.taskIDs.isEmpty ? "unknown" : $0.taskIDs.joined(separator: ",")] }
         )
     }
 }

@@ -47,6 +47,9 @@ final class BusConnection: @unchecked Sendable {
     private struct Inbox {
         var commands: [Command] = []
         var queuedPublishes = 0
+        /// Publishes dropped for a full outbox, by topic: each still takes its sequence number,
+        /// so subscribers see the drop as a gap, as they see every other loss on the way.
+        var skipped: [[UInt8]: UInt64] = [:]
         var stopped = false
     }
 
@@ -113,7 +116,10 @@ final class BusConnection: @unchecked Sendable {
     func publish(_ outgoing: Outgoing) throws(MessageBusError) {
         let queued = try inbox.withLock { (inbox) throws(MessageBusError) -> Queued in
             guard !inbox.stopped else { throw .closed }
-            guard inbox.queuedPublishes < configuration.outboxLimit else { return .dropped }
+            guard inbox.queuedPublishes < configuration.outboxLimit else {
+                inbox.skipped[BusTopic.topic(outgoing.type, target: outgoing.target), default: 0] += 1
+                return .dropped
+            }
             inbox.queuedPublishes += 1
             inbox.commands.append(.publish(outgoing))
             return inbox.commands.count == 1 ? .first : .behindOthers
@@ -178,14 +184,17 @@ final class BusConnection: @unchecked Sendable {
         poller.addReadable(fileDescriptor: wakeup.fileDescriptor)
         do {
             while true {
-                let (commands, stopped) = inbox.withLock { inbox in
+                let (commands, skipped, stopped) = inbox.withLock { inbox in
                     defer {
                         inbox.commands.removeAll(keepingCapacity: true)
                         inbox.queuedPublishes = 0
+                        inbox.skipped.removeAll()
                     }
-                    return (inbox.commands, inbox.stopped)
+                    return (inbox.commands, inbox.skipped, inbox.stopped)
                 }
                 for command in commands { try perform(command) }
+                // Dropped after every publish queued with them: the outbox was full.
+                for (topic, count) in skipped { _ = nextSequence(on: topic, advancingBy: count) }
                 if stopped { break }
                 try poller.poll(timeoutMilliseconds: nextTimeoutMilliseconds())
                 wakeup.drain()
@@ -236,11 +245,17 @@ final class BusConnection: @unchecked Sendable {
             return logger.error("cannot encode a bus message", metadata: ["bus.type": "\(outgoing.type.rawValue)", "error": "\(error)"])
         }
         let topic = BusTopic.topic(outgoing.type, target: outgoing.target)
-        if sequences[topic] == nil && sequences.count >= tracker.capacity { sequences.removeAll(keepingCapacity: true) }
-        let sequence = (sequences[topic] ?? BusWire.firstSequence - 1) + 1
-        sequences[topic] = sequence
+        let sequence = nextSequence(on: topic)
         let sent = try publisher.send(multipart: [topic, Wire.version, publisherID, Array(String(sequence).utf8), frames.header, frames.payload], dontWait: true)
         if sent { counters.published.add(1, ordering: .relaxed) } else { counters.publishDropped.add(1, ordering: .relaxed) }
+    }
+
+    /// Takes `count` sequence numbers on `topic`; returns the last.
+    private func nextSequence(on topic: [UInt8], advancingBy count: UInt64 = 1) -> UInt64 {
+        if sequences[topic] == nil && sequences.count >= tracker.capacity { sequences.removeAll(keepingCapacity: true) }
+        let sequence = (sequences[topic] ?? BusWire.firstSequence - 1) + count
+        sequences[topic] = sequence
+        return sequence
     }
 
     private func sendProbe() throws {
@@ -284,6 +299,7 @@ final class BusConnection: @unchecked Sendable {
             counters.malformed.add(1, ordering: .relaxed)
             return
         }
+        if missed > 0 { counters.lost(missed, of: header.type, from: header.sourcePoolID) }
         let payload = frames.bytes(5)
         guard JSONCoding.isValid(payload) else {
             counters.malformed.add(1, ordering: .relaxed)
@@ -295,7 +311,10 @@ final class BusConnection: @unchecked Sendable {
         }
         counters.received.add(1, ordering: .relaxed)
         for subscription in subscriptions.values where wants(subscription, message) {
-            if case .dropped = subscription.continuation.yield(message) { counters.dropped.add(1, ordering: .relaxed) }
+            if case .dropped = subscription.continuation.yield(message) {
+                counters.dropped.add(1, ordering: .relaxed)
+                counters.lost(1, of: header.type, from: header.sourcePoolID)
+            }
         }
     }
 

@@ -1,3 +1,4 @@
+import MahavishnuCore
 import Synchronization
 
 /// What a `MessageBus` has sent and received, and what it lost, since it was created.
@@ -31,6 +32,19 @@ final class BusCounters: Sendable {
     let missed = Atomic<Int>(0)
     let dropped = Atomic<Int>(0)
     let malformed = Atomic<Int>(0)
+    /// `missed` and `dropped` by message type and source (the publisher's bus identity, a
+    /// pool's id): touched only when something is lost, so a lock costs nothing on the way.
+    private let lossesBySource = Mutex<[BusMessageType: [String: Int]]>([:])
+
+    /// Counts `count` messages of `type` from `source` as lost (missed or dropped).
+    func lost(_ count: Int, of type: BusMessageType, from source: String) {
+        lossesBySource.withLock { $0[type, default: [:]][source, default: 0] += count }
+    }
+
+    /// Messages of `type` lost so far, by source.
+    func losses(of type: BusMessageType) -> [String: Int] {
+        lossesBySource.withLock { $0[type] ?? [:] }
+    }
 
     var snapshot: BusStatistics {
         var statistics = BusStatistics()

@@ -80,6 +80,15 @@ public final class MessageBus: Sendable {
     /// What this bus has sent, received and lost so far.
     public var statistics: BusStatistics { connection.counters.snapshot }
 
+    /// Messages of `type` this bus lost so far (`statistics.missed` and `.dropped`), by source:
+    /// the `source_pool_id` of their publisher, a pool's id for the pools' events.
+    ///
+    /// A message lost on the way is counted when the next one of its type from the same
+    /// publisher arrives (the gap in their sequence numbers shows it).
+    public func losses(of type: BusMessageType) -> [String: Int] {
+        connection.counters.losses(of: type)
+    }
+
     /// Sends what is queued, finishes every subscription's stream, closes the sockets and stops
     /// the thread. Calling it again does nothing.
     public func close() {

@@ -27,8 +27,10 @@ public struct Settings: Sendable, Equatable {
     public var poolDefaultMaxWorkers = 10
     /// Results are stored in the memory database. Default true.
     public var memoryAggregationEnabled = true
-    /// Seconds between memory database writes. Default 60.
-    public var memorySyncInterval = 60.0
+    /// The longest a finished task's result may wait before the memory store writes it, in seconds,
+    /// and so the most a broker crash can lose; the store writes continuously and warns when it
+    /// falls this far behind. Greater than 0, at most 60. Default 1.
+    public var memorySyncInterval = 1.0
     /// The broker's frontend: producers and the CLI connect here. Default `tcp://127.0.0.1:5555`.
     public var brokerFrontend = "tcp://127.0.0.1:5555"
     /// The broker's backend: pools connect here. Default `tcp://127.0.0.1:5556`.
@@ -91,8 +93,8 @@ public struct Settings: Sendable, Equatable {
     public var busHighWaterMark = 10_000
     /// The memory database (SQLite); `~` is the home directory. Default `~/.local/share/mahavishnu/memory.sqlite`.
     public var memoryDatabasePath = "~/.local/share/mahavishnu/memory.sqlite"
-    /// Results the memory store writes at once; a full batch is written before the sync interval ends. Default 500.
-    public var memoryBatchSize = 500
+    /// Most results in one memory store write; when more wait, the next write follows at once. Default 10,000.
+    public var memoryBatchSize = 10_000
 
     public init() {}
 }
@@ -130,9 +132,10 @@ struct SettingsKey: Sendable {
         }
     }
 
-    static func seconds(_ name: String, _ field: WritableKeyPath<Settings, Double> & Sendable) -> SettingsKey {
-        SettingsKey(name: name, expected: "a number of seconds greater than 0") { settings, node in
-            guard let value = ValueParser.double(node), value > 0 else { return false }
+    static func seconds(_ name: String, _ field: WritableKeyPath<Settings, Double> & Sendable, maximum: Int? = nil) -> SettingsKey {
+        let expected = "a number of seconds greater than 0" + (maximum.map { " and at most \($0)" } ?? "")
+        return SettingsKey(name: name, expected: expected) { settings, node in
+            guard let value = ValueParser.double(node), value > 0, value <= Double(maximum ?? .max) else { return false }
             settings[keyPath: field] = value
             return true
         }
@@ -193,7 +196,7 @@ extension Settings {
         .int("pool_default_min_workers", \.poolDefaultMinWorkers, minimum: 1),
         .int("pool_default_max_workers", \.poolDefaultMaxWorkers, minimum: 1),
         .bool("memory_aggregation_enabled", \.memoryAggregationEnabled),
-        .seconds("memory_sync_interval", \.memorySyncInterval),
+        .seconds("memory_sync_interval", \.memorySyncInterval, maximum: 60),
         .endpoint("broker_frontend", \.brokerFrontend),
         .endpoint("broker_backend", \.brokerBackend),
         .int("broker_queue_bound", \.brokerQueueBound, minimum: 0),
