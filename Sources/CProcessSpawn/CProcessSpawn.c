@@ -5,35 +5,31 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
-// Everything from here to mahavishnu_spawn runs in the child of a fork of a multithreaded
-// process (the guardian, or the program before its exec): async-signal-safe calls only, no malloc.
+// The guardian's descriptor for reports to the pool: numbers, each the program's pid (positive)
+// or a failure (a negated errno value). Close-on-exec, so the program's exec closes its copy.
+enum { REPORT_FD = 3 };
 
-/// Where the guardian and the program report to the pool: the pipe's write end.
-static int reportTo = -1;
+// From here to mahavishnu_spawn, code runs in a guardian or in a program before its exec; a
+// guardian may be the child of a fork of the multithreaded pool: async-signal-safe calls only.
 
-/// Sends one number to the pool: the program's pid (positive) or a failure (a negated errno).
 static void report(int value) {
     ssize_t written;
-    do { written = write(reportTo, &value, sizeof value); } while (written < 0 && errno == EINTR);
+    do { written = write(REPORT_FD, &value, sizeof value); } while (written < 0 && errno == EINTR);
 }
 
 /// Reports `error` (an errno value) and ends the process that failed.
 static void fail(int error) {
     report(-error);
     _exit(127);
-}
-
-/// Moves `fd` to 10 or above, out of the way of the standard streams.
-static int lift(int fd) {
-    int lifted = fcntl(fd, F_DUPFD_CLOEXEC, 10);
-    if (lifted < 0) fail(errno);
-    return lifted;
 }
 
 /// Ends the guardian the way `status` says the program ended: the same exit status, or the same
@@ -51,8 +47,8 @@ static void mirror(int status) {
     _exit(128 + signal);
 }
 
-/// The program's side of the second fork: leader of a new process group, killed if the guardian
-/// dies, every signal at its default action and none blocked; then the program itself.
+/// The program's side of the guardian's fork: leader of a new process group, killed if the
+/// guardian dies, no signal blocked; then the program itself.
 static void becomeProgram(pid_t guardian, const char *path, char *const argv[], char *const envp[]) {
     setpgid(0, 0);
     if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0) fail(errno);
@@ -65,43 +61,24 @@ static void becomeProgram(pid_t guardian, const char *path, char *const argv[], 
     fail(errno);
 }
 
-/// The guardian: the pool's child, and the parent of the program. It starts the program, then
-/// waits for whichever ends first. The program: the guardian reaps it and ends the same way. The
-/// pool (SIGKILL, a crash, the OOM killer): the guardian kills the program's whole process group
-/// and then exits, so nothing the pool started outlives it.
+/// The guardian proper, started with the program's standard streams at 0-2, REPORT_FD, every
+/// signal at its default action and blocked. It starts the program, then waits for whichever
+/// ends first. The program: the guardian reaps it and ends the same way. The pool (SIGKILL, a
+/// crash, the OOM killer): the guardian kills the program and its whole process group, then exits.
 ///
-/// It watches the pool's pid with a pidfd, not with PR_SET_PDEATHSIG: that fires when the *thread*
-/// that forked ends, and the pool starts programs from threads that end with their task.
-static void guard(pid_t pool, const char *path, char *const argv[], char *const envp[],
-                  const char *directory, int stdin_fd, int stdout_fd, int stderr_fd) {
-    // The dispositions the program inherits (the pool ignores SIGPIPE, say); every signal stays
-    // blocked in the guardian, so the pool's SIGTERM to the program's group does not end it.
-    for (int signal = 1; signal < NSIG; signal++) {
-        if (signal == SIGKILL || signal == SIGSTOP) continue;
-        struct sigaction standard = {0};
-        standard.sa_handler = SIG_DFL;
-        sigaction(signal, &standard, NULL);
+/// It watches the pool's pid with a pidfd, not with PR_SET_PDEATHSIG, which fires when the
+/// *thread* that forked ends: pools start programs from threads that end with their task.
+static void guard(pid_t pool, const char *path, char *const argv[], char *const envp[]) {
+    fcntl(REPORT_FD, F_SETFD, FD_CLOEXEC);
+    // Nothing else of the pool's: its sockets, and the pipes of its other children (which would
+    // not reach end of file while a guardian held them).
+    if (syscall(SYS_close_range, REPORT_FD + 1, ~0U, 0) != 0) {
+        for (int fd = REPORT_FD + 1; fd < 65536; fd++) close(fd);
     }
     int poolExit = (int)syscall(SYS_pidfd_open, pool, 0);
     if (poolExit < 0) fail(errno);
     // The pool died before its pidfd opened (that pid may already be another process's).
     if (getppid() != pool) _exit(127);
-    // Lifted before placing, so placing one never overwrites another; dup2 clears close-on-exec.
-    int in = lift(stdin_fd), out = lift(stdout_fd), err = lift(stderr_fd);
-    reportTo = lift(reportTo);
-    poolExit = lift(poolExit);
-    if (dup2(in, STDIN_FILENO) < 0 || dup2(out, STDOUT_FILENO) < 0 || dup2(err, STDERR_FILENO) < 0) fail(errno);
-    if (dup2(reportTo, 3) < 0 || dup2(poolExit, 4) < 0) fail(errno);
-    reportTo = 3;
-    poolExit = 4;
-    fcntl(3, F_SETFD, FD_CLOEXEC);
-    fcntl(4, F_SETFD, FD_CLOEXEC);
-    // Nothing else of the pool's: its sockets, and the pipes of its other children (which would
-    // never reach end of file while a guardian held them).
-    if (syscall(SYS_close_range, 5, ~0U, 0) != 0) {
-        for (int fd = 5; fd < 65536; fd++) close(fd);
-    }
-    if (directory != NULL && chdir(directory) != 0) fail(errno);
     pid_t guardian = getpid();
     pid_t program = fork();
     if (program < 0) fail(errno);
@@ -109,7 +86,7 @@ static void guard(pid_t pool, const char *path, char *const argv[], char *const 
     // Also here, so the group exists before the pool hears of it.
     setpgid(program, program);
     report(program);
-    close(3);
+    close(REPORT_FD);
     close(STDIN_FILENO);
     close(STDOUT_FILENO);
     close(STDERR_FILENO);
@@ -118,7 +95,7 @@ static void guard(pid_t pool, const char *path, char *const argv[], char *const 
     for (;;) {
         int status;
         if (waitpid(program, &status, WNOHANG) == program) mirror(status);
-        // Without a pidfd for the program (none left, say), look again every 100 ms.
+        // Without a pidfd for the program (no descriptor left, say), look again every 100 ms.
         poll(watched, 2, programExit < 0 ? 100 : -1);
         if (watched[0].revents != 0) {
             kill(-program, SIGKILL);
@@ -128,31 +105,115 @@ static void guard(pid_t pool, const char *path, char *const argv[], char *const 
     }
 }
 
-int mahavishnu_spawn(pid_t *guardian, pid_t *program, const char *path, char *const argv[], char *const envp[],
-                     const char *directory, int stdin_fd, int stdout_fd, int stderr_fd) {
+int mahavishnu_guard_main(int argc, char *argv[], char *envp[]) {
+    if (argc < 4) {
+        static const char usage[] = "mahavishnu-guard: started by a pool for each worker program, not by hand\n";
+        write(STDERR_FILENO, usage, sizeof usage - 1);
+        return 2;
+    }
+    guard((pid_t)atoi(argv[1]), argv[2], argv + 3, envp);
+    return 127;
+}
+
+/// Moves `fd` to 10 or above, out of the way of the descriptors being placed.
+static int lift(int fd) {
+    int lifted = fcntl(fd, F_DUPFD_CLOEXEC, 10);
+    if (lifted < 0) _exit(127);
+    return lifted;
+}
+
+/// The child of a fork of the pool, made a guardian: what posix_spawn does for the executable one.
+static void becomeGuardian(pid_t pool, int report_fd, const char *path, char *const argv[], char *const envp[],
+                           const char *directory, int stdin_fd, int stdout_fd, int stderr_fd) {
+    for (int signal = 1; signal < NSIG; signal++) {
+        if (signal == SIGKILL || signal == SIGSTOP) continue;
+        struct sigaction standard = {0};
+        standard.sa_handler = SIG_DFL;
+        sigaction(signal, &standard, NULL);
+    }
+    // Lifted first, so placing one never overwrites another; dup2 clears close-on-exec.
+    int in = lift(stdin_fd), out = lift(stdout_fd), err = lift(stderr_fd), rep = lift(report_fd);
+    if (dup2(rep, REPORT_FD) < 0) _exit(127);
+    if (dup2(in, STDIN_FILENO) < 0 || dup2(out, STDOUT_FILENO) < 0 || dup2(err, STDERR_FILENO) < 0) fail(errno);
+    if (directory != NULL && chdir(directory) != 0) fail(errno);
+    guard(pool, path, argv, envp);
+}
+
+/// Starts the executable guardian at `guardian_path`: `GUARDIAN POOL_PID PATH ARGV…`.
+static int spawnGuardian(pid_t *child, const char *guardian_path, pid_t pool, int report_fd, const char *path,
+                         char *const argv[], char *const envp[], const char *directory, int stdin_fd, int stdout_fd, int stderr_fd) {
+    int count = 0;
+    while (argv[count] != NULL) count++;
+    char poolText[16];
+    snprintf(poolText, sizeof poolText, "%d", (int)pool);
+    char **arguments = malloc(sizeof(char *) * (size_t)(count + 4));
+    if (arguments == NULL) return ENOMEM;
+    arguments[0] = (char *)guardian_path;
+    arguments[1] = poolText;
+    arguments[2] = (char *)path;
+    for (int i = 0; i <= count; i++) arguments[3 + i] = argv[i];
+
+    posix_spawnattr_t attributes;
+    posix_spawn_file_actions_t actions;
+    int result = posix_spawnattr_init(&attributes);
+    if (result != 0) {
+        free(arguments);
+        return result;
+    }
+    result = posix_spawn_file_actions_init(&actions);
+    if (result == 0) {
+        sigset_t all;
+        sigfillset(&all);
+        result = posix_spawnattr_setflags(&attributes, POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK);
+        if (result == 0) result = posix_spawnattr_setsigdefault(&attributes, &all);
+        if (result == 0) result = posix_spawnattr_setsigmask(&attributes, &all);
+        if (result == 0) result = posix_spawn_file_actions_adddup2(&actions, report_fd, REPORT_FD);
+        if (result == 0) result = posix_spawn_file_actions_adddup2(&actions, stdin_fd, STDIN_FILENO);
+        if (result == 0) result = posix_spawn_file_actions_adddup2(&actions, stdout_fd, STDOUT_FILENO);
+        if (result == 0) result = posix_spawn_file_actions_adddup2(&actions, stderr_fd, STDERR_FILENO);
+        if (result == 0 && directory != NULL) result = posix_spawn_file_actions_addchdir_np(&actions, directory);
+        if (result == 0) result = posix_spawn(child, guardian_path, &actions, &attributes, arguments, envp);
+        posix_spawn_file_actions_destroy(&actions);
+    }
+    posix_spawnattr_destroy(&attributes);
+    free(arguments);
+    return result;
+}
+
+int mahavishnu_spawn(pid_t *guardian, pid_t *program, const char *guardian_path, const char *path, char *const argv[],
+                     char *const envp[], const char *directory, int stdin_fd, int stdout_fd, int stderr_fd) {
     int channel[2];
     if (pipe2(channel, O_CLOEXEC) != 0) return errno;
     pid_t pool = getpid();
-    sigset_t all, previous;
-    sigfillset(&all);
-    // No handler of the pool's may run in the guardian.
-    pthread_sigmask(SIG_SETMASK, &all, &previous);
-    pid_t child = fork();
-    if (child == 0) {
-        close(channel[0]);
-        reportTo = channel[1];
-        guard(pool, path, argv, envp, directory, stdin_fd, stdout_fd, stderr_fd);
+    pid_t child = -1;
+    int error = 0;
+    if (guardian_path != NULL) {
+        // Lifted first, so that placing one descriptor never overwrites another.
+        int lifted[4] = {-1, -1, -1, -1}, sources[4] = {channel[1], stdin_fd, stdout_fd, stderr_fd};
+        for (int i = 0; i < 4 && error == 0; i++) {
+            lifted[i] = fcntl(sources[i], F_DUPFD_CLOEXEC, 10);
+            if (lifted[i] < 0) error = errno;
+        }
+        if (error == 0) error = spawnGuardian(&child, guardian_path, pool, lifted[0], path, argv, envp, directory, lifted[1], lifted[2], lifted[3]);
+        for (int i = 0; i < 4; i++) if (lifted[i] >= 0) close(lifted[i]);
+    } else {
+        sigset_t all, previous;
+        sigfillset(&all);
+        // The guardian starts with every signal blocked: no handler of the pool's runs in it.
+        pthread_sigmask(SIG_SETMASK, &all, &previous);
+        child = fork();
+        if (child == 0) becomeGuardian(pool, channel[1], path, argv, envp, directory, stdin_fd, stdout_fd, stderr_fd);
+        error = child < 0 ? errno : 0;
+        pthread_sigmask(SIG_SETMASK, &previous, NULL);
     }
-    int forkError = errno;
-    pthread_sigmask(SIG_SETMASK, &previous, NULL);
     close(channel[1]);
-    if (child < 0) {
+    if (error != 0) {
         close(channel[0]);
-        return forkError;
+        return error;
     }
     // The guardian sends the program's pid; either may send a failure. End of file: both are
     // done (the guardian closed its end, the program's exec closed its own).
-    int started = 0, error = 0, value;
+    int started = 0, value;
     ssize_t got;
     while ((got = read(channel[0], &value, sizeof value)) != 0) {
         if (got < 0 && errno == EINTR) continue;

@@ -44,18 +44,44 @@ struct OrphanTests {
         }
     }
 
-    @Test("a SIGKILLed pool takes its hung programs and their children along", arguments: ["exec", "process"])
-    func killedPool(executor: String) async throws {
+    /// The executable behind `pid`, symbolic links resolved.
+    func executable(of pid: Int32) -> String? {
+        try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\(pid)/exe")
+    }
+
+    /// `mahavishnu-pool` hard-linked into a directory of its own, where it finds no
+    /// `mahavishnu-guard` and so forks its guardians; `body` gets it, and the directory goes after.
+    func withPoolWithoutGuardExecutable<T>(_ body: (URL) async throws -> T) async throws -> T {
+        let directory = URL(fileURLWithPath: temporaryPath("pool-without-guard"))
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let pool = directory.appendingPathComponent(poolExecutable.lastPathComponent)
+        try FileManager.default.linkItem(at: poolExecutable.resolvingSymlinksInPath(), to: pool)
+        return try await body(pool)
+    }
+
+    @Test("a SIGKILLed pool takes its hung programs and their children along, whichever guardian it starts them under",
+          arguments: ["exec", "process"], [true, false])
+    func killedPool(executor: String, besideGuardExecutable: Bool) async throws {
         let pidFile = temporaryPath("pids")
-        try await Deployment.with(pools: [], settings: Self.hangerSettings(executor: executor, pidFile: pidFile)) { deployment in
-            let pool = try await deployment.startPool(name: "doomed", workers: 2, extraArguments: ["--worker-type", "hanger"])
-            let (tasks, started) = try await startHangingTasks(2, on: "doomed", in: deployment, pidFile: pidFile)
-            pool.send(SIGKILL)
-            deployment.forgetPool("doomed")
-            await expectGone(started, within: .seconds(5), "the processes the SIGKILLed pool started")
-            for task in tasks {
-                let lost = await #expect(throws: BrokerClientError.self, "the task was lost with its pool") { try await task.value }
-                #expect(lost?.code == .poolLost)
+        try await withPoolWithoutGuardExecutable { lonelyPool in
+            try await Deployment.with(pools: [], settings: Self.hangerSettings(executor: executor, pidFile: pidFile)) { deployment in
+                let pool = try await deployment.startPool(
+                    name: "doomed", workers: 2, extraArguments: ["--worker-type", "hanger"], executable: besideGuardExecutable ? poolExecutable : lonelyPool
+                )
+                let (tasks, started) = try await startHangingTasks(2, on: "doomed", in: deployment, pidFile: pidFile)
+                #expect(!started.contains(pool.pid), "a guardian, not the pool, is each program's parent")
+                let guardian = besideGuardExecutable
+                    ? poolExecutable.resolvingSymlinksInPath().deletingLastPathComponent().appendingPathComponent("mahavishnu-guard").path
+                    : lonelyPool.path
+                #expect(started.compactMap(executable(of:)).filter { $0 == guardian }.count == 2, "each program's parent is a guardian from \(guardian)")
+                pool.send(SIGKILL)
+                deployment.forgetPool("doomed")
+                await expectGone(started, within: .seconds(5), "the processes the SIGKILLed pool started")
+                for task in tasks {
+                    let lost = await #expect(throws: BrokerClientError.self, "the task was lost with its pool") { try await task.value }
+                    #expect(lost?.code == .poolLost)
+                }
             }
         }
     }
