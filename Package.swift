@@ -131,9 +131,10 @@ let package = Package(
         // Swift runtime and Foundation linked in statically, so that it maps only the pages it uses
         // rather than whole shared libraries. Compiling its entry point with -static-stdlib too
         // makes it name the libraries static Foundation needs (CoreFoundation, ICU) to the linker.
+        // mahavishnu-guard is not linked in either: the pool starts its worker programs under it.
         .executableTarget(
             name: "mahavishnu-pool",
-            dependencies: ["MahavishnuPoolCommand"],
+            dependencies: ["MahavishnuPoolCommand", "mahavishnu-guard"],
             swiftSettings: [.unsafeFlags(["-static-stdlib"], .when(platforms: [.linux], configuration: .release))],
             linkerSettings: [.unsafeFlags(["-static-stdlib"], .when(platforms: [.linux], configuration: .release))]
         ),
