@@ -34,8 +34,8 @@ let package = Package(
         .target(name: "ZeroMQ", dependencies: ["CZeroMQ"], swiftSettings: hotPath),
         .target(name: "CProcessSpawn"),
         // The guardian a pool starts each worker program under: C, linked statically, so that no
-        // shared library loads and it adds about 1.5 ms to a program's start whatever the pool's
-        // size (the linker warns that the Swift runtime it links anyway could call dlopen; the
+        // shared library loads and it adds about a millisecond to a program's start whatever the
+        // pool's size (the linker warns that the Swift runtime it links anyway could call dlopen; the
         // guardian never runs that code).
         .executableTarget(name: "mahavishnu-guard", dependencies: ["CProcessSpawn"], linkerSettings: [.unsafeFlags(["-static-executable"])]),
         .target(

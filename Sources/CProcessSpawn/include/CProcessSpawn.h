@@ -10,7 +10,7 @@
 ///
 /// The guardian is the executable at `guardian_path` (`mahavishnu-guard`, a few kilobytes), or,
 /// when that is NULL, a fork of the caller (the same guarantee, but forking a large process
-/// costs milliseconds per hundred megabytes it has resident).
+/// costs time in proportion to its resident memory: tens of milliseconds for a few hundred megabytes).
 ///
 /// The program leads a new process group whose id is its pid, with every signal at its default
 /// action and none blocked, the descriptors `stdin_fd`, `stdout_fd` and `stderr_fd` as its

@@ -162,7 +162,7 @@ package final class ChildProcess {
 
 /// `mahavishnu-guard` next to the running executable (`swift build` puts it beside
 /// `mahavishnu-pool` and `mahavishnu`), or `nil`: then each guardian is a fork of the pool, which
-/// keeps the guarantee but costs milliseconds per hundred megabytes the pool has resident.
+/// keeps the guarantee but costs time in proportion to the pool's resident memory.
 private let guardianExecutable: String? = {
     let executable = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
     let guardian = executable.deletingLastPathComponent().appendingPathComponent("mahavishnu-guard").path
