@@ -64,6 +64,7 @@ struct OrphanTests {
           arguments: ["exec", "process"], [true, false])
     func killedPool(executor: String, besideGuardExecutable: Bool) async throws {
         let pidFile = temporaryPath("pids")
+        defer { try? FileManager.default.removeItem(atPath: pidFile) }
         try await withPoolWithoutGuardExecutable { lonelyPool in
             try await Deployment.with(pools: [], settings: Self.hangerSettings(executor: executor, pidFile: pidFile)) { deployment in
                 let pool = try await deployment.startPool(
@@ -89,6 +90,7 @@ struct OrphanTests {
     @Test("a SIGKILLed broker takes the pool it spawned along, with the pool's hung programs and their children")
     func killedBroker() async throws {
         let pidFile = temporaryPath("pids")
+        defer { try? FileManager.default.removeItem(atPath: pidFile) }
         let deployment = try await Deployment.start(pools: [], settings: Self.hangerSettings(executor: "exec", pidFile: pidFile))
         do {
             let spawned = try await runCommand(mahavishnuExecutable, ["pool", "spawn", "--name", "spawned", "--worker-type", "hanger", "--min", "2", "--max", "2", "--broker", deployment.frontend])
