@@ -11,6 +11,7 @@ let package = Package(
     products: [
         .executable(name: "mahavishnu", targets: ["mahavishnu"]),
         .executable(name: "mahavishnu-pool", targets: ["mahavishnu-pool"]),
+        .executable(name: "mahavishnu-guard", targets: ["mahavishnu-guard"]),
         .library(name: "Mahavishnu", targets: ["Mahavishnu"]),
         .executable(name: "mahavishnu-bench", targets: ["mahavishnu-bench"]),
     ],
@@ -32,6 +33,11 @@ let package = Package(
         ),
         .target(name: "ZeroMQ", dependencies: ["CZeroMQ"], swiftSettings: hotPath),
         .target(name: "CProcessSpawn"),
+        // The guardian a pool starts each worker program under: C, linked statically, so that no
+        // shared library loads and it adds about a millisecond to a program's start whatever the
+        // pool's size (the linker warns that the Swift runtime it links anyway could call dlopen; the
+        // guardian never runs that code).
+        .executableTarget(name: "mahavishnu-guard", dependencies: ["CProcessSpawn"], linkerSettings: [.unsafeFlags(["-static-executable"])]),
         .target(
             name: "MahavishnuCore",
             dependencies: [
@@ -125,9 +131,10 @@ let package = Package(
         // Swift runtime and Foundation linked in statically, so that it maps only the pages it uses
         // rather than whole shared libraries. Compiling its entry point with -static-stdlib too
         // makes it name the libraries static Foundation needs (CoreFoundation, ICU) to the linker.
+        // mahavishnu-guard is not linked in either: the pool starts its worker programs under it.
         .executableTarget(
             name: "mahavishnu-pool",
-            dependencies: ["MahavishnuPoolCommand"],
+            dependencies: ["MahavishnuPoolCommand", "mahavishnu-guard"],
             swiftSettings: [.unsafeFlags(["-static-stdlib"], .when(platforms: [.linux], configuration: .release))],
             linkerSettings: [.unsafeFlags(["-static-stdlib"], .when(platforms: [.linux], configuration: .release))]
         ),

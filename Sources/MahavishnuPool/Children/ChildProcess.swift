@@ -45,11 +45,17 @@ private let signalNames: [Int32: String] = [SIGHUP: "SIGHUP", SIGINT: "SIGINT", 
 /// A worker program the pool started, leader of its own process group, with non-blocking pipes
 /// to its standard streams and a descriptor that turns readable when it exits.
 ///
+/// Between the pool and the program stands a guardian (see `mahavishnu_spawn`): it reaps the
+/// program and exits as it did, and if the pool dies, however it dies, it kills the program's
+/// process group first. So nothing the pool started outlives it.
+///
 /// - Important: owned by one thread. The pool reaps it (`reap()`), so it never lingers as a zombie.
 package final class ChildProcess {
-    /// Its pid, also its process group id.
+    /// The guardian's pid: the pool's child, which ends the way the program ends.
     let pid: pid_t
-    /// Readable once the process has exited (a pidfd).
+    /// The program's pid, also its process group's id.
+    let group: pid_t
+    /// Readable once the program has exited (a pidfd of the guardian).
     let exitDescriptor: Int32
     /// The write end of its standard input, or -1 (none, or closed).
     private(set) var standardInput: Int32
@@ -58,8 +64,9 @@ package final class ChildProcess {
     var standardError: Int32
     private var reaped = false
 
-    private init(pid: pid_t, exitDescriptor: Int32, standardInput: Int32, standardOutput: Int32, standardError: Int32) {
+    private init(pid: pid_t, group: pid_t, exitDescriptor: Int32, standardInput: Int32, standardOutput: Int32, standardError: Int32) {
         self.pid = pid
+        self.group = group
         self.exitDescriptor = exitDescriptor
         self.standardInput = standardInput
         self.standardOutput = standardOutput
@@ -81,11 +88,11 @@ package final class ChildProcess {
         let output = try makePipe()
         let error = try makePipe()
         defer { for fd in [input.read, output.write, error.write] { close(fd) } }
-        var pid: pid_t = 0
+        var pid: pid_t = 0, group: pid_t = 0
         let environment = spec.environment.map { "\($0.key)=\($0.value)" }
         let status = withCStrings(spec.arguments) { argv in
             withCStrings(environment) { envp in
-                mahavishnu_spawn(&pid, path, argv, envp, spec.workingDirectory, input.read, output.write, error.write)
+                mahavishnu_spawn(&pid, &group, guardianExecutable, path, argv, envp, spec.workingDirectory, input.read, output.write, error.write)
             }
         }
         guard status == 0 else {
@@ -93,7 +100,7 @@ package final class ChildProcess {
             throw LaunchError(description: "cannot start \(program): \(String(cString: strerror(status)))")
         }
         let exitDescriptor = mahavishnu_pidfd_open(pid)
-        let child = ChildProcess(pid: pid, exitDescriptor: exitDescriptor, standardInput: input.write, standardOutput: output.read, standardError: error.read)
+        let child = ChildProcess(pid: pid, group: group, exitDescriptor: exitDescriptor, standardInput: input.write, standardOutput: output.read, standardError: error.read)
         guard exitDescriptor >= 0 else {
             child.signalGroup(SIGKILL)
             _ = child.reap()
@@ -130,11 +137,11 @@ package final class ChildProcess {
     /// Sends `signal` to its whole process group; does nothing once it has been reaped.
     func signalGroup(_ signal: Int32) {
         guard !reaped else { return }
-        kill(-pid, signal)
+        kill(-group, signal)
     }
 
     /// Once it has exited: kills whatever is left of its process group, collects its exit status
-    /// (so no zombie remains) and closes its descriptors.
+    /// from the guardian (which has reaped the program, so no zombie remains) and closes its descriptors.
     func reap() -> Termination {
         signalGroup(SIGKILL)
         var status: Int32 = 0
@@ -152,6 +159,15 @@ package final class ChildProcess {
         assert(reaped, "child \(pid) was never reaped")
     }
 }
+
+/// `mahavishnu-guard` next to the running executable (`swift build` puts it beside
+/// `mahavishnu-pool` and `mahavishnu`), or `nil`: then each guardian is a fork of the pool, which
+/// keeps the guarantee but costs time in proportion to the pool's resident memory.
+private let guardianExecutable: String? = {
+    let executable = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
+    let guardian = executable.deletingLastPathComponent().appendingPathComponent("mahavishnu-guard").path
+    return FileManager.default.isExecutableFile(atPath: guardian) ? guardian : nil
+}()
 
 /// A write to a pipe whose reader has gone must fail with EPIPE, not kill the pool.
 private let ignoreBrokenPipes: Void = { signal(SIGPIPE, SIG_IGN) }()

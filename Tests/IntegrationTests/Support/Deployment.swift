@@ -104,12 +104,14 @@ final class Deployment: Sendable {
         return deployment
     }
 
-    /// Starts a pool process, `mahavishnu-pool` (with `environment` added to the test's), and waits
-    /// until the broker has registered it.
+    /// Starts a pool process, `mahavishnu-pool` (or `executable`; with `environment` added to the
+    /// test's), and waits until the broker has registered it.
     @discardableResult
-    func startPool(name: String, workers: Int, extraArguments: [String] = [], environment: [String: String]? = nil) async throws -> ManagedProcess {
+    func startPool(
+        name: String, workers: Int, extraArguments: [String] = [], environment: [String: String]? = nil, executable: URL = poolExecutable
+    ) async throws -> ManagedProcess {
         let pool = try ManagedProcess(
-            name: "pool \(name)", executable: poolExecutable,
+            name: "pool \(name)", executable: executable,
             arguments: ["--name", name, "--id", "pool_\(name)", "--min", "\(workers)", "--max", "\(max(workers, 10))", "--broker", backend,
                         "--frontend", frontend, "--bus-pub", busPub, "--bus-sub", busSub]
                 + (settings.map { ["--settings", $0] } ?? []) + extraArguments,
