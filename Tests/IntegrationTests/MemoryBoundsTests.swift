@@ -107,18 +107,24 @@ struct MemoryBoundsTests {
         let settings = fastFailureSettings + "result_cache_bytes: 1 MiB\nmemory_aggregation_enabled: false\n"
         try await Deployment.with(pools: [], settings: settings) { deployment in
             let baseline = try residentBytes(deployment.broker.pid)
-            let client = deployment.client
+            let frontend = deployment.frontend
             // Bodies below glibc's mmap threshold live on the heap, which glibc does not shrink by itself.
-            let body = prompt(80 << 10)
-            let tasks = (0..<1_200).map { index in
-                Task { try await client.submit(TaskRequest(prompt: body), taskID: "burst-\(index)", timeout: .seconds(120)).status }
+            // A raw producer sends each task once: no resends to add load.
+            let producer = Task {
+                try await RawPeer.session(frontend) { peer in
+                    let body = Array(#"{"prompt":"burst","padding":"\#(String(repeating: "x", count: 80 << 10))"}"#.utf8)
+                    for index in 0..<1_200 { try peer.send([Array("MHV1".utf8), Array("TASK".utf8), Array("burst-\(index)".utf8), [], [], [], body]) }
+                    var completed = 0
+                    for _ in 0..<1_200 where try peer.receive(timeoutMilliseconds: 120_000)[1] == Array("RESULT".utf8) { completed += 1 }
+                    return completed
+                }
             }
             try await waitUntil("96 MiB wait in the queue", timeout: .seconds(60)) { try await deployment.stats().queueDepth == 1_200 }
             let peak = try residentBytes(deployment.broker.pid)
             #expect(peak > baseline + (90 << 20), "the queued bodies are resident: \(peak >> 20) MiB, baseline \(baseline >> 20) MiB")
 
             try await deployment.startPool(name: "drain", workers: 8)
-            for task in tasks { #expect(try await task.value == .completed) }
+            #expect(try await producer.value == 1_200)
             try await waitUntil("the broker is back near its baseline", timeout: .seconds(20)) {
                 try residentBytes(deployment.broker.pid) < baseline + (30 << 20)
             }
