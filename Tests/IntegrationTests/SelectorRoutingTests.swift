@@ -28,7 +28,7 @@ struct SelectorRoutingTests {
             let client = deployment.client
             // Both of pool a's workers take a slow task; they are sent first on the same socket, so they are routed first.
             let slow = Task {
-                try await deployment.submit(count: 2, window: 2, selector: .affinity, affinity: "a", sleepMilliseconds: 1_500)
+                try await deployment.submit(count: 2, window: 2, selector: .affinity, affinity: "a", sleepMilliseconds: 4_000)
             }
             try await waitUntil("pool a is busy") { try await deployment.pools()["a"]?.inFlight == 2 }
             let quick = try await deployment.submit(count: 20, window: 3, selector: .leastLoaded)

@@ -5,7 +5,11 @@ import Testing
 /// The router loop's bookkeeping, message by message, against scripted producers and pools in
 /// this process: leases, requeue on loss, the retry budget, stale and ghost results, the
 /// affinity wait, overload and drain.
+///
+/// On the main actor: the tests block their thread on sockets, and the pool of threads async
+/// tests share is small (two on a 2-core machine); one at a time, they leave the others running.
 @Suite("Router loop, scripted in-process", .serialized)
+@MainActor
 struct RouterLoopTests {
     @Test("a task goes to a pool and its result back to the producer, with its attempt count")
     func roundTrip() throws {

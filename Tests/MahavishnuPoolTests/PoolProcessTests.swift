@@ -3,8 +3,10 @@ import MahavishnuCore
 import Testing
 
 /// A pool's side of the protocol, against a broker scripted by the test: registration, tasks and
-/// results, the broker's terms, scaling, the not_registered rule and the drain handshake.
+/// results, the broker's terms, scaling, the not_registered rule and the drain handshake. On the
+/// main actor, as the router loop's tests, since they block their thread on sockets.
 @Suite("Pool process, against a scripted broker", .serialized)
+@MainActor
 struct PoolProcessTests {
     @Test("READY describes the pool and its session; a task's result names the pool and worker")
     func registersAndRuns() throws {

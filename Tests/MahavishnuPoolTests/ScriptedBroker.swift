@@ -7,7 +7,8 @@ import ZeroMQ
 /// A pool process's loop running in this process against a ROUTER the test speaks for the
 /// broker, message by message.
 ///
-/// The ROUTER is owned by the test's thread; run the tests `.serialized`.
+/// The ROUTER is owned by the test's thread, which blocks while it waits: run the tests
+/// `.serialized` and on the main actor, so that these suites together hold at most one thread at a time.
 final class ScriptedBroker {
     let context: Context
     let router: Socket

@@ -7,8 +7,9 @@ import ZeroMQ
 /// A broker's router loop running in this process on loopback ports, for tests that script the
 /// producers and pools around it message by message and take milliseconds.
 ///
-/// Its peers are plain DEALERs owned by the test's thread; run the tests `.serialized`, as each
-/// blocks its thread while it waits for a message.
+/// Its peers are plain DEALERs owned by the test's thread, which blocks while it waits for a
+/// message: run the tests `.serialized` and on the main actor, so that these suites together
+/// hold at most one thread at a time.
 final class RouterHarness {
     let broker: Broker
     let context: Context
