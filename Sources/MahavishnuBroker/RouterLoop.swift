@@ -186,6 +186,7 @@ final class RouterLoop {
             supervisor?.killRemaining()
             frontend.close()
             backend.close()
+            journal?.close()
         }
         let endpoints = (frontend: try frontend.lastEndpoint, backend: try backend.lastEndpoint)
         logger.info("router loop running", metadata: ["zmq.frontend": "\(endpoints.frontend)", "zmq.backend": "\(endpoints.backend)"])

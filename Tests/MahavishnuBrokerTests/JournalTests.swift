@@ -19,6 +19,7 @@ struct JournalTests {
 
     func write(_ records: [JournalRecord], to path: String) throws {
         let file = try JournalFile(path: path)
+        defer { file.close() }
         var bytes: [UInt8] = []
         for record in records { record.encode(into: &bytes) }
         try file.append(bytes)
@@ -75,7 +76,8 @@ struct JournalTests {
         let owner = try JournalFile(path: path)
         let locked = #expect(throws: JournalError.self) { try JournalFile(path: path) }
         #expect(locked?.description.contains("another broker is using it") == true)
-        _ = owner
+        owner.close()
+        #expect(throws: Never.self, "a closed journal is free for the next broker") { _ = try JournalFile(path: path) }
     }
 
     @Test("replay: owed tasks in acceptance order with their dispatch counts; finished and dropped ones are not owed")
@@ -96,6 +98,7 @@ struct JournalTests {
         defer { remove(path) }
         do {
             let journal = try Journal(path: path)
+            defer { journal.close() }
             for index in 0..<100 { journal.record(accepted("t\(index)", body: String(repeating: "x", count: 1_000))) }
             journal.flush()
             let before = journal.file.size

@@ -19,6 +19,12 @@ final class Journal {
         sizeAfterCompaction = file.size
     }
 
+    /// Writes what is pending and releases the file for the next broker.
+    func close() {
+        flush()
+        file.close()
+    }
+
     func record(_ record: JournalRecord) {
         record.encode(into: &pending)
     }

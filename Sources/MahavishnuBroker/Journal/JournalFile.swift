@@ -18,7 +18,7 @@ final class JournalFile {
     /// The file's size now.
     private(set) var size = 0
     private var descriptor: Int32
-    private let lockDescriptor: Int32
+    private var lockDescriptor: Int32
 
     static let magic: [UInt8] = Array("MHVJ".utf8)
     static let formatVersion: UInt32 = 1
@@ -35,26 +35,32 @@ final class JournalFile {
         lockDescriptor = open(path + ".lock", O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
         guard lockDescriptor >= 0 else { throw JournalError(path, "cannot create its lock file \(path).lock: \(Self.lastError())") }
         guard flock(lockDescriptor, LOCK_EX | LOCK_NB) == 0 else {
-            close(lockDescriptor)
+            Glibc.close(lockDescriptor)
             throw JournalError(path, "another broker is using it (its lock file \(path).lock is held); stop that broker, or give this one its own journal_path")
         }
         descriptor = open(path, O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
         guard descriptor >= 0 else {
-            close(lockDescriptor)
+            Glibc.close(lockDescriptor)
             throw JournalError(path, "cannot open it: \(Self.lastError())")
         }
         do {
             try load()
         } catch {
-            close(descriptor)
-            close(lockDescriptor)
+            Glibc.close(descriptor)
+            Glibc.close(lockDescriptor)
             throw error
         }
     }
 
-    deinit {
-        close(descriptor)
-        close(lockDescriptor)
+    deinit { close() }
+
+    /// Closes the file and releases its lock, so another broker may open it; idempotent.
+    func close() {
+        guard lockDescriptor >= 0 else { return }
+        Glibc.close(descriptor)
+        Glibc.close(lockDescriptor)
+        descriptor = -1
+        lockDescriptor = -1
     }
 
     private func load() throws(JournalError) {
@@ -125,11 +131,11 @@ final class JournalFile {
             guard fsync(fresh) == 0, rename(temporary, path) == 0 else { throw JournalError(path, "cannot compact it: \(Self.lastError())") }
         } catch {
             descriptor = old
-            close(fresh)
+            Glibc.close(fresh)
             unlink(temporary)
             throw error
         }
-        close(old)
+        Glibc.close(old)
     }
 
     private static func lastError() -> String { String(cString: strerror(errno)) }
