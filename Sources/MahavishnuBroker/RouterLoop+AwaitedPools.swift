@@ -48,6 +48,17 @@ struct AwaitedPools {
         return tasks.flatMap { reference, waiting in waiting.map { (reference, $0) } }
     }
 
+    /// Takes the waiting task with this id out of its list, if any.
+    mutating func remove(_ taskID: [UInt8]) -> PendingTask? {
+        for (reference, waiting) in tasks {
+            guard let index = waiting.firstIndex(where: { $0.taskID == taskID }) else { continue }
+            let task = tasks[reference]!.remove(at: index)
+            if tasks[reference]!.isEmpty { tasks[reference] = nil }
+            return task
+        }
+        return nil
+    }
+
     /// The waiting task with this id, if any.
     func task(_ taskID: [UInt8]) -> PendingTask? {
         for waiting in tasks.values {

@@ -113,32 +113,43 @@ extension RouterLoop {
         guard frames.count == 5 else {
             return refuseMalformedPool(registry[slot].routingID, .badRequest, "RESULT takes 5 frames (MHV1, RESULT, task id, body)")
         }
-        guard let (taskID, lease) = claimLease(from: slot) else { return }
+        let task: PendingTask
+        let leased: Bool
+        if let (_, lease) = claimLease(from: slot) {
+            (task, leased) = (lease.task, true)
+        } else if let waiting = takeWaiting(frames.bytes(3)) {
+            // A run from before the pool registered again (after a broker restart, or a pool
+            // declared lost that came back) finished a task waiting to run again: its result is
+            // final, and the task does not run twice.
+            (task, leased) = (waiting, false)
+        } else {
+            stats.resultsStale += 1
+            return releaseGhost(slot)
+        }
         registry[slot].tasksCompleted += 1
         let body = frames.retain(4)
-        journal?.record(.finished(taskID: taskID, attempts: lease.task.attempts, body: frames.bytes(4)))
-        resultCache.insert(taskID, attempts: lease.task.attempts, body: body)
-        let delivered = sendToProducer(lease.task.replyTo, headers: [Wire.version, Wire.Command.result, taskID, AttemptFrame.bytes(lease.task.attempts)], body: body)
+        journal?.record(.finished(taskID: task.taskID, attempts: task.attempts, body: frames.bytes(4)))
+        resultCache.insert(task.taskID, attempts: task.attempts, body: body)
+        let delivered = sendToProducer(task.replyTo, headers: [Wire.version, Wire.Command.result, task.taskID, AttemptFrame.bytes(task.attempts)], body: body)
         if delivered { stats.resultsDelivered += 1 } else { stats.resultsUndeliverable += 1 }
-        releaseSlot(slot)
+        if leased { releaseSlot(slot) } else { releaseGhost(slot) }
         finishDrainIfDone()
     }
 
-    /// Ends the lease of the task named in frame 3, if the pool in `slot` holds it. Otherwise the
-    /// message is stale: from a task reclaimed when the pool registered again (a ghost, whose
-    /// slot frees now) or a late duplicate.
+    /// Ends the lease of the task named in frame 3, if the pool in `slot` holds it.
     private func claimLease(from slot: Int) -> (taskID: [UInt8], lease: TaskLease)? {
         let taskID = frames.bytes(3)
-        guard let lease = leases[taskID], lease.poolSlot == slot else {
-            stats.resultsStale += 1
-            if registry[slot].ghostTasks > 0 {
-                registry[slot].ghostTasks -= 1
-                releaseSlot(slot)
-            }
-            return nil
-        }
+        guard let lease = leases[taskID], lease.poolSlot == slot else { return nil }
         leases[taskID] = nil
         return (taskID, lease)
+    }
+
+    /// A message about a run the broker does not lease to the pool in `slot` (from before it
+    /// registered again): if the pool still counts such runs, one of its slots (a ghost's) frees now.
+    private func releaseGhost(_ slot: Int) {
+        guard registry[slot].ghostTasks > 0 else { return }
+        registry[slot].ghostTasks -= 1
+        releaseSlot(slot)
     }
 
     /// The worker running a task died: the task runs again within its retry budget, as when a
@@ -147,7 +158,10 @@ extension RouterLoop {
         guard frames.count == 5 else {
             return refuseMalformedPool(registry[slot].routingID, .badRequest, "LOST takes 5 frames (MHV1, LOST, task id, reason)")
         }
-        guard let (taskID, lease) = claimLease(from: slot) else { return }
+        guard let (taskID, lease) = claimLease(from: slot) else {
+            stats.resultsStale += 1
+            return releaseGhost(slot)
+        }
         let reason = frames.string(4)
         logger.info("a worker died running a task", metadata: ["pool.id": "\(registry[slot].registration.poolID)", "task.id": "\(String(decoding: taskID, as: UTF8.self))", "task.attempts": "\(lease.task.attempts)"])
         if lease.task.attempts > configuration.retryBudget {

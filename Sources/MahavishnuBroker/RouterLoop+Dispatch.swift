@@ -181,6 +181,22 @@ extension RouterLoop {
         }
     }
 
+    /// Takes the task `taskID` out of whichever queue it waits in; `nil` if it waits in none.
+    func takeWaiting(_ taskID: [UInt8]) -> PendingTask? {
+        guard queues.isWaiting(taskID) else { return nil }
+        var found: PendingTask?
+        if let index = queues.shared.firstIndex(where: { $0.taskID == taskID }) {
+            found = queues.shared.remove(at: index)
+        } else if let slot = registry.slotIndices.first(where: { registry[$0].affinityQueue.contains { $0.taskID == taskID } }) {
+            found = registry[slot].affinityQueue.remove(at: registry[slot].affinityQueue.firstIndex { $0.taskID == taskID }!)
+        } else {
+            found = awaitedPools.remove(taskID)
+        }
+        guard var task = found else { return nil }
+        queues.noteDequeued(&task)
+        return task
+    }
+
     /// Refuses the affinity tasks waiting for the pool in `slot`.
     func refuseWaiting(_ slot: Int, _ code: ErrorCode, _ message: String) {
         for var task in registry[slot].affinityQueue {

@@ -94,21 +94,35 @@ struct RouterLoopTests {
         }
     }
 
-    @Test("a pool that registers as a new process gets its tasks again once the old run's slot frees; the old result is a ghost")
+    @Test("a pool that registers again with a run still busy: that run's result completes the reclaimed task, which does not run twice")
     func ghostsAfterReregistration() throws {
         try RouterHarness.with { harness in
             let pool = try harness.pool("a")
             let producer = try harness.producer()
             try producer.submit("t1")
             #expect(try pool.nextTask().id == "t1")
-            // A new process whose one worker is still busy with the old run: that slot is a ghost.
+            // Registered again (as after a broker restart) with its one worker still busy: that slot is a ghost's.
             try pool.register(session: "s2", busy: 1)
+            try producer.submit("t2")
             try pool.complete("t1", output: "from the old run")
-            #expect(try pool.nextTask().id == "t1", "the reclaimed task is dispatched once the ghost's slot frees")
-            try pool.complete("t1", output: "from the new run")
-            guard case .result(_, let attempts, let result) = try producer.reply() else { throw HarnessFailure("no result") }
-            #expect(attempts == 2)
-            #expect(result.output == "from the new run")
+            guard case .result(let id, let attempts, let result) = try producer.reply() else { throw HarnessFailure("no result") }
+            #expect(id == "t1" && attempts == 1 && result.output == "from the old run")
+            #expect(try pool.nextTask().id == "t2", "the ghost's slot is free again, and t1 is not dispatched twice")
+            try pool.complete("t2")
+            _ = try producer.reply()
+            let stats = try producer.stats()
+            #expect(stats.tasksDispatched == 2 && stats.resultsStale == 0)
+        }
+    }
+
+    @Test("a result for a run the broker no longer leases, with no task waiting for it, is stale and frees a ghost's slot")
+    func staleGhost() throws {
+        try RouterHarness.with { harness in
+            let pool = try harness.pool("a", busy: 1)
+            let producer = try harness.producer()
+            try producer.submit("t1")
+            try pool.complete("from-before")
+            #expect(try pool.nextTask().id == "t1", "the ghost's slot served the waiting task")
             #expect(try producer.stats().resultsStale == 1)
         }
     }
