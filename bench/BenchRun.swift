@@ -45,6 +45,7 @@ struct BenchRun: AsyncParsableCommand {
             case .scale: try session.runScale()
             case .health: try session.runHealth()
             case .memory: try session.runMemory()
+            case .journal: try session.runJournal()
             }
         }
         let report = BenchReport(

@@ -15,8 +15,9 @@ extension ProcessSet {
     /// A real broker (`mahavishnu broker`) on ports the OS picks, bus included.
     ///
     /// With `memoryDatabase` it stores every finished task's result there (memory aggregation,
-    /// as shipped), starting from an empty database; without, it only routes.
-    func startBroker(memoryDatabase: URL? = nil) throws -> BrokerEndpoints {
+    /// as shipped), starting from an empty database; without, it only routes. `arguments` go
+    /// to `mahavishnu broker` as well (`--settings FILE`, say).
+    func startBroker(memoryDatabase: URL? = nil, arguments: [String] = []) throws -> BrokerEndpoints {
         var memory = ["--no-memory"]
         if let memoryDatabase {
             for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: memoryDatabase.path + suffix) }
@@ -25,7 +26,7 @@ extension ProcessSet {
         let (child, fields) = try start("broker", role: ChildRole.mahavishnu, [
             "broker", "--frontend", "tcp://127.0.0.1:*", "--backend", "tcp://127.0.0.1:*",
             "--bus-pub", "tcp://127.0.0.1:*", "--bus-sub", "tcp://127.0.0.1:*",
-        ] + memory, ready: "broker ready")
+        ] + memory + arguments, ready: "broker ready")
         guard let frontend = fields["frontend"], let backend = fields["backend"], let busPub = fields["bus_pub"], let busSub = fields["bus_sub"] else {
             throw BenchError("the broker's ready line has no endpoints; see \(child.logFile.path)")
         }

@@ -35,6 +35,8 @@ struct TargetEvaluator {
     func checks() -> [TargetCheck] {
         // Routing alone: the memory-on case shows what storing results adds, beside the targets.
         let routes = cases.filter { $0.key.hasPrefix("route/") }
+        let journalOff = cases.first { $0.key == "journal/off" }
+        let journalCrash = cases.filter { $0.key == "journal/crash" }
         let proxy = cases.first { $0.key == "proxy" }
         let scale = cases.filter { $0.scenario == .scale }
         let onePool = scale.first { $0.pools == 1 }
@@ -53,6 +55,8 @@ struct TargetEvaluator {
             size("pool process idle ≤ 15 MB", "pool/idle", limit: 15),
             size("broker with 100 pools ≤ 50 MB", "broker/100-pools", limit: 50),
             growth("broker: no growth after the tasks (≤ 1 MB)", from: "broker/warm", to: "broker/after-tasks", limit: 1),
+            worstRatio("journal crash: throughput ≥ 0.7 × off", journalCrash, over: journalOff, limit: 0.7, atMost: false) { $0.throughput?.median },
+            worstRatio("journal crash: p50 ≤ 1.2 × off", journalCrash, over: journalOff, limit: 1.2, atMost: true) { $0.latency?.p50 },
             worstRatio("health, 100 pools ≤ 2 × route round trip", cases.filter { $0.key == "health/100" }, over: cases.first { $0.key == "health/100/route" }, limit: 2, atMost: true) { $0.latency?.p50 },
         ]
     }

@@ -14,6 +14,8 @@ enum ScenarioName: String, CaseIterable, Codable, ExpressibleByArgument {
     case health
     /// Resident memory of the broker and of a pool process.
     case memory
+    /// `route least_loaded` with `journal_mode` off and crash, side by side.
+    case journal
 }
 
 /// How much each scenario measures: the full run, or `--quick` for CI's smoke test.

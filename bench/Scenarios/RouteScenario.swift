@@ -27,10 +27,11 @@ extension BenchSession {
         }
     }
 
-    /// Runs `body` with a broker (storing results in `memoryDatabase`, or not) and the route pools, then stops them.
-    private func withRouteFleet(memoryDatabase: URL?, _ body: (BrokerEndpoints, [String], String) throws -> Void) throws {
+    /// Runs `body` with a broker (storing results in `memoryDatabase`, or not; started with
+    /// `brokerArguments`) and the route pools, then stops them.
+    func withRouteFleet(memoryDatabase: URL?, brokerArguments: [String] = [], _ body: (BrokerEndpoints, [String], String) throws -> Void) throws {
         try withProcesses { processes in
-            let broker = try processes.startBroker(memoryDatabase: memoryDatabase)
+            let broker = try processes.startBroker(memoryDatabase: memoryDatabase, arguments: brokerArguments)
             let names = (0..<plan.backends).map { "bench\($0)" }
             for name in names { try processes.startPool(name: name, workers: plan.workersPerPool, broker: broker) }
             try body(broker, names, "broker + \(plan.backends) pool processes × \(plan.workersPerPool) echo workers")
