@@ -149,7 +149,8 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
             ],
-            path: "bench"
+            path: "bench",
+            exclude: ["python_client_bench.py"]
         ),
         .testTarget(name: "ZeroMQTests", dependencies: ["ZeroMQ"]),
         .testTarget(name: "MahavishnuCoreTests", dependencies: ["MahavishnuCore"]),
