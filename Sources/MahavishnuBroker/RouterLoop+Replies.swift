@@ -2,13 +2,23 @@ import MahavishnuCore
 import ZeroMQ
 
 /// Sending to producers and pools. Sends never block the loop: a peer that is gone or not
-/// reading is reported as `false`, never waited for. Each send first writes what the journal
-/// has pending, so nobody hears of a change the journal could lose.
+/// reading is reported as `false`, never waited for.
+///
+/// With a journal, nobody may hear of a change the journal could lose: while it has records
+/// not yet written, messages wait in the outbox (reported sent), and `flushOutbox()` writes the
+/// records once and then sends them all, handling the few that fail as a direct send would.
 extension RouterLoop {
     /// Sends `headers` and then `body` to a producer; `false` if the producer is unreachable.
     @discardableResult
     func sendToProducer(_ address: ReplyAddress, headers: [[UInt8]], body: Payload? = nil, bodyFrame: Int? = nil) -> Bool {
-        journal?.flush()
+        if mustHoldSends {
+            outbox.append(.init(peer: .producer(address), headers: headers, body: body ?? bodyFrame.map { frames.retain($0) }))
+            return true
+        }
+        return deliverToProducer(address, headers: headers, body: body, bodyFrame: bodyFrame)
+    }
+
+    private func deliverToProducer(_ address: ReplyAddress, headers: [[UInt8]], body: Payload?, bodyFrame: Int?) -> Bool {
         do {
             guard try frontend.send(address.routingID, more: true, dontWait: true) else { return false }
             if address.delimited { try frontend.send([], more: true) }
@@ -21,7 +31,14 @@ extension RouterLoop {
 
     /// Sends `headers` and then `body` to a pool; `false` if the pool is unreachable.
     func sendToPool(_ routingID: [UInt8], headers: [[UInt8]], body: Payload? = nil) -> Bool {
-        journal?.flush()
+        if mustHoldSends {
+            outbox.append(.init(peer: .pool(routingID), headers: headers, body: body))
+            return true
+        }
+        return deliverToPool(routingID, headers: headers, body: body)
+    }
+
+    private func deliverToPool(_ routingID: [UInt8], headers: [[UInt8]], body: Payload?) -> Bool {
         do {
             guard try backend.send(routingID, more: true, dontWait: true) else { return false }
             try sendRest(on: backend, headers: headers, body: body, bodyFrame: nil)
@@ -38,6 +55,33 @@ extension RouterLoop {
         }
         if let body { try socket.send(body) }
         if let bodyFrame { try socket.send(frame: bodyFrame, of: frames) }
+    }
+
+    /// Whether sends must wait in the outbox: the journal has records to write first, or earlier
+    /// messages wait there (order is kept).
+    private var mustHoldSends: Bool {
+        guard let journal else { return false }
+        return journal.hasPending || !outbox.isEmpty
+    }
+
+    /// Writes the journal's pending records, then sends what waited for them. Call once per pass
+    /// of the loop, and before it stops.
+    func flushOutbox() {
+        guard let journal, !outbox.isEmpty || journal.hasPending else { return }
+        journal.flush()
+        for message in outbox.take() {
+            switch message.peer {
+            case .producer(let address):
+                if !deliverToProducer(address, headers: message.headers, body: message.body, bodyFrame: nil), message.isResult {
+                    stats.resultsDelivered -= 1
+                    stats.resultsUndeliverable += 1
+                }
+            case .pool(let routingID):
+                if !deliverToPool(routingID, headers: message.headers, body: message.body), let slot = registry.slot(routingID: routingID) {
+                    poolLost(slot, reason: "the broker could not reach it")
+                }
+            }
+        }
     }
 
     /// Sends `ERROR` to a producer about `reference` (a task or request id).

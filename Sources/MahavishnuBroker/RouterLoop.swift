@@ -48,6 +48,8 @@ final class RouterLoop {
     var heapTrimmer = HeapTrimmer()
     /// The write-ahead journal; `nil` with `journal_mode: off`.
     let journal: Journal?
+    /// Messages waiting for the journal's next write.
+    var outbox = Outbox()
     /// Ticks once per dispatch; a pool's `lastUse` is the tick of its last task.
     var dispatchClock: UInt64 = 0
     /// Ticks once per accepted task, to order queued tasks.
@@ -194,6 +196,8 @@ final class RouterLoop {
         try recoverFromJournal()
         for request in configuration.initialPools { spawn(request, reply: nil) }
         while state != .stopped {
+            // What the last pass held back goes out before the loop waits again.
+            flushOutbox()
             if case .running = state, stopRequested.load(ordering: .acquiring) {
                 beginDrain()
                 continue
@@ -206,6 +210,7 @@ final class RouterLoop {
             if supervisorItem >= 0, poller.isReadable(supervisorItem) { handleChildExits() }
             runTimers()
         }
+        flushOutbox()
         logger.info("router loop stopped", metadata: ["broker.in_flight": "\(leases.count)", "broker.queued": "\(queues.depth)"])
     }
 

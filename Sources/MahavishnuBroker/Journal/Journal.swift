@@ -1,7 +1,7 @@
 /// The broker's write-ahead journal (`journal_mode: crash`): the router loop records each state
 /// change of a task here, and everything recorded is written (`write(2)`, one call for all that
-/// is pending) before the loop sends anything, so no producer or pool hears of a change the
-/// journal could forget when the broker process dies.
+/// is pending) before the loop sends anything (its `Outbox` holds the messages meanwhile), so no
+/// producer or pool hears of a change the journal could forget when the broker process dies.
 ///
 /// - Important: owned by the router thread.
 final class Journal {
@@ -24,6 +24,9 @@ final class Journal {
         flush()
         file.close()
     }
+
+    /// Whether records wait to be written.
+    var hasPending: Bool { !pending.isEmpty }
 
     func record(_ record: JournalRecord) {
         record.encode(into: &pending)

@@ -39,15 +39,18 @@ final class JournalFile {
             throw JournalError(path, "another broker is using it (its lock file \(path).lock is held); stop that broker, or give this one its own journal_path")
         }
         descriptor = open(path, O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
+        // Fully initialized from here: `close()` marks both descriptors closed, so the deinit a
+        // failed init still runs closes nothing twice (a second close could hit a descriptor
+        // the process has reused since, a ZeroMQ socket's, say).
         guard descriptor >= 0 else {
-            Glibc.close(lockDescriptor)
-            throw JournalError(path, "cannot open it: \(Self.lastError())")
+            let problem = "cannot open it: \(Self.lastError())"
+            close()
+            throw JournalError(path, problem)
         }
         do {
             try load()
         } catch {
-            Glibc.close(descriptor)
-            Glibc.close(lockDescriptor)
+            close()
             throw error
         }
     }
@@ -57,7 +60,7 @@ final class JournalFile {
     /// Closes the file and releases its lock, so another broker may open it; idempotent.
     func close() {
         guard lockDescriptor >= 0 else { return }
-        Glibc.close(descriptor)
+        if descriptor >= 0 { Glibc.close(descriptor) }
         Glibc.close(lockDescriptor)
         descriptor = -1
         lockDescriptor = -1
@@ -123,14 +126,14 @@ final class JournalFile {
         let temporary = path + ".compacting"
         let fresh = open(temporary, O_RDWR | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0o644)
         guard fresh >= 0 else { throw JournalError(path, "cannot create \(temporary) to compact it: \(Self.lastError())") }
-        let old = descriptor
+        let (old, oldSize) = (descriptor, size)
         descriptor = fresh
         size = 0
         do throws(JournalError) {
             try append(Self.header + records)
             guard fsync(fresh) == 0, rename(temporary, path) == 0 else { throw JournalError(path, "cannot compact it: \(Self.lastError())") }
         } catch {
-            descriptor = old
+            (descriptor, size) = (old, oldSize)
             Glibc.close(fresh)
             unlink(temporary)
             throw error

@@ -1,0 +1,33 @@
+import MahavishnuCore
+import ZeroMQ
+
+/// Messages the router loop holds back while the journal has records not yet written: they go
+/// out, in order, once one `write(2)` has made the records durable, so every message of a pass
+/// of the loop shares one write instead of paying one each.
+struct Outbox {
+    struct Message {
+        enum Peer {
+            case producer(ReplyAddress)
+            case pool([UInt8])
+        }
+
+        let peer: Peer
+        let headers: [[UInt8]]
+        let body: Payload?
+
+        /// Whether it is a task's result (counted delivered when it was queued).
+        var isResult: Bool { headers.count > 1 && headers[1] == Wire.Command.result }
+    }
+
+    private(set) var messages: [Message] = []
+
+    var isEmpty: Bool { messages.isEmpty }
+
+    mutating func append(_ message: Message) { messages.append(message) }
+
+    /// Empties the outbox, returning what it held, oldest first.
+    mutating func take() -> [Message] {
+        defer { messages.removeAll(keepingCapacity: true) }
+        return messages
+    }
+}
