@@ -187,12 +187,13 @@ extension RouterLoop {
         var found: PendingTask?
         if let index = queues.shared.firstIndex(where: { $0.taskID == taskID }) {
             found = queues.shared.remove(at: index)
-        } else if let slot = registry.slotIndices.first(where: { registry[$0].affinityQueue.contains { $0.taskID == taskID } }) {
-            found = registry[slot].affinityQueue.remove(at: registry[slot].affinityQueue.firstIndex { $0.taskID == taskID }!)
-        } else {
-            found = awaitedPools.remove(taskID)
         }
-        guard var task = found else { return nil }
+        for slot in registry.slotIndices where found == nil {
+            if let index = registry[slot].affinityQueue.firstIndex(where: { $0.taskID == taskID }) {
+                found = registry[slot].affinityQueue.remove(at: index)
+            }
+        }
+        guard var task = found ?? awaitedPools.remove(taskID) else { return nil }
         queues.noteDequeued(&task)
         return task
     }

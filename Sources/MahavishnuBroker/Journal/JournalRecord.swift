@@ -36,7 +36,7 @@ enum JournalRecord: Equatable {
     /// Appends the framed record (length, checksum, payload) to `buffer`.
     func encode(into buffer: inout [UInt8]) {
         let start = buffer.count
-        buffer.append(contentsOf: [UInt8](repeating: 0, count: 8))
+        buffer.append(contentsOf: repeatElement(0, count: 8))
         switch self {
         case .accepted(let task):
             buffer.append(Kind.accepted.rawValue)
