@@ -107,6 +107,7 @@ final class PoolSupervisor {
             let chunk = handle.availableData
             guard !chunk.isEmpty else {
                 handle.readabilityHandler = nil
+                tail.end()
                 return
             }
             FileHandle.standardError.write(chunk)
@@ -115,7 +116,8 @@ final class PoolSupervisor {
         process.standardError = stderr
         let events = self.events
         process.terminationHandler = { process in
-            events.post(Exit(poolID: poolID, status: process.terminationStatus, stderrTail: tail.text))
+            // The exit can be seen before the last of stderr is read: wait (briefly) for its end.
+            events.post(Exit(poolID: poolID, status: process.terminationStatus, stderrTail: tail.textAtEnd(waitingUpTo: 1)))
         }
         try process.run()
         children[poolID]!.process = process
@@ -203,6 +205,16 @@ final class PoolSupervisor {
 /// The last few kilobytes a child wrote to stderr.
 final class StderrTail: Sendable {
     private let buffer = Mutex<[UInt8]>([])
+    private let ended = DispatchSemaphore(value: 0)
+
+    /// Call when stderr reached its end.
+    func end() { ended.signal() }
+
+    /// The tail once stderr has ended, or after `seconds` (a descendant may hold it open).
+    func textAtEnd(waitingUpTo seconds: Double) -> String {
+        if ended.wait(timeout: .now() + seconds) == .success { ended.signal() }
+        return text
+    }
 
     func append(_ chunk: Data) {
         buffer.withLock { buffer in
