@@ -151,9 +151,14 @@ final class ZapAuthenticator: @unchecked Sendable {
     }
 
     /// Counts peers that failed before ZAP was consulted (authentication refusals are counted in `answer`).
+    /// A keyless peer that reads the broker's greeting first and hangs up leaves only a failure
+    /// with no detail: it is counted as a failed handshake.
     private func record(_ event: SocketMonitorEvent) {
-        guard event.kind == .handshakeFailedProtocol else { return }
-        if event.value == HandshakeWatch.mechanismMismatch {
+        guard event.kind == .handshakeFailedProtocol || event.kind == .handshakeFailedOther else { return }
+        if event.kind == .handshakeFailedOther {
+            refusals.badHandshake.add(1, ordering: .relaxed)
+            logger.info("connection refused: the peer hung up during the security handshake", metadata: ["zmq.endpoint": "\(event.endpoint)"])
+        } else if event.value == HandshakeWatch.mechanismMismatch {
             refusals.noKey.add(1, ordering: .relaxed)
             logger.info("connection refused: the peer has no CURVE keys", metadata: ["zmq.endpoint": "\(event.endpoint)"])
         } else {
