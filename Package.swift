@@ -32,6 +32,8 @@ let package = Package(
             providers: [.apt(["libzmq3-dev"])]
         ),
         .target(name: "ZeroMQ", dependencies: ["CZeroMQ"], swiftSettings: hotPath),
+        // zlib's CRC-32 for the journal's record checksums: fast in a debug build too.
+        .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         .target(name: "CProcessSpawn"),
         // The guardian a pool starts each worker program under: C, linked statically, so that no
         // shared library loads and it adds about a millisecond to a program's start whatever the
@@ -50,7 +52,7 @@ let package = Package(
         .target(
             name: "MahavishnuBroker",
             dependencies: [
-                "ZeroMQ", "MahavishnuCore",
+                "ZeroMQ", "MahavishnuCore", "CZlib",
                 .product(name: "DequeModule", package: "swift-collections"),
                 .product(name: "Logging", package: "swift-log"),
             ],

@@ -51,9 +51,9 @@ public struct BrokerConfiguration: Sendable {
     public var retryBudget = 2
     /// How long affinity tasks wait for their lost pool to come back. Default 30 s.
     public var affinityWait = Duration.seconds(30)
-    /// The write-ahead journal (`journal_mode: crash`): tasks and results survive the broker
-    /// process dying; `nil` keeps them in memory only. Default `nil`.
-    public var journalPath: String?
+    /// The write-ahead journal: tasks and results survive the broker process dying (or the
+    /// machine losing power); `nil` keeps them in memory only. Default `nil`.
+    public var journal: JournalConfiguration?
     /// Recent results kept to answer a retried task id. Default 10,000.
     public var resultCacheSize = 10_000
     /// Most bytes of recent results kept. Default 64 MiB.

@@ -14,9 +14,9 @@ struct Outbox {
         let peer: Peer
         let headers: [[UInt8]]
         let body: Payload?
-
-        /// Whether it is a task's result (counted delivered when it was queued).
-        var isResult: Bool { headers.count > 1 && headers[1] == Wire.Command.result }
+        /// Whether it is a final result the producer is owed (not a copy answering a retry):
+        /// its fate is reported once it is sent.
+        var isOwedResult = false
     }
 
     private(set) var messages: [Message] = []

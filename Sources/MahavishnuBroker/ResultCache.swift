@@ -3,11 +3,14 @@ import ZeroMQ
 
 /// The most recent results, by task id, so a producer that retries a finished task gets its
 /// result again instead of running the task twice. The oldest entries go first once `capacity`
-/// entries or `byteCapacity` bytes are reached; a result larger than `byteCapacity` is not kept.
+/// entries or `byteCapacity` bytes are reached, or once they are older than the retention the
+/// router loop applies (`removeFinished(before:)`); a result larger than `byteCapacity` is not kept.
 struct ResultCache {
     struct Entry {
         let attempts: Int
         let body: Payload
+        /// When the task finished, in milliseconds since 1970.
+        let finishedAt: UInt64
     }
 
     let capacity: Int
@@ -32,15 +35,23 @@ struct ResultCache {
         for taskID in order { if let entry = entries[taskID] { body(taskID, entry) } }
     }
 
-    mutating func insert(_ taskID: [UInt8], attempts: Int, body: Payload) {
+    mutating func insert(_ taskID: [UInt8], attempts: Int, body: Payload, finishedAt: UInt64) {
         guard capacity > 0, body.count <= byteCapacity else { return }
-        if let replaced = entries.updateValue(Entry(attempts: attempts, body: body), forKey: taskID) {
+        if let replaced = entries.updateValue(Entry(attempts: attempts, body: body, finishedAt: finishedAt), forKey: taskID) {
             bytes -= replaced.body.count
         } else {
             order.append(taskID)
         }
         bytes += body.count
         while order.count > capacity || bytes > byteCapacity, let oldest = order.popFirst() {
+            bytes -= entries.removeValue(forKey: oldest)?.body.count ?? 0
+        }
+    }
+
+    /// Removes the results of tasks that finished before `cutoff` (milliseconds since 1970).
+    mutating func removeFinished(before cutoff: UInt64) {
+        while let oldest = order.first, let entry = entries[oldest], entry.finishedAt < cutoff {
+            order.removeFirst()
             bytes -= entries.removeValue(forKey: oldest)?.body.count ?? 0
         }
     }

@@ -127,11 +127,7 @@ extension RouterLoop {
             return releaseGhost(slot)
         }
         registry[slot].tasksCompleted += 1
-        let body = frames.retain(4)
-        journal?.record(.finished(taskID: task.taskID, attempts: task.attempts, body: frames.bytes(4)))
-        resultCache.insert(task.taskID, attempts: task.attempts, body: body)
-        let delivered = sendToProducer(task.replyTo, headers: [Wire.version, Wire.Command.result, task.taskID, AttemptFrame.bytes(task.attempts)], body: body)
-        if delivered { stats.resultsDelivered += 1 } else { stats.resultsUndeliverable += 1 }
+        finishTask(task, body: frames.retain(4))
         if leased { releaseSlot(slot) } else { releaseGhost(slot) }
         finishDrainIfDone()
     }

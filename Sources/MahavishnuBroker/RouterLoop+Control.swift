@@ -90,6 +90,7 @@ extension RouterLoop {
         snapshot.resultCacheEntries = resultCache.count
         snapshot.resultCacheBytes = resultCache.bytes
         snapshot.journalBytes = journal?.file.size ?? 0
+        snapshot.resultsOwed = owedResults.count
         snapshot.inFlight = leases.count
         snapshot.pools = registry.count
         return snapshot

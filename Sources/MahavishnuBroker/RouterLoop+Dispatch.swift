@@ -141,9 +141,7 @@ extension RouterLoop {
         )
         let body = Payload((try? JSONCoding.encode(result)) ?? [])
         stats.tasksFailedWorkerLost += 1
-        journal?.record(.finished(taskID: task.taskID, attempts: task.attempts, body: body.bytes))
-        resultCache.insert(task.taskID, attempts: task.attempts, body: body)
-        sendToProducer(task.replyTo, headers: [Wire.version, Wire.Command.result, task.taskID, AttemptFrame.bytes(task.attempts)], body: body)
+        finishTask(task, body: body)
     }
 
     /// The pool in `slot` stopped answering or its process died: its tasks are reclaimed, and

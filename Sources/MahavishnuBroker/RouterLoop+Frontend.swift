@@ -7,6 +7,7 @@ extension RouterLoop {
     func handleFrontendMessage() throws {
         let address = ReplyAddress(routingID: frames.bytes(0), delimited: frames.count > 1 && frames.size(1) == 0)
         let first = address.delimited ? 2 : 1
+        if !owedResults.isEmpty, owedResults.owes(address.routingID) { deliverOwedResults(to: address.routingID) }
         guard frames.count > first, frames.frame(first, equals: Wire.version) else {
             return refuseMalformed(address, .unsupportedVersion, "expected protocol version MHV1 in the first frame")
         }

@@ -22,6 +22,7 @@ extension RouterLoop {
             }
         }
         autoscale(now)
+        maintainResults()
         maintainJournal()
         heapTrimmer.tick(activity: stats.tasksAccepted + stats.resultsDelivered + stats.resultsUndeliverable + stats.tasksRefusedOverloaded)
     }

@@ -40,17 +40,22 @@ extension RouterLoop {
             }
             queues.noteEnqueued(task)
         }
+        var owedResultCount = 0
         for result in replay.results {
-            resultCache.insert(result.taskID, attempts: result.attempts, body: Payload(result.body))
+            resultCache.insert(result.taskID, attempts: result.attempts, body: Payload(result.body), finishedAt: result.finishedAt)
+            guard !result.owedTo.isEmpty else { continue }
+            owedResultCount += 1
+            _ = owedResults.hold(result.taskID, for: ReplyAddress(routingID: result.owedTo, delimited: result.delimited))
         }
         logger.info("journal recovered", metadata: [
             "journal.path": "\(journal.file.path)", "journal.tasks_owed": "\(replay.owed.count)", "journal.tasks_were_running": "\(running)",
-            "journal.results": "\(replay.results.count)", "journal.torn_bytes": "\(journal.file.tornBytes)",
+            "journal.results": "\(replay.results.count)", "journal.results_owed": "\(owedResultCount)", "journal.torn_bytes": "\(journal.file.tornBytes)",
         ])
         try compactJournal()
     }
 
     /// Retries a failed write and compacts the journal once it has grown enough; once per heartbeat.
+    /// (Results past their retention leave the cache first, so compaction drops them.)
     func maintainJournal() {
         guard let journal else { return }
         journal.flush()
@@ -83,7 +88,9 @@ extension RouterLoop {
             for _ in 0..<task.attempts { JournalRecord.dispatched(taskID: task.taskID).encode(into: &records) }
         }
         resultCache.forEachOldestFirst { taskID, entry in
-            JournalRecord.finished(taskID: taskID, attempts: entry.attempts, body: entry.body.bytes).encode(into: &records)
+            let owner = owedResults.owner(of: taskID)
+            JournalRecord.finished(.init(taskID: taskID, attempts: entry.attempts, body: entry.body.bytes, finishedAt: entry.finishedAt,
+                                         owedTo: owner?.routingID ?? [], delimited: owner?.delimited ?? false)).encode(into: &records)
         }
         try journal.compact(to: records)
     }

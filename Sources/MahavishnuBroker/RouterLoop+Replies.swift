@@ -11,14 +11,11 @@ extension RouterLoop {
     /// Sends `headers` and then `body` to a producer; `false` if the producer is unreachable.
     @discardableResult
     func sendToProducer(_ address: ReplyAddress, headers: [[UInt8]], body: Payload? = nil, bodyFrame: Int? = nil) -> Bool {
-        if mustHoldSends {
-            outbox.append(.init(peer: .producer(address), headers: headers, body: body ?? bodyFrame.map { frames.retain($0) }))
-            return true
-        }
+        if holdInOutbox(.init(peer: .producer(address), headers: headers, body: body ?? bodyFrame.map { frames.retain($0) })) { return true }
         return deliverToProducer(address, headers: headers, body: body, bodyFrame: bodyFrame)
     }
 
-    private func deliverToProducer(_ address: ReplyAddress, headers: [[UInt8]], body: Payload?, bodyFrame: Int?) -> Bool {
+    func deliverToProducer(_ address: ReplyAddress, headers: [[UInt8]], body: Payload?, bodyFrame: Int?) -> Bool {
         do {
             guard try frontend.send(address.routingID, more: true, dontWait: true) else { return false }
             if address.delimited { try frontend.send([], more: true) }
@@ -31,10 +28,7 @@ extension RouterLoop {
 
     /// Sends `headers` and then `body` to a pool; `false` if the pool is unreachable.
     func sendToPool(_ routingID: [UInt8], headers: [[UInt8]], body: Payload? = nil) -> Bool {
-        if mustHoldSends {
-            outbox.append(.init(peer: .pool(routingID), headers: headers, body: body))
-            return true
-        }
+        if holdInOutbox(.init(peer: .pool(routingID), headers: headers, body: body)) { return true }
         return deliverToPool(routingID, headers: headers, body: body)
     }
 
@@ -57,11 +51,12 @@ extension RouterLoop {
         if let bodyFrame { try socket.send(frame: bodyFrame, of: frames) }
     }
 
-    /// Whether sends must wait in the outbox: the journal has records to write first, or earlier
-    /// messages wait there (order is kept).
-    private var mustHoldSends: Bool {
-        guard let journal else { return false }
-        return journal.hasPending || !outbox.isEmpty
+    /// Puts `message` in the outbox if sends must wait: the journal has records to write first,
+    /// or earlier messages wait there (order is kept). `false` if it may go now.
+    func holdInOutbox(_ message: Outbox.Message) -> Bool {
+        guard let journal, journal.hasPending || !outbox.isEmpty else { return false }
+        outbox.append(message)
+        return true
     }
 
     /// Writes the journal's pending records, then sends what waited for them. Call once per pass
@@ -72,10 +67,8 @@ extension RouterLoop {
         for message in outbox.take() {
             switch message.peer {
             case .producer(let address):
-                if !deliverToProducer(address, headers: message.headers, body: message.body, bodyFrame: nil), message.isResult {
-                    stats.resultsDelivered -= 1
-                    stats.resultsUndeliverable += 1
-                }
+                let delivered = deliverToProducer(address, headers: message.headers, body: message.body, bodyFrame: nil)
+                if message.isOwedResult { resultSent(message.headers[2], to: address, delivered: delivered) }
             case .pool(let routingID):
                 if !deliverToPool(routingID, headers: message.headers, body: message.body), let slot = registry.slot(routingID: routingID) {
                     poolLost(slot, reason: "the broker could not reach it")

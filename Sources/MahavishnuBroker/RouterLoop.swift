@@ -50,6 +50,8 @@ final class RouterLoop {
     let journal: Journal?
     /// Messages waiting for the journal's next write.
     var outbox = Outbox()
+    /// Results for producers with their own routing id that were away when they finished.
+    var owedResults: OwedResults
     /// Ticks once per dispatch; a pool's `lastUse` is the tick of its last task.
     var dispatchClock: UInt64 = 0
     /// Ticks once per accepted task, to order queued tasks.
@@ -70,12 +72,12 @@ final class RouterLoop {
         self.configuration = configuration
         queues = TaskQueues(bound: configuration.queueBound, byteBound: configuration.queueBytes)
         resultCache = ResultCache(capacity: configuration.resultCacheSize, byteCapacity: configuration.resultCacheBytes)
+        owedResults = OwedResults(capacity: configuration.resultCacheSize)
         heartbeat = HeartbeatClock(interval: configuration.heartbeatInterval, liveness: configuration.heartbeatLiveness)
         awaitedPools = AwaitedPools(deadline: .now + configuration.affinityWait)
         welcomeTerms = (try? JSONCoding.encode(WelcomeTerms(heartbeatInterval: configuration.heartbeatInterval, liveness: configuration.heartbeatLiveness,
                                                                     maxResultBytes: configuration.maxResultBytes))) ?? Array("{}".utf8)
         try Self.refuseExposure(configuration)
-        journal = try configuration.journalPath.map { path throws(JournalError) in try Journal(path: path) }
         // The pools this broker starts get a key pair of its making, so they need no key files.
         let internalKeys = try configuration.security.map { security in
             ClientCurveKeys(keys: try CurveKeyPair.generate(), serverKey: security.keys.publicKey)
@@ -117,6 +119,8 @@ final class RouterLoop {
         let boundFrontend = try frontend.lastEndpoint
         let bus: BusProxy?
         do {
+            // Named after the bound frontend, a port the OS chose included.
+            journal = try configuration.journal.map { journal throws(JournalError) in try Journal(path: journal.file(frontend: boundFrontend), mode: journal.mode) }
             bus = try configuration.bus.map { try BusProxy(configuration: $0, context: context, secretKey: configuration.security?.keys.secretKey, logger: logger) }
             if let bus, let authenticator { try bus.monitored(by: authenticator) }
         } catch {

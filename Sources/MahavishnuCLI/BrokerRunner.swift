@@ -160,7 +160,10 @@ extension BrokerConfiguration {
         affinityWait = .milliseconds(Int(settings.affinityWaitSeconds * 1000))
         resultCacheSize = settings.resultCacheSize
         resultCacheBytes = settings.resultCacheBytes
-        journalPath = settings.journalFile
+        if settings.journalMode != .off {
+            journal = JournalConfiguration(mode: settings.journalMode, path: settings.journalFile, directory: Settings.stateDirectory,
+                                           retention: .milliseconds(Int(settings.journalRetentionSeconds * 1000)))
+        }
         autoscaleCooldown = .milliseconds(Int(settings.autoscaleCooldownSeconds * 1000))
         workerTypeNames = settings.workerTypes.names
         poolsEnabled = settings.poolsEnabled

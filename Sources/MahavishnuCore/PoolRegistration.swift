@@ -174,6 +174,8 @@ public struct BrokerStats: Codable, Sendable, Equatable {
     public var resultCacheBytes = 0
     /// The size of the broker's journal file now (0 with `journal_mode: off`).
     public var journalBytes = 0
+    /// Results waiting for producers with their own routing id to come back now.
+    public var resultsOwed = 0
     /// Tasks dispatched and not yet answered now.
     public var inFlight = 0
     /// Pools registered now.
@@ -192,7 +194,7 @@ public struct BrokerStats: Codable, Sendable, Equatable {
         case authRefusedWrongRole = "auth_refused_wrong_role", authRefusedBadHandshake = "auth_refused_bad_handshake"
         case adminRefused = "admin_refused", tasksRefusedTooLarge = "tasks_refused_too_large"
         case queueBytes = "queue_bytes", resultCacheEntries = "result_cache_entries", resultCacheBytes = "result_cache_bytes"
-        case journalBytes = "journal_bytes"
+        case journalBytes = "journal_bytes", resultsOwed = "results_owed"
     }
 }
 

@@ -43,15 +43,15 @@ struct ByteBoundsTests {
     func resultCacheBytes() {
         var cache = ResultCache(capacity: 100, byteCapacity: 1_000)
         for index in 0..<5 {
-            cache.insert(Array("r\(index)".utf8), attempts: 1, body: Payload([UInt8](repeating: 0, count: 300)))
+            cache.insert(Array("r\(index)".utf8), attempts: 1, body: Payload([UInt8](repeating: 0, count: 300)), finishedAt: 0)
         }
         #expect(cache.bytes == 900)
         #expect(cache.count == 3)
         #expect(cache[Array("r1".utf8)] == nil)
         #expect(cache[Array("r2".utf8)] != nil)
-        cache.insert(Array("r4".utf8), attempts: 2, body: Payload([UInt8](repeating: 0, count: 100)))
+        cache.insert(Array("r4".utf8), attempts: 2, body: Payload([UInt8](repeating: 0, count: 100)), finishedAt: 0)
         #expect(cache.bytes == 700, "a replaced result counts its new size only")
-        cache.insert(Array("huge".utf8), attempts: 1, body: Payload([UInt8](repeating: 0, count: 1_001)))
+        cache.insert(Array("huge".utf8), attempts: 1, body: Payload([UInt8](repeating: 0, count: 1_001)), finishedAt: 0)
         #expect(cache[Array("huge".utf8)] == nil)
         #expect(cache.count == 3)
     }
@@ -59,7 +59,7 @@ struct ByteBoundsTests {
     @Test("the count capacity still applies")
     func resultCacheCount() {
         var cache = ResultCache(capacity: 2, byteCapacity: 1 << 20)
-        for index in 0..<3 { cache.insert(Array("r\(index)".utf8), attempts: 1, body: Payload([1])) }
+        for index in 0..<3 { cache.insert(Array("r\(index)".utf8), attempts: 1, body: Payload([1]), finishedAt: 0) }
         #expect(cache.count == 2)
         #expect(cache.bytes == 2)
         #expect(cache[Array("r0".utf8)] == nil)

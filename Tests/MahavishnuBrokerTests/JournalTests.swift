@@ -1,5 +1,6 @@
 import Foundation
 @testable import MahavishnuBroker
+import ZeroMQ
 import Testing
 
 @Suite("The broker's journal file", .serialized)
@@ -17,6 +18,10 @@ struct JournalTests {
                         affinity: [], fallback: [], body: Array(body.utf8)))
     }
 
+    func finished(_ id: String, owedTo: [UInt8] = [], at finishedAt: UInt64 = 1_700_000_000_000) -> JournalRecord {
+        .finished(.init(taskID: Array(id.utf8), attempts: 1, body: Array("result \(id)".utf8), finishedAt: finishedAt, owedTo: owedTo, delimited: false))
+    }
+
     func write(_ records: [JournalRecord], to path: String) throws {
         let file = try JournalFile(path: path)
         defer { file.close() }
@@ -25,12 +30,19 @@ struct JournalTests {
         try file.append(bytes)
     }
 
+    @Test("the checksum is the standard CRC-32")
+    func checksum() {
+        #expect(CRC32.checksum(Array("123456789".utf8)) == 0xCBF4_3926)
+        #expect(CRC32.checksum([]) == 0)
+    }
+
     @Test("records written are read back in order by the next broker")
     func roundTrip() throws {
         let path = scratchPath()
         defer { remove(path) }
         let records: [JournalRecord] = [accepted("t1"), .dispatched(taskID: Array("t1".utf8)),
-                                        .finished(taskID: Array("t1".utf8), attempts: 1, body: Array("{}".utf8)), .dropped(taskID: Array("t2".utf8))]
+                                        finished("t1", owedTo: Array("producer".utf8)), .delivered(taskID: Array("t1".utf8)),
+                                        .dropped(taskID: Array("t2".utf8))]
         try write(records, to: path)
         let reopened = try JournalFile(path: path)
         #expect(reopened.recovered == records)
@@ -80,16 +92,31 @@ struct JournalTests {
         #expect(throws: Never.self, "a closed journal is free for the next broker") { _ = try JournalFile(path: path) }
     }
 
-    @Test("replay: owed tasks in acceptance order with their dispatch counts; finished and dropped ones are not owed")
+    @Test("replay: owed tasks in acceptance order with their dispatch counts; finished and dropped ones are not owed; a result is owed to its producer until delivered")
     func replay() {
         let id = { (name: String) in Array(name.utf8) }
         let replay = JournalReplay([
             accepted("a"), accepted("b"), accepted("c"), .dispatched(taskID: id("b")), .dispatched(taskID: id("b")),
-            .finished(taskID: id("a"), attempts: 1, body: id("result a")), .dropped(taskID: id("c")), accepted("d"),
+            finished("a", owedTo: id("producer")), .dropped(taskID: id("c")), accepted("d"),
+            accepted("e"), finished("e", owedTo: id("producer")), .delivered(taskID: id("e")),
         ])
         #expect(replay.owed.map { String(decoding: $0.task.taskID, as: UTF8.self) } == ["b", "d"])
         #expect(replay.owed.map(\.attempts) == [2, 0])
-        #expect(replay.results.map { String(decoding: $0.taskID, as: UTF8.self) } == ["a"])
+        #expect(replay.results.map { String(decoding: $0.taskID, as: UTF8.self) } == ["a", "e"])
+        #expect(replay.results.map(\.owedTo) == [id("producer"), []], "e was delivered; a is still owed")
+        #expect(replay.results.map(\.finishedAt) == [1_700_000_000_000, 1_700_000_000_000])
+    }
+
+    @Test("results older than the retention leave the cache, oldest first")
+    func retention() {
+        var cache = ResultCache(capacity: 10, byteCapacity: 1 << 20)
+        for (index, finishedAt) in [UInt64(1_000), 2_000, 3_000].enumerated() {
+            cache.insert(Array("t\(index)".utf8), attempts: 1, body: Payload(Array("body".utf8)), finishedAt: finishedAt)
+        }
+        cache.removeFinished(before: 2_500)
+        #expect(cache.count == 1)
+        #expect(cache[Array("t2".utf8)] != nil)
+        #expect(cache.bytes == 4)
     }
 
     @Test("compaction keeps only what is live, and the journal reopens to it")
@@ -97,7 +124,7 @@ struct JournalTests {
         let path = scratchPath()
         defer { remove(path) }
         do {
-            let journal = try Journal(path: path)
+            let journal = try Journal(path: path, mode: .crash)
             defer { journal.close() }
             for index in 0..<100 { journal.record(accepted("t\(index)", body: String(repeating: "x", count: 1_000))) }
             journal.flush()

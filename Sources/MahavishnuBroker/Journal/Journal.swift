@@ -1,21 +1,29 @@
-/// The broker's write-ahead journal (`journal_mode: crash`): the router loop records each state
-/// change of a task here, and everything recorded is written (`write(2)`, one call for all that
-/// is pending) before the loop sends anything (its `Outbox` holds the messages meanwhile), so no
-/// producer or pool hears of a change the journal could forget when the broker process dies.
+import MahavishnuCore
+
+/// The broker's write-ahead journal: the router loop records each state change of a task here,
+/// and everything recorded is written (`write(2)`, one call for all that is pending, and with
+/// `fsync` one `fdatasync(2)` after it: group commit) before the loop sends anything (its
+/// `Outbox` holds the messages meanwhile), so no producer or pool hears of a change the journal
+/// could forget when the broker process dies (or, with `fsync`, when the machine loses power).
 ///
 /// - Important: owned by the router thread.
 final class Journal {
     let file: JournalFile
+    let mode: JournalMode
     private var pending: [UInt8] = []
     /// Why the last write failed (a full disk, say); new tasks are refused while it is set.
     private(set) var failure: String?
     private var sizeAfterCompaction: Int
 
+    /// How long records noted after a write (results delivered) may wait for the next one.
+    static let pendingDelay = Duration.milliseconds(1)
+
     /// The journal grows to at least this before it is compacted.
     static let compactionFloor = 64 << 20
 
-    init(path: String) throws(JournalError) {
+    init(path: String, mode: JournalMode) throws(JournalError) {
         file = try JournalFile(path: path)
+        self.mode = mode
         sizeAfterCompaction = file.size
     }
 
@@ -37,6 +45,7 @@ final class Journal {
         guard !pending.isEmpty else { return }
         do {
             try file.append(pending)
+            if mode == .fsync { try file.sync() }
             pending.removeAll(keepingCapacity: pending.count <= 1 << 20)
             failure = nil
         } catch {

@@ -21,7 +21,7 @@ final class JournalFile {
     private var lockDescriptor: Int32
 
     static let magic: [UInt8] = Array("MHVJ".utf8)
-    static let formatVersion: UInt32 = 1
+    static let formatVersion: UInt32 = 2
     static var header: [UInt8] {
         var header = magic
         JournalRecord.appendInteger(formatVersion, to: &header)
@@ -120,6 +120,11 @@ final class JournalFile {
         size += bytes.count
     }
 
+    /// Makes what was appended survive the machine losing power (`fdatasync(2)`).
+    func sync() throws(JournalError) {
+        guard fdatasync(descriptor) == 0 else { throw JournalError(path, "cannot sync it to the disk: \(Self.lastError())") }
+    }
+
     /// Replaces the file with the header and `records` (compaction): written beside it, synced,
     /// then renamed over it, so a crash leaves either the old file or the new one.
     func replace(with records: [UInt8]) throws(JournalError) {
@@ -132,6 +137,7 @@ final class JournalFile {
         do throws(JournalError) {
             try append(Self.header + records)
             guard fsync(fresh) == 0, rename(temporary, path) == 0 else { throw JournalError(path, "cannot compact it: \(Self.lastError())") }
+            syncDirectory()
         } catch {
             (descriptor, size) = (old, oldSize)
             Glibc.close(fresh)
@@ -139,6 +145,14 @@ final class JournalFile {
             throw error
         }
         Glibc.close(old)
+    }
+
+    /// Syncs the directory, so a file created or renamed in it survives a power loss.
+    private func syncDirectory() {
+        let directory = open((path as NSString).deletingLastPathComponent.isEmpty ? "." : (path as NSString).deletingLastPathComponent, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        guard directory >= 0 else { return }
+        fsync(directory)
+        Glibc.close(directory)
     }
 
     private static func lastError() -> String { String(cString: strerror(errno)) }

@@ -7,8 +7,10 @@ enum JournalRecord: Equatable {
     case accepted(AcceptedTask)
     /// The task was sent to a pool (one more attempt).
     case dispatched(taskID: [UInt8])
-    /// The task ended with `body` as its final result.
-    case finished(taskID: [UInt8], attempts: Int, body: [UInt8])
+    /// The task ended with a final result.
+    case finished(FinishedTask)
+    /// The result of a finished task reached a producer that had it `owedTo` it.
+    case delivered(taskID: [UInt8])
     /// The task ended without a result: the producer was sent an error (it was refused after all).
     case dropped(taskID: [UInt8])
 
@@ -24,14 +26,29 @@ enum JournalRecord: Equatable {
         let body: [UInt8]
     }
 
+    /// A task's final result, and who must still get it.
+    struct FinishedTask: Equatable {
+        let taskID: [UInt8]
+        let attempts: Int
+        let body: [UInt8]
+        /// When it finished, in milliseconds since 1970 (retention counts from here).
+        let finishedAt: UInt64
+        /// The routing id of a producer with its own id that is owed the result until a
+        /// `delivered` record follows; empty when nobody can be (libzmq's made-up ids do not
+        /// survive a reconnect).
+        let owedTo: [UInt8]
+        let delimited: Bool
+    }
+
     var taskID: [UInt8] {
         switch self {
         case .accepted(let task): task.taskID
-        case .dispatched(let id), .dropped(let id), .finished(let id, _, _): id
+        case .finished(let task): task.taskID
+        case .dispatched(let id), .delivered(let id), .dropped(let id): id
         }
     }
 
-    private enum Kind: UInt8 { case accepted = 1, dispatched, finished, dropped }
+    private enum Kind: UInt8 { case accepted = 1, dispatched, finished, dropped, delivered }
 
     /// Appends the framed record (length, checksum, payload) to `buffer`.
     func encode(into buffer: inout [UInt8]) {
@@ -46,13 +63,20 @@ enum JournalRecord: Equatable {
         case .dispatched(let id):
             buffer.append(Kind.dispatched.rawValue)
             Self.appendField(id, to: &buffer)
-        case .finished(let id, let attempts, let body):
+        case .finished(let task):
             buffer.append(Kind.finished.rawValue)
-            Self.appendField(id, to: &buffer)
-            Self.appendInteger(UInt32(clamping: attempts), to: &buffer)
-            Self.appendField(body, to: &buffer)
+            Self.appendField(task.taskID, to: &buffer)
+            Self.appendInteger(UInt32(clamping: task.attempts), to: &buffer)
+            Self.appendInteger(UInt32(truncatingIfNeeded: task.finishedAt), to: &buffer)
+            Self.appendInteger(UInt32(truncatingIfNeeded: task.finishedAt >> 32), to: &buffer)
+            Self.appendField(task.owedTo, to: &buffer)
+            buffer.append(task.delimited ? 1 : 0)
+            Self.appendField(task.body, to: &buffer)
         case .dropped(let id):
             buffer.append(Kind.dropped.rawValue)
+            Self.appendField(id, to: &buffer)
+        case .delivered(let id):
+            buffer.append(Kind.delivered.rawValue)
             Self.appendField(id, to: &buffer)
         }
         let payloadLength = buffer.count - start - 8
@@ -75,10 +99,14 @@ enum JournalRecord: Equatable {
         case .dispatched:
             record = reader.field().map { .dispatched(taskID: $0) }
         case .finished:
-            guard let id = reader.field(), let attempts = reader.integer(), let body = reader.field() else { return nil }
-            record = .finished(taskID: id, attempts: Int(attempts), body: body)
+            guard let id = reader.field(), let attempts = reader.integer(), let low = reader.integer(), let high = reader.integer(),
+                  let owedTo = reader.field(), let delimited = reader.byte(), let body = reader.field() else { return nil }
+            record = .finished(.init(taskID: id, attempts: Int(attempts), body: body, finishedAt: UInt64(high) << 32 | UInt64(low),
+                                     owedTo: owedTo, delimited: delimited == 1))
         case .dropped:
             record = reader.field().map { .dropped(taskID: $0) }
+        case .delivered:
+            record = reader.field().map { .delivered(taskID: $0) }
         }
         return reader.isAtEnd ? record : nil
     }

@@ -1,5 +1,5 @@
 /// What a journal's records leave behind: the tasks still owed a result, in the order they were
-/// accepted, and the final results, oldest first.
+/// accepted, and the final results, oldest first (those a producer is still owed among them).
 struct JournalReplay {
     struct OwedTask {
         let task: JournalRecord.AcceptedTask
@@ -8,29 +8,38 @@ struct JournalReplay {
     }
 
     private(set) var owed: [OwedTask] = []
-    private(set) var results: [(taskID: [UInt8], attempts: Int, body: [UInt8])] = []
+    /// Final results, oldest first; `owedTo` is empty for those delivered (or owed to nobody).
+    private(set) var results: [JournalRecord.FinishedTask] = []
 
     init(_ records: [JournalRecord]) {
         var owedIndex: [[UInt8]: Int] = [:]
         var slots: [OwedTask?] = []
-        var finished: [[UInt8]: (order: Int, attempts: Int, body: [UInt8])] = [:]
-        for (order, record) in records.enumerated() {
+        var finishedIndex: [[UInt8]: Int] = [:]
+        var finished: [JournalRecord.FinishedTask?] = []
+        for record in records {
             switch record {
             case .accepted(let task):
-                finished[task.taskID] = nil
+                if let index = finishedIndex.removeValue(forKey: task.taskID) { finished[index] = nil }
                 if let index = owedIndex[task.taskID] { slots[index] = nil }
                 owedIndex[task.taskID] = slots.count
                 slots.append(OwedTask(task: task, attempts: 0))
             case .dispatched(let id):
                 if let index = owedIndex[id] { slots[index]?.attempts += 1 }
-            case .finished(let id, let attempts, let body):
-                if let index = owedIndex.removeValue(forKey: id) { slots[index] = nil }
-                finished[id] = (order, attempts, body)
+            case .finished(let result):
+                if let index = owedIndex.removeValue(forKey: result.taskID) { slots[index] = nil }
+                if let index = finishedIndex[result.taskID] { finished[index] = nil }
+                finishedIndex[result.taskID] = finished.count
+                finished.append(result)
+            case .delivered(let id):
+                if let index = finishedIndex[id], let result = finished[index] {
+                    finished[index] = .init(taskID: id, attempts: result.attempts, body: result.body, finishedAt: result.finishedAt,
+                                            owedTo: [], delimited: false)
+                }
             case .dropped(let id):
                 if let index = owedIndex.removeValue(forKey: id) { slots[index] = nil }
             }
         }
         owed = slots.compactMap { $0 }
-        results = finished.sorted { $0.value.order < $1.value.order }.map { ($0.key, $0.value.attempts, $0.value.body) }
+        results = finished.compactMap { $0 }
     }
 }

@@ -25,12 +25,13 @@ struct UpCommand: AsyncParsableCommand {
     var backend: String?
 
     @OptionGroup var security: SecurityOptions
+    @OptionGroup var journal: JournalOptions
     @OptionGroup var settingsOptions: SettingsOptions
     @OptionGroup var logging: LoggingOptions
 
     func run() async throws {
         let flags = ["broker_keys_dir": security.keys, "broker_allow_list": security.allow, "broker_frontend": frontend, "broker_backend": backend]
-        var settings = try settingsOptions.load(flags: flags.compactMapValues { $0 })
+        var settings = try settingsOptions.load(flags: flags.compactMapValues { $0 }.merging(journal.settingsFlags) { $1 })
         let deployment: Topology
         do {
             deployment = try topology.map { try Topology.load(file: $0, settings: settings) }

@@ -59,11 +59,16 @@ public struct Settings: Sendable, Equatable {
     public var resultCacheSize = 10_000
     /// Bytes of recent results the broker keeps; the oldest go first past it. Default 64 MiB.
     public var resultCacheBytes = 64 << 20
-    /// What the broker's write-ahead journal survives: `off` (nothing: tasks live in memory) or
-    /// `crash` (the broker process dying). Default `off`.
-    public var journalMode = JournalMode.off
-    /// The journal file (`~` is the home directory). Default `~/.local/state/mahavishnu/journal`.
-    public var journalPath = "~/.local/state/mahavishnu/journal"
+    /// What the broker's write-ahead journal survives: `off` (nothing: tasks live in memory),
+    /// `crash` (the broker process dying) or `fsync` (the machine losing power). Default `crash`.
+    public var journalMode = JournalMode.crash
+    /// The journal file (`~` is the home directory). Default: `journal-HOST-PORT` of the broker's
+    /// frontend in `$XDG_STATE_HOME/mahavishnu` (`~/.local/state/mahavishnu`), so brokers on
+    /// one machine never share one.
+    public var journalPath: String?
+    /// Seconds a finished task's result stays in the journal (and the result cache) to answer
+    /// retries and `task` queries. Default 3,600.
+    public var journalRetentionSeconds = 3_600.0
     /// Seconds an auto-scaling pool's workers must sit idle before it shrinks. Default 30.
     public var autoscaleCooldownSeconds = 30.0
     /// Seconds after which a client sends a task again if its result has not arrived. Default 2.
@@ -211,7 +216,8 @@ extension Settings {
         .int("result_cache_size", \.resultCacheSize, minimum: 0),
         .bytes("result_cache_bytes", \.resultCacheBytes, minimum: 0),
         .journalMode("journal_mode", \.journalMode),
-        .string("journal_path", \.journalPath),
+        .path("journal_path", \.journalPath),
+        .seconds("journal_retention_seconds", \.journalRetentionSeconds),
         .seconds("autoscale_cooldown_seconds", \.autoscaleCooldownSeconds),
         .seconds("client_retry_interval_seconds", \.clientRetryIntervalSeconds),
         .path("broker_keys_dir", \.brokerKeysDir),

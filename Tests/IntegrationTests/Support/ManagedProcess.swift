@@ -175,12 +175,20 @@ func withDeadline<T: Sendable>(_ timeout: Duration, what: String, _ body: @escap
 }
 
 /// The environment of every process a test starts: the test's own plus `extra`, with a scratch
-/// memory database unless one is set, so no broker a test starts writes to the user's
-/// (`memory_database_path` defaults to one in their home directory).
+/// memory database unless one is set, and a state directory of its own unless `extra` names one
+/// (`XDG_STATE_HOME`), so no broker a test starts writes to the user's files (both default to
+/// places in their home directory) and no broker takes up another's journal.
 func childEnvironment(adding extra: [String: String]) -> [String: String] {
     ProcessInfo.processInfo.environment
         .merging(["MAHAVISHNU_MEMORY_DATABASE_PATH": scratchMemoryDatabase]) { own, _ in own }
+        .merging(["XDG_STATE_HOME": scratchStateDirectory()]) { $1 }
         .merging(extra) { $1 }
+}
+
+/// A fresh directory for one broker's journal (under this test process's scratch directory).
+func scratchStateDirectory() -> String {
+    FileManager.default.temporaryDirectory.appendingPathComponent("mahavishnu-tests-\(getpid())")
+        .appendingPathComponent("state-\(UUID().uuidString)").path
 }
 
 private let scratchMemoryDatabase = FileManager.default.temporaryDirectory

@@ -10,6 +10,8 @@ final class RestartableBroker: @unchecked Sendable {
     /// `--bus-pub …  --bus-sub …` as first bound, for the pools and for every restart.
     let busArguments: [String]
     private let arguments: [String]
+    /// Every generation's `XDG_STATE_HOME`, so each finds the journal of the one before.
+    private let environment = ["XDG_STATE_HOME": scratchStateDirectory()]
     private var generation = 1
 
     /// Starts a broker on ports the OS picks, with `arguments` added (`--settings FILE`, say).
@@ -17,7 +19,8 @@ final class RestartableBroker: @unchecked Sendable {
         self.arguments = arguments
         process = try ManagedProcess(name: "broker", executable: mahavishnuExecutable,
                                      arguments: ["broker", "--frontend", "tcp://127.0.0.1:*", "--backend", "tcp://127.0.0.1:*",
-                                                 "--bus-pub", "tcp://127.0.0.1:*", "--bus-sub", "tcp://127.0.0.1:*"] + arguments)
+                                                 "--bus-pub", "tcp://127.0.0.1:*", "--bus-sub", "tcp://127.0.0.1:*"] + arguments,
+                                     environment: environment)
         let fields = readyFields(try await process.line(startingWith: "broker ready"))
         frontend = fields["frontend"]!
         backend = fields["backend"]!
@@ -34,7 +37,8 @@ final class RestartableBroker: @unchecked Sendable {
     func restart() async throws {
         generation += 1
         process = try ManagedProcess(name: "broker \(generation)", executable: mahavishnuExecutable,
-                                     arguments: ["broker", "--frontend", frontend, "--backend", backend] + busArguments + arguments)
+                                     arguments: ["broker", "--frontend", frontend, "--backend", backend] + busArguments + arguments,
+                                     environment: environment)
         _ = try await process.line(startingWith: "broker ready")
     }
 

@@ -122,6 +122,8 @@ class Deployment:
         self.frontend, self.backend, self.bus_pub, self.bus_sub = (f"tcp://127.0.0.1:{port}" for port in ports)
         self.broker_arguments = list(broker_arguments or [])
         self.environment = dict(environment or {})
+        # The broker's journal goes here, not into the user's ~/.local/state.
+        self.environment.setdefault("XDG_STATE_HOME", str(directory / "state"))
         self.pools: Dict[str, ManagedProcess] = {}
         self.broker: Optional[ManagedProcess] = None
         self.start_broker()

@@ -1,0 +1,69 @@
+import Foundation
+import MahavishnuCore
+import ZeroMQ
+
+/// Final results: how a finished task is recorded, kept for retries and `task` queries, and
+/// delivered, including to a producer with its own routing id that was away when it finished
+/// (after a broker restart, say), which gets it when it is back.
+extension RouterLoop {
+    /// Ends `task` with `body` as its final result and sends it to its producer.
+    func finishTask(_ task: PendingTask, body: Payload) {
+        let finishedAt = Self.epochMilliseconds()
+        let owed = task.replyTo.isChosenByProducer
+        journal?.record(.finished(.init(taskID: task.taskID, attempts: task.attempts, body: body.bytes, finishedAt: finishedAt,
+                                        owedTo: owed ? task.replyTo.routingID : [], delimited: task.replyTo.delimited)))
+        resultCache.insert(task.taskID, attempts: task.attempts, body: body, finishedAt: finishedAt)
+        sendResult(task.taskID, attempts: task.attempts, body: body, to: task.replyTo)
+    }
+
+    /// Sends a final result the producer is owed; its fate is reported to `resultSent` (now,
+    /// or once the outbox it waits in is flushed).
+    func sendResult(_ taskID: [UInt8], attempts: Int, body: Payload, to address: ReplyAddress) {
+        let headers = [Wire.version, Wire.Command.result, taskID, AttemptFrame.bytes(attempts)]
+        if holdInOutbox(.init(peer: .producer(address), headers: headers, body: body, isOwedResult: true)) { return }
+        resultSent(taskID, to: address, delivered: deliverToProducer(address, headers: headers, body: body, bodyFrame: nil))
+    }
+
+    /// Counts an owed result sent, notes it delivered in the journal, or holds it for a producer
+    /// that is away and can come back under its own routing id.
+    func resultSent(_ taskID: [UInt8], to address: ReplyAddress, delivered: Bool) {
+        if delivered {
+            stats.resultsDelivered += 1
+            if address.isChosenByProducer { journal?.record(.delivered(taskID: taskID)) }
+        } else if address.isChosenByProducer {
+            if owedResults.hold(taskID, for: address) != nil { stats.resultsUndeliverable += 1 }
+        } else {
+            stats.resultsUndeliverable += 1
+        }
+    }
+
+    /// Sends the results owed to the producer with `routingID` (it sent something, so it is back).
+    func deliverOwedResults(to routingID: [UInt8]) {
+        guard let (address, taskIDs) = owedResults.take(routingID) else { return }
+        for (index, taskID) in taskIDs.enumerated() {
+            guard let cached = resultCache[taskID] else {
+                stats.resultsUndeliverable += 1
+                continue
+            }
+            let headers = [Wire.version, Wire.Command.result, taskID, AttemptFrame.bytes(cached.attempts)]
+            if holdInOutbox(.init(peer: .producer(address), headers: headers, body: cached.body, isOwedResult: true)) { continue }
+            guard deliverToProducer(address, headers: headers, body: cached.body, bodyFrame: nil) else {
+                // Still away: the rest wait for its next try.
+                for rest in taskIDs[index...] { resultSent(rest, to: address, delivered: false) }
+                return
+            }
+            resultSent(taskID, to: address, delivered: true)
+        }
+    }
+
+    /// Tries every producer owed results, and forgets results past `journal_retention_seconds`;
+    /// once per heartbeat.
+    func maintainResults() {
+        for routingID in owedResults.routingIDs { deliverOwedResults(to: routingID) }
+        guard let retention = configuration.journal?.retention else { return }
+        let cutoff = Self.epochMilliseconds() &- UInt64(retention.components.seconds * 1000 + retention.components.attoseconds / 1_000_000_000_000_000)
+        resultCache.removeFinished(before: cutoff)
+    }
+
+    static func epochMilliseconds() -> UInt64 { UInt64(Date().timeIntervalSince1970 * 1000) }
+}
