@@ -30,9 +30,9 @@ struct ResultCache {
 
     subscript(taskID: [UInt8]) -> Entry? { entries[taskID] }
 
-    /// Calls `body` with every kept result, oldest first.
-    func forEachOldestFirst(_ body: ([UInt8], Entry) -> Void) {
-        for taskID in order { if let entry = entries[taskID] { body(taskID, entry) } }
+    /// Every kept result, oldest first.
+    var oldestFirst: some Sequence<(taskID: [UInt8], entry: Entry)> {
+        order.lazy.compactMap { taskID in entries[taskID].map { (taskID, $0) } }
     }
 
     mutating func insert(_ taskID: [UInt8], attempts: Int, body: Payload, finishedAt: UInt64) {

@@ -24,7 +24,8 @@ extension RouterLoop {
         autoscale(now)
         maintainResults()
         maintainJournal()
-        heapTrimmer.tick(activity: stats.tasksAccepted + stats.resultsDelivered + stats.resultsUndeliverable + stats.tasksRefusedOverloaded)
+        heapTrimmer.tick(activity: stats.tasksAccepted + stats.resultsDelivered + stats.resultsUndeliverable + stats.tasksRefusedOverloaded
+                         + (journal?.compactions ?? 0))
     }
 
     /// A lost pool did not come back in time: its waiting affinity tasks fail `pool_lost`.

@@ -77,21 +77,30 @@ extension RouterLoop {
             owed.append(task)
             awaited[task.taskID] = Array(reference.utf8)
         }
-        var records: [UInt8] = []
-        for task in owed.sorted(by: { $0.sequence < $1.sequence }) {
-            let (selector, affinity): ([UInt8], [UInt8]) = switch task.route {
-            case .selector(let selector): (Array(selector.rawValue.utf8), [])
-            case .pinned(let routingID): (Array(PoolSelector.affinity.rawValue.utf8), awaited[task.taskID] ?? routingID)
+        try journal.compact { (append) throws(JournalError) in
+            // In batches of about a megabyte: the live state is never copied whole.
+            var records: [UInt8] = []
+            func emit(_ record: JournalRecord) throws(JournalError) {
+                record.encode(into: &records)
+                guard records.count >= 1 << 20 else { return }
+                try append(records)
+                records.removeAll(keepingCapacity: true)
             }
-            JournalRecord.accepted(.init(taskID: task.taskID, replyTo: task.replyTo.routingID, delimited: task.replyTo.delimited,
-                                         selector: selector, affinity: affinity, fallback: [], body: task.body.bytes)).encode(into: &records)
-            for _ in 0..<task.attempts { JournalRecord.dispatched(taskID: task.taskID).encode(into: &records) }
+            for task in owed.sorted(by: { $0.sequence < $1.sequence }) {
+                let (selector, affinity): ([UInt8], [UInt8]) = switch task.route {
+                case .selector(let selector): (Array(selector.rawValue.utf8), [])
+                case .pinned(let routingID): (Array(PoolSelector.affinity.rawValue.utf8), awaited[task.taskID] ?? routingID)
+                }
+                try emit(.accepted(.init(taskID: task.taskID, replyTo: task.replyTo.routingID, delimited: task.replyTo.delimited,
+                                         selector: selector, affinity: affinity, fallback: [], body: task.body.bytes)))
+                for _ in 0..<task.attempts { try emit(.dispatched(taskID: task.taskID)) }
+            }
+            for (taskID, entry) in resultCache.oldestFirst {
+                let owner = owedResults.owner(of: taskID)
+                try emit(.finished(.init(taskID: taskID, attempts: entry.attempts, body: entry.body.bytes, finishedAt: entry.finishedAt,
+                                         owedTo: owner?.routingID ?? [], delimited: owner?.delimited ?? false)))
+            }
+            try append(records)
         }
-        resultCache.forEachOldestFirst { taskID, entry in
-            let owner = owedResults.owner(of: taskID)
-            JournalRecord.finished(.init(taskID: taskID, attempts: entry.attempts, body: entry.body.bytes, finishedAt: entry.finishedAt,
-                                         owedTo: owner?.routingID ?? [], delimited: owner?.delimited ?? false)).encode(into: &records)
-        }
-        try journal.compact(to: records)
     }
 }

@@ -14,6 +14,11 @@ final class Journal {
     /// Why the last write failed (a full disk, say); new tasks are refused while it is set.
     private(set) var failure: String?
     private var sizeAfterCompaction: Int
+    /// Times the file was rewritten: each builds and frees a copy of everything live.
+    private(set) var compactions = 0
+
+    /// Pending bytes past which a record is written without waiting for the pass to end.
+    static let batchBytes = 1 << 20
 
     /// How long records noted after a write (results delivered) may wait for the next one.
     static let pendingDelay = Duration.milliseconds(1)
@@ -36,8 +41,11 @@ final class Journal {
     /// Whether records wait to be written.
     var hasPending: Bool { !pending.isEmpty }
 
+    /// Notes a change, to be written at the next `flush()`; past a megabyte pending, it writes
+    /// at once (messages still wait for the flush), so a burst of large bodies is never held twice.
     func record(_ record: JournalRecord) {
         record.encode(into: &pending)
+        if pending.count >= Self.batchBytes { flush() }
     }
 
     /// Writes what is pending; a failure is kept in `failure` (and retried at the next flush).
@@ -46,7 +54,7 @@ final class Journal {
         do {
             try file.append(pending)
             if mode == .fsync { try file.sync() }
-            pending.removeAll(keepingCapacity: pending.count <= 1 << 20)
+            pending.removeAll(keepingCapacity: pending.capacity <= 2 * Self.batchBytes)
             failure = nil
         } catch {
             failure = error.description
@@ -56,11 +64,12 @@ final class Journal {
     /// Whether the file has grown enough past what its live records take to be rewritten.
     var needsCompaction: Bool { file.size > max(Self.compactionFloor, 2 * sizeAfterCompaction) }
 
-    /// Replaces the file with `records`, the encoded live state (nothing may be pending).
-    func compact(to records: [UInt8]) throws(JournalError) {
+    /// Replaces the file with the live state, which `write` encodes and appends in batches.
+    func compact(_ write: (_ append: ([UInt8]) throws(JournalError) -> Void) throws(JournalError) -> Void) throws(JournalError) {
         flush()
         if let failure { throw JournalError(file.path, failure) }
-        try file.replace(with: records)
+        try file.replace(write)
         sizeAfterCompaction = file.size
+        compactions += 1
     }
 }

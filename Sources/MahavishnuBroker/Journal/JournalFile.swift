@@ -125,9 +125,10 @@ final class JournalFile {
         guard fdatasync(descriptor) == 0 else { throw JournalError(path, "cannot sync it to the disk: \(Self.lastError())") }
     }
 
-    /// Replaces the file with the header and `records` (compaction): written beside it, synced,
-    /// then renamed over it, so a crash leaves either the old file or the new one.
-    func replace(with records: [UInt8]) throws(JournalError) {
+    /// Replaces the file with the header and the records `write` appends, a batch at a time, with
+    /// the function it is given (compaction): written beside it, synced, then renamed over it, so
+    /// a crash leaves either the old file or the new one.
+    func replace(_ write: (_ append: ([UInt8]) throws(JournalError) -> Void) throws(JournalError) -> Void) throws(JournalError) {
         let temporary = path + ".compacting"
         let fresh = open(temporary, O_RDWR | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0o644)
         guard fresh >= 0 else { throw JournalError(path, "cannot create \(temporary) to compact it: \(Self.lastError())") }
@@ -135,7 +136,8 @@ final class JournalFile {
         descriptor = fresh
         size = 0
         do throws(JournalError) {
-            try append(Self.header + records)
+            try append(Self.header)
+            try write(append)
             guard fsync(fresh) == 0, rename(temporary, path) == 0 else { throw JournalError(path, "cannot compact it: \(Self.lastError())") }
             syncDirectory()
         } catch {
