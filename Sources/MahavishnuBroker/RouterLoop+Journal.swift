@@ -21,7 +21,9 @@ extension RouterLoop {
     /// its results for retries. Affinity tasks wait for their pools as at any fresh start.
     func recoverFromJournal() throws {
         guard let journal else { return }
-        let replay = JournalReplay(journal.file.recovered)
+        let records = journal.file.takeRecovered()
+        guard !records.isEmpty || journal.file.tornBytes > 0 else { return }
+        let replay = JournalReplay(records)
         var running = 0
         for owed in replay.owed {
             arrivalClock += 1

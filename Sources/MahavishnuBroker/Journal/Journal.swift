@@ -68,7 +68,7 @@ final class Journal {
     func compact(_ write: (_ append: ([UInt8]) throws(JournalError) -> Void) throws(JournalError) -> Void) throws(JournalError) {
         flush()
         if let failure { throw JournalError(file.path, failure) }
-        try file.replace(write)
+        try file.replace(durably: mode == .fsync, write)
         sizeAfterCompaction = file.size
         compactions += 1
     }

@@ -11,8 +11,8 @@ import Glibc
 /// is an error naming the file and what to do, never a silent fresh start.
 final class JournalFile {
     let path: String
-    /// The records read at open, oldest first.
-    private(set) var recovered: [JournalRecord] = []
+    /// The records read at open, oldest first, until `takeRecovered()`.
+    private var recovered: [JournalRecord] = []
     /// Bytes cut off a torn last record at open (0 if none).
     private(set) var tornBytes = 0
     /// The file's size now.
@@ -56,6 +56,12 @@ final class JournalFile {
     }
 
     deinit { close() }
+
+    /// The records read at open, oldest first; the file lets go of them.
+    func takeRecovered() -> [JournalRecord] {
+        defer { recovered = [] }
+        return recovered
+    }
 
     /// Closes the file and releases its lock, so another broker may open it; idempotent.
     func close() {
@@ -126,9 +132,10 @@ final class JournalFile {
     }
 
     /// Replaces the file with the header and the records `write` appends, a batch at a time, with
-    /// the function it is given (compaction): written beside it, synced, then renamed over it, so
-    /// a crash leaves either the old file or the new one.
-    func replace(_ write: (_ append: ([UInt8]) throws(JournalError) -> Void) throws(JournalError) -> Void) throws(JournalError) {
+    /// the function it is given (compaction): written beside it, then renamed over it, so a crash
+    /// leaves either the old file or the new one; `durably`, synced before and after the rename,
+    /// so a power loss does too.
+    func replace(durably: Bool, _ write: (_ append: ([UInt8]) throws(JournalError) -> Void) throws(JournalError) -> Void) throws(JournalError) {
         let temporary = path + ".compacting"
         let fresh = open(temporary, O_RDWR | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0o644)
         guard fresh >= 0 else { throw JournalError(path, "cannot create \(temporary) to compact it: \(Self.lastError())") }
@@ -138,8 +145,8 @@ final class JournalFile {
         do throws(JournalError) {
             try append(Self.header)
             try write(append)
-            guard fsync(fresh) == 0, rename(temporary, path) == 0 else { throw JournalError(path, "cannot compact it: \(Self.lastError())") }
-            syncDirectory()
+            guard !durably || fsync(fresh) == 0, rename(temporary, path) == 0 else { throw JournalError(path, "cannot compact it: \(Self.lastError())") }
+            if durably { syncDirectory() }
         } catch {
             (descriptor, size) = (old, oldSize)
             Glibc.close(fresh)
