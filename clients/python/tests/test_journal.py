@@ -102,3 +102,26 @@ def test_every_accepted_task_gets_one_result_across_broker_kills(tmp_path, mode,
         producer.close()
         anonymous.close()
         deployment.stop()
+
+
+def test_a_new_client_gets_a_task_by_id_after_the_broker_restarted(tmp_path):
+    """Submitted by one client, which goes away; the broker is SIGKILLed while the task waits;
+    a client started after the restart re-attaches by id and gets the result."""
+    from mahavishnu import Client
+
+    deployment = Deployment(tmp_path)
+    try:
+        with Client(deployment.frontend) as first:
+            queued = first.submit({"prompt": "queued at the kill"})
+            wait_until("the task waits in the queue", lambda: first.stats()["queue_depth"] == 1)
+            task_id = queued.task_id
+        deployment.broker.signal(9)
+        deployment.broker.stop()
+        deployment.start_broker()
+        deployment.start_pool("late", 1)
+        with Client(deployment.frontend) as second:
+            result = second.get(task_id).result(timeout=30)
+        assert result["status"] == "completed"
+        assert result["output"] == "queued at the kill"
+    finally:
+        deployment.stop()
