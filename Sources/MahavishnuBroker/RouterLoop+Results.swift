@@ -61,8 +61,7 @@ extension RouterLoop {
     func maintainResults() {
         for routingID in owedResults.routingIDs { deliverOwedResults(to: routingID) }
         guard let retention = configuration.journal?.retention else { return }
-        let cutoff = Self.epochMilliseconds() &- UInt64(retention.components.seconds * 1000 + retention.components.attoseconds / 1_000_000_000_000_000)
-        resultCache.removeFinished(before: cutoff)
+        resultCache.removeFinished(before: Self.epochMilliseconds() &- UInt64(retention.roundedUpMilliseconds))
     }
 
     static func epochMilliseconds() -> UInt64 { UInt64(Date().timeIntervalSince1970 * 1000) }
