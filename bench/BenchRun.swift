@@ -51,8 +51,8 @@ struct BenchRun: AsyncParsableCommand {
         let report = BenchReport(
             command: command, machine: machine, plan: plan, scenarios: selected, startedAt: startedAt,
             seconds: progress.elapsedSeconds, loadAtStart: loadAtStart, loadAtEnd: LoadAverage.current(),
-            cases: session.cases, memory: session.memory,
-            targets: TargetEvaluator(cases: session.cases, memory: session.memory).checks(), notes: session.notes
+            cases: session.cases, memory: session.memory, recoveries: session.recoveries,
+            targets: TargetEvaluator(cases: session.cases, memory: session.memory, recoveries: session.recoveries).checks(), notes: session.notes
         )
         let text = ReportText(report: report).rendered()
         print(text)

@@ -33,6 +33,11 @@ final class RoundTripDriver {
 
     func close() { socket.close() }
 
+    /// Sends `count` requests and reads no reply (tasks that wait in a broker with no pools).
+    func sendWithoutReplies(_ count: Int) throws {
+        for _ in 0..<count { try send() }
+    }
+
     /// `warmUp` untimed round trips, then `samples` timed ones, one at a time.
     func latency(samples: Int, warmUp: Int) throws -> LatencySummary {
         for _ in 0..<warmUp { try roundTrip() }

@@ -10,23 +10,39 @@ struct BrokerEndpoints {
     let busSub: String
 }
 
+/// The journal a bench broker keeps: none, or `mode` (`crash`, `fsync`) in `file`.
+enum BenchJournal {
+    case off
+    case on(mode: String, file: URL)
+
+    var arguments: [String] {
+        switch self {
+        case .off: ["--journal-mode", "off"]
+        case .on(let mode, let file): ["--journal-mode", mode, "--journal", file.path]
+        }
+    }
+}
+
 /// Starting each kind of process a scenario measures, and reading its endpoints back.
 extension ProcessSet {
-    /// A real broker (`mahavishnu broker`) on ports the OS picks, bus included.
+    /// A real broker (`mahavishnu broker`) on ports the OS picks, bus included, or on the
+    /// endpoints of `previous` (a broker started again).
     ///
     /// With `memoryDatabase` it stores every finished task's result there (memory aggregation,
-    /// as shipped), starting from an empty database; without, it only routes. `arguments` go
-    /// to `mahavishnu broker` as well (`--settings FILE`, say).
-    func startBroker(memoryDatabase: URL? = nil, arguments: [String] = []) throws -> BrokerEndpoints {
+    /// as shipped), starting from an empty database; without, it only routes. It keeps `journal`
+    /// (none by default, so scenarios measure routing alone; `journal` measures the journal).
+    /// `arguments` go to `mahavishnu broker` as well (`--settings FILE`, say).
+    func startBroker(memoryDatabase: URL? = nil, journal: BenchJournal = .off, successorOf previous: BrokerEndpoints? = nil,
+                     arguments: [String] = []) throws -> BrokerEndpoints {
         var memory = ["--no-memory"]
         if let memoryDatabase {
             for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: memoryDatabase.path + suffix) }
             memory = ["--memory", "--memory-database", memoryDatabase.path]
         }
+        let endpoints = previous.map { [$0.frontend, $0.backend, $0.busPub, $0.busSub] } ?? Array(repeating: "tcp://127.0.0.1:*", count: 4)
         let (child, fields) = try start("broker", role: ChildRole.mahavishnu, [
-            "broker", "--frontend", "tcp://127.0.0.1:*", "--backend", "tcp://127.0.0.1:*",
-            "--bus-pub", "tcp://127.0.0.1:*", "--bus-sub", "tcp://127.0.0.1:*",
-        ] + memory + arguments, ready: "broker ready")
+            "broker", "--frontend", endpoints[0], "--backend", endpoints[1], "--bus-pub", endpoints[2], "--bus-sub", endpoints[3],
+        ] + memory + journal.arguments + arguments, ready: "broker ready")
         guard let frontend = fields["frontend"], let backend = fields["backend"], let busPub = fields["bus_pub"], let busSub = fields["bus_sub"] else {
             throw BenchError("the broker's ready line has no endpoints; see \(child.logFile.path)")
         }

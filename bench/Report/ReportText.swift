@@ -12,6 +12,7 @@ struct ReportText {
             "slots: tasks the backends accept in flight at once (— = no limit: echo processes take every message); window: requests the producer keeps in flight",
         ]
         if !report.memory.isEmpty { sections.append(memoryTable()) }
+        if !report.recoveries.isEmpty { sections.append(recoveryTable()) }
         sections.append(targetsTable())
         if report.plan.mode != BenchPlan.full.mode {
             sections.append("The targets are defined for the full run; a \(report.plan.mode) run's verdicts are a smoke test, not a result.")
@@ -53,6 +54,12 @@ struct ReportText {
             let resident = figure.resident
             table.add([figure.label] + [resident.bytes, resident.anonymousBytes, resident.fileBytes].map { String(format: "%.1f", Double($0) / 1e6) })
         }
+        return table.rendered()
+    }
+
+    private func recoveryTable() -> String {
+        var table = TextTable(["journal recovery", "tasks", "seconds"])
+        for figure in report.recoveries { table.add([figure.label, String(figure.tasks), String(format: "%.2f", figure.seconds)]) }
         return table.rendered()
     }
 

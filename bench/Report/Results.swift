@@ -11,6 +11,7 @@ struct BenchReport: Encodable {
     let loadAtEnd: [Double]
     let cases: [CaseResult]
     let memory: [MemoryFigure]
+    let recoveries: [RecoveryFigure]
     let targets: [TargetCheck]
     let notes: [String]
 }
@@ -48,6 +49,15 @@ struct ThroughputSummary: Codable {
         let sorted = runs.sorted()
         median = sorted.count % 2 == 1 ? sorted[sorted.count / 2] : (sorted[sorted.count / 2 - 1] + sorted[sorted.count / 2]) / 2
     }
+}
+
+/// How long a broker took to start on a journal of `tasks` waiting tasks.
+struct RecoveryFigure: Codable {
+    let key: String
+    let label: String
+    let tasks: Int
+    /// From starting the process to its ready line.
+    let seconds: Double
 }
 
 /// One resident-memory reading from `/proc/PID/status`.

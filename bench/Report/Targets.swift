@@ -6,7 +6,7 @@ struct TargetCheck: Encodable {
     let limit: Double
     /// True: met when `measured ≤ limit`; false: met when `measured ≥ limit`.
     let atMost: Bool
-    /// `×` for ratios, `%` for spreads, `MB` for memory.
+    /// `×` for ratios, `%` for spreads, `MB` for memory, `s` and `tasks/s` for absolute figures.
     let unit: String
     /// Which figures the value came from.
     let detail: String
@@ -31,12 +31,14 @@ struct TargetCheck: Encodable {
 struct TargetEvaluator {
     let cases: [CaseResult]
     let memory: [MemoryFigure]
+    let recoveries: [RecoveryFigure]
 
     func checks() -> [TargetCheck] {
         // Routing alone: the memory-on case shows what storing results adds, beside the targets.
         let routes = cases.filter { $0.key.hasPrefix("route/") }
         let journalOff = cases.first { $0.key == "journal/off" }
         let journalCrash = cases.filter { $0.key == "journal/crash" }
+        let journalFsync = cases.first { $0.key == "journal/fsync" }
         let proxy = cases.first { $0.key == "proxy" }
         let scale = cases.filter { $0.scenario == .scale }
         let onePool = scale.first { $0.pools == 1 }
@@ -57,6 +59,9 @@ struct TargetEvaluator {
             growth("broker: no growth after the tasks (≤ 1 MB)", from: "broker/warm", to: "broker/after-tasks", limit: 1),
             worstRatio("journal crash: throughput ≥ 0.7 × off", journalCrash, over: journalOff, limit: 0.7, atMost: false) { $0.throughput?.median },
             worstRatio("journal crash: p50 ≤ 1.2 × off", journalCrash, over: journalOff, limit: 1.2, atMost: true) { $0.latency?.p50 },
+            TargetCheck(name: "journal fsync: throughput ≥ 20,000 tasks/s", measured: journalFsync?.throughput?.median, limit: 20_000, atMost: false,
+                        unit: "tasks/s", detail: journalFsync?.label ?? "not measured in this run"),
+            recovery("recovery of 100,000 journaled tasks < 2 s", tasks: 100_000, limit: 2),
             worstRatio("health, 100 pools ≤ 2 × route round trip", cases.filter { $0.key == "health/100" }, over: cases.first { $0.key == "health/100/route" }, limit: 2, atMost: true) { $0.latency?.p50 },
         ]
     }
@@ -73,6 +78,12 @@ struct TargetEvaluator {
         let versus = "\(worst.0.label) vs \(baselineCase!.label)"
         let detail = subjects.count > 1 ? "worst: \(versus)" : versus
         return TargetCheck(name: name, measured: worst.1, limit: limit, atMost: atMost, unit: "×", detail: detail)
+    }
+
+    private func recovery(_ name: String, tasks: Int, limit: Double) -> TargetCheck {
+        let figure = recoveries.first { $0.key == "journal/recovery" }
+        let detail = figure.map { $0.tasks == tasks ? $0.label : "\($0.label) (fewer tasks than the target's)" } ?? "not measured in this run"
+        return TargetCheck(name: name, measured: figure?.seconds, limit: limit, atMost: true, unit: "s", detail: detail)
     }
 
     private func spread(_ name: String, _ subjects: [CaseResult], _ figure: (CaseResult) -> Double?) -> TargetCheck {

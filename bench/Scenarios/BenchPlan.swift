@@ -14,7 +14,7 @@ enum ScenarioName: String, CaseIterable, Codable, ExpressibleByArgument {
     case health
     /// Resident memory of the broker and of a pool process.
     case memory
-    /// `route least_loaded` with `journal_mode` off and crash, side by side.
+    /// `route least_loaded` with `journal_mode` off, crash and fsync, side by side; recovery time.
     case journal
 }
 
@@ -47,16 +47,18 @@ struct BenchPlan: Codable {
     let memoryTasks: Int
     /// Tasks run through the 100-worker pool before its memory reading.
     let poolMemoryTasks: Int
+    /// Waiting tasks a journal holds when `journal` times a broker's recovery from it.
+    let recoveryTasks: Int
 
     static let full = BenchPlan(
         mode: "full", latencySamples: 20_000, warmUpRoundTrips: 2_000, throughputTasks: 200_000, throughputRuns: 3,
         window: 100, backends: 2, workersPerPool: 100, scalePoolCounts: [1, 10, 100, 1_000], manyWorkers: 100,
-        memoryWarmUpTasks: 100_000, memoryTasks: 1_000_000, poolMemoryTasks: 100_000
+        memoryWarmUpTasks: 100_000, memoryTasks: 1_000_000, poolMemoryTasks: 100_000, recoveryTasks: 100_000
     )
 
     static let quick = BenchPlan(
         mode: "quick", latencySamples: 2_000, warmUpRoundTrips: 300, throughputTasks: 20_000, throughputRuns: 1,
         window: 100, backends: 2, workersPerPool: 100, scalePoolCounts: [1, 10, 100, 1_000], manyWorkers: 100,
-        memoryWarmUpTasks: 30_000, memoryTasks: 100_000, poolMemoryTasks: 10_000
+        memoryWarmUpTasks: 30_000, memoryTasks: 100_000, poolMemoryTasks: 10_000, recoveryTasks: 10_000
     )
 }

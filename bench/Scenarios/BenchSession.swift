@@ -12,6 +12,7 @@ final class BenchSession {
     let progress: Progress
     private(set) var cases: [CaseResult] = []
     private(set) var memory: [MemoryFigure] = []
+    private(set) var recoveries: [RecoveryFigure] = []
     private(set) var notes: [String] = []
 
     init(plan: BenchPlan, logDirectory: URL, progress: Progress) throws {
@@ -24,6 +25,13 @@ final class BenchSession {
     /// The memory database of brokers that store results, beside the report (emptied for each
     /// such broker): never the user's own.
     var memoryDatabase: URL { logDirectory.deletingLastPathComponent().appendingPathComponent("memory.sqlite") }
+
+    /// A journal file beside the report for a broker in `mode`, with no journal left from an earlier run.
+    func freshJournal(_ name: String, mode: String) -> BenchJournal {
+        let file = logDirectory.deletingLastPathComponent().appendingPathComponent("\(name).journal")
+        for suffix in ["", ".lock", ".compacting"] { try? FileManager.default.removeItem(atPath: file.path + suffix) }
+        return .on(mode: mode, file: file)
+    }
 
     /// Runs `body` with a fresh set of child processes, stopped by pid when it returns or throws.
     func withProcesses<T>(_ body: (ProcessSet) throws -> T) throws -> T {
@@ -66,6 +74,12 @@ final class BenchSession {
         let figure = MemoryFigure(key: key, label: label, resident: try ResidentMemory(of: pid))
         progress.say(label + String(format: ": %.1f MB resident (%.1f MB private)", figure.megabytes, Double(figure.resident.anonymousBytes) / 1e6))
         memory.append(figure)
+    }
+
+    /// Records a journal recovery time.
+    func recordRecovery(_ figure: RecoveryFigure) {
+        progress.say(figure.label + String(format: ": %.2f s", figure.seconds))
+        recoveries.append(figure)
     }
 
     /// Adds a sentence to the report's notes (what a figure is, what was substituted).

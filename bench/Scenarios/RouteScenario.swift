@@ -27,14 +27,15 @@ extension BenchSession {
         }
     }
 
-    /// Runs `body` with a broker (storing results in `memoryDatabase`, or not; started with
-    /// `brokerArguments`) and the route pools, then stops them.
-    func withRouteFleet(memoryDatabase: URL?, brokerArguments: [String] = [], _ body: (BrokerEndpoints, [String], String) throws -> Void) throws {
+    /// Runs `body` with a broker (storing results in `memoryDatabase`, or not; keeping
+    /// `journal`) and the route pools, then stops them.
+    func withRouteFleet(memoryDatabase: URL?, journal: BenchJournal = .off, _ body: (BrokerEndpoints, [String], String) throws -> Void) throws {
         try withProcesses { processes in
-            let broker = try processes.startBroker(memoryDatabase: memoryDatabase, arguments: brokerArguments)
+            let broker = try processes.startBroker(memoryDatabase: memoryDatabase, journal: journal)
             let names = (0..<plan.backends).map { "bench\($0)" }
             for name in names { try processes.startPool(name: name, workers: plan.workersPerPool, broker: broker) }
-            try body(broker, names, "broker + \(plan.backends) pool processes × \(plan.workersPerPool) echo workers")
+            let journaled = if case .on(let mode, _) = journal { "journal \(mode)" } else { "journal off" }
+            try body(broker, names, "broker (\(journaled)) + \(plan.backends) pool processes × \(plan.workersPerPool) echo workers")
         }
     }
 }
