@@ -113,13 +113,19 @@ final class JournalFile {
     }
 
     /// Appends `bytes` (whole records) with `write(2)`: once it returns, they survive this process dying.
+    ///
+    /// A write that fails part way (a full disk takes what fits) is cut off again, so the file
+    /// still ends with a whole record and the next try writes all of `bytes` after it, not after
+    /// a fragment that would read as damage before the last record.
     func append(_ bytes: [UInt8]) throws(JournalError) {
         var written = 0
         while written < bytes.count {
             let result = bytes.withUnsafeBytes { write(descriptor, $0.baseAddress! + written, $0.count - written) }
             if result < 0 {
                 if errno == EINTR { continue }
-                throw JournalError(path, "cannot write to it: \(Self.lastError())")
+                let problem = "cannot write to it: \(Self.lastError())"
+                if written > 0 { ftruncate(descriptor, off_t(size)) }
+                throw JournalError(path, problem)
             }
             written += result
         }

@@ -44,6 +44,13 @@ final class ManagedProcess: Sendable {
     /// The last 64 KB the process wrote to stderr.
     var stderrTail: String { capture.errorTail.withLock { $0 } }
 
+    /// Waits until stderr holds `text` (it may arrive after stdout lines written later) and
+    /// returns its tail; fails if time runs out first.
+    func stderr(containing text: String, within timeout: Duration = .seconds(10)) async throws -> String {
+        try await waitUntil("'\(text)' on the stderr of \(name)", timeout: timeout) { self.stderrTail.contains(text) }
+        return stderrTail
+    }
+
     /// Every complete stdout line so far.
     var stdoutLines: [String] { capture.lines.withLock { $0 } }
 

@@ -18,8 +18,7 @@ final class RestartableBroker: @unchecked Sendable {
     init(arguments: [String]) async throws {
         self.arguments = arguments
         process = try ManagedProcess(name: "broker", executable: mahavishnuExecutable,
-                                     arguments: ["broker", "--frontend", "tcp://127.0.0.1:*", "--backend", "tcp://127.0.0.1:*",
-                                                 "--bus-pub", "tcp://127.0.0.1:*", "--bus-sub", "tcp://127.0.0.1:*"] + arguments,
+                                     arguments: brokerOnAnyPorts + arguments,
                                      environment: environment)
         let fields = readyFields(try await process.line(startingWith: "broker ready"))
         frontend = fields["frontend"]!
@@ -54,4 +53,14 @@ final class RestartableBroker: @unchecked Sendable {
     /// Stops the current broker process; returns its exit status.
     @discardableResult
     func stop() async -> Int32 { await process.stop() }
+}
+
+/// `mahavishnu broker` on loopback ports the OS picks (frontend, backend and bus).
+let brokerOnAnyPorts = ["broker", "--frontend", "tcp://127.0.0.1:*", "--backend", "tcp://127.0.0.1:*",
+                        "--bus-pub", "tcp://127.0.0.1:*", "--bus-sub", "tcp://127.0.0.1:*"]
+
+/// Runs a broker on ports the OS picks with `arguments` added, for one that must refuse to start:
+/// its output once it has exited (the call fails if it is still running after 15 s).
+func brokerRefusingToStart(_ arguments: [String]) async throws -> CommandOutput {
+    try await runCommand(mahavishnuExecutable, brokerOnAnyPorts + arguments, timeout: .seconds(15))
 }
