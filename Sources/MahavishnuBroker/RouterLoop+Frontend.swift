@@ -63,6 +63,7 @@ extension RouterLoop {
             return replyError(address, reference: taskID, .shuttingDown, "the broker is shutting down and accepts no new tasks; retry against the next broker")
         }
         if let failure = journal?.failure {
+            stats.tasksRefusedOverloaded += 1
             return replyError(address, reference: taskID, .overloaded, "the broker cannot record new tasks: \(failure); free space for the journal, the broker retries every heartbeat")
         }
         guard let route = resolveRoute(address, taskID, first: first) else { return }

@@ -60,7 +60,7 @@ extension RouterLoop {
     /// (Results past their retention leave the cache first, so compaction drops them.)
     func maintainJournal() {
         guard let journal else { return }
-        journal.flush()
+        journal.retryFailedWrite()
         guard journal.needsCompaction else { return }
         do {
             try compactJournal()

@@ -173,7 +173,7 @@ extension RouterLoop {
         if case .draining(let deadline) = state { next = min(next, deadline) }
         if !awaitedPools.isEmpty { next = min(next, awaitedPools.deadline) }
         // Records noted after the last write (results delivered) are written soon, not at the next message.
-        if journal?.hasPending == true { next = min(next, .now + Journal.pendingDelay) }
+        if journal?.writesSoon == true { next = min(next, .now + Journal.pendingDelay) }
         return next
     }
 

@@ -120,7 +120,7 @@ final class RouterLoop {
         let bus: BusProxy?
         do {
             // Named after the bound frontend, a port the OS chose included.
-            journal = try configuration.journal.map { journal throws(JournalError) in try Journal(path: journal.file(frontend: boundFrontend), mode: journal.mode) }
+            journal = try configuration.journal.map { journal throws(JournalError) in try Journal(path: journal.file(frontend: boundFrontend), mode: journal.mode, logger: logger) }
             bus = try configuration.bus.map { try BusProxy(configuration: $0, context: context, secretKey: configuration.security?.keys.secretKey, logger: logger) }
             if let bus, let authenticator { try bus.monitored(by: authenticator) }
         } catch {

@@ -104,7 +104,10 @@ struct JournalRefusalTests {
 
                 let client = try BrokerClient(endpoint: broker.frontend)
                 defer { client.close() }
-                #expect(try await client.control(.stats, as: BrokerStats.self).tasksAccepted == run.accepted.count)
+                let stats = try await client.control(.stats, as: BrokerStats.self)
+                #expect(stats.tasksAccepted == run.accepted.count)
+                #expect(stats.tasksRefusedOverloaded >= 1, "the refusal is counted")
+                _ = try await broker.process.stderr(containing: "journal write failed")
                 try FileManager.default.removeItem(atPath: filler)
                 try await waitUntil("a task is accepted and runs once the journal has room again") {
                     do {
@@ -114,6 +117,7 @@ struct JournalRefusalTests {
                     }
                 }
 
+                _ = try await broker.process.stderr(containing: "journal writes again")
                 // Every record written while the disk was full must still read back.
                 try await broker.kill()
                 try await broker.restart()

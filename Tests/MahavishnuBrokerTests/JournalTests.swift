@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 @testable import MahavishnuBroker
 import ZeroMQ
 import Testing
@@ -124,7 +125,7 @@ struct JournalTests {
         let path = scratchPath()
         defer { remove(path) }
         do {
-            let journal = try Journal(path: path, mode: .crash)
+            let journal = try Journal(path: path, mode: .crash, logger: Logger(label: "journal-test"))
             defer { journal.close() }
             for index in 0..<100 { journal.record(accepted("t\(index)", body: String(repeating: "x", count: 1_000))) }
             journal.flush()

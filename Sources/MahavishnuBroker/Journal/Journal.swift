@@ -1,3 +1,4 @@
+import Logging
 import MahavishnuCore
 
 /// The broker's write-ahead journal: the router loop records each state change of a task here,
@@ -10,8 +11,10 @@ import MahavishnuCore
 final class Journal {
     let file: JournalFile
     let mode: JournalMode
+    private let logger: Logger
     private var pending: [UInt8] = []
-    /// Why the last write failed (a full disk, say); new tasks are refused while it is set.
+    /// Why the last write failed (a full disk, say): new tasks are refused, and nothing is
+    /// written until `retryFailedWrite()`, while it is set.
     private(set) var failure: String?
     private var sizeAfterCompaction: Int
     /// Times the file was rewritten: each builds and frees a copy of everything live.
@@ -26,20 +29,24 @@ final class Journal {
     /// The journal grows to at least this before it is compacted.
     static let compactionFloor = 64 << 20
 
-    init(path: String, mode: JournalMode) throws(JournalError) {
+    init(path: String, mode: JournalMode, logger: Logger) throws(JournalError) {
         file = try JournalFile(path: path)
         self.mode = mode
+        self.logger = logger
         sizeAfterCompaction = file.size
     }
 
-    /// Writes what is pending and releases the file for the next broker.
+    /// Writes what is pending (trying once more after a failure) and releases the file for the next broker.
     func close() {
-        flush()
+        retryFailedWrite()
         file.close()
     }
 
     /// Whether records wait to be written.
     var hasPending: Bool { !pending.isEmpty }
+
+    /// Whether records wait and the next `flush()` will write them (no failure holds them back).
+    var writesSoon: Bool { !pending.isEmpty && failure == nil }
 
     /// Notes a change, to be written at the next `flush()`; past a megabyte pending, it writes
     /// at once (messages still wait for the flush), so a burst of large bodies is never held twice.
@@ -48,17 +55,28 @@ final class Journal {
         if pending.count >= Self.batchBytes { flush() }
     }
 
-    /// Writes what is pending; a failure is kept in `failure` (and retried at the next flush).
+    /// Writes what is pending, unless a write failed since the last `retryFailedWrite()`.
     func flush() {
-        guard !pending.isEmpty else { return }
+        guard !pending.isEmpty, failure == nil else { return }
         do {
             try file.append(pending)
-            if mode == .fsync { try file.sync() }
             pending.removeAll(keepingCapacity: pending.capacity <= 2 * Self.batchBytes)
-            failure = nil
+            // A failed sync leaves the records in the file: the next sync covers them.
+            if mode == .fsync { try file.sync() }
         } catch {
             failure = error.description
+            logger.error("journal write failed: new tasks are refused, and the write is retried every heartbeat", metadata: [
+                "journal.path": "\(file.path)", "error.message": "\(error)",
+            ])
         }
+    }
+
+    /// Tries the write that failed again; once per heartbeat.
+    func retryFailedWrite() {
+        guard failure != nil else { return flush() }
+        failure = nil
+        flush()
+        if failure == nil { logger.notice("journal writes again: new tasks are accepted", metadata: ["journal.path": "\(file.path)"]) }
     }
 
     /// Whether the file has grown enough past what its live records take to be rewritten.
