@@ -180,6 +180,8 @@ public final class PoolProcess: @unchecked Sendable {
         } else if frames.frame(1, equals: Wire.Command.welcome) {
             readySentAt = nil
             if frames.count == 3, let terms = try? JSONCoding.decode(WelcomeTerms.self, from: frames.bytes(2)) { link.adopt(terms) }
+            // A broker that restarted while the pool drained never heard its BYE.
+            if saidBye { try link.send([Wire.version, Wire.Command.bye]) }
             if !registered {
                 registered = true
                 logger.info("pool registered", metadata: ["pool.id": "\(configuration.poolID)", "zmq.endpoint": "\(configuration.broker)"])

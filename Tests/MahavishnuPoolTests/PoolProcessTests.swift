@@ -81,6 +81,24 @@ struct PoolProcessTests {
         try broker.send(to: pool, ["MHV1", "BYE"])
         #expect(broker.waitUntilStopped(process))
     }
+
+    @Test("a pool draining when the broker restarts says BYE again once the new broker welcomes it")
+    func drainsAcrossBrokerRestart() throws {
+        let broker = try ScriptedBroker()
+        let process = try broker.startPool("alpha") { $0.drainTimeout = 5 }
+        let (pool, _) = try broker.welcome()
+        // A task answered: the pool has taken in its WELCOME.
+        _ = try broker.run("t1", body: #"{"prompt":"x"}"#, on: pool)
+        process.stop()
+        _ = try broker.next("BYE")
+        // A restarted broker does not know the pool: its BYE is answered not_registered.
+        try broker.send(to: pool, ["MHV1", "ERROR", "", "not_registered", "this pool is not registered"])
+        _ = try broker.next("READY")
+        try broker.send(to: pool, ["MHV1", "WELCOME"])
+        _ = try broker.next("BYE")
+        try broker.send(to: pool, ["MHV1", "BYE"])
+        #expect(broker.waitUntilStopped(process))
+    }
 }
 
 @Suite("Worker slots")
