@@ -92,7 +92,7 @@ struct ResilienceTests {
             // One registration per pool session: the results a pool had queued during the outage
             // are refused `not_registered`, and one READY answers them all.
             let registrations = broker.process.stdoutLines.filter { $0.hasPrefix("pool ready") }
-            #expect(registrations.count == 2, "registrations with the new broker: \(registrations)")
+            #expect(registrations.count == 2, "registrations with the new broker: \(registrations)\n\(broker.process.stderrTail.suffix(3000))\n\(pools.map { $0.stderrTail.suffix(3000) }.joined(separator: "\n---\n"))")
         } catch {
             for pool in pools { await pool.stop() }
             await broker.stop()
