@@ -6,9 +6,11 @@ import ZeroMQ
 extension RouterLoop {
     /// Records the task in the frames being handled as accepted.
     func journalAccepted(_ address: ReplyAddress, _ taskID: [UInt8], first: Int) {
-        journal?.record(.accepted(.init(taskID: taskID, replyTo: address.routingID, delimited: address.delimited,
-                                        selector: frames.bytes(first + 3), affinity: frames.bytes(first + 4),
-                                        fallback: frames.bytes(first + 5), body: frames.bytes(first + 6))))
+        journal?.record { buffer in
+            JournalRecord.appendAccepted(taskID: taskID, replyTo: address.routingID, delimited: address.delimited, to: &buffer) { buffer in
+                for frame in (first + 3)...(first + 6) { frames.withBytes(frame) { JournalRecord.appendField($0, to: &buffer) } }
+            }
+        }
     }
 
     /// Tells the producer that an accepted task will not run after all (and the journal that it is over).

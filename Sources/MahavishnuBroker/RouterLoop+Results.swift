@@ -10,8 +10,12 @@ extension RouterLoop {
     func finishTask(_ task: PendingTask, body: Payload) {
         let finishedAt = Self.epochMilliseconds()
         let owed = task.replyTo.isChosenByProducer
-        journal?.record(.finished(.init(taskID: task.taskID, attempts: task.attempts, body: body.bytes, finishedAt: finishedAt,
-                                        owedTo: owed ? task.replyTo.routingID : [], delimited: task.replyTo.delimited)))
+        journal?.record { buffer in
+            body.withBytes { bytes in
+                JournalRecord.appendFinished(taskID: task.taskID, attempts: task.attempts, body: bytes, finishedAt: finishedAt,
+                                             owedTo: owed ? task.replyTo.routingID : [], delimited: task.replyTo.delimited, to: &buffer)
+            }
+        }
         resultCache.insert(task.taskID, attempts: task.attempts, body: body, finishedAt: finishedAt)
         sendResult(task.taskID, attempts: task.attempts, body: body, to: task.replyTo)
     }

@@ -12,7 +12,6 @@ struct JournalRecoveryTests {
         defer { removeJournal(journal) }
         let settings = try writeSettings(fastFailureSettings + "journal_mode: crash\njournal_path: \(journal)\n")
         let broker = try await RestartableBroker(arguments: ["--settings", settings, "--no-memory"])
-        var pools: [ManagedProcess] = []
         do {
             let early = try await broker.startPool("a", workers: 1, settings: settings)
             let client = try BrokerClient(endpoint: broker.frontend)
@@ -45,7 +44,7 @@ struct JournalRecoveryTests {
             _ = try await broker.process.stderr(containing: "journal recovered")
 
             // Pool b has not registered since the restart: its affinity task waits for it.
-            for name in ["a", "b"] { pools.append(try await broker.startPool(name, workers: 2, settings: settings)) }
+            for name in ["a", "b"] { _ = try await broker.startPool(name, workers: 2, settings: settings) }
             let results = try await producer.value
             #expect(results == Dictionary(uniqueKeysWithValues: (0..<5).map { ("owed-\($0)", "owed \($0)") } + [("owed-affinity", "for b")]))
 
@@ -53,11 +52,9 @@ struct JournalRecoveryTests {
             let stats = try await client.control(.stats, as: BrokerStats.self)
             #expect(stats.resultsFromCache == 1, "the finished task was answered from the journal's results")
             #expect(stats.tasksDispatched == 6)
-            for pool in pools { await pool.stop() }
-            #expect(await broker.stop() == 0)
+            #expect(await broker.shutdown() == 0)
         } catch {
-            for pool in pools { await pool.stop() }
-            await broker.stop()
+            await broker.shutdown()
             throw error
         }
     }
@@ -67,14 +64,12 @@ struct JournalRecoveryTests {
         let settings = try writeSettings(fastFailureSettings + "journal_mode: crash\n")
         // No journal_path: the journal is journal-HOST-PORT in the broker's XDG_STATE_HOME, which every restart shares.
         let broker = try await RestartableBroker(arguments: ["--settings", settings, "--no-memory"])
-        var pool: ManagedProcess?
         do {
-            pool = try await broker.startPool("a", workers: 1, settings: settings)
+            let early = try await broker.startPool("a", workers: 1, settings: settings)
             let client = try BrokerClient(endpoint: broker.frontend)
             defer { client.close() }
             #expect(try await client.submit(TaskRequest(prompt: "before the kill"), taskID: "finished", timeout: .seconds(30)).status == .completed)
-            await pool?.stop()
-            pool = nil
+            await early.stop()
             try await waitUntil("pool a left") { try await client.control(.list, as: PoolList.self).pools.isEmpty }
             _ = try await RawPeer.session(broker.frontend) { peer in
                 try peer.send(["MHV1", "TASK", "queued", "", "", "", #"{"prompt":"after the restart"}"#])
@@ -88,18 +83,16 @@ struct JournalRecoveryTests {
 
             let frontend = broker.frontend
             let waiting = Task { try await runCommand(mahavishnuExecutable, ["task", "get", "queued", "--wait", "30", "--json", "--broker", frontend]) }
-            pool = try await broker.startPool("a", workers: 1, settings: settings)
+            _ = try await broker.startPool("a", workers: 1, settings: settings)
             let finished = try await runCommand(mahavishnuExecutable, ["task", "get", "finished", "--wait", "30", "--json", "--broker", frontend])
             for (output, prompt) in [(try await waiting.value, "after the restart"), (finished, "before the kill")] {
                 #expect(output.status == 0, "\(output.stderr)")
                 let report = try JSONCoding.decode(TaskReport.self, from: Array(output.stdout.utf8))
                 #expect(report.state == .completed && report.result?.output == prompt, "\(output.stdout)")
             }
-            await pool?.stop()
-            #expect(await broker.stop() == 0)
+            #expect(await broker.shutdown() == 0)
         } catch {
-            await pool?.stop()
-            await broker.stop()
+            await broker.shutdown()
             throw error
         }
     }

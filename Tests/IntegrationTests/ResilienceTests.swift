@@ -60,11 +60,10 @@ struct ResilienceTests {
     func restartBrokerUnderLoad(outage: BrokerOutage) async throws {
         let settings = try writeSettings(fastFailureSettings)
         let broker = try await RestartableBroker(arguments: ["--settings", settings])
-        var pools: [ManagedProcess] = []
         let client = try BrokerClient(endpoint: broker.frontend, retryInterval: .milliseconds(300))
         defer { client.close() }
         do {
-            for name in ["a", "b"] { pools.append(try await broker.startPool(name, workers: 4, settings: settings)) }
+            for name in ["a", "b"] { _ = try await broker.startPool(name, workers: 4, settings: settings) }
             let results = Task {
                 try await withThrowingTaskGroup(of: TaskResult.self) { group in
                     for index in 0..<200 {
@@ -77,7 +76,7 @@ struct ResilienceTests {
             try await broker.kill()
             if outage == .untilPoolsNoticed {
                 // Stay down long enough for the pools to give up on the old connection.
-                let running = pools
+                let running = broker.pools
                 try await waitUntil("the pools noticed the broker is gone") { running.allSatisfy { $0.stderrTail.contains("broker silent") } }
             }
             try await broker.restart()
@@ -92,14 +91,12 @@ struct ResilienceTests {
             // One registration per pool session: the results a pool had queued during the outage
             // are refused `not_registered`, and one READY answers them all.
             let registrations = broker.process.stdoutLines.filter { $0.hasPrefix("pool ready") }
-            #expect(registrations.count == 2, "registrations with the new broker: \(registrations)\n\(broker.process.stderrTail.suffix(3000))\n\(pools.map { $0.stderrTail.suffix(3000) }.joined(separator: "\n---\n"))")
+            #expect(registrations.count == 2, "registrations with the new broker: \(registrations)\n\(broker.process.stderrTail.suffix(3000))\n\(broker.pools.map { $0.stderrTail.suffix(3000) }.joined(separator: "\n---\n"))")
         } catch {
-            for pool in pools { await pool.stop() }
-            await broker.stop()
+            await broker.shutdown()
             throw error
         }
-        for pool in pools { await pool.stop() }
-        #expect(await broker.stop() == 0)
+        #expect(await broker.shutdown() == 0)
     }
 
     @Test("a task that crashes its pool every time ends failed / worker_lost after the retry budget, and the pools come back")

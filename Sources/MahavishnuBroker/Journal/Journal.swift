@@ -51,7 +51,13 @@ final class Journal {
     /// Notes a change, to be written at the next `flush()`; past a megabyte pending, it writes
     /// at once (messages still wait for the flush), so a burst of large bodies is never held twice.
     func record(_ record: JournalRecord) {
-        record.encode(into: &pending)
+        self.record { record.encode(into: &$0) }
+    }
+
+    /// `record(_:)` for a record `encode` appends to the pending bytes itself (from frames or a
+    /// payload in place, with no copy on the way).
+    func record(_ encode: (inout [UInt8]) -> Void) {
+        encode(&pending)
         if pending.count >= Self.batchBytes { flush() }
     }
 

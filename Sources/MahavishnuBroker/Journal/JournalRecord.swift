@@ -52,37 +52,59 @@ enum JournalRecord: Equatable {
 
     /// Appends the framed record (length, checksum, payload) to `buffer`.
     func encode(into buffer: inout [UInt8]) {
-        let start = buffer.count
-        buffer.append(contentsOf: repeatElement(0, count: 8))
         switch self {
         case .accepted(let task):
-            buffer.append(Kind.accepted.rawValue)
-            for field in [task.taskID, task.replyTo, task.delimited ? [1] : [0], task.selector, task.affinity, task.fallback, task.body] {
-                Self.appendField(field, to: &buffer)
+            Self.appendAccepted(taskID: task.taskID, replyTo: task.replyTo, delimited: task.delimited, to: &buffer) { buffer in
+                for field in [task.selector, task.affinity, task.fallback, task.body] { Self.appendField(field, to: &buffer) }
             }
         case .dispatched(let id):
-            buffer.append(Kind.dispatched.rawValue)
-            Self.appendField(id, to: &buffer)
+            Self.append(.dispatched, to: &buffer) { Self.appendField(id, to: &$0) }
         case .finished(let task):
-            buffer.append(Kind.finished.rawValue)
-            Self.appendField(task.taskID, to: &buffer)
-            Self.appendInteger(UInt32(clamping: task.attempts), to: &buffer)
-            Self.appendInteger(UInt32(truncatingIfNeeded: task.finishedAt), to: &buffer)
-            Self.appendInteger(UInt32(truncatingIfNeeded: task.finishedAt >> 32), to: &buffer)
-            Self.appendField(task.owedTo, to: &buffer)
-            buffer.append(task.delimited ? 1 : 0)
-            Self.appendField(task.body, to: &buffer)
+            task.body.withUnsafeBytes { body in
+                Self.appendFinished(taskID: task.taskID, attempts: task.attempts, body: body, finishedAt: task.finishedAt,
+                                    owedTo: task.owedTo, delimited: task.delimited, to: &buffer)
+            }
         case .dropped(let id):
-            buffer.append(Kind.dropped.rawValue)
-            Self.appendField(id, to: &buffer)
+            Self.append(.dropped, to: &buffer) { Self.appendField(id, to: &$0) }
         case .delivered(let id):
-            buffer.append(Kind.delivered.rawValue)
-            Self.appendField(id, to: &buffer)
+            Self.append(.delivered, to: &buffer) { Self.appendField(id, to: &$0) }
         }
+    }
+
+    /// Appends an `accepted` record; `appendRoute` appends its last four fields (selector,
+    /// affinity, fallback, body), so they can come straight from a message's frames.
+    static func appendAccepted(taskID: [UInt8], replyTo: [UInt8], delimited: Bool, to buffer: inout [UInt8],
+                               route appendRoute: (inout [UInt8]) -> Void) {
+        append(.accepted, to: &buffer) { buffer in
+            for field in [taskID, replyTo, delimited ? [1] : [0]] { appendField(field, to: &buffer) }
+            appendRoute(&buffer)
+        }
+    }
+
+    /// Appends a `finished` record, its body read in place.
+    static func appendFinished(taskID: [UInt8], attempts: Int, body: UnsafeRawBufferPointer, finishedAt: UInt64, owedTo: [UInt8],
+                               delimited: Bool, to buffer: inout [UInt8]) {
+        append(.finished, to: &buffer) { buffer in
+            appendField(taskID, to: &buffer)
+            appendInteger(UInt32(clamping: attempts), to: &buffer)
+            appendInteger(UInt32(truncatingIfNeeded: finishedAt), to: &buffer)
+            appendInteger(UInt32(truncatingIfNeeded: finishedAt >> 32), to: &buffer)
+            appendField(owedTo, to: &buffer)
+            buffer.append(delimited ? 1 : 0)
+            appendField(body, to: &buffer)
+        }
+    }
+
+    /// Appends a record of `kind` whose fields `appendFields` appends, framed with its length and checksum.
+    private static func append(_ kind: Kind, to buffer: inout [UInt8], _ appendFields: (inout [UInt8]) -> Void) {
+        let start = buffer.count
+        buffer.append(contentsOf: repeatElement(0, count: 8))
+        buffer.append(kind.rawValue)
+        appendFields(&buffer)
         let payloadLength = buffer.count - start - 8
         let checksum = buffer.withUnsafeBytes { CRC32.checksum(UnsafeRawBufferPointer(rebasing: $0[(start + 8)...])) }
-        Self.store(UInt32(payloadLength), in: &buffer, at: start)
-        Self.store(checksum, in: &buffer, at: start + 4)
+        store(UInt32(payloadLength), in: &buffer, at: start)
+        store(checksum, in: &buffer, at: start + 4)
     }
 
     /// Decodes one payload (the bytes after length and checksum); `nil` if it is not a record.
@@ -112,6 +134,11 @@ enum JournalRecord: Equatable {
     }
 
     private static func appendField(_ bytes: [UInt8], to buffer: inout [UInt8]) {
+        bytes.withUnsafeBytes { appendField($0, to: &buffer) }
+    }
+
+    /// Appends a length-prefixed field.
+    static func appendField(_ bytes: UnsafeRawBufferPointer, to buffer: inout [UInt8]) {
         appendInteger(UInt32(bytes.count), to: &buffer)
         buffer.append(contentsOf: bytes)
     }

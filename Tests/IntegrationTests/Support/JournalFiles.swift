@@ -46,7 +46,7 @@ func brokerKilled(withQueued count: Int, journal: String) async throws -> Restar
         try await broker.kill()
         return broker
     } catch {
-        await broker.stop()
+        await broker.shutdown()
         throw error
     }
 }

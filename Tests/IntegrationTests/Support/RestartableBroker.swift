@@ -13,6 +13,8 @@ final class RestartableBroker: @unchecked Sendable {
     /// Every generation's `XDG_STATE_HOME`, so each finds the journal of the one before.
     private let environment = ["XDG_STATE_HOME": scratchStateDirectory()]
     private var generation = 1
+    /// The pool processes `startPool` started, which `shutdown()` stops.
+    private(set) var pools: [ManagedProcess] = []
 
     /// Starts a broker on ports the OS picks, with `arguments` added (`--settings FILE`, say).
     init(arguments: [String]) async throws {
@@ -46,13 +48,17 @@ final class RestartableBroker: @unchecked Sendable {
         let pool = try ManagedProcess(name: "pool \(name)", executable: poolExecutable,
                                       arguments: ["--name", name, "--id", "pool_\(name)", "--min", "\(workers)", "--broker", backend,
                                                   "--frontend", frontend, "--settings", settings] + busArguments)
+        pools.append(pool)
         _ = try await pool.line(startingWith: "pool ready")
         return pool
     }
 
-    /// Stops the current broker process; returns its exit status.
+    /// Stops every pool it started, then the current broker process; returns the broker's exit status.
     @discardableResult
-    func stop() async -> Int32 { await process.stop() }
+    func shutdown() async -> Int32 {
+        for pool in pools { await pool.stop() }
+        return await process.stop()
+    }
 }
 
 /// `mahavishnu broker` on loopback ports the OS picks (frontend, backend and bus).
