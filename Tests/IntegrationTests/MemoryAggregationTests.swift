@@ -244,7 +244,9 @@ struct MemoryAggregatorAPITests {
             #expect(stats.records + stats.eventsMissed == sent * pools.count)
             let behind = stats.missing.filter { $0.reason == .storeBehind }
             #expect(!behind.isEmpty, "the flood outran the writer: \(stats.missing)")
-            #expect(behind.allSatisfy { !$0.taskIDs.isEmpty && $0.taskIDs.count == min($0.count, 100) }, "dropped results are listed by task id")
+            // Ids are kept for the first maxPending losses while the writer is behind; later ones are only counted.
+            #expect(behind.contains { !$0.taskIDs.isEmpty } && behind.allSatisfy { $0.taskIDs.count <= min($0.count, 100) },
+                    "dropped results are listed by task id: \(behind.map { ($0.poolID, $0.count, $0.taskIDs.count) })")
             #expect(stats.missing.filter { $0.reason != .storeBehind }.allSatisfy { $0.taskIDs.isEmpty })
             let listed = behind.flatMap(\.taskIDs)
             let stored = Set(try await aggregator.crossPoolSearch("flood", limit: sent * pools.count).map(\.taskID))
