@@ -13,7 +13,9 @@ private func startEchoingFrontend(expectedTasks: Int) throws -> String {
     Thread {
         do {
             let context = try Context()
-            let socket = try Socket(context, type: .router, linger: 0)
+            // Lingers so that the last answers still queued when the loop ends are sent before
+            // the context closes (with no linger they could be dropped, and their task wait forever).
+            let socket = try Socket(context, type: .router, linger: 5_000)
             defer { socket.close() }
             try socket.bind("tcp://127.0.0.1:*")
             try socket.set(.receiveTimeout, Int32(20_000))
