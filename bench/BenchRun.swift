@@ -17,17 +17,28 @@ struct BenchRun: AsyncParsableCommand {
     @Option(help: "Folder for bench.json, bench.txt, bench.svg and the child processes' logs.")
     var out = "bench-results"
 
-    func run() async throws {
-        let selected = scenarios.isEmpty ? ScenarioName.allCases : ScenarioName.allCases.filter(scenarios.contains)
-        let plan = quick ? BenchPlan.quick : BenchPlan.full
-        let command = (["mahavishnu-bench"] + CommandLine.arguments.dropFirst()).joined(separator: " ")
-        let output = URL(fileURLWithPath: out)
-        try await onDedicatedThread(named: "bench.producer") {
-            try Self.run(selected, plan: plan, command: command, output: output)
+    @Option(help: ArgumentHelp("Another checkout's release build folder (holding mahavishnu and mahavishnu-pool) for `compare` to measure this build against.", valueName: "dir"))
+    var baseline: String?
+
+    func validate() throws {
+        if scenarios.contains(.compare) && baseline == nil {
+            throw ValidationError("compare needs --baseline DIR: the release build folder of the checkout to compare with (for instance a worktree of main, built with `swift build -c release`)")
         }
     }
 
-    private static func run(_ selected: [ScenarioName], plan: BenchPlan, command: String, output: URL) throws {
+    func run() async throws {
+        let chosen = scenarios.isEmpty ? ScenarioName.defaults(withBaseline: baseline != nil) : scenarios
+        let selected = ScenarioName.allCases.filter(chosen.contains)
+        let plan = quick ? BenchPlan.quick : BenchPlan.full
+        let command = (["mahavishnu-bench"] + CommandLine.arguments.dropFirst()).joined(separator: " ")
+        let output = URL(fileURLWithPath: out)
+        let baseline = try baseline.map(MahavishnuBuild.baseline(in:))
+        try await onDedicatedThread(named: "bench.producer") {
+            try Self.run(selected, plan: plan, command: command, output: output, baseline: baseline)
+        }
+    }
+
+    private static func run(_ selected: [ScenarioName], plan: BenchPlan, command: String, output: URL, baseline: MahavishnuBuild?) throws {
         let logs = output.appendingPathComponent("logs")
         try? FileManager.default.removeItem(at: logs)
         try FileManager.default.createDirectory(at: logs, withIntermediateDirectories: true)
@@ -36,7 +47,7 @@ struct BenchRun: AsyncParsableCommand {
         let loadAtStart = LoadAverage.current()
         progress.say("mahavishnu-bench \(plan.mode): \(selected.map(\.rawValue).joined(separator: ", ")); child logs in \(logs.path)")
         let machine = Machine.current(logDirectory: logs)
-        let session = try BenchSession(plan: plan, logDirectory: logs, progress: progress)
+        let session = try BenchSession(plan: plan, logDirectory: logs, progress: progress, baseline: baseline)
         for scenario in selected {
             switch scenario {
             case .echo: try session.runEcho()
@@ -46,6 +57,7 @@ struct BenchRun: AsyncParsableCommand {
             case .health: try session.runHealth()
             case .memory: try session.runMemory()
             case .journal: try session.runJournal()
+            case .compare: try session.runCompare()
             }
         }
         let report = BenchReport(

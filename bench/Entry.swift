@@ -13,7 +13,8 @@ struct MahavishnuBench: AsyncParsableCommand {
         abstract: "Benchmark the Mahavishnu broker against plain ZeroMQ baselines measured in the same run.",
         usage: "mahavishnu-bench [<scenario> ...] [--quick] [--out <dir>]",
         discussion: """
-            Scenarios: echo, proxy, route, scale, health, memory, journal (default: all). Writes bench.txt, \
+            Scenarios: echo, proxy, route, scale, health, memory, journal, and compare with --baseline DIR \
+            (default: all). Writes bench.txt, \
             bench.json and bench.svg to --out (default bench-results). `mahavishnu-bench run --help` \
             describes every option.
             """,

@@ -31,16 +31,18 @@ extension ProcessSet {
     /// With `memoryDatabase` it stores every finished task's result there (memory aggregation,
     /// as shipped), starting from an empty database; without, it only routes. It keeps `journal`
     /// (none by default, so scenarios measure routing alone; `journal` measures the journal).
-    /// `arguments` go to `mahavishnu broker` as well (`--settings FILE`, say).
+    /// `arguments` go to `mahavishnu broker` as well (`--settings FILE`, say). The broker is
+    /// `build`'s (this bench's own by default).
     func startBroker(memoryDatabase: URL? = nil, journal: BenchJournal = .off, successorOf previous: BrokerEndpoints? = nil,
-                     arguments: [String] = []) throws -> BrokerEndpoints {
+                     arguments: [String] = [], build: MahavishnuBuild? = nil) throws -> BrokerEndpoints {
         var memory = ["--no-memory"]
         if let memoryDatabase {
             for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: memoryDatabase.path + suffix) }
             memory = ["--memory", "--memory-database", memoryDatabase.path]
         }
         let endpoints = previous.map { [$0.frontend, $0.backend, $0.busPub, $0.busSub] } ?? Array(repeating: "tcp://127.0.0.1:*", count: 4)
-        let (child, fields) = try start("broker", role: ChildRole.mahavishnu, [
+        let build = build ?? ownBuild
+        let (child, fields) = try start("broker", executable: build.brokerExecutable, build.brokerPrefix + [
             "broker", "--frontend", endpoints[0], "--backend", endpoints[1], "--bus-pub", endpoints[2], "--bus-sub", endpoints[3],
         ] + memory + journal.arguments + arguments, ready: "broker ready")
         guard let frontend = fields["frontend"], let backend = fields["backend"], let busPub = fields["bus_pub"], let busSub = fields["bus_sub"] else {
@@ -50,10 +52,11 @@ extension ProcessSet {
     }
 
     /// A real pool process, `mahavishnu-pool` as a broker starts it, with `workers` echo workers;
-    /// registered when this returns. It drains and exits if the bench dies.
+    /// registered when this returns. It drains and exits if the bench dies. It is `build`'s
+    /// (this bench's own by default).
     @discardableResult
-    func startPool(name: String, workers: Int, broker: BrokerEndpoints) throws -> ChildProcess {
-        try start("pool \(name)", executable: poolExecutable, [
+    func startPool(name: String, workers: Int, broker: BrokerEndpoints, build: MahavishnuBuild? = nil) throws -> ChildProcess {
+        try start("pool \(name)", executable: (build ?? ownBuild).poolExecutable, [
             "--name", name, "--id", "pool_\(name)", "--min", "\(workers)", "--max", "\(workers)",
             "--worker-type", "echo", "--broker", broker.backend, "--bus-pub", broker.busPub, "--bus-sub", broker.busSub, "--exit-with-parent",
         ], ready: "pool ready").child

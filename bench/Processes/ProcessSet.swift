@@ -8,8 +8,8 @@ import Synchronization
 /// broker they drain to. Scenarios call it in a `defer`, so errors stop them too.
 final class ProcessSet {
     private let executable: String
-    /// `mahavishnu-pool`, next to this binary: the pool process a broker starts.
-    let poolExecutable: String
+    /// This binary as the broker and `mahavishnu-pool` next to it: the build being measured.
+    let ownBuild: MahavishnuBuild
     private let logDirectory: URL
     private var children: [ChildProcess] = []
     /// Numbers the log files of every child this run starts.
@@ -18,10 +18,11 @@ final class ProcessSet {
     init(logDirectory: URL) throws {
         self.logDirectory = logDirectory
         executable = try Self.ownExecutable()
-        poolExecutable = URL(fileURLWithPath: executable).deletingLastPathComponent().appendingPathComponent("mahavishnu-pool").path
+        let poolExecutable = URL(fileURLWithPath: executable).deletingLastPathComponent().appendingPathComponent("mahavishnu-pool").path
         guard FileManager.default.isExecutableFile(atPath: poolExecutable) else {
             throw BenchError("no mahavishnu-pool at \(poolExecutable); build it next to the bench with `swift build -c release --product mahavishnu-pool`")
         }
+        ownBuild = MahavishnuBuild(name: "this build", brokerExecutable: executable, brokerPrefix: [ChildRole.mahavishnu], poolExecutable: poolExecutable)
     }
 
     /// Starts this binary as `role` with `arguments` and waits for its ready line; returns the child and the line's fields.

@@ -16,6 +16,13 @@ enum ScenarioName: String, CaseIterable, Codable, ExpressibleByArgument {
     case memory
     /// `route least_loaded` with `journal_mode` off, crash and fsync, side by side; recovery time.
     case journal
+    /// `route least_loaded` through another build (`--baseline`) and this one, alternately.
+    case compare
+
+    /// What runs when none is named: everything, and `compare` only with a baseline to compare against.
+    static func defaults(withBaseline: Bool) -> [ScenarioName] {
+        allCases.filter { $0 != .compare || withBaseline }
+    }
 }
 
 /// How much each scenario measures: the full run, or `--quick` for CI's smoke test.

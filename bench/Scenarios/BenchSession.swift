@@ -10,15 +10,18 @@ final class BenchSession {
     let context: Context
     let logDirectory: URL
     let progress: Progress
+    /// Another build to measure this one against (`--baseline`), for `compare`.
+    let baseline: MahavishnuBuild?
     private(set) var cases: [CaseResult] = []
     private(set) var memory: [MemoryFigure] = []
     private(set) var recoveries: [RecoveryFigure] = []
     private(set) var notes: [String] = []
 
-    init(plan: BenchPlan, logDirectory: URL, progress: Progress) throws {
+    init(plan: BenchPlan, logDirectory: URL, progress: Progress, baseline: MahavishnuBuild?) throws {
         self.plan = plan
         self.logDirectory = logDirectory
         self.progress = progress
+        self.baseline = baseline
         context = try Context()
     }
 

@@ -28,12 +28,13 @@ extension BenchSession {
     }
 
     /// Runs `body` with a broker (storing results in `memoryDatabase`, or not; keeping
-    /// `journal`) and the route pools, then stops them.
-    func withRouteFleet(memoryDatabase: URL?, journal: BenchJournal = .off, _ body: (BrokerEndpoints, [String], String) throws -> Void) throws {
+    /// `journal`) and the route pools, all of `build` (this bench's by default), then stops them.
+    func withRouteFleet(memoryDatabase: URL?, journal: BenchJournal = .off, build: MahavishnuBuild? = nil,
+                        _ body: (BrokerEndpoints, [String], String) throws -> Void) throws {
         try withProcesses { processes in
-            let broker = try processes.startBroker(memoryDatabase: memoryDatabase, journal: journal)
+            let broker = try processes.startBroker(memoryDatabase: memoryDatabase, journal: journal, build: build)
             let names = (0..<plan.backends).map { "bench\($0)" }
-            for name in names { try processes.startPool(name: name, workers: plan.workersPerPool, broker: broker) }
+            for name in names { try processes.startPool(name: name, workers: plan.workersPerPool, broker: broker, build: build) }
             let journaled = if case .on(let mode, _) = journal { "journal \(mode)" } else { "journal off" }
             try body(broker, names, "broker (\(journaled)) + \(plan.backends) pool processes × \(plan.workersPerPool) echo workers")
         }
