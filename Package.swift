@@ -1,10 +1,6 @@
 // swift-tools-version:6.1
 import PackageDescription
 
-/// Dynamic exclusivity checks cost the per-task paths (router loop, pool loop, bus, sockets) a few
-/// percent of their instructions; release builds rely on the compile-time checks alone.
-let hotPath: [SwiftSetting] = [.unsafeFlags(["-enforce-exclusivity=unchecked"], .when(configuration: .release))]
-
 let package = Package(
     name: "mahavishnu",
     platforms: [.macOS(.v15)],
@@ -31,7 +27,7 @@ let package = Package(
             pkgConfig: "libzmq",
             providers: [.apt(["libzmq3-dev"])]
         ),
-        .target(name: "ZeroMQ", dependencies: ["CZeroMQ"], swiftSettings: hotPath),
+        .target(name: "ZeroMQ", dependencies: ["CZeroMQ"]),
         // zlib's CRC-32 for the journal's record checksums: fast in a debug build too.
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         .target(name: "CProcessSpawn"),
@@ -46,8 +42,7 @@ let package = Package(
                 "ZeroMQ",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Yams", package: "Yams"),
-            ],
-            swiftSettings: hotPath
+            ]
         ),
         .target(
             name: "MahavishnuBroker",
@@ -55,16 +50,14 @@ let package = Package(
                 "ZeroMQ", "MahavishnuCore", "CZlib",
                 .product(name: "DequeModule", package: "swift-collections"),
                 .product(name: "Logging", package: "swift-log"),
-            ],
-            swiftSettings: hotPath
+            ]
         ),
         .target(
             name: "MahavishnuPool",
             dependencies: [
                 "ZeroMQ", "MahavishnuCore", "CProcessSpawn",
                 .product(name: "Logging", package: "swift-log"),
-            ],
-            swiftSettings: hotPath
+            ]
         ),
         .target(
             name: "MahavishnuSessionBuddy",
@@ -79,8 +72,7 @@ let package = Package(
             dependencies: [
                 "ZeroMQ", "MahavishnuCore",
                 .product(name: "Logging", package: "swift-log"),
-            ],
-            swiftSettings: hotPath
+            ]
         ),
         .target(
             name: "Mahavishnu",

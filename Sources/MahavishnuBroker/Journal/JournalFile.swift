@@ -28,13 +28,25 @@ final class JournalFile {
         return header
     }
 
+    /// Takes the exclusive lock on `descriptor`, waiting up to half a second for it: a lock is
+    /// held by an open file description, which a child forked by the process that held it shares
+    /// until its exec closes it, so a journal just closed can stay locked for that instant.
+    private static func lock(_ descriptor: Int32) -> Bool {
+        let deadline = ContinuousClock.now + .milliseconds(500)
+        while flock(descriptor, LOCK_EX | LOCK_NB) != 0 {
+            guard errno == EWOULDBLOCK || errno == EINTR, ContinuousClock.now < deadline else { return false }
+            usleep(5_000)
+        }
+        return true
+    }
+
     init(path: String) throws(JournalError) {
         self.path = path
         let directory = (path as NSString).deletingLastPathComponent
         if !directory.isEmpty { try? FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true) }
         lockDescriptor = open(path + ".lock", O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
         guard lockDescriptor >= 0 else { throw JournalError(path, "cannot create its lock file \(path).lock: \(Self.lastError())") }
-        guard flock(lockDescriptor, LOCK_EX | LOCK_NB) == 0 else {
+        guard Self.lock(lockDescriptor) else {
             Glibc.close(lockDescriptor)
             throw JournalError(path, "another broker is using it (its lock file \(path).lock is held); stop that broker, or give this one its own journal_path")
         }
