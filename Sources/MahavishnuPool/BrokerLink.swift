@@ -95,6 +95,11 @@ final class BrokerLink {
             logger.info("reconnected to the broker on a fresh socket", metadata: ["pool.id": "\(routingID)", "zmq.endpoint": "\(endpoint)"])
             return .reconnected
         }
+        // A broker that just accepted the connection (one restarting, say) gets the whole limit
+        // to answer, and a message that came after the poll returned is read on the next pass.
+        if now - lastHeard > silenceLimit, try handshakes.completedHandshake() || socket.hasIncoming {
+            lastHeard = now
+        }
         if now - lastHeard > silenceLimit {
             logger.info("broker silent: reconnecting", metadata: ["pool.id": "\(routingID)", "zmq.endpoint": "\(endpoint)", "retry_in": "\(backoff)"])
             if !refusalLogged, let reason = handshakes.failure() {

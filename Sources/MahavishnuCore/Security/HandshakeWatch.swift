@@ -12,6 +12,8 @@ public final class HandshakeWatch {
     private let usesCurve: Bool
     /// The latest handshake event read so far.
     private var latest: SocketMonitorEvent?
+    /// Whether a handshake completed since `completedHandshake()` last said so.
+    private var completedSinceAsked = false
 
     private static let counter = Atomic<Int>(0)
 
@@ -32,9 +34,7 @@ public final class HandshakeWatch {
     /// Why the latest handshake failed, as a sentence saying what to do; `nil` when none has
     /// failed, or the latest completed (a broker that answers nothing is then simply down or busy).
     public func failure() -> String? {
-        while let frames = try? listener.receiveMultipart(dontWait: true) {
-            if let event = SocketMonitorEvent(frames: frames) { latest = event }
-        }
+        readEvents()
         guard let latest else { return nil }
         switch latest.kind {
         case .handshakeSucceeded:
@@ -51,6 +51,22 @@ public final class HandshakeWatch {
             return "the broker refused this connection's CURVE key (ZAP status \(latest.value)): its allow-list does not admit the key in the role needed; check --keys DIR, or have the key added to the allow-list"
         case .handshakeFailedProtocol, .handshakeFailedOther:
             return "the security handshake failed (\(latest.kind == .handshakeFailedOther ? "no detail" : "protocol error 0x\(String(latest.value, radix: 16))")); check --keys DIR and that its broker.public is this broker's public key"
+        }
+    }
+
+    /// Whether a handshake with the broker completed since the last call: the broker's side of
+    /// the connection is up, though its answer to what was sent may still be on its way.
+    public func completedHandshake() -> Bool {
+        readEvents()
+        defer { completedSinceAsked = false }
+        return completedSinceAsked
+    }
+
+    private func readEvents() {
+        while let frames = try? listener.receiveMultipart(dontWait: true) {
+            guard let event = SocketMonitorEvent(frames: frames) else { continue }
+            latest = event
+            if event.kind == .handshakeSucceeded { completedSinceAsked = true }
         }
     }
 
