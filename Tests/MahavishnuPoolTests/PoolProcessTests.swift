@@ -100,33 +100,3 @@ struct PoolProcessTests {
         #expect(broker.waitUntilStopped(process))
     }
 }
-
-@Suite("Worker slots")
-struct WorkerSlotsTests {
-    @Test("tasks take the longest-idle worker, so work spreads over every worker")
-    func spreads() {
-        var slots = WorkerSlots(poolID: "p", count: 3)
-        var used: [Int] = []
-        for _ in 0..<6 {
-            let worker = slots.acquire()!
-            used.append(worker)
-            slots.release(worker)
-        }
-        #expect(used == [0, 1, 2, 0, 1, 2])
-    }
-
-    @Test("shrinking removes idle workers at once and busy ones only when their task ends")
-    func shrinks() {
-        var slots = WorkerSlots(poolID: "p", count: 3)
-        let busy = [slots.acquire()!, slots.acquire()!]
-        slots.resize(to: 1)
-        #expect(slots.existing == 2 && slots.busyCount == 2 && slots.idleCount == 0, "the idle one went; both busy ones stay")
-        slots.release(busy[0])
-        #expect(slots.existing == 1 && slots.idleCount == 0, "a worker beyond the target retires")
-        slots.release(busy[1])
-        #expect(slots.existing == 1 && slots.idleCount == 1)
-        slots.resize(to: 3)
-        #expect(slots.existing == 3 && slots.idleCount == 3)
-        #expect(slots.acquire() != nil && slots.acquire() != nil && slots.acquire() != nil && slots.acquire() == nil)
-    }
-}

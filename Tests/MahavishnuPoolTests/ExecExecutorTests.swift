@@ -1,0 +1,71 @@
+import Foundation
+import MahavishnuCore
+@testable import MahavishnuPool
+import Synchronization
+import Testing
+
+/// The `exec` executor in-process, running real programs: what makes a result, and that a task
+/// past its timeout loses its whole process group. The process-level tests (ExecWorkerTests) show
+/// the same through a broker and a pool process.
+@Suite("exec executor")
+struct ExecExecutorTests {
+    @Test("the prompt reaches the program as one argument; a non-zero exit is failed with its code and stderr")
+    func outcomes() async throws {
+        let printer = ExecExecutor(definition: WorkerTypeDefinition(executor: .exec, command: ["printf", "%s", "{prompt}"]))
+        defer { printer.shutdown() }
+        let printed = await run(printer, prompt: "two words; $(no shell)")
+        #expect(printed.status == .completed && printed.output == "two words; $(no shell)" && printed.exitCode == 0)
+
+        let failing = ExecExecutor(definition: WorkerTypeDefinition(executor: .exec, command: ["sh", "-c", "echo partial; echo broken >&2; exit 3"]))
+        defer { failing.shutdown() }
+        let failed = await run(failing, prompt: "x")
+        #expect(failed.status == .failed && failed.exitCode == 3 && failed.output == "partial\n")
+        #expect(failed.error?.contains("broken") == true, "\(failed.error ?? "")")
+    }
+
+    @Test("stdin mode writes the prompt to standard input and closes it")
+    func standardInput() async throws {
+        let catter = ExecExecutor(definition: WorkerTypeDefinition(executor: .exec, command: ["cat"], promptVia: .stdin))
+        defer { catter.shutdown() }
+        let prompt = "line one\nline two\n"
+        #expect(await run(catter, prompt: prompt).output == prompt)
+    }
+
+    @Test("past its timeout the task ends timeout, and a child it left in the background dies with it")
+    func timeoutEndsTheProcessGroup() async throws {
+        let pidFile = FileManager.default.temporaryDirectory.appendingPathComponent("exec-\(UUID().uuidString).pid").path
+        defer { try? FileManager.default.removeItem(atPath: pidFile) }
+        let sleeper = ExecExecutor(definition: WorkerTypeDefinition(
+            executor: .exec, command: ["sh", "-c", "sleep 60 & echo $! > \(pidFile); wait"], killGraceSeconds: 0.2))
+        defer { sleeper.shutdown() }
+        let outcome = await run(sleeper, prompt: "x", timeout: 0.5)
+        #expect(outcome.status == .timeout, "\(outcome.error ?? "")")
+        let background = try #require(Int32(String(contentsOfFile: pidFile, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)))
+        // Signalled with its group before the outcome came; dying takes it a moment more.
+        let deadline = ContinuousClock.now + .seconds(2)
+        while isRunning(background) && ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(10)) }
+        #expect(!isRunning(background), "the backgrounded sleep \(background) outlived its task")
+    }
+
+    @Test("a program that does not exist fails at once, naming it")
+    func missingProgram() async throws {
+        let missing = ExecExecutor(definition: WorkerTypeDefinition(executor: .exec, command: ["no-such-program-\(UUID().uuidString.prefix(8))", "{prompt}"]))
+        defer { missing.shutdown() }
+        let outcome = await run(missing, prompt: "x")
+        #expect(outcome.status == .failed && outcome.error?.hasPrefix("command not found") == true, "\(outcome.error ?? "")")
+    }
+
+    private func run(_ executor: ExecExecutor, prompt: String, timeout: Double = 30) async -> ExecutionOutcome {
+        let body = try! JSONCoding.encode(TaskRequest(prompt: prompt, timeout: timeout))
+        let assignment = try! TaskAssignment(taskID: "t", body: body, worker: 0, defaultTimeout: 30)
+        return await withCheckedContinuation { continuation in
+            executor.run(assignment) { continuation.resume(returning: $0) }
+        }
+    }
+
+    /// Whether `pid` is a live process (not a zombie: its parent, the shell, may be gone unreaped).
+    private func isRunning(_ pid: Int32) -> Bool {
+        guard let status = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8) else { return false }
+        return !status.contains(") Z ")
+    }
+}
