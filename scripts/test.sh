@@ -8,6 +8,11 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh
+# The tests stop every process they start; should a test process crash, scripts/reaped.py stops
+# (and names) what it left running, and fails the run for it.
+if [ -z "${MAHAVISHNU_TESTS_REAPED:-}" ]; then
+    MAHAVISHNU_TESTS_REAPED=1 exec scripts/reaped.py "$0" "$@"
+fi
 swift build --build-tests
 swift test --skip-build "$@"
 [ $# -eq 0 ] || exit 0
