@@ -137,7 +137,7 @@ let package = Package(
         .executableTarget(
             name: "mahavishnu-bench",
             dependencies: [
-                "MahavishnuCLI", "MahavishnuCore", "ZeroMQ",
+                "MahavishnuCLI", "MahavishnuCore", "ZeroMQ", "CProcessSpawn",
                 // Not linked: building the bench builds the pool executable it measures.
                 "mahavishnu-pool",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),

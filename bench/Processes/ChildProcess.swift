@@ -1,14 +1,21 @@
+import CProcessSpawn
 import Foundation
 import Synchronization
 
 /// A process the bench started, stopped only by its pid.
 ///
-/// stdin is a pipe the bench keeps open (the child exits when it reads EOF, so a killed bench
-/// leaves no orphans), stdout is read for the ready line, stderr goes to a log file. A reaper
-/// thread waits for the exit without reaping first, so a signal never reaches a recycled pid.
+/// It is started as the pool starts its worker programs (`mahavishnu_spawn`): under a guardian,
+/// the bench's child, which kills the program's process group if the bench dies however it dies,
+/// and otherwise exits as the program does. stdin is a pipe the bench keeps open (the bench's
+/// roles exit at its end as well), stdout is read for the ready line, stderr goes to a log
+/// file. A reaper thread waits for the guardian's exit without reaping first, so a signal
+/// never reaches a recycled pid.
 final class ChildProcess: @unchecked Sendable {
     let name: String
+    /// The program's pid (what memory is read from and signals go to).
     let pid: pid_t
+    /// The guardian's: the bench's child, reaped once the program has exited.
+    private let guardian: pid_t
     let logFile: URL
     private let stdinWriter: Int32
     private let stdoutReader: Int32
@@ -38,22 +45,17 @@ final class ChildProcess: @unchecked Sendable {
             Glibc.close(stdinPipe[0])
             Glibc.close(stdoutPipe[1])
         }
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_adddup2(&actions, stdinPipe[0], STDIN_FILENO)
-        posix_spawn_file_actions_adddup2(&actions, stdoutPipe[1], STDOUT_FILENO)
-        posix_spawn_file_actions_adddup2(&actions, log, STDERR_FILENO)
         let argv = ([executable] + arguments).map { strdup($0) } + [nil]
         defer { for argument in argv { free(argument) } }
-        var pid: pid_t = 0
-        let rc = posix_spawn(&pid, executable, &actions, nil, argv, environ)
+        var guardian: pid_t = 0, program: pid_t = 0
+        let rc = mahavishnu_spawn(&guardian, &program, Self.guardianExecutable, executable, argv, environ, nil, stdinPipe[0], stdoutPipe[1], log)
         guard rc == 0 else {
             Glibc.close(stdinPipe[1])
             Glibc.close(stdoutPipe[0])
             throw BenchError("cannot start \(name) (\(executable)): \(String(cString: strerror(rc)))")
         }
-        self.pid = pid
+        self.pid = program
+        self.guardian = guardian
         stdinWriter = stdinPipe[1]
         stdoutReader = stdoutPipe[0]
         startReaper()
@@ -64,13 +66,21 @@ final class ChildProcess: @unchecked Sendable {
         Glibc.close(stdoutReader)
     }
 
+    /// `mahavishnu-guard`, built beside the bench (with `mahavishnu-pool`, which needs it); without
+    /// it each guardian is a fork of the bench, with the same guarantee.
+    private static let guardianExecutable: String? = {
+        let guardian = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
+            .deletingLastPathComponent().appendingPathComponent("mahavishnu-guard").path
+        return FileManager.default.isExecutableFile(atPath: guardian) ? guardian : nil
+    }()
+
     private func startReaper() {
         let thread = Thread { [self] in
             var info = siginfo_t()
-            while waitid(P_PID, id_t(pid), &info, WEXITED | WNOWAIT) != 0 && errno == EINTR {}
+            while waitid(P_PID, id_t(guardian), &info, WEXITED | WNOWAIT) != 0 && errno == EINTR {}
             self.state.withLock { state in
                 var status: Int32 = 0
-                while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+                while waitpid(guardian, &status, 0) < 0 && errno == EINTR {}
                 state.hasExited = true
                 state.status = status
             }
