@@ -9,6 +9,7 @@ let package = Package(
         .executable(name: "mahavishnu-pool", targets: ["mahavishnu-pool"]),
         .executable(name: "mahavishnu-guard", targets: ["mahavishnu-guard"]),
         .library(name: "Mahavishnu", targets: ["Mahavishnu"]),
+        .library(name: "MahavishnuMemory", targets: ["MahavishnuMemory"]),
         .executable(name: "mahavishnu-bench", targets: ["mahavishnu-bench"]),
     ],
     dependencies: [
@@ -79,6 +80,15 @@ let package = Package(
             dependencies: [
                 "MahavishnuClient", "MahavishnuCore",
                 .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        // The result store (SQLite through GRDB) and the aggregator that fills it from the bus: a
+        // module of its own so that the client API, and every producer, links no SQLite.
+        .target(
+            name: "MahavishnuMemory",
+            dependencies: [
+                "MahavishnuClient", "MahavishnuCore",
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
@@ -86,7 +96,7 @@ let package = Package(
         .target(
             name: "MahavishnuMCP",
             dependencies: [
-                "Mahavishnu", "MahavishnuCore",
+                "Mahavishnu", "MahavishnuMemory", "MahavishnuCore",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "MCP", package: "swift-sdk"),
                 .product(name: "GRDB", package: "GRDB.swift"),
@@ -112,7 +122,7 @@ let package = Package(
         .target(
             name: "MahavishnuCLI",
             dependencies: [
-                "Mahavishnu", "MahavishnuBroker", "MahavishnuSessionBuddy", "MahavishnuCore", "MahavishnuMCP",
+                "Mahavishnu", "MahavishnuMemory", "MahavishnuBroker", "MahavishnuSessionBuddy", "MahavishnuCore", "MahavishnuMCP",
                 "MahavishnuCommandCore", "MahavishnuPoolCommand",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
@@ -161,11 +171,11 @@ let package = Package(
             name: "MahavishnuPoolTests",
             dependencies: ["MahavishnuPool", "MahavishnuCore", .product(name: "Logging", package: "swift-log")]
         ),
-        .testTarget(name: "MahavishnuTests", dependencies: ["Mahavishnu"]),
+        .testTarget(name: "MahavishnuMemoryTests", dependencies: ["MahavishnuMemory", "MahavishnuCore"]),
         .testTarget(
             name: "IntegrationTests",
             dependencies: [
-                "Mahavishnu", "MahavishnuCore", "ZeroMQ",
+                "Mahavishnu", "MahavishnuMemory", "MahavishnuCore", "ZeroMQ",
                 "mahavishnu", "mahavishnu-pool", "mahavishnu-example-producer", "mahavishnu-example-delegation",
             ]
         ),

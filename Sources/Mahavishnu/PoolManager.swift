@@ -4,33 +4,6 @@ import Logging
 /// A pool's id, as the broker assigns it (`pool_…`).
 public typealias PoolID = String
 
-/// What a new pool should look like (the guide's `PoolConfig`).
-public struct PoolConfig: Sendable, Equatable {
-    /// Unique among live pools; affinity tasks may name it.
-    public var name: String
-    /// Pool type; `mahavishnu` runs workers in a local pool process.
-    public var poolType: String
-    public var minWorkers: Int
-    public var maxWorkers: Int
-    /// What each worker runs (`echo`, …).
-    public var workerType: String
-    /// Let the broker grow and shrink the pool between min and max workers.
-    public var autoScale: Bool
-    /// For a `session-buddy` pool: its delegate service, a name under `delegates:` in the
-    /// broker's settings; `nil` for the only one defined.
-    public var delegate: String?
-
-    public init(name: String, poolType: String = "mahavishnu", minWorkers: Int = 1, maxWorkers: Int = 10, workerType: String = "echo", autoScale: Bool = false, delegate: String? = nil) {
-        self.name = name
-        self.poolType = poolType
-        self.minWorkers = minWorkers
-        self.maxWorkers = maxWorkers
-        self.workerType = workerType
-        self.autoScale = autoScale
-        self.delegate = delegate
-    }
-}
-
 /// The pool API: spawn pools, run and route tasks, watch health, close pools.
 ///
 /// A thin client of the broker: every pool lives in the broker's registry and its own process,
@@ -73,10 +46,8 @@ public final class PoolManager: Sendable {
     ///   - poolType: the pool type; overrides `config.poolType` (the guide passes it twice).
     ///   - timeout: how long to wait for the pool to register; 30 s covers a cold start.
     public func spawnPool(_ poolType: String, config: PoolConfig, timeout: Duration = .seconds(60)) async throws -> PoolID {
-        let request = PoolSpawnRequest(
-            name: config.name, poolType: poolType, minWorkers: config.minWorkers, maxWorkers: config.maxWorkers,
-            workerType: config.workerType, autoScale: config.autoScale, delegate: config.delegate
-        )
+        var request = config
+        request.poolType = poolType
         return try await client.control(.spawn, arguments: JSONCoding.encode(request), as: PoolIdentity.self, timeout: timeout).poolID
     }
 

@@ -12,7 +12,7 @@ public typealias WorkerID = String
 /// to the broker directly, so it works with `pools_enabled: false`.
 public final class WorkerManager: Sendable {
     /// The pool type of the pools that are workers.
-    public static let poolType = PoolSpawnRequest.workerPoolType
+    public static let poolType = PoolConfig.workerPoolType
     /// The most workers that may be alive at once (`max_concurrent_workers`).
     public let maxConcurrent: Int
     /// The worker type `spawnWorkers` uses when none is given (`worker_default_type`).
@@ -66,7 +66,7 @@ public final class WorkerManager: Sendable {
 
     private func spawnOne(_ workerType: String, timeout: Duration) async throws -> WorkerID {
         let name = "worker_" + newPoolID().dropFirst("pool_".count)
-        let request = PoolSpawnRequest(name: name, poolType: Self.poolType, minWorkers: 1, maxWorkers: 1, workerType: workerType)
+        let request = PoolConfig(name: name, poolType: Self.poolType, minWorkers: 1, maxWorkers: 1, workerType: workerType)
         return try await client.control(.spawn, arguments: JSONCoding.encode(request), as: PoolIdentity.self, timeout: timeout).poolID
     }
 

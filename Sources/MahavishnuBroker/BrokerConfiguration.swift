@@ -38,7 +38,7 @@ public struct BrokerConfiguration: Sendable {
     /// memory aggregation is off. Default `nil`.
     public var memoryDatabasePath: String?
     /// Pools to start as soon as the broker runs (a topology's `pools:`). Default none.
-    public var initialPools: [PoolSpawnRequest] = []
+    public var initialPools: [PoolConfig] = []
     /// Seconds a spawned pool has to register before the spawn fails. Default 30.
     public var spawnTimeout = 30.0
     /// Seconds a stopping broker waits for in-flight tasks and child pools before killing them. Default 30.

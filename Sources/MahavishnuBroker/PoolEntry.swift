@@ -52,7 +52,7 @@ struct PoolEntry {
 
     /// Selectors may pick it: every pool but the one-slot workers of `WorkerManager`, which run
     /// only the tasks sent to them by affinity.
-    var takesSelectorTasks: Bool { registration.type != PoolSpawnRequest.workerPoolType }
+    var takesSelectorTasks: Bool { registration.type != PoolConfig.workerPoolType }
 
     func summary() -> PoolSummary {
         PoolSummary(

@@ -28,7 +28,7 @@ extension RouterLoop {
         case .health:
             sendReply(reply, healthReport())
         case .spawn:
-            guard let request = decode(PoolSpawnRequest.self, arguments, reply, expected: "name, pool_type, min_workers, max_workers, worker_type") else { return }
+            guard let request = decode(PoolConfig.self, arguments, reply, expected: "name, pool_type, min_workers, max_workers, worker_type") else { return }
             guard case .running = state else { return refuseWhileDraining(reply) }
             spawn(request, reply: reply)
         case .close:

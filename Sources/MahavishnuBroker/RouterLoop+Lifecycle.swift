@@ -8,7 +8,7 @@ extension RouterLoop {
     // MARK: Spawn
 
     /// Starts a pool process; `reply` (if any) is answered once it registers or fails.
-    func spawn(_ request: PoolSpawnRequest, reply: ControlReply?) {
+    func spawn(_ request: PoolConfig, reply: ControlReply?) {
         func fail(_ code: ErrorCode, _ message: String) {
             configuration.onEvent(.spawnFailed(name: request.name, reason: message))
             if let reply { replyError(reply.address, reference: reply.requestID, code, message) }

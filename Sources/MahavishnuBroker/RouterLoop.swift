@@ -245,7 +245,7 @@ struct ControlReply {
 
 /// A pool the broker started that has not registered yet.
 struct PendingSpawn {
-    let request: PoolSpawnRequest
+    let request: PoolConfig
     let reply: ControlReply?
     let deadline: ContinuousClock.Instant
 }

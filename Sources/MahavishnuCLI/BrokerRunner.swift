@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import Mahavishnu
+import MahavishnuMemory
 import MahavishnuBroker
 import MahavishnuCommandCore
 import MahavishnuCore

@@ -6,7 +6,7 @@ public enum ControlCommand: String, Codable, Sendable, CaseIterable {
     case stats
     /// Reply: `HealthReport`.
     case health
-    /// Arguments: `PoolSpawnRequest`. Reply: `PoolIdentity`, once the new pool has registered.
+    /// Arguments: `PoolConfig`. Reply: `PoolIdentity`, once the new pool has registered.
     case spawn
     /// Arguments: `PoolReference`. Reply: `PoolIdentity`, once the pool has drained and stopped.
     case close

@@ -9,7 +9,7 @@ extension PoolConfiguration {
     /// used, or a `session-buddy` pool without `delegates`.
     public func makeExecutor(logger: Logger, delegates connector: (any DelegateConnecting)?) async throws -> any Executor {
         try validate()
-        guard type == PoolSpawnRequest.delegatedPoolType else { return workerTypes[workerType]!.makeExecutor() }
+        guard type == PoolConfig.delegatedPoolType else { return workerTypes[workerType]!.makeExecutor() }
         guard let connector else {
             throw PoolConfigurationError("this pool process cannot reach delegate services, so it cannot run a \(type) pool; run that pool with `mahavishnu pool run`")
         }

@@ -46,10 +46,10 @@ public struct PoolConfiguration: Sendable {
             ?? PoolNaming.problem(minWorkers: minWorkers, maxWorkers: maxWorkers, fields: ("--min", "--max")) {
             throw PoolConfigurationError(problem)
         }
-        if type == PoolSpawnRequest.delegatedPoolType {
+        if type == PoolConfig.delegatedPoolType {
             do { _ = try delegates.resolve(delegate) } catch { throw PoolConfigurationError(error.description) }
         } else if delegate != nil {
-            throw PoolConfigurationError("--delegate applies to \(PoolSpawnRequest.delegatedPoolType) pools only (this pool's type is '\(type)')")
+            throw PoolConfigurationError("--delegate applies to \(PoolConfig.delegatedPoolType) pools only (this pool's type is '\(type)')")
         } else if workerTypes[workerType] == nil {
             throw PoolConfigurationError(WorkerTypeCatalog.unknownTypeMessage(workerType, defined: workerTypes.names))
         }

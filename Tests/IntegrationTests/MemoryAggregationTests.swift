@@ -1,5 +1,6 @@
 import Foundation
 import Mahavishnu
+import MahavishnuMemory
 import Testing
 
 @Suite("Memory aggregation across pools", .serialized)

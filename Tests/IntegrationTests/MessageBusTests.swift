@@ -97,7 +97,7 @@ struct MessageBusTests {
         try await Deployment.with(pools: []) { deployment in
             let recorder = try await BusRecorder(deployment, types: [.poolCreated, .statusUpdate, .poolClosed])
             defer { recorder.close() }
-            let broken = PoolSpawnRequest(name: "broken", poolType: "teleporter", minWorkers: 1, maxWorkers: 1, workerType: "echo")
+            let broken = PoolConfig(name: "broken", poolType: "teleporter", minWorkers: 1, maxWorkers: 1, workerType: "echo")
             await #expect(throws: BrokerClientError.self) { try await deployment.client.control(.spawn, arguments: JSONCoding.encode(broken), as: PoolIdentity.self) }
             try await RawPeer.session(deployment.backend, routingID: "pool_raw") { peer in
                 let registration = PoolRegistration(poolID: "pool_raw", name: "raw", type: "mahavishnu", workerType: "echo",

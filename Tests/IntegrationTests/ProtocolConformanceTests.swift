@@ -105,7 +105,7 @@ struct ProtocolConformanceTests {
         try await Deployment.with(pools: []) { deployment in
             for (name, max, mentions) in [("../../x", 2, "name"), ("ok", 100_000, "max_workers")] {
                 let refusal = await #expect(throws: BrokerClientError.self) {
-                    _ = try await deployment.client.control(.spawn, arguments: JSONCoding.encode(PoolSpawnRequest(name: name, poolType: "mahavishnu", minWorkers: 1, maxWorkers: max, workerType: "echo")), as: PoolIdentity.self)
+                    _ = try await deployment.client.control(.spawn, arguments: JSONCoding.encode(PoolConfig(name: name, poolType: "mahavishnu", minWorkers: 1, maxWorkers: max, workerType: "echo")), as: PoolIdentity.self)
                 }
                 #expect(refusal?.code == .invalidArgument)
                 #expect(refusal?.description.contains(mentions) == true, "\(String(describing: refusal))")

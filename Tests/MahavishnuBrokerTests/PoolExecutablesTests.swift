@@ -9,9 +9,9 @@ struct PoolExecutablesTests {
     func commandByPoolType() {
         let executables = PoolExecutables(besideMahavishnu: "/opt/mahavishnu/bin/mahavishnu")
         #expect(executables.pool == "/opt/mahavishnu/bin/mahavishnu-pool")
-        let local = PoolSpawnRequest(name: "local", poolType: "mahavishnu", minWorkers: 1, maxWorkers: 2, workerType: "echo")
+        let local = PoolConfig(name: "local", poolType: "mahavishnu", minWorkers: 1, maxWorkers: 2, workerType: "echo")
         #expect(executables.command(for: local) == ("/opt/mahavishnu/bin/mahavishnu-pool", []))
-        let delegated = PoolSpawnRequest(name: "buddy", poolType: PoolSpawnRequest.delegatedPoolType, minWorkers: 1, maxWorkers: 2, workerType: "worker")
+        let delegated = PoolConfig(name: "buddy", poolType: PoolConfig.delegatedPoolType, minWorkers: 1, maxWorkers: 2, workerType: "worker")
         #expect(executables.command(for: delegated) == ("/opt/mahavishnu/bin/mahavishnu", ["pool", "run"]))
     }
 
@@ -19,7 +19,7 @@ struct PoolExecutablesTests {
     func missingPoolExecutable() {
         let executables = PoolExecutables(besideMahavishnu: "/nonexistent/bin/mahavishnu")
         let supervisor = PoolSupervisor(executables: executables, backend: "tcp://127.0.0.1:1", settingsFile: nil, childEnvironment: [:], logger: Logger(label: "test"))
-        let request = PoolSpawnRequest(name: "local", poolType: "mahavishnu", minWorkers: 1, maxWorkers: 1, workerType: "echo")
+        let request = PoolConfig(name: "local", poolType: "mahavishnu", minWorkers: 1, maxWorkers: 1, workerType: "echo")
         let error = #expect(throws: MissingPoolExecutable.self) { try supervisor.start(request, poolID: "pool_local") }
         #expect(error?.description.hasPrefix("no executable at /nonexistent/bin/mahavishnu-pool;") == true)
         #expect(supervisor.isChild("pool_local") == false)

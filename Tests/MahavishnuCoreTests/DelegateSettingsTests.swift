@@ -68,8 +68,8 @@ struct DelegateSettingsTests {
 
     @Test("a spawn request's delegate goes with session-buddy pools only")
     func spawnRequests() {
-        #expect(PoolSpawnRequest(name: "sb", poolType: "session-buddy", minWorkers: 1, maxWorkers: 2, workerType: "x", delegate: "buddy").problem() == nil)
-        #expect(PoolSpawnRequest(name: "a", poolType: "mahavishnu", minWorkers: 1, maxWorkers: 2, workerType: "echo", delegate: "buddy").problem()?.contains("session-buddy pools only") == true)
-        #expect(!PoolSpawnRequest(name: "sb", poolType: "session-buddy", minWorkers: 1, maxWorkers: 2, workerType: "x").runsLocalWorkerType)
+        #expect(PoolConfig(name: "sb", poolType: "session-buddy", minWorkers: 1, maxWorkers: 2, workerType: "x", delegate: "buddy").problem() == nil)
+        #expect(PoolConfig(name: "a", poolType: "mahavishnu", minWorkers: 1, maxWorkers: 2, workerType: "echo", delegate: "buddy").problem()?.contains("session-buddy pools only") == true)
+        #expect(!PoolConfig(name: "sb", poolType: "session-buddy", minWorkers: 1, maxWorkers: 2, workerType: "x").runsLocalWorkerType)
     }
 }

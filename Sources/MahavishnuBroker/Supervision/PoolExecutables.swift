@@ -24,7 +24,7 @@ public struct PoolExecutables: Sendable, Equatable {
     }
 
     /// The executable that runs a pool for `request`, and the arguments that precede the pool's own.
-    func command(for request: PoolSpawnRequest) -> (executable: String, arguments: [String]) {
+    func command(for request: PoolConfig) -> (executable: String, arguments: [String]) {
         request.runsLocalWorkerType ? (pool, []) : (mahavishnu, ["pool", "run"])
     }
 }

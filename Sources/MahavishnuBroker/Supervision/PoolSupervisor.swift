@@ -30,7 +30,7 @@ final class PoolSupervisor {
     }
 
     private struct Child {
-        let request: PoolSpawnRequest
+        let request: PoolConfig
         var process: Process?
         var tail = StderrTail()
         var restarts = 0
@@ -77,7 +77,7 @@ final class PoolSupervisor {
     func restarts(of poolID: String) -> Int { children[poolID]?.restarts ?? 0 }
 
     /// Starts a pool process for `request` under `poolID`; returns its pid.
-    func start(_ request: PoolSpawnRequest, poolID: String) throws -> Int32 {
+    func start(_ request: PoolConfig, poolID: String) throws -> Int32 {
         children[poolID] = Child(request: request)
         do {
             return try launch(poolID)

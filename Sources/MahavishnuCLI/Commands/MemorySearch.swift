@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Mahavishnu
+import MahavishnuMemory
 import MahavishnuCommandCore
 
 /// `mahavishnu memory search`: ranked matches across every pool's stored results.

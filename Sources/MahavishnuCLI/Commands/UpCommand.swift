@@ -53,7 +53,7 @@ struct UpCommand: AsyncParsableCommand {
             configuration.backend = backend ?? deployment.broker.backend
         }
         configuration.initialPools = deployment.pools.map {
-            PoolSpawnRequest(name: $0.name, poolType: $0.type, minWorkers: $0.minWorkers, maxWorkers: $0.maxWorkers, workerType: $0.workerType, autoScale: $0.autoScale, delegate: $0.delegate)
+            PoolConfig(name: $0.name, poolType: $0.type, minWorkers: $0.minWorkers, maxWorkers: $0.maxWorkers, workerType: $0.workerType, autoScale: $0.autoScale, delegate: $0.delegate)
         }
         try await BrokerRunner.run(configuration, settings: settings, logging: logging)
     }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Mahavishnu
+import MahavishnuMemory
 import MahavishnuCommandCore
 
 /// Options of the `memory` commands: which database, and how to print.

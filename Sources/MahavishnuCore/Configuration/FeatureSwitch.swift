@@ -6,7 +6,7 @@ public enum FeatureSwitch: String, Sendable, CaseIterable {
 
     /// The switch that governs pools of `poolType`.
     public init(poolType: String) {
-        self = poolType == PoolSpawnRequest.workerPoolType ? .workers : .pools
+        self = poolType == PoolConfig.workerPoolType ? .workers : .pools
     }
 
     /// Whether this switch is on in `settings`.

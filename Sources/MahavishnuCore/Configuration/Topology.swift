@@ -120,7 +120,7 @@ public struct Topology: Sendable, Equatable {
             delegate: try fields.string("delegate")
         )
         try checkDelegate(of: pool, fields, settings: settings)
-        if pool.type != PoolSpawnRequest.delegatedPoolType, settings.workerTypes[pool.workerType] == nil {
+        if pool.type != PoolConfig.delegatedPoolType, settings.workerTypes[pool.workerType] == nil {
             throw fields.error("worker_type", WorkerTypeCatalog.unknownTypeMessage(pool.workerType, defined: settings.workerTypes.names))
         }
         if pool.minWorkers > pool.maxWorkers {
@@ -135,8 +135,8 @@ public struct Topology: Sendable, Equatable {
 
     /// A `session-buddy` pool names a defined delegate (or there is exactly one); other pools name none.
     private static func checkDelegate(of pool: Pool, _ fields: YAMLFields, settings: Settings) throws(ConfigurationError) {
-        guard pool.type == PoolSpawnRequest.delegatedPoolType else {
-            if pool.delegate != nil { throw fields.error("delegate", "only a \(PoolSpawnRequest.delegatedPoolType) pool has a delegate; this pool's type is '\(pool.type)'") }
+        guard pool.type == PoolConfig.delegatedPoolType else {
+            if pool.delegate != nil { throw fields.error("delegate", "only a \(PoolConfig.delegatedPoolType) pool has a delegate; this pool's type is '\(pool.type)'") }
             return
         }
         do {

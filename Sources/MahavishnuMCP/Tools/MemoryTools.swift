@@ -1,4 +1,5 @@
 import Mahavishnu
+import MahavishnuMemory
 
 /// The memory tool of the migration guide: a ranked full-text search over the results every
 /// pool reported, in the memory database the broker's aggregator writes (`memory_database_path`).

@@ -12,7 +12,7 @@ enum PoolTools {
             "Start a new pool process through the broker (min_workers workers, growing to max_workers) and return its pool id once it has registered.",
             arguments: [
                 .string("pool_type", "mahavishnu runs workers in a local pool process; session-buddy forwards each task to an outside MCP worker service (a delegate).",
-                        choices: ["mahavishnu", PoolSpawnRequest.delegatedPoolType], default: "mahavishnu"),
+                        choices: ["mahavishnu", PoolConfig.delegatedPoolType], default: "mahavishnu"),
                 .string("name", "The pool's name, unique among live pools; tasks may name it with pool_affinity.", default: "default"),
                 .integer("min_workers", "Workers the pool starts with.", range: 1...100, default: settings.poolDefaultMinWorkers),
                 .integer("max_workers", "Most workers the pool may scale to (at least min_workers).", range: 1...100, default: settings.poolDefaultMaxWorkers),
@@ -27,8 +27,8 @@ enum PoolTools {
                 throw ToolFailure(.invalidArgument, "invalid argument 'max_workers': \(maximum) is less than min_workers (\(minimum))", argument: "max_workers")
             }
             let poolType = arguments.text("pool_type")
-            if arguments.string("delegate") != nil, poolType != PoolSpawnRequest.delegatedPoolType {
-                throw ToolFailure(.invalidArgument, "invalid argument 'delegate': it applies only to pool_type \(PoolSpawnRequest.delegatedPoolType)", argument: "delegate")
+            if arguments.string("delegate") != nil, poolType != PoolConfig.delegatedPoolType {
+                throw ToolFailure(.invalidArgument, "invalid argument 'delegate': it applies only to pool_type \(PoolConfig.delegatedPoolType)", argument: "delegate")
             }
             let config = PoolConfig(
                 name: arguments.text("name"), poolType: poolType, minWorkers: minimum, maxWorkers: maximum,

@@ -1,3 +1,4 @@
+import MahavishnuClient
 import MahavishnuCore
 
 /// Where a `MemoryAggregator` listens and stores, and how much it writes and holds.

@@ -1,9 +1,13 @@
-/// Arguments of the `spawn` control command: a pool for the broker to start as its child process.
-public struct PoolSpawnRequest: Codable, Sendable, Equatable {
+/// What a new pool should look like (the guide's `PoolConfig`): also the arguments of the `spawn`
+/// control command, for the broker to start the pool as its child process.
+public struct PoolConfig: Codable, Sendable, Equatable {
+    /// Unique among live pools; affinity tasks may name it.
     public var name: String
+    /// Pool type; `mahavishnu` runs workers in a local pool process.
     public var poolType: String
     public var minWorkers: Int
     public var maxWorkers: Int
+    /// What each worker runs (`echo`, …).
     public var workerType: String
     /// Let the broker grow and shrink the pool between min and max workers.
     public var autoScale: Bool
@@ -11,7 +15,7 @@ public struct PoolSpawnRequest: Codable, Sendable, Equatable {
     /// (`nil`: the only one defined). The pool process checks it and fails to start if it is unknown.
     public var delegate: String?
 
-    public init(name: String, poolType: String, minWorkers: Int, maxWorkers: Int, workerType: String, autoScale: Bool = false, delegate: String? = nil) {
+    public init(name: String, poolType: String = "mahavishnu", minWorkers: Int = 1, maxWorkers: Int = 10, workerType: String = "echo", autoScale: Bool = false, delegate: String? = nil) {
         self.name = name
         self.poolType = poolType
         self.minWorkers = minWorkers

@@ -1,5 +1,6 @@
 import Foundation
-import Mahavishnu
+import MahavishnuCore
+import MahavishnuMemory
 import Testing
 
 @Suite("The memory store on a real SQLite file")

@@ -1,4 +1,5 @@
 import Logging
+import MahavishnuClient
 import MahavishnuCore
 import ServiceLifecycle
 
