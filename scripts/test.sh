@@ -10,8 +10,8 @@ cd "$(dirname "$0")/.."
 scripts/install-deps.sh
 # The tests stop every process they start; should a test process crash, scripts/reaped.py stops
 # (and names) what it left running, and fails the run for it.
-if [ -z "${MAHAVISHNU_TESTS_REAPED:-}" ]; then
-    MAHAVISHNU_TESTS_REAPED=1 exec scripts/reaped.py "$0" "$@"
+if [ -z "${TESTS_UNDER_REAPER:-}" ]; then
+    TESTS_UNDER_REAPER=1 exec scripts/reaped.py "$0" "$@"
 fi
 swift build --build-tests
 swift test --skip-build "$@"
