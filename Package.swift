@@ -43,6 +43,7 @@ let package = Package(
                 "ZeroMQ",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Yams", package: "Yams"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
         .target(
@@ -93,6 +94,16 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
+        // A whole broker process (router, bus proxy, the broker's bus client, memory aggregator) as
+        // one lifecycle Service: what `mahavishnu broker` runs, and what a program or test embeds.
+        .target(
+            name: "MahavishnuBrokerService",
+            dependencies: [
+                "MahavishnuBroker", "MahavishnuClient", "MahavishnuMemory", "MahavishnuCore",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
         .target(
             name: "MahavishnuMCP",
             dependencies: [
@@ -122,7 +133,7 @@ let package = Package(
         .target(
             name: "MahavishnuCLI",
             dependencies: [
-                "Mahavishnu", "MahavishnuMemory", "MahavishnuBroker", "MahavishnuSessionBuddy", "MahavishnuCore", "MahavishnuMCP",
+                "Mahavishnu", "MahavishnuMemory", "MahavishnuBroker", "MahavishnuBrokerService", "MahavishnuSessionBuddy", "MahavishnuCore", "MahavishnuMCP",
                 "MahavishnuCommandCore", "MahavishnuPoolCommand",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
@@ -147,9 +158,9 @@ let package = Package(
         .executableTarget(
             name: "mahavishnu-bench",
             dependencies: [
-                "MahavishnuCLI", "MahavishnuCore", "ZeroMQ", "CProcessSpawn",
-                // Not linked: building the bench builds the pool executable it measures.
-                "mahavishnu-pool",
+                "MahavishnuCore", "ZeroMQ", "CProcessSpawn",
+                // Not linked: building the bench builds the broker and pool executables it measures.
+                "mahavishnu", "mahavishnu-pool",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
             ],
@@ -172,6 +183,10 @@ let package = Package(
             dependencies: ["MahavishnuPool", "MahavishnuCore", .product(name: "Logging", package: "swift-log")]
         ),
         .testTarget(name: "MahavishnuMemoryTests", dependencies: ["MahavishnuMemory", "MahavishnuCore"]),
+        .testTarget(
+            name: "MahavishnuBrokerServiceTests",
+            dependencies: ["MahavishnuBrokerService", "Mahavishnu", "MahavishnuBroker", "MahavishnuMemory", "MahavishnuCore", "ZeroMQ", "mahavishnu-pool"]
+        ),
         .testTarget(
             name: "IntegrationTests",
             dependencies: [

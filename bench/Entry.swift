@@ -18,7 +18,7 @@ struct MahavishnuBench: AsyncParsableCommand {
             bench.json and bench.svg to --out (default bench-results). `mahavishnu-bench run --help` \
             describes every option.
             """,
-        subcommands: [BenchRun.self, MahavishnuRole.self, EchoServerRole.self, ZMQProxyRole.self, FakePoolsRole.self],
+        subcommands: [BenchRun.self, EchoServerRole.self, ZMQProxyRole.self, FakePoolsRole.self],
         defaultSubcommand: BenchRun.self
     )
 }

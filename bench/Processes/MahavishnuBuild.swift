@@ -6,20 +6,33 @@ import Foundation
 struct MahavishnuBuild {
     /// How reports name it: `this build`, or `baseline` and its folder.
     let name: String
-    /// The program that runs as `mahavishnu ARGS…`, and the arguments it needs before ARGS.
+    /// `mahavishnu`, which runs the broker.
     let brokerExecutable: String
-    let brokerPrefix: [String]
     /// `mahavishnu-pool` of the same build.
     let poolExecutable: String
 
-    /// The release build in `directory`: its `mahavishnu` and `mahavishnu-pool`, run as users run them.
+    /// The build in `directory`: its `mahavishnu` and `mahavishnu-pool`, run as users run them;
+    /// `missing` says what to do when one is not there.
+    init(name: String, in directory: URL, missing: (String) -> String) throws {
+        let broker = directory.appendingPathComponent("mahavishnu").path
+        let pool = directory.appendingPathComponent("mahavishnu-pool").path
+        for program in [broker, pool] where !FileManager.default.isExecutableFile(atPath: program) {
+            throw BenchError(missing(URL(fileURLWithPath: program).lastPathComponent))
+        }
+        self.init(name: name, brokerExecutable: broker, poolExecutable: pool)
+    }
+
+    init(name: String, brokerExecutable: String, poolExecutable: String) {
+        self.name = name
+        self.brokerExecutable = brokerExecutable
+        self.poolExecutable = poolExecutable
+    }
+
+    /// The release build of another checkout, in `directory`.
     static func baseline(in directory: String) throws -> MahavishnuBuild {
         let folder = URL(fileURLWithPath: directory).standardizedFileURL
-        let broker = folder.appendingPathComponent("mahavishnu").path
-        let pool = folder.appendingPathComponent("mahavishnu-pool").path
-        for program in [broker, pool] where !FileManager.default.isExecutableFile(atPath: program) {
-            throw BenchError("--baseline \(directory) has no \(URL(fileURLWithPath: program).lastPathComponent): give the folder of another checkout's release build (`swift build -c release` there, then --baseline THAT/.build/release)")
+        return try MahavishnuBuild(name: "baseline \(folder.path)", in: folder) { program in
+            "--baseline \(directory) has no \(program): give the folder of another checkout's release build (`swift build -c release` there, then --baseline THAT/.build/release)"
         }
-        return MahavishnuBuild(name: "baseline \(folder.path)", brokerExecutable: broker, brokerPrefix: [], poolExecutable: pool)
     }
 }

@@ -2,13 +2,13 @@ import Foundation
 import Synchronization
 
 /// The child processes one scenario starts: this binary re-executed in its hidden roles, and
-/// `mahavishnu-pool` from the same build directory.
+/// `mahavishnu` and `mahavishnu-pool` from the same build directory (or a baseline's).
 ///
 /// Every child is stopped by its pid in `stopAll()`, newest first, so pools leave before the
 /// broker they drain to. Scenarios call it in a `defer`, so errors stop them too.
 final class ProcessSet {
     private let executable: String
-    /// This binary as the broker and `mahavishnu-pool` next to it: the build being measured.
+    /// `mahavishnu` and `mahavishnu-pool` next to this binary: the build being measured.
     let ownBuild: MahavishnuBuild
     private let logDirectory: URL
     private var children: [ChildProcess] = []
@@ -18,11 +18,10 @@ final class ProcessSet {
     init(logDirectory: URL) throws {
         self.logDirectory = logDirectory
         executable = try Self.ownExecutable()
-        let poolExecutable = URL(fileURLWithPath: executable).deletingLastPathComponent().appendingPathComponent("mahavishnu-pool").path
-        guard FileManager.default.isExecutableFile(atPath: poolExecutable) else {
-            throw BenchError("no mahavishnu-pool at \(poolExecutable); build it next to the bench with `swift build -c release --product mahavishnu-pool`")
+        let directory = URL(fileURLWithPath: executable).deletingLastPathComponent()
+        ownBuild = try MahavishnuBuild(name: "this build", in: directory) { program in
+            "no \(program) in \(directory.path); build it next to the bench with `swift build -c release --product \(program)`"
         }
-        ownBuild = MahavishnuBuild(name: "this build", brokerExecutable: executable, brokerPrefix: [ChildRole.mahavishnu], poolExecutable: poolExecutable)
     }
 
     /// Starts this binary as `role` with `arguments` and waits for its ready line; returns the child and the line's fields.

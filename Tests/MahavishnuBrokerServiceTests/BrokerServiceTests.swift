@@ -1,0 +1,103 @@
+import Foundation
+import Mahavishnu
+import MahavishnuBroker
+import MahavishnuBrokerService
+import MahavishnuCore
+import MahavishnuMemory
+import Synchronization
+import Testing
+import ZeroMQ
+
+/// A whole broker embedded in this process with `withBroker`, as a program would embed one:
+/// the pool it starts is a real `mahavishnu-pool` process, reached over real sockets.
+@Suite("Broker service, embedded")
+struct BrokerServiceTests {
+    @Test("an embedded broker starts a pool, routes a task to it, stores the result in memory, and drains the pool when its body ends")
+    func embeddedBroker() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("broker-service-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        var settings = Settings()
+        settings.brokerBusPub = "tcp://127.0.0.1:*"
+        settings.brokerBusSub = "tcp://127.0.0.1:*"
+        settings.memoryAggregationEnabled = true
+        settings.memoryDatabasePath = directory.appendingPathComponent("memory.db").path
+        var configuration = try BrokerConfiguration(settings: settings, settingsFile: nil)
+        configuration.frontend = "tcp://127.0.0.1:*"
+        configuration.backend = "tcp://127.0.0.1:*"
+        let events = Mutex<[BrokerEvent]>([])
+
+        let (bus, closings) = try await withBroker(configuration: configuration, settings: settings, events: { event in events.withLock { $0.append(event) } }) { endpoints in
+            #expect(!endpoints.frontend.hasSuffix(":*") && !endpoints.busPublish.hasSuffix(":*"), "the ports the OS chose: \(endpoints)")
+            #expect(endpoints.memoryDatabase == settings.memoryDatabaseFile)
+            var busConfiguration = MessageBusConfiguration()
+            busConfiguration.publishEndpoint = endpoints.busPublish
+            busConfiguration.subscribeEndpoint = endpoints.busSubscribe
+            let bus = try MessageBus(configuration: busConfiguration)
+            let closings = bus.subscribe(to: [.poolClosed], scope: .all)
+            try await bus.roundTrip()
+            let manager = try PoolManager(broker: endpoints.frontend, settings: settings)
+            defer { manager.close() }
+            let poolID = try await manager.spawnPool("mahavishnu", config: PoolConfig(name: "embedded", minWorkers: 1, maxWorkers: 1))
+            let result = try await manager.executeOnPool(poolID, task: TaskRequest(prompt: "embedded wombat"), timeout: .seconds(30))
+            #expect(result.status == .completed && result.poolID == poolID)
+            let store = try MemoryStore(path: settings.memoryDatabaseFile)
+            let deadline = ContinuousClock.now + .seconds(20)
+            while try await store.stats().records == 0 {
+                guard ContinuousClock.now < deadline else { throw BrokerServiceTestFailure("the result never reached the memory store") }
+                try await Task.sleep(for: .milliseconds(20))
+            }
+            #expect(try await store.search("wombat").map(\.poolName) == ["embedded"])
+            return (bus, closings)
+        }
+        defer { bus.close() }
+        // Published as the pool left during the drain: the bus outlived the router.
+        let closed = try await firstMessage(of: closings, within: .seconds(10))
+        #expect(closed.sourcePoolID == "broker")
+
+        let seen = events.withLock { $0 }
+        #expect(seen.contains { if case .poolRegistered(let pool) = $0 { pool.name == "embedded" } else { false } })
+        #expect(seen.contains { if case .draining = $0 { true } else { false } }, "shutdown drains, as SIGTERM does")
+        #expect(seen.contains { if case .poolRemoved(_, let name, _) = $0 { name == "embedded" } else { false } }, "the pool said goodbye before the broker stopped: \(seen)")
+    }
+
+    @Test("a broker that cannot bind throws from withBroker, naming the endpoint, and runs nothing")
+    func endpointInUse() async throws {
+        let context = try ZeroMQ.Context()
+        let squatter = try ZeroMQ.Socket(context, type: .router, linger: 0)
+        defer { squatter.close() }
+        try squatter.bind("tcp://127.0.0.1:*")
+        let taken = try squatter.lastEndpoint
+        var settings = Settings()
+        settings.memoryAggregationEnabled = false
+        var configuration = try BrokerConfiguration(settings: settings, settingsFile: nil)
+        configuration.frontend = taken
+        configuration.backend = "tcp://127.0.0.1:*"
+        let ran = Atomic<Bool>(false)
+        await #expect {
+            try await withBroker(configuration: configuration, settings: settings) { _ in ran.store(true, ordering: .relaxed) }
+        } throws: { error in
+            "\(error)".contains(taken)
+        }
+        let bodyRan = ran.load(ordering: .relaxed)
+        #expect(!bodyRan)
+    }
+}
+
+/// The first message `stream` yields, or a failure after `timeout`.
+func firstMessage(of stream: AsyncStream<BusMessage>, within timeout: Duration) async throws -> BusMessage {
+    try await withThrowingTaskGroup(of: BusMessage?.self) { tasks in
+        tasks.addTask { await stream.first { _ in true } }
+        tasks.addTask {
+            try await Task.sleep(for: timeout)
+            return nil
+        }
+        defer { tasks.cancelAll() }
+        guard let message = try await tasks.next() ?? nil else { throw BrokerServiceTestFailure("no bus message within \(timeout)") }
+        return message
+    }
+}
+
+struct BrokerServiceTestFailure: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}
