@@ -168,7 +168,7 @@ let package = Package(
             exclude: ["python_client_bench.py"]
         ),
         .testTarget(name: "ZeroMQTests", dependencies: ["ZeroMQ"]),
-        .testTarget(name: "MahavishnuCoreTests", dependencies: ["MahavishnuCore"]),
+        .testTarget(name: "MahavishnuCoreTests", dependencies: ["MahavishnuCore", "ZeroMQ"]),
         .testTarget(
             name: "MahavishnuMCPTests",
             dependencies: ["MahavishnuMCP", "Mahavishnu", .product(name: "MCP", package: "swift-sdk")]

@@ -2,71 +2,63 @@ import Logging
 import MahavishnuCore
 import ZeroMQ
 
-/// Pool messages: `READY`, `RESULT`, `HEARTBEAT`, `CAPACITY` and `BYE` (see `docs/protocol.md`).
+/// Pool messages, decoded by `PoolToBroker`: `READY`, `RESULT`, `LOST`, `HEARTBEAT`, `CAPACITY`
+/// and `BYE` (see `docs/protocol.md`).
 /// Any message from a pool counts as a heartbeat.
 extension RouterLoop {
     func handleBackendMessage() throws {
         let routingID = frames.bytes(0)
-        guard !frames.overflowed, frames.count >= 3 else {
-            return refuseMalformedPool(routingID, .badRequest, "a message needs at least a version frame and a command frame")
+        let message: PoolToBroker
+        do {
+            message = try PoolToBroker(frames: frames, first: 1)
+        } catch {
+            if let slot = registry.slot(routingID: routingID), !isLost(slot) { registry[slot].lastSeen = .now }
+            return refuseMalformedPool(routingID, error)
         }
-        guard frames.frame(1, equals: Wire.version) else {
-            return refuseMalformedPool(routingID, .unsupportedVersion, "expected protocol version MHV1 in the first frame")
-        }
-        if frames.frame(2, equals: Wire.Command.ready) {
-            return register(routingID)
+        if case .ready(let registration) = message {
+            return register(routingID, registration)
         }
         guard let slot = registry.slot(routingID: routingID), !isLost(slot) else {
-            if Self.poolCommands.contains(where: { frames.frame(2, equals: $0) }) {
-                let carriesTaskID = frames.count > 3 && (frames.frame(2, equals: Wire.Command.result) || frames.frame(2, equals: Wire.Command.lost))
-                replyErrorToPool(routingID, reference: carriesTaskID ? frames.bytes(3) : [], .notRegistered,
-                                 "this pool is not registered; send READY (once) and wait for WELCOME")
-            } else {
-                refuseMalformedPool(routingID, .unknownCommand, "unknown command '\(frames.string(2))'; pools send READY, RESULT, LOST, HEARTBEAT, CAPACITY or BYE")
-            }
-            return
+            return replyErrorToPool(routingID, reference: message.taskID ?? [], .notRegistered,
+                                    "this pool is not registered; send READY (once) and wait for WELCOME")
         }
         registry[slot].lastSeen = .now
-        if frames.frame(2, equals: Wire.Command.result) {
-            handleResult(from: slot)
-        } else if frames.frame(2, equals: Wire.Command.lost) {
-            handleLostTask(from: slot)
-        } else if frames.frame(2, equals: Wire.Command.heartbeat) {
-            if frames.count == 4 { registry[slot].vitals.update(from: frames, frame: 3) }
-        } else if frames.frame(2, equals: Wire.Command.capacity) {
-            handleCapacity(of: slot)
-        } else if frames.frame(2, equals: Wire.Command.bye) {
+        switch message {
+        case .ready:
+            break
+        case .result(let taskID, let body):
+            handleResult(taskID, body: body, from: slot)
+        case .lost(let taskID, let reason):
+            handleLostTask(taskID, reason: reason, from: slot)
+        case .heartbeat(let vitals):
+            if let vitals { registry[slot].vitals.update(from: vitals) }
+        case .capacity(let workers):
+            handleCapacity(workers, of: slot)
+        case .bye:
             handleBye(of: slot)
-        } else {
-            refuseMalformedPool(routingID, .unknownCommand, "unknown command '\(frames.string(2))'; pools send READY, RESULT, LOST, HEARTBEAT, CAPACITY or BYE")
         }
     }
-
-    private static let poolCommands = [Wire.Command.result, Wire.Command.lost, Wire.Command.heartbeat, Wire.Command.capacity, Wire.Command.bye]
 
     private func isLost(_ slot: Int) -> Bool {
         if case .lost = registry[slot].phase { return true }
         return false
     }
 
-    private func refuseMalformedPool(_ routingID: [UInt8], _ code: ErrorCode, _ message: String) {
+    private func refuseMalformedPool(_ routingID: [UInt8], _ error: WireDecodingError) {
         stats.malformedBackend += 1
-        logger.info("malformed pool message", metadata: ["error.code": "\(code.rawValue)", "error.message": "\(message)"])
-        replyErrorToPool(routingID, reference: [], code, message)
+        logger.info("malformed pool message", metadata: ["error.code": "\(error.code.rawValue)", "error.message": "\(error.message)"])
+        replyErrorToPool(routingID, reference: error.reference, error.code, error.message)
     }
 
     /// Registers a pool, or registers it again: a lost pool comes back; a live pool that sends
     /// `READY` with its registration's session repeats itself (welcomed again, its tasks kept);
     /// with another session it is a new process, so what the broker had in flight there is reclaimed.
-    private func register(_ routingID: [UInt8]) {
-        guard frames.count == 4, let registration = try? JSONCoding.decode(PoolRegistration.self, from: frames.bytes(3)) else {
-            return refuseMalformedPool(routingID, .badRequest, "READY takes one JSON frame describing the pool (pool_id, name, type, worker_type, min_workers, max_workers, workers, pid, host)")
-        }
+    private func register(_ routingID: [UInt8], _ registration: PoolRegistration) {
         guard Array(registration.poolID.utf8) == routingID else {
-            return refuseMalformedPool(routingID, .badRequest, "the pool id '\(registration.poolID)' must equal the socket's routing id")
+            return refuseMalformedPool(routingID, WireDecodingError(.badRequest, "the pool id '\(registration.poolID)' must equal the socket's routing id"))
         }
         if let problem = registration.problem() {
-            return refuseMalformedPool(routingID, .badRequest, "READY refused: \(problem)")
+            return refuseMalformedPool(routingID, WireDecodingError(.badRequest, "READY refused: \(problem)"))
         }
         if let owner = registry.owner(ofName: registration.name, otherThan: registration.poolID) {
             replyErrorToPool(routingID, reference: [], .duplicatePoolName,
@@ -106,18 +98,15 @@ extension RouterLoop {
 
     /// Sends `WELCOME` with the heartbeat terms the pool must keep to.
     private func welcome(_ routingID: [UInt8]) {
-        _ = sendToPool(routingID, headers: [Wire.version, Wire.Command.welcome, welcomeTerms])
+        _ = sendToPool(routingID, .welcome(welcomeTerms))
     }
 
-    private func handleResult(from slot: Int) {
-        guard frames.count == 5 else {
-            return refuseMalformedPool(registry[slot].routingID, .badRequest, "RESULT takes 5 frames (MHV1, RESULT, task id, body)")
-        }
+    private func handleResult(_ taskID: [UInt8], body: Payload, from slot: Int) {
         let task: PendingTask
         let leased: Bool
-        if let (_, lease) = claimLease(from: slot) {
+        if let lease = claimLease(taskID, from: slot) {
             (task, leased) = (lease.task, true)
-        } else if let waiting = takeWaiting(frames.bytes(3)) {
+        } else if let waiting = takeWaiting(taskID) {
             // A run from before the pool registered again (after a broker restart, or a pool
             // declared lost that came back) finished a task waiting to run again: its result is
             // final, and the task does not run twice.
@@ -127,17 +116,16 @@ extension RouterLoop {
             return releaseGhost(slot)
         }
         registry[slot].tasksCompleted += 1
-        finishTask(task, body: frames.retain(4))
+        finishTask(task, body: body)
         if leased { releaseSlot(slot) } else { releaseGhost(slot) }
         finishDrainIfDone()
     }
 
-    /// Ends the lease of the task named in frame 3, if the pool in `slot` holds it.
-    private func claimLease(from slot: Int) -> (taskID: [UInt8], lease: TaskLease)? {
-        let taskID = frames.bytes(3)
+    /// Ends the lease of `taskID`, if the pool in `slot` holds it.
+    private func claimLease(_ taskID: [UInt8], from slot: Int) -> TaskLease? {
         guard let lease = leases[taskID], lease.poolSlot == slot else { return nil }
         leases[taskID] = nil
-        return (taskID, lease)
+        return lease
     }
 
     /// A message about a run the broker does not lease to the pool in `slot` (from before it
@@ -150,15 +138,11 @@ extension RouterLoop {
 
     /// The worker running a task died: the task runs again within its retry budget, as when a
     /// whole pool is lost, or fails `worker_lost`.
-    private func handleLostTask(from slot: Int) {
-        guard frames.count == 5 else {
-            return refuseMalformedPool(registry[slot].routingID, .badRequest, "LOST takes 5 frames (MHV1, LOST, task id, reason)")
-        }
-        guard let (taskID, lease) = claimLease(from: slot) else {
+    private func handleLostTask(_ taskID: [UInt8], reason: String, from slot: Int) {
+        guard let lease = claimLease(taskID, from: slot) else {
             stats.resultsStale += 1
             return releaseGhost(slot)
         }
-        let reason = frames.string(4)
         logger.info("a worker died running a task", metadata: ["pool.id": "\(registry[slot].registration.poolID)", "task.id": "\(String(decoding: taskID, as: UTF8.self))", "task.attempts": "\(lease.task.attempts)"])
         if lease.task.attempts > configuration.retryBudget {
             failLost(lease.task, pool: registry[slot].registration, reason: reason)
@@ -180,11 +164,11 @@ extension RouterLoop {
         feed(slot)
     }
 
-    private func handleCapacity(of slot: Int) {
+    private func handleCapacity(_ workers: Int, of slot: Int) {
         let maxWorkers = registry[slot].registration.maxWorkers
-        guard frames.count == 4, let workers = Int(frames.string(3)), (0...maxWorkers).contains(workers) else {
-            return refuseMalformedPool(registry[slot].routingID, .badRequest,
-                                       "CAPACITY takes one frame: the worker count as a decimal number from 0 to the pool's max_workers (\(maxWorkers))")
+        guard workers <= maxWorkers else {
+            return refuseMalformedPool(registry[slot].routingID, WireDecodingError(.badRequest,
+                                       "CAPACITY \(workers) is over the pool's max_workers (\(maxWorkers)); send a worker count from 0 to \(maxWorkers)"))
         }
         registry[slot].capacity = workers
         registry[slot].registration.workers = workers

@@ -55,7 +55,7 @@ extension RouterLoop {
         task.attempts += 1
         dispatchClock += 1
         journal?.record(.dispatched(taskID: task.taskID))
-        guard sendToPool(registry[slot].routingID, headers: [Wire.version, Wire.Command.task, task.taskID], body: task.body) else {
+        guard sendToPool(registry[slot].routingID, .task(taskID: task.taskID, body: task.body)) else {
             task.attempts -= 1
             requeue(task)
             poolLost(slot, reason: "the broker could not reach it")
@@ -168,7 +168,7 @@ extension RouterLoop {
         let pool = registry.remove(slot)
         awaitedPools.noteDeparted(name: pool.registration.name, poolID: pool.registration.poolID)
         // A draining pool waits for this: the broker has released it and sends it nothing more.
-        _ = sendToPool(pool.routingID, headers: [Wire.version, Wire.Command.bye])
+        _ = sendToPool(pool.routingID, .bye)
         stats.pools = registry.count
         logger.info("pool removed", metadata: ["pool.id": "\(pool.registration.poolID)", "pool.name": "\(pool.registration.name)", "pool.reason": "\(reason)"])
         configuration.onEvent(.poolRemoved(poolID: pool.registration.poolID, name: pool.registration.name, reason: reason))

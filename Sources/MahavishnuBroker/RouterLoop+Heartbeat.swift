@@ -12,7 +12,7 @@ extension RouterLoop {
                 let silence = now - registry[slot].lastSeen
                 if silence > heartbeat.deadline {
                     poolLost(slot, reason: "it missed \(heartbeat.liveness) heartbeats (silent for \(silence.roundedUpMilliseconds) ms)")
-                } else if !sendToPool(registry[slot].routingID, headers: [Wire.version, Wire.Command.heartbeat]) {
+                } else if !sendToPool(registry[slot].routingID, .heartbeat) {
                     poolLost(slot, reason: "the broker could not reach it")
                 }
             case .lost(let until) where until <= now:

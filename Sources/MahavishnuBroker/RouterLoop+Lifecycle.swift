@@ -74,7 +74,7 @@ extension RouterLoop {
             return removePool(slot, reason: "it was closed while unreachable")
         }
         if registry[slot].acceptsWork { closeIntake(slot) }
-        _ = sendToPool(registry[slot].routingID, headers: [Wire.version, Wire.Command.drain])
+        _ = sendToPool(registry[slot].routingID, .drain)
     }
 
     /// Marks a pool as leaving: no new tasks; its waiting affinity tasks are refused.

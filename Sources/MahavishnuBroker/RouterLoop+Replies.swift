@@ -26,10 +26,11 @@ extension RouterLoop {
         }
     }
 
-    /// Sends `headers` and then `body` to a pool; `false` if the pool is unreachable.
-    func sendToPool(_ routingID: [UInt8], headers: [[UInt8]], body: Payload? = nil) -> Bool {
-        if holdInOutbox(.init(peer: .pool(routingID), headers: headers, body: body)) { return true }
-        return deliverToPool(routingID, headers: headers, body: body)
+    /// Sends `message` to a pool; `false` if the pool is unreachable.
+    func sendToPool(_ routingID: [UInt8], _ message: BrokerToPool) -> Bool {
+        let encoded = message.encoded
+        if holdInOutbox(.init(peer: .pool(routingID), headers: encoded.headers, body: encoded.body)) { return true }
+        return deliverToPool(routingID, headers: encoded.headers, body: encoded.body)
     }
 
     private func deliverToPool(_ routingID: [UInt8], headers: [[UInt8]], body: Payload?) -> Bool {
@@ -84,7 +85,7 @@ extension RouterLoop {
 
     /// Sends `ERROR` to a pool.
     func replyErrorToPool(_ routingID: [UInt8], reference: [UInt8], _ code: ErrorCode, _ message: String) {
-        _ = sendToPool(routingID, headers: [Wire.version, Wire.Command.error, reference, Array(code.rawValue.utf8), Array(message.utf8)])
+        _ = sendToPool(routingID, .refusal(code, reference: reference, message))
     }
 }
 

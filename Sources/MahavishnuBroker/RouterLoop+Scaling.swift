@@ -12,7 +12,7 @@ extension RouterLoop {
         registry[slot].capacity = target
         registry[slot].registration.workers = target
         registry[slot].lastScaled = .now
-        _ = sendToPool(registry[slot].routingID, headers: [Wire.version, Wire.Command.scale, Array(String(target).utf8)])
+        _ = sendToPool(registry[slot].routingID, .scale(workers: target))
         let pool = registry[slot].registration
         logger.info("pool scaled", metadata: ["pool.id": "\(pool.poolID)", "pool.from": "\(from)", "pool.to": "\(target)", "pool.reason": "\(reason)"])
         configuration.onEvent(.poolScaled(poolID: pool.poolID, name: pool.name, from: from, to: target, reason: reason))

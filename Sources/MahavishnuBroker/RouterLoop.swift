@@ -58,8 +58,8 @@ final class RouterLoop {
     var arrivalClock: UInt64 = 0
     /// Affinity tasks for pools not registered yet, held for `affinityWait` after the start.
     var awaitedPools: AwaitedPools
-    /// The `WELCOME` frame's JSON: the heartbeat terms pools keep to.
-    let welcomeTerms: [UInt8]
+    /// What `WELCOME` tells pools: the heartbeat terms they keep to.
+    let welcomeTerms: WelcomeTerms
     /// Replies owed once a spawned pool registers (or fails to), by pool id.
     var pendingSpawns: [String: PendingSpawn] = [:]
     /// Replies owed once a closing pool has stopped, by pool id.
@@ -75,8 +75,8 @@ final class RouterLoop {
         owedResults = OwedResults(capacity: configuration.resultCacheSize)
         heartbeat = HeartbeatClock(interval: configuration.heartbeatInterval, liveness: configuration.heartbeatLiveness)
         awaitedPools = AwaitedPools(deadline: .now + configuration.affinityWait)
-        welcomeTerms = (try? JSONCoding.encode(WelcomeTerms(heartbeatInterval: configuration.heartbeatInterval, liveness: configuration.heartbeatLiveness,
-                                                                    maxResultBytes: configuration.maxResultBytes))) ?? Array("{}".utf8)
+        welcomeTerms = WelcomeTerms(heartbeatInterval: configuration.heartbeatInterval, liveness: configuration.heartbeatLiveness,
+                                    maxResultBytes: configuration.maxResultBytes)
         try Self.refuseExposure(configuration)
         // The pools this broker starts get a key pair of its making, so they need no key files.
         let internalKeys = try configuration.security.map { security in

@@ -57,9 +57,9 @@ final class BrokerLink {
     /// Sends a message without ever blocking: while the link is down, or while the broker has
     /// not completed the handshake (it refused our key, say), the message is dropped; the broker
     /// reclaims such tasks and the pool registers again once heard.
-    func send(_ frames: [[UInt8]]) throws {
+    func send(_ message: PoolToBroker) throws {
         guard !isReconnecting else { return }
-        try socket.send(multipart: frames, dontWait: true)
+        try socket.send(message.encoded, dontWait: true)
     }
 
     /// Call for every message from the broker: any message is a heartbeat.
@@ -113,7 +113,7 @@ final class BrokerLink {
             return .disconnected
         }
         if now >= nextBeat {
-            try send([Wire.version, Wire.Command.heartbeat, vitals()])
+            try send(.heartbeat(vitals: vitals()))
             nextBeat = now + interval
         }
         return .none

@@ -86,7 +86,7 @@ public final class PoolProcess: @unchecked Sendable {
                 stop()
             }
             if stopRequested.load(ordering: .acquiring) && !saidBye {
-                try link.send([Wire.version, Wire.Command.bye])
+                try link.send(.bye)
                 saidBye = true
                 drainDeadline = .now + .seconds(configuration.drainTimeout)
                 logger.info("pool draining", metadata: ["pool.id": "\(configuration.poolID)", "pool.busy": "\(slots.busyCount)"])
@@ -138,7 +138,7 @@ public final class PoolProcess: @unchecked Sendable {
             pid: ProcessInfo.processInfo.processIdentifier, host: ProcessInfo.processInfo.hostName,
             busy: slots.busyCount, autoScale: configuration.autoScale, session: session
         )
-        try link.send([Wire.version, Wire.Command.ready, try JSONCoding.encode(registration)])
+        try link.send(.ready(registration))
         readySentAt = .now
     }
 
@@ -166,35 +166,39 @@ public final class PoolProcess: @unchecked Sendable {
         guard reason != unavailableReason else { return }
         unavailableReason = reason
         logger.info(reason == nil ? "pool available again" : "pool unavailable", metadata: ["pool.id": "\(configuration.poolID)", "pool.reason": "\(reason ?? "")"])
-        try link.send([Wire.version, Wire.Command.capacity, Array(String(announcedCapacity).utf8)])
+        try link.send(.capacity(workers: announcedCapacity))
     }
 
     private func handleBrokerMessage() throws {
-        guard frames.count >= 2, frames.frame(0, equals: Wire.version) else {
-            return logger.info("ignoring a malformed broker message", metadata: ["pool.id": "\(configuration.poolID)"])
+        let message: BrokerToPool
+        do {
+            message = try BrokerToPool(frames: frames, first: 0)
+        } catch {
+            return logger.info("ignoring a malformed broker message", metadata: ["pool.id": "\(configuration.poolID)", "error.message": "\(error.message)"])
         }
-        if frames.frame(1, equals: Wire.Command.task), frames.count == 4 {
-            start(taskID: frames.bytes(2), body: frames.bytes(3))
-        } else if frames.frame(1, equals: Wire.Command.heartbeat) {
+        switch message {
+        case .task(let taskID, let body):
+            start(taskID: taskID, body: body.bytes)
+        case .heartbeat:
             return
-        } else if frames.frame(1, equals: Wire.Command.welcome) {
+        case .welcome(let terms):
             readySentAt = nil
-            if frames.count == 3, let terms = try? JSONCoding.decode(WelcomeTerms.self, from: frames.bytes(2)) { link.adopt(terms) }
+            if let terms { link.adopt(terms) }
             // A broker that restarted while the pool drained never heard its BYE.
-            if saidBye { try link.send([Wire.version, Wire.Command.bye]) }
+            if saidBye { try link.send(.bye) }
             if !registered {
                 registered = true
                 logger.info("pool registered", metadata: ["pool.id": "\(configuration.poolID)", "zmq.endpoint": "\(configuration.broker)"])
                 onReady(self)
             }
-        } else if frames.frame(1, equals: Wire.Command.scale), frames.count == 3, let target = Int(frames.string(2)) {
+        case .scale(let target):
             resize(to: target)
-        } else if frames.frame(1, equals: Wire.Command.drain) {
+        case .drain:
             stop()
-        } else if frames.frame(1, equals: Wire.Command.bye) {
+        case .bye:
             released = slots.busyCount == 0
-        } else if frames.frame(1, equals: Wire.Command.error), frames.count == 5 {
-            try handleBrokerError(code: frames.string(3), message: frames.string(4))
+        case .error(_, let code, let message):
+            try handleBrokerError(code: code, message: message)
         }
     }
 
@@ -215,7 +219,7 @@ public final class PoolProcess: @unchecked Sendable {
         slots.resize(to: target)
         executor.resized(to: target)
         logger.info("pool resized", metadata: ["pool.id": "\(configuration.poolID)", "pool.workers": "\(target)", "pool.busy": "\(slots.busyCount)"])
-        try? link.send([Wire.version, Wire.Command.capacity, Array(String(announcedCapacity).utf8)])
+        try? link.send(.capacity(workers: announcedCapacity))
         startBacklog()
     }
 
@@ -271,7 +275,7 @@ public final class PoolProcess: @unchecked Sendable {
         )
         if completion.outcome.workerLost {
             recorder.record(result.status, seconds: duration)
-            try link.send([Wire.version, Wire.Command.lost, completion.taskID, Array((result.error ?? "the worker died").utf8)])
+            try link.send(.lost(taskID: completion.taskID, reason: result.error ?? "the worker died"))
         } else {
             var body = try JSONCoding.encode(result)
             if let limit = link.maxResultBytes, body.count > limit {
@@ -279,7 +283,7 @@ public final class PoolProcess: @unchecked Sendable {
                 body = try JSONCoding.encode(result)
             }
             recorder.record(result.status, seconds: duration)
-            try link.send([Wire.version, Wire.Command.result, completion.taskID, body])
+            try link.send(.result(taskID: completion.taskID, body: Payload(body)))
             if hooks.tasksFinished != nil {
                 events.append(TaskCompletedEvent(result: result, poolName: configuration.name, prompt: completion.prompt))
             }

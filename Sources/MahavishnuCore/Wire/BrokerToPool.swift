@@ -1,0 +1,72 @@
+import ZeroMQ
+
+/// What a broker sends a pool on the backend (`docs/protocol.md`, "Broker → pool").
+public enum BrokerToPool: Sendable {
+    /// Registration accepted, on these heartbeat terms (`nil`: none readable; the pool keeps
+    /// the ones it has).
+    case welcome(WelcomeTerms?)
+    /// Run this task; the body exactly as the producer sent it.
+    case task(taskID: [UInt8], body: Payload)
+    /// The broker has released the pool (its answer to the pool's `BYE`): exit now.
+    case bye
+    /// Every heartbeat interval.
+    case heartbeat
+    /// Resize to this many workers, then confirm with `CAPACITY`.
+    case scale(workers: Int)
+    /// Finish your tasks and leave, as on SIGTERM.
+    case drain
+    /// A message of the pool's was refused; `code` is an `ErrorCode`'s raw value (kept as
+    /// sent, so a code newer than this build is still logged).
+    case error(reference: [UInt8], code: String, message: String)
+
+    /// An `ERROR` with a code this build knows.
+    public static func refusal(_ code: ErrorCode, reference: [UInt8] = [], _ message: String) -> BrokerToPool {
+        .error(reference: reference, code: code.rawValue, message: message)
+    }
+
+    public var encoded: WireMessage {
+        switch self {
+        case .welcome(let terms):
+            terms.flatMap { try? JSONCoding.encode($0) }.map { WireMessage(Wire.Command.welcome, $0) } ?? WireMessage(Wire.Command.welcome)
+        case .task(let taskID, let body):
+            WireMessage(Wire.Command.task, taskID, body: body)
+        case .bye:
+            WireMessage(Wire.Command.bye)
+        case .heartbeat:
+            WireMessage(Wire.Command.heartbeat)
+        case .scale(let workers):
+            WireMessage(Wire.Command.scale, Array(String(workers).utf8))
+        case .drain:
+            WireMessage(Wire.Command.drain)
+        case .error(let reference, let code, let message):
+            WireMessage(Wire.Command.error, reference, Array(code.utf8), Array(message.utf8))
+        }
+    }
+
+    /// Decodes the message whose version frame is at `first` (0 on the pool's DEALER).
+    public init(frames: Frames, first: Int) throws(WireDecodingError) {
+        let reader = try WireReader.open(frames, first: first)
+        if reader.isCommand(Wire.Command.task) {
+            try reader.expect(2, "TASK takes a task id and a body", reference: reader.reference(0))
+            self = .task(taskID: reader.bytes(0), body: reader.payload(1))
+        } else if reader.isCommand(Wire.Command.heartbeat) {
+            self = .heartbeat
+        } else if reader.isCommand(Wire.Command.welcome) {
+            self = .welcome(reader.count == 2 ? try? JSONCoding.decode(WelcomeTerms.self, from: reader.bytes(0)) : nil)
+        } else if reader.isCommand(Wire.Command.scale) {
+            let table = "SCALE takes one frame: the worker count as a decimal number"
+            try reader.expect(1, table)
+            guard let workers = reader.count(0), workers >= 0 else { throw WireDecodingError(.badRequest, table) }
+            self = .scale(workers: workers)
+        } else if reader.isCommand(Wire.Command.drain) {
+            self = .drain
+        } else if reader.isCommand(Wire.Command.bye) {
+            self = .bye
+        } else if reader.isCommand(Wire.Command.error) {
+            try reader.expect(3, "ERROR takes a reference, a code and a message")
+            self = .error(reference: reader.bytes(0), code: reader.string(1), message: reader.string(2))
+        } else {
+            throw WireDecodingError(.unknownCommand, "unknown command '\(reader.commandName)'; brokers send WELCOME, TASK, BYE, HEARTBEAT, SCALE, DRAIN or ERROR")
+        }
+    }
+}

@@ -1,0 +1,140 @@
+import Foundation
+import MahavishnuCore
+import Testing
+import ZeroMQ
+
+/// The pool ↔ broker codec over a real socket pair: every message survives encode, send,
+/// receive and decode; broken ones are refused with the documented code; and docs/protocol.md's
+/// frame tables list exactly the frames the codec sends.
+@Suite("Pool ↔ broker wire codec")
+struct PoolWireTests {
+    static let registration = PoolRegistration(poolID: "pool_a", name: "a", type: "mahavishnu", workerType: "echo",
+                                               minWorkers: 1, maxWorkers: 4, workers: 2, pid: 42, host: "h", session: "s1")
+    static let fromPool: [(command: String, message: PoolToBroker)] = [
+        ("READY", .ready(registration)),
+        ("RESULT", .result(taskID: Array("t1".utf8), body: Payload(Array(#"{"status":"completed"}"#.utf8)))),
+        ("LOST", .lost(taskID: Array("t2".utf8), reason: "the worker died")),
+        ("HEARTBEAT", .heartbeat(vitals: Array("{}".utf8))),
+        ("CAPACITY", .capacity(workers: 3)),
+        ("BYE", .bye),
+    ]
+    static let fromBroker: [(command: String, message: BrokerToPool)] = [
+        ("WELCOME", .welcome(WelcomeTerms(heartbeatInterval: .milliseconds(250), liveness: 3, maxResultBytes: 1024))),
+        ("TASK", .task(taskID: Array("t1".utf8), body: Payload(Array(#"{"prompt":"hi"}"#.utf8)))),
+        ("BYE", .bye),
+        ("HEARTBEAT", .heartbeat),
+        ("SCALE", .scale(workers: 5)),
+        ("DRAIN", .drain),
+        ("ERROR", .refusal(.notRegistered, reference: Array("t1".utf8), "send READY")),
+    ]
+
+    @Test("every pool message decodes, off the socket, to what was encoded")
+    func poolMessagesRoundTrip() throws {
+        let pair = try SocketPair()
+        for (command, message) in Self.fromPool {
+            let frames = try pair.carry(message.encoded)
+            let decoded = try PoolToBroker(frames: frames, first: 0)
+            #expect(Self.frames(of: decoded.encoded) == Self.frames(of: message.encoded), "\(command)")
+        }
+    }
+
+    @Test("every broker message decodes, off the socket, to what was encoded")
+    func brokerMessagesRoundTrip() throws {
+        let pair = try SocketPair()
+        for (command, message) in Self.fromBroker {
+            let frames = try pair.carry(message.encoded)
+            let decoded = try BrokerToPool(frames: frames, first: 0)
+            #expect(Self.frames(of: decoded.encoded) == Self.frames(of: message.encoded), "\(command)")
+        }
+    }
+
+    @Test("a broken pool message is refused with its code, and the task id it names", arguments: [
+        (["MHV2", "RESULT", "t1", "{}"], ErrorCode.unsupportedVersion, ""),
+        (["MHV1"], .badRequest, ""),
+        (["MHV1", "HELLO"], .unknownCommand, ""),
+        (["MHV1", "RESULT", "t1"], .badRequest, "t1"),
+        (["MHV1", "LOST", "t9", "why", "extra"], .badRequest, "t9"),
+        (["MHV1", "CAPACITY", "many"], .badRequest, ""),
+        (["MHV1", "CAPACITY", "-1"], .badRequest, ""),
+        (["MHV1", "READY", "not json"], .badRequest, ""),
+    ])
+    func refusals(frames parts: [String], code: ErrorCode, reference: String) throws {
+        let pair = try SocketPair()
+        let frames = try pair.carry(WireMessageParts(parts))
+        #expect {
+            _ = try PoolToBroker(frames: frames, first: 0)
+        } throws: { error in
+            guard let error = error as? WireDecodingError else { return false }
+            return error.code == code && error.reference == Array(reference.utf8) && !error.message.isEmpty
+        }
+    }
+
+    @Test("docs/protocol.md's pool ↔ broker tables list each command the codec has, with the frames it sends")
+    func documentedTables() throws {
+        let protocolText = try String(contentsOf: Self.root.appendingPathComponent("docs/protocol.md"), encoding: .utf8)
+        let documentedFromPool = try Self.table(after: "### Pool → broker", in: protocolText)
+        let documentedFromBroker = try Self.table(after: "### Broker → pool", in: protocolText)
+        #expect(documentedFromPool == Dictionary(uniqueKeysWithValues: Self.fromPool.map { ($0.command, Self.frames(of: $0.message.encoded).count - 1) }))
+        #expect(documentedFromBroker == Dictionary(uniqueKeysWithValues: Self.fromBroker.map { ($0.command, Self.frames(of: $0.message.encoded).count - 1) }))
+        for (command, message) in Self.fromPool { #expect(Self.frames(of: message.encoded)[1] == Array(command.utf8)) }
+        for (command, message) in Self.fromBroker { #expect(Self.frames(of: message.encoded)[1] == Array(command.utf8)) }
+    }
+
+    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+    /// Command → frames after `MHV1`, from the table that follows `heading`.
+    static func table(after heading: String, in text: String) throws -> [String: Int] {
+        guard let start = text.range(of: heading) else { throw WireTestFailure("no '\(heading)' in docs/protocol.md") }
+        var rows: [String: Int] = [:]
+        for line in text[start.upperBound...].split(separator: "\n").drop(while: { !$0.hasPrefix("|") }).prefix(while: { $0.hasPrefix("|") }) {
+            let cells = line.split(separator: "|").map { $0.trimmingCharacters(in: .whitespaces) }
+            guard cells.count >= 2, cells[0].hasPrefix("`") else { continue }
+            rows[cells[0].trimmingCharacters(in: CharacterSet(charactersIn: "`"))] = cells[1].split(separator: ",").count
+        }
+        return rows
+    }
+
+    static func frames(of message: WireMessage) -> [[UInt8]] {
+        message.headers + (message.body.map { [$0.bytes] } ?? [])
+    }
+}
+
+/// Hand-written frames, for messages the codec would never build.
+func WireMessageParts(_ parts: [String]) -> WireMessage {
+    var message = WireMessage(Wire.Command.bye)
+    message.headers = parts.map { Array($0.utf8) }
+    return message
+}
+
+/// Two connected PAIR sockets over `inproc://`: what one sends, the other receives into `Frames`.
+final class SocketPair {
+    private let context: Context
+    private let sender: Socket
+    private let receiver: Socket
+    private let frames = Frames()
+
+    init() throws {
+        context = try Context()
+        receiver = try Socket(context, type: .pair, linger: 0)
+        sender = try Socket(context, type: .pair, linger: 0)
+        let endpoint = "inproc://wire-\(UUID().uuidString)"
+        try receiver.bind(endpoint)
+        try sender.connect(endpoint)
+    }
+
+    deinit {
+        sender.close()
+        receiver.close()
+    }
+
+    func carry(_ message: WireMessage) throws -> Frames {
+        try sender.send(message)
+        _ = try receiver.receive(into: frames)
+        return frames
+    }
+}
+
+struct WireTestFailure: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}
