@@ -12,8 +12,7 @@ struct Outbox {
         }
 
         let peer: Peer
-        let headers: [[UInt8]]
-        let body: Payload?
+        let wire: WireMessage
         /// Whether it is a final result the producer is owed (not a copy answering a retry):
         /// its fate is reported once it is sent.
         var isOwedResult = false

@@ -3,22 +3,10 @@ import ZeroMQ
 
 /// Producer `CTRL` requests: administrative, rare, so their JSON is decoded here.
 extension RouterLoop {
-    func handleControl(from address: ReplyAddress, first: Int) {
-        guard frames.count == first + Wire.controlFrames else {
-            return refuseMalformed(address, reference: idFrame(first), .badRequest, "CTRL takes 5 frames (MHV1, CTRL, request id, command, JSON arguments); got \(frames.count - first)")
-        }
-        guard (1...Wire.maxIDLength).contains(frames.size(first + 2)) else {
-            return refuseMalformed(address, .badRequest, "the request id must be 1 to \(Wire.maxIDLength) bytes; got \(frames.size(first + 2))")
-        }
-        let reply = ControlReply(address: address, requestID: frames.bytes(first + 2))
-        guard let command = ControlCommand(rawValue: frames.string(first + 3)) else {
-            stats.malformedFrontend += 1
-            return replyError(address, reference: reply.requestID, .unknownCommand, "unknown control command '\(frames.string(first + 3))'; known: \(ControlCommand.validNames)")
-        }
-        let arguments = frames.bytes(first + 4)
-        if Self.adminCommands.contains(command), let refusal = adminRefusal(for: command, frame: first + 3) {
+    func handleControl(_ command: ControlCommand, arguments: [UInt8], reply: ControlReply, identityFrame: Int) {
+        if Self.adminCommands.contains(command), let refusal = adminRefusal(for: command, frame: identityFrame) {
             stats.adminRefused += 1
-            return replyError(address, reference: reply.requestID, .forbidden, refusal)
+            return replyError(reply.address, reference: reply.requestID, .forbidden, refusal)
         }
         switch command {
         case .list:

@@ -35,7 +35,7 @@ extension RouterLoop {
     func answerKnownTask(_ taskID: [UInt8], replyTo address: ReplyAddress) -> Bool {
         if let cached = resultCache[taskID] {
             stats.resultsFromCache += 1
-            sendToProducer(address, headers: [Wire.version, Wire.Command.result, taskID, AttemptFrame.bytes(cached.attempts)], body: cached.body)
+            sendToProducer(address, .result(taskID: taskID, attempts: cached.attempts, body: cached.body))
             return true
         }
         if leases[taskID] != nil {

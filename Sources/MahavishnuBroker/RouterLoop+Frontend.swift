@@ -2,34 +2,28 @@ import Logging
 import MahavishnuCore
 import ZeroMQ
 
-/// Producer messages: `TASK` and `CTRL` (see `docs/protocol.md`).
+/// Producer messages, decoded by `ProducerToBroker`: `TASK` and `CTRL` (see `docs/protocol.md`).
 extension RouterLoop {
     func handleFrontendMessage() throws {
         let address = ReplyAddress(routingID: frames.bytes(0), delimited: frames.count > 1 && frames.size(1) == 0)
         let first = address.delimited ? 2 : 1
         if !owedResults.isEmpty, owedResults.owes(address.routingID) { deliverOwedResults(to: address.routingID) }
-        guard frames.count > first, frames.frame(first, equals: Wire.version) else {
-            return refuseMalformed(address, .unsupportedVersion, "expected protocol version MHV1 in the first frame")
+        let message: ProducerToBroker
+        do {
+            message = try ProducerToBroker(frames: frames, first: first)
+        } catch where error.code == .invalidSelector {
+            stats.tasksRefusedInvalid += 1
+            return replyError(address, reference: error.reference, error.code, error.message)
+        } catch {
+            return refuseMalformed(address, reference: error.reference, error.code, error.message)
         }
-        guard !frames.overflowed else {
-            return refuseMalformed(address, reference: idFrame(first), .badRequest, "message has more than \(frames.capacity - first) frames")
+        switch message {
+        case .task(let task):
+            handleTaskSubmission(task, from: address)
+        case .control(let requestID, let command, let arguments):
+            // Any frame the producer sent carries its connection's CURVE identity.
+            handleControl(command, arguments: arguments, reply: ControlReply(address: address, requestID: requestID), identityFrame: first)
         }
-        guard frames.count >= first + 2 else {
-            return refuseMalformed(address, .badRequest, "a message needs at least a version frame and a command frame")
-        }
-        if frames.frame(first + 1, equals: Wire.Command.task) {
-            handleTaskSubmission(from: address, first: first)
-        } else if frames.frame(first + 1, equals: Wire.Command.control) {
-            handleControl(from: address, first: first)
-        } else {
-            refuseMalformed(address, reference: idFrame(first), .unknownCommand, "unknown command '\(frames.string(first + 1))'; producers send TASK or CTRL")
-        }
-    }
-
-    /// The id an error reply is about: frame 3 of a `TASK` or `CTRL` when it holds one, else empty.
-    /// Read only on the way to an error, so a valid task costs no copy of it.
-    func idFrame(_ first: Int) -> [UInt8] {
-        frames.count > first + 2 && frames.size(first + 2) <= Wire.maxIDLength ? frames.bytes(first + 2) : []
     }
 
     func refuseMalformed(_ address: ReplyAddress, reference: [UInt8] = [], _ code: ErrorCode, _ message: String) {
@@ -43,19 +37,12 @@ extension RouterLoop {
         replyError(address, reference: taskID, code, message)
     }
 
-    private func handleTaskSubmission(from address: ReplyAddress, first: Int) {
-        guard frames.count == first + Wire.producerTaskFrames else {
-            return refuseMalformed(address, reference: idFrame(first), .badRequest,
-                                   "TASK takes 7 frames (MHV1, TASK, task id, selector, affinity, fallback, body); got \(frames.count - first)")
-        }
-        let taskID = frames.bytes(first + 2)
-        guard (1...Wire.maxIDLength).contains(taskID.count) else {
-            return refuseMalformed(address, .badRequest, "the task id must be 1 to \(Wire.maxIDLength) bytes; got \(taskID.count)")
-        }
-        guard frames.size(first + 6) <= configuration.maxTaskBytes else {
+    private func handleTaskSubmission(_ submitted: SubmittedTask, from address: ReplyAddress) {
+        let taskID = submitted.taskID
+        guard submitted.body.count <= configuration.maxTaskBytes else {
             stats.tasksRefusedTooLarge += 1
             return replyError(address, reference: taskID, .tooLarge,
-                              "the task body is \(ByteSize.describe(frames.size(first + 6))); this broker takes at most \(ByteSize.describe(configuration.maxTaskBytes)) (max_task_bytes); pass large inputs by reference (a path or URL), or raise max_task_bytes")
+                              "the task body is \(ByteSize.describe(submitted.body.count)); this broker takes at most \(ByteSize.describe(configuration.maxTaskBytes)) (max_task_bytes); pass large inputs by reference (a path or URL), or raise max_task_bytes")
         }
         // A retry of a task still running (the result goes to the new sender) or just finished (answered from the cache).
         if answerKnownTask(taskID, replyTo: address) { return }
@@ -66,10 +53,10 @@ extension RouterLoop {
             stats.tasksRefusedOverloaded += 1
             return replyError(address, reference: taskID, .overloaded, "the broker cannot record new tasks: \(failure); free space for the journal, the broker retries every heartbeat")
         }
-        guard let route = resolveRoute(address, taskID, first: first) else { return }
-        journalAccepted(address, taskID, first: first)
+        guard let route = resolveRoute(submitted, from: address) else { return }
+        journalAccepted(submitted, from: address)
         arrivalClock += 1
-        let task = PendingTask(replyTo: address, taskID: taskID, route: route.route, body: frames.retain(first + 6), sequence: arrivalClock)
+        let task = PendingTask(replyTo: address, taskID: taskID, route: route.route, body: submitted.body, sequence: arrivalClock)
         let accepted = if let pool = route.awaitedPool { holdForAwaitedPool(task, reference: pool) } else { accept(task) }
         if accepted {
             stats.tasksAccepted += 1
@@ -79,25 +66,23 @@ extension RouterLoop {
         }
     }
 
-    /// Reads the selector, affinity and fallback frames; replies with an error and returns `nil`
-    /// when they are invalid. An affinity task for a pool the broker does not know yet comes back
+    /// Resolves the task's selector, affinity and fallback; replies with an error and returns `nil`
+    /// when they are unusable. An affinity task for a pool the broker does not know yet comes back
     /// with `awaitedPool` set while a freshly started broker waits for its pools.
-    private func resolveRoute(_ address: ReplyAddress, _ taskID: [UInt8], first: Int) -> (route: Route, awaitedPool: String?)? {
-        guard let selector = selectorNamed(inFrame: first + 3) else {
-            refuseTask(address, taskID, .invalidSelector, "invalid selector '\(frames.string(first + 3))'; valid selectors: \(PoolSelector.validNames)")
-            return nil
-        }
+    private func resolveRoute(_ submitted: SubmittedTask, from address: ReplyAddress) -> (route: Route, awaitedPool: String?)? {
+        let selector = submitted.selector ?? defaultSelector
         guard selector == .affinity else { return (.selector(selector), nil) }
-        guard frames.size(first + 4) > 0 else {
+        let taskID = submitted.taskID
+        guard !submitted.affinity.isEmpty else {
             refuseTask(address, taskID, .badRequest, "the affinity selector needs a pool name or id in the affinity frame")
             return nil
         }
-        let fallback = frames.size(first + 5) == 0 ? nil : selectorNamed(inFrame: first + 5)
-        if frames.size(first + 5) > 0, fallback == nil || fallback == .affinity {
-            refuseTask(address, taskID, .invalidSelector, "invalid fallback selector '\(frames.string(first + 5))'; valid fallbacks: least_loaded, round_robin, random")
+        let fallback = submitted.fallback.isEmpty ? nil : SelectorName.selector(named: submitted.fallback)
+        if !submitted.fallback.isEmpty, fallback == nil || fallback == .affinity {
+            refuseTask(address, taskID, .invalidSelector, "invalid fallback selector '\(String(decoding: submitted.fallback, as: UTF8.self))'; valid fallbacks: least_loaded, round_robin, random")
             return nil
         }
-        let reference = frames.bytes(first + 4)
+        let reference = submitted.affinity
         if let slot = registry.slot(reference: reference) { return (.pinned(registry[slot].routingID), nil) }
         if let fallback { return (.selector(fallback), nil) }
         let pool = String(decoding: reference, as: UTF8.self)
@@ -105,15 +90,4 @@ extension RouterLoop {
         refuseTask(address, taskID, .noSuchPool, "no such pool '\(pool)': no live pool has that name or id")
         return nil
     }
-
-    /// The selector a header frame names; the default for an empty frame; `nil` for an unknown name.
-    private func selectorNamed(inFrame index: Int) -> PoolSelector? {
-        if frames.size(index) == 0 { return defaultSelector }
-        return SelectorNames.all.first { frames.frame(index, equals: $0.bytes) }?.selector
-    }
-}
-
-/// Selector names as bytes, so a task's selector frame is matched without building a string.
-enum SelectorNames {
-    static let all: [(bytes: [UInt8], selector: PoolSelector)] = PoolSelector.allCases.map { (Array($0.rawValue.utf8), $0) }
 }

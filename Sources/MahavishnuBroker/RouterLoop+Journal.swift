@@ -4,11 +4,15 @@ import ZeroMQ
 /// The journal's side of routing: what the loop records, how a broker started on a journal
 /// takes up the tasks and results it holds, and compaction.
 extension RouterLoop {
-    /// Records the task in the frames being handled as accepted.
-    func journalAccepted(_ address: ReplyAddress, _ taskID: [UInt8], first: Int) {
+    /// Records `task` as accepted: its fields as the producer sent them (an empty selector for
+    /// the broker's default), its body without a copy.
+    func journalAccepted(_ task: SubmittedTask, from address: ReplyAddress) {
         journal?.record { buffer in
-            JournalRecord.appendAccepted(taskID: taskID, replyTo: address.routingID, delimited: address.delimited, to: &buffer) { buffer in
-                for frame in (first + 3)...(first + 6) { frames.withBytes(frame) { JournalRecord.appendField($0, to: &buffer) } }
+            JournalRecord.appendAccepted(taskID: task.taskID, replyTo: address.routingID, delimited: address.delimited, to: &buffer) { buffer in
+                JournalRecord.appendField(task.selector.map(SelectorName.bytes) ?? [], to: &buffer)
+                JournalRecord.appendField(task.affinity, to: &buffer)
+                JournalRecord.appendField(task.fallback, to: &buffer)
+                task.body.withBytes { JournalRecord.appendField($0, to: &buffer) }
             }
         }
     }
@@ -30,8 +34,8 @@ extension RouterLoop {
         for owed in replay.owed {
             arrivalClock += 1
             let accepted = owed.task
-            let selector = accepted.selector.isEmpty ? defaultSelector : SelectorNames.all.first { $0.bytes == accepted.selector }?.selector ?? defaultSelector
-            let fallback = SelectorNames.all.first { $0.bytes == accepted.fallback }?.selector
+            let selector = SelectorName.selector(named: accepted.selector) ?? defaultSelector
+            let fallback = SelectorName.selector(named: accepted.fallback)
             let awaitsPool = selector == .affinity && fallback == nil
             let task = PendingTask(replyTo: ReplyAddress(routingID: accepted.replyTo, delimited: accepted.delimited), taskID: accepted.taskID,
                                    route: awaitsPool ? .pinned(accepted.affinity) : .selector(selector == .affinity ? fallback! : selector),

@@ -209,6 +209,6 @@ extension RouterLoop {
 
     /// Sends a `REPLY` whose JSON is already written.
     func sendReply(_ reply: ControlReply, json: [UInt8]) {
-        sendToProducer(reply.address, headers: [Wire.version, Wire.Command.reply, reply.requestID, json])
+        sendToProducer(reply.address, .reply(requestID: reply.requestID, body: json))
     }
 }

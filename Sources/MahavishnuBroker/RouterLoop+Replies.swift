@@ -8,19 +8,19 @@ import ZeroMQ
 /// not yet written, messages wait in the outbox (reported sent), and `flushOutbox()` writes the
 /// records once and then sends them all, handling the few that fail as a direct send would.
 extension RouterLoop {
-    /// Sends `headers` and then `body` to a producer; `false` if the producer is unreachable.
+    /// Sends `message` to a producer; `false` if the producer is unreachable.
     @discardableResult
-    func sendToProducer(_ address: ReplyAddress, headers: [[UInt8]], body: Payload? = nil, bodyFrame: Int? = nil) -> Bool {
-        if holdInOutbox(.init(peer: .producer(address), headers: headers, body: body ?? bodyFrame.map { frames.retain($0) })) { return true }
-        return deliverToProducer(address, headers: headers, body: body, bodyFrame: bodyFrame)
+    func sendToProducer(_ address: ReplyAddress, _ message: BrokerToProducer) -> Bool {
+        let encoded = message.encoded
+        if holdInOutbox(.init(peer: .producer(address), wire: encoded)) { return true }
+        return deliverToProducer(address, encoded)
     }
 
-    func deliverToProducer(_ address: ReplyAddress, headers: [[UInt8]], body: Payload?, bodyFrame: Int?) -> Bool {
+    func deliverToProducer(_ address: ReplyAddress, _ message: WireMessage) -> Bool {
         do {
             guard try frontend.send(address.routingID, more: true, dontWait: true) else { return false }
             if address.delimited { try frontend.send([], more: true) }
-            try sendRest(on: frontend, headers: headers, body: body, bodyFrame: bodyFrame)
-            return true
+            return try frontend.send(message)
         } catch {
             return false
         }
@@ -29,27 +29,12 @@ extension RouterLoop {
     /// Sends `message` to a pool; `false` if the pool is unreachable.
     func sendToPool(_ routingID: [UInt8], _ message: BrokerToPool) -> Bool {
         let encoded = message.encoded
-        if holdInOutbox(.init(peer: .pool(routingID), headers: encoded.headers, body: encoded.body)) { return true }
-        return deliverToPool(routingID, headers: encoded.headers, body: encoded.body)
+        if holdInOutbox(.init(peer: .pool(routingID), wire: encoded)) { return true }
+        return deliverToPool(routingID, encoded)
     }
 
-    private func deliverToPool(_ routingID: [UInt8], headers: [[UInt8]], body: Payload?) -> Bool {
-        do {
-            guard try backend.send(routingID, more: true, dontWait: true) else { return false }
-            try sendRest(on: backend, headers: headers, body: body, bodyFrame: nil)
-            return true
-        } catch {
-            return false
-        }
-    }
-
-    private func sendRest(on socket: Socket, headers: [[UInt8]], body: Payload?, bodyFrame: Int?) throws {
-        let hasBody = body != nil || bodyFrame != nil
-        for (index, header) in headers.enumerated() {
-            try socket.send(header, more: hasBody || index < headers.count - 1)
-        }
-        if let body { try socket.send(body) }
-        if let bodyFrame { try socket.send(frame: bodyFrame, of: frames) }
+    private func deliverToPool(_ routingID: [UInt8], _ message: WireMessage) -> Bool {
+        (try? backend.send(message, to: routingID, dontWait: true)) ?? false
     }
 
     /// Puts `message` in the outbox if sends must wait: the journal has records to write first,
@@ -68,10 +53,10 @@ extension RouterLoop {
         for message in outbox.take() {
             switch message.peer {
             case .producer(let address):
-                let delivered = deliverToProducer(address, headers: message.headers, body: message.body, bodyFrame: nil)
-                if message.isOwedResult { resultSent(message.headers[2], to: address, delivered: delivered) }
+                let delivered = deliverToProducer(address, message.wire)
+                if message.isOwedResult { resultSent(message.wire.headers[2], to: address, delivered: delivered) }
             case .pool(let routingID):
-                if !deliverToPool(routingID, headers: message.headers, body: message.body), let slot = registry.slot(routingID: routingID) {
+                if !deliverToPool(routingID, message.wire), let slot = registry.slot(routingID: routingID) {
                     poolLost(slot, reason: "the broker could not reach it")
                 }
             }
@@ -80,20 +65,11 @@ extension RouterLoop {
 
     /// Sends `ERROR` to a producer about `reference` (a task or request id).
     func replyError(_ address: ReplyAddress, reference: [UInt8], _ code: ErrorCode, _ message: String) {
-        sendToProducer(address, headers: [Wire.version, Wire.Command.error, reference, Array(code.rawValue.utf8), Array(message.utf8)])
+        sendToProducer(address, .refusal(code, reference: reference, message))
     }
 
     /// Sends `ERROR` to a pool.
     func replyErrorToPool(_ routingID: [UInt8], reference: [UInt8], _ code: ErrorCode, _ message: String) {
         _ = sendToPool(routingID, .refusal(code, reference: reference, message))
-    }
-}
-
-/// Decimal attempt counts as frames, precomputed so a result costs no formatting.
-enum AttemptFrame {
-    private static let table: [[UInt8]] = (0...16).map { Array(String($0).utf8) }
-
-    static func bytes(_ attempts: Int) -> [UInt8] {
-        attempts < table.count ? table[attempts] : Array(String(attempts).utf8)
     }
 }

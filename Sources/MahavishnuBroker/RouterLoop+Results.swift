@@ -23,9 +23,9 @@ extension RouterLoop {
     /// Sends a final result the producer is owed; its fate is reported to `resultSent` (now,
     /// or once the outbox it waits in is flushed).
     func sendResult(_ taskID: [UInt8], attempts: Int, body: Payload, to address: ReplyAddress) {
-        let headers = [Wire.version, Wire.Command.result, taskID, AttemptFrame.bytes(attempts)]
-        if holdInOutbox(.init(peer: .producer(address), headers: headers, body: body, isOwedResult: true)) { return }
-        resultSent(taskID, to: address, delivered: deliverToProducer(address, headers: headers, body: body, bodyFrame: nil))
+        let result = BrokerToProducer.result(taskID: taskID, attempts: attempts, body: body).encoded
+        if holdInOutbox(.init(peer: .producer(address), wire: result, isOwedResult: true)) { return }
+        resultSent(taskID, to: address, delivered: deliverToProducer(address, result))
     }
 
     /// Counts an owed result sent, notes it delivered in the journal, or holds it for a producer
@@ -49,9 +49,9 @@ extension RouterLoop {
                 stats.resultsUndeliverable += 1
                 continue
             }
-            let headers = [Wire.version, Wire.Command.result, taskID, AttemptFrame.bytes(cached.attempts)]
-            if holdInOutbox(.init(peer: .producer(address), headers: headers, body: cached.body, isOwedResult: true)) { continue }
-            guard deliverToProducer(address, headers: headers, body: cached.body, bodyFrame: nil) else {
+            let result = BrokerToProducer.result(taskID: taskID, attempts: cached.attempts, body: cached.body).encoded
+            if holdInOutbox(.init(peer: .producer(address), wire: result, isOwedResult: true)) { continue }
+            guard deliverToProducer(address, result) else {
                 // Still away: the rest wait for its next try.
                 for rest in taskIDs[index...] { resultSent(rest, to: address, delivered: false) }
                 return

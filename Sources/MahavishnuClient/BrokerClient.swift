@@ -52,14 +52,13 @@ public final class BrokerClient: Sendable {
         body: [UInt8], taskID: String = UUID().uuidString, selector: PoolSelector? = nil,
         affinity: String? = nil, fallback: PoolSelector? = nil, timeout: Duration? = nil
     ) async throws -> TaskResult {
-        let frames: [[UInt8]] = [
-            Wire.version, Wire.Command.task, Array(taskID.utf8),
-            Array((selector?.rawValue ?? "").utf8), Array((affinity ?? "").utf8),
-            Array((fallback?.rawValue ?? "").utf8), body,
-        ]
+        let task = SubmittedTask(
+            taskID: Array(taskID.utf8), selector: selector, affinity: Array((affinity ?? "").utf8),
+            fallback: fallback.map(SelectorName.bytes) ?? [], body: Payload(body)
+        )
         let reply: ClientConnection.Reply
         do {
-            reply = try await connection.request(reference: taskID, frames: frames, timeout: timeout, resendEvery: retryInterval)
+            reply = try await connection.request(.task(task), reference: taskID, timeout: timeout, resendEvery: retryInterval)
         } catch BrokerClientError.noBroker(let endpoint, let after) {
             throw BrokerClientError.resultTimedOut(taskID: taskID, endpoint: endpoint, after: after)
         }
@@ -83,8 +82,7 @@ public final class BrokerClient: Sendable {
         timeout: Duration = .seconds(10)
     ) async throws -> Reply {
         let requestID = UUID().uuidString
-        let frames = [Wire.version, Wire.Command.control, Array(requestID.utf8), Array(command.rawValue.utf8), arguments]
-        let reply = try await connection.request(reference: requestID, frames: frames, timeout: timeout)
+        let reply = try await connection.request(.control(requestID: Array(requestID.utf8), command: command, arguments: arguments), reference: requestID, timeout: timeout)
         guard case .reply(let body) = reply else { throw BrokerClientError.protocolViolation("expected REPLY for \(command)") }
         return try JSONCoding.decode(type, from: body)
     }

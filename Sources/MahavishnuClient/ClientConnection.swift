@@ -15,7 +15,7 @@ final class ClientConnection: @unchecked Sendable {
 
     private struct Outgoing {
         let reference: String
-        let frames: [[UInt8]]
+        let message: WireMessage
         let deadline: ContinuousClock.Instant?
         let timeout: Duration?
         /// Send the request again this often until a reply comes (idempotent requests only).
@@ -32,7 +32,7 @@ final class ClientConnection: @unchecked Sendable {
         let continuation: CheckedContinuation<Reply, any Error>
         let deadline: ContinuousClock.Instant?
         let timeout: Duration?
-        let frames: [[UInt8]]
+        let message: WireMessage
         let resendEvery: Duration?
         var nextResend: ContinuousClock.Instant?
     }
@@ -56,11 +56,11 @@ final class ClientConnection: @unchecked Sendable {
     }
 
     /// Sends a request and waits for its reply; with `resendEvery`, sends it again until one arrives.
-    func request(reference: String, frames: [[UInt8]], timeout: Duration?, resendEvery: Duration? = nil) async throws -> Reply {
+    func request(_ message: ProducerToBroker, reference: String, timeout: Duration?, resendEvery: Duration? = nil) async throws -> Reply {
         try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { continuation in
                 let outgoing = Outgoing(
-                    reference: reference, frames: frames, deadline: timeout.map { .now + $0 }, timeout: timeout,
+                    reference: reference, message: message.encoded, deadline: timeout.map { .now + $0 }, timeout: timeout,
                     resendEvery: resendEvery, continuation: continuation
                 )
                 let accepted = outbox.withLock { state in
@@ -125,29 +125,34 @@ final class ClientConnection: @unchecked Sendable {
             }
             pending[outgoing.reference] = Pending(
                 continuation: outgoing.continuation, deadline: outgoing.deadline, timeout: outgoing.timeout,
-                frames: outgoing.frames, resendEvery: outgoing.resendEvery, nextResend: outgoing.resendEvery.map { .now + $0 }
+                message: outgoing.message, resendEvery: outgoing.resendEvery, nextResend: outgoing.resendEvery.map { .now + $0 }
             )
             // Never block the socket thread: a request the broker cannot take yet goes again at its next resend.
-            try socket.send(multipart: outgoing.frames, dontWait: true)
+            try socket.send(outgoing.message, dontWait: true)
         case .cancel(let reference):
             pending.removeValue(forKey: reference)?.continuation.resume(throwing: CancellationError())
         }
     }
 
     private func deliver(_ frames: Frames) {
-        guard frames.count >= 3, frames.frame(0, equals: Wire.version) else {
-            return logger.info("ignoring a malformed broker reply", metadata: ["zmq.endpoint": "\(endpoint)"])
+        let message: BrokerToProducer
+        do {
+            message = try BrokerToProducer(frames: frames, first: 0)
+        } catch {
+            logger.info("ignoring a malformed broker reply", metadata: ["zmq.endpoint": "\(endpoint)", "error.message": "\(error.message)"])
+            if let request = pending.removeValue(forKey: String(decoding: error.reference, as: UTF8.self)) {
+                request.continuation.resume(throwing: BrokerClientError.protocolViolation(error.message))
+            }
+            return
         }
-        let reference = frames.string(2)
-        guard let request = pending.removeValue(forKey: reference) else { return }
-        if frames.frame(1, equals: Wire.Command.result), frames.count == 5 {
-            request.continuation.resume(returning: .result(attempts: Int(frames.string(3)) ?? 1, body: frames.bytes(4)))
-        } else if frames.frame(1, equals: Wire.Command.reply), frames.count == 4 {
-            request.continuation.resume(returning: .reply(body: frames.bytes(3)))
-        } else if frames.frame(1, equals: Wire.Command.error), frames.count == 5 {
-            request.continuation.resume(throwing: BrokerClientError.refused(code: frames.string(3), message: frames.string(4)))
-        } else {
-            request.continuation.resume(throwing: BrokerClientError.protocolViolation("unexpected reply '\(frames.string(1))' with \(frames.count) frames"))
+        guard let request = pending.removeValue(forKey: String(decoding: message.reference, as: UTF8.self)) else { return }
+        switch message {
+        case .result(_, let attempts, let body):
+            request.continuation.resume(returning: .result(attempts: attempts, body: body.bytes))
+        case .reply(_, let body):
+            request.continuation.resume(returning: .reply(body: body))
+        case .error(_, let code, let text):
+            request.continuation.resume(throwing: BrokerClientError.refused(code: code, message: text))
         }
     }
 
@@ -157,7 +162,7 @@ final class ClientConnection: @unchecked Sendable {
         let now = ContinuousClock.now
         for (reference, request) in pending {
             guard let due = request.nextResend, due <= now, let every = request.resendEvery else { continue }
-            try socket.send(multipart: request.frames, dontWait: true)
+            try socket.send(request.message, dontWait: true)
             pending[reference]!.nextResend = now + every
         }
     }

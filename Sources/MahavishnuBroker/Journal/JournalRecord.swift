@@ -133,7 +133,7 @@ enum JournalRecord: Equatable {
         return reader.isAtEnd ? record : nil
     }
 
-    private static func appendField(_ bytes: [UInt8], to buffer: inout [UInt8]) {
+    static func appendField(_ bytes: [UInt8], to buffer: inout [UInt8]) {
         bytes.withUnsafeBytes { appendField($0, to: &buffer) }
     }
 

@@ -41,16 +41,17 @@ struct WireReader {
 
     /// Checks the version and the frame count, then returns the command frame's index.
     static func open(_ frames: Frames, first: Int) throws(WireDecodingError) -> WireReader {
-        guard !frames.overflowed else {
-            throw WireDecodingError(.badRequest, "the message has more than \(frames.capacity - first) frames")
-        }
+        let reader = WireReader(frames: frames, first: first)
         guard frames.count > first, frames.frame(first, equals: Wire.version) else {
             throw WireDecodingError(.unsupportedVersion, "expected protocol version MHV1 in the first frame")
+        }
+        guard !frames.overflowed else {
+            throw WireDecodingError(.badRequest, "the message has more than \(frames.capacity - first) frames", reference: reader.reference(0))
         }
         guard frames.count > first + 1 else {
             throw WireDecodingError(.badRequest, "a message needs at least a version frame and a command frame")
         }
-        return WireReader(frames: frames, first: first)
+        return reader
     }
 
     func isCommand(_ command: [UInt8]) -> Bool { frames.frame(first + 1, equals: command) }
@@ -60,7 +61,7 @@ struct WireReader {
     /// Requires exactly `fields` frames after the command, as `table` (its frame table) lists them.
     func expect(_ fields: Int, _ table: String, reference: [UInt8] = []) throws(WireDecodingError) {
         guard count == fields + 1 else {
-            throw WireDecodingError(.badRequest, "\(table); got \(count + 1) frames after MHV1", reference: reference)
+            throw WireDecodingError(.badRequest, "\(table); this one has \(count + 1) frames, MHV1 included", reference: reference)
         }
     }
 
@@ -69,10 +70,22 @@ struct WireReader {
     func string(_ index: Int) -> String { frames.string(first + 2 + index) }
     func size(_ index: Int) -> Int { frames.size(first + 2 + index) }
     func payload(_ index: Int) -> Payload { frames.retain(first + 2 + index) }
-    /// The field as a task id when it is one (1 to 255 bytes): for an error's reference.
+    /// The field as a task or request id when it is one (1 to 255 bytes): for an error's
+    /// reference. Read only on the way to an error, so a valid message costs no copy of it.
     func reference(_ index: Int) -> [UInt8] {
         count > index + 1 && (1...Wire.maxIDLength).contains(size(index)) ? bytes(index) : []
     }
+
+    /// An id field (task or request id): 1 to 255 bytes.
+    func id(_ index: Int, _ what: String) throws(WireDecodingError) -> [UInt8] {
+        guard (1...Wire.maxIDLength).contains(size(index)) else {
+            throw WireDecodingError(.badRequest, "the \(what) must be 1 to \(Wire.maxIDLength) bytes; got \(size(index))")
+        }
+        return bytes(index)
+    }
+
+    /// Whether field `index` holds exactly `expected`.
+    func field(_ index: Int, equals expected: [UInt8]) -> Bool { frames.frame(first + 2 + index, equals: expected) }
 
     /// A decimal count field, `nil` when it is not one.
     func count(_ index: Int) -> Int? { Int(string(index)) }

@@ -3,11 +3,11 @@ import MahavishnuCore
 import Testing
 import ZeroMQ
 
-/// The pool ↔ broker codec over a real socket pair: every message survives encode, send,
-/// receive and decode; broken ones are refused with the documented code; and docs/protocol.md's
-/// frame tables list exactly the frames the codec sends.
-@Suite("Pool ↔ broker wire codec")
-struct PoolWireTests {
+/// The MHV1 codec over a real socket pair: every message survives encode, send, receive and
+/// decode; broken ones are refused with the documented code; and docs/protocol.md's frame
+/// tables list exactly the frames the codec sends.
+@Suite("MHV1 wire codec")
+struct WireCodecTests {
     static let registration = PoolRegistration(poolID: "pool_a", name: "a", type: "mahavishnu", workerType: "echo",
                                                minWorkers: 1, maxWorkers: 4, workers: 2, pid: 42, host: "h", session: "s1")
     static let fromPool: [(command: String, message: PoolToBroker)] = [
@@ -27,6 +27,52 @@ struct PoolWireTests {
         ("DRAIN", .drain),
         ("ERROR", .refusal(.notRegistered, reference: Array("t1".utf8), "send READY")),
     ]
+
+    static let fromProducer: [(command: String, message: ProducerToBroker)] = [
+        ("TASK", .task(SubmittedTask(taskID: Array("t1".utf8), selector: .affinity, affinity: Array("a".utf8), fallback: Array("random".utf8), body: Payload(Array(#"{"prompt":"hi"}"#.utf8))))),
+        ("CTRL", .control(requestID: Array("r1".utf8), command: .list, arguments: Array("{}".utf8))),
+    ]
+    static let toProducer: [(command: String, message: BrokerToProducer)] = [
+        ("RESULT", .result(taskID: Array("t1".utf8), attempts: 2, body: Payload(Array(#"{"status":"completed"}"#.utf8)))),
+        ("ERROR", .refusal(.overloaded, reference: Array("t1".utf8), "retry later")),
+        ("REPLY", .reply(requestID: Array("r1".utf8), body: Array(#"{"pools":[]}"#.utf8))),
+    ]
+
+    @Test("every producer message and every answer to one decodes, off the socket, to what was encoded")
+    func producerMessagesRoundTrip() throws {
+        let pair = try SocketPair()
+        for (command, message) in Self.fromProducer {
+            let decoded = try ProducerToBroker(frames: try pair.carry(message.encoded), first: 0)
+            #expect(Self.frames(of: decoded.encoded) == Self.frames(of: message.encoded), "\(command)")
+        }
+        for (command, message) in Self.toProducer {
+            let decoded = try BrokerToProducer(frames: try pair.carry(message.encoded), first: 0)
+            #expect(Self.frames(of: decoded.encoded) == Self.frames(of: message.encoded), "\(command)")
+        }
+        let empty = try ProducerToBroker(frames: try pair.carry(WireMessageParts(["MHV1", "TASK", "t2", "", "", "", "{}"])), first: 0)
+        guard case .task(let task) = empty else { throw WireTestFailure("not a task") }
+        #expect(task.selector == nil, "an empty selector frame is the broker's default")
+    }
+
+    @Test("a broken producer message is refused with its code, and the id it names", arguments: [
+        (["MHV1", "TASK", "t1", "", "", ""], ErrorCode.badRequest, "t1"),
+        (["MHV1", "TASK", "", "", "", "", "{}"], .badRequest, ""),
+        (["MHV1", "TASK", "t1", "fastest", "", "", "{}"], .invalidSelector, "t1"),
+        (["MHV1", "CTRL", "r1", "reboot", "{}"], .unknownCommand, "r1"),
+        (["MHV1", "CTRL", "r1", "list"], .badRequest, "r1"),
+        (["MHV1", "SUBMIT", "t1"], .unknownCommand, "t1"),
+        (["MHV0", "TASK"], .unsupportedVersion, ""),
+    ])
+    func producerRefusals(frames parts: [String], code: ErrorCode, reference: String) throws {
+        let pair = try SocketPair()
+        let frames = try pair.carry(WireMessageParts(parts))
+        #expect {
+            _ = try ProducerToBroker(frames: frames, first: 0)
+        } throws: { error in
+            guard let error = error as? WireDecodingError else { return false }
+            return error.code == code && error.reference == Array(reference.utf8) && !error.message.isEmpty
+        }
+    }
 
     @Test("every pool message decodes, off the socket, to what was encoded")
     func poolMessagesRoundTrip() throws {
@@ -78,6 +124,19 @@ struct PoolWireTests {
         #expect(documentedFromBroker == Dictionary(uniqueKeysWithValues: Self.fromBroker.map { ($0.command, Self.frames(of: $0.message.encoded).count - 1) }))
         for (command, message) in Self.fromPool { #expect(Self.frames(of: message.encoded)[1] == Array(command.utf8)) }
         for (command, message) in Self.fromBroker { #expect(Self.frames(of: message.encoded)[1] == Array(command.utf8)) }
+        for (command, message) in Self.fromProducer {
+            #expect(try Self.numberedTable(after: "### `\(command)`", in: protocolText) == Self.frames(of: message.encoded).count, "\(command)")
+        }
+        for (command, message) in Self.toProducer {
+            #expect(try Self.numberedTable(after: "### `\(command)`", in: protocolText) == Self.frames(of: message.encoded).count, "\(command)")
+        }
+    }
+
+    /// How many numbered frames the table after `heading` lists.
+    static func numberedTable(after heading: String, in text: String) throws -> Int {
+        guard let start = text.range(of: heading) else { throw WireTestFailure("no '\(heading)' in docs/protocol.md") }
+        return text[start.upperBound...].split(separator: "\n").drop(while: { !$0.hasPrefix("|") }).prefix(while: { $0.hasPrefix("|") })
+            .filter { line in Int(line.split(separator: "|").first?.trimmingCharacters(in: .whitespaces) ?? "") != nil }.count
     }
 
     static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
