@@ -160,9 +160,7 @@ struct WireCodecTests {
 
 /// Hand-written frames, for messages the codec would never build.
 func WireMessageParts(_ parts: [String]) -> WireMessage {
-    var message = WireMessage(Wire.Command.bye)
-    message.headers = parts.map { Array($0.utf8) }
-    return message
+    WireMessage(headers: parts.map { Array($0.utf8) })
 }
 
 /// Two connected PAIR sockets over `inproc://`: what one sends, the other receives into `Frames`.

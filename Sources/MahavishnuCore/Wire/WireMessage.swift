@@ -6,8 +6,31 @@ public struct WireMessage: Sendable {
     public var headers: [[UInt8]]
     public var body: Payload?
 
-    public init(_ command: [UInt8], _ fields: [UInt8]..., body: Payload? = nil) {
-        headers = [Wire.version, command] + fields
+    // One initialiser per field count, each building its headers in one array literal: a
+    // message on the hot path costs one allocation for its headers, not a variadic array too.
+    public init(_ command: [UInt8], body: Payload? = nil) {
+        self.init(headers: [Wire.version, command], body: body)
+    }
+
+    public init(_ command: [UInt8], _ field: [UInt8], body: Payload? = nil) {
+        self.init(headers: [Wire.version, command, field], body: body)
+    }
+
+    public init(_ command: [UInt8], _ first: [UInt8], _ second: [UInt8], body: Payload? = nil) {
+        self.init(headers: [Wire.version, command, first, second], body: body)
+    }
+
+    public init(_ command: [UInt8], _ first: [UInt8], _ second: [UInt8], _ third: [UInt8], body: Payload? = nil) {
+        self.init(headers: [Wire.version, command, first, second, third], body: body)
+    }
+
+    public init(_ command: [UInt8], _ first: [UInt8], _ second: [UInt8], _ third: [UInt8], _ fourth: [UInt8], body: Payload? = nil) {
+        self.init(headers: [Wire.version, command, first, second, third, fourth], body: body)
+    }
+
+    /// Frames as given, version frame included.
+    public init(headers: [[UInt8]], body: Payload? = nil) {
+        self.headers = headers
         self.body = body
     }
 }
