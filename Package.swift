@@ -180,7 +180,7 @@ let package = Package(
         .testTarget(name: "MahavishnuClientTests", dependencies: ["MahavishnuClient"]),
         .testTarget(
             name: "MahavishnuPoolTests",
-            dependencies: ["MahavishnuPool", "MahavishnuCore", .product(name: "Logging", package: "swift-log")]
+            dependencies: ["MahavishnuPool", "MahavishnuPoolCommand", "MahavishnuCommandCore", "MahavishnuCore", .product(name: "Logging", package: "swift-log")]
         ),
         .testTarget(name: "MahavishnuMemoryTests", dependencies: ["MahavishnuMemory", "MahavishnuCore"]),
         .testTarget(

@@ -130,11 +130,10 @@ final class RouterLoop {
             throw error
         }
         self.bus = bus
-        let busArguments = bus.map { ["--bus-pub", $0.publishEndpoint, "--bus-sub", $0.subscribeEndpoint] } ?? []
+        let poolsReach = PoolLaunchSpec.Broker(backend: boundBackend, frontend: boundFrontend, busPublish: bus?.publishEndpoint, busSubscribe: bus?.subscribeEndpoint)
         let supervisor = configuration.poolExecutables.map { executables in
-            PoolSupervisor(executables: executables, backend: boundBackend, settingsFile: configuration.settingsFile,
-                           childEnvironment: internalKeys?.environment ?? [:], logger: logger,
-                           extraArguments: ["--frontend", boundFrontend] + busArguments + configuration.poolArguments)
+            PoolSupervisor(executables: executables, broker: poolsReach, settingsFile: configuration.settingsFile,
+                           childEnvironment: internalKeys?.environment ?? [:], logger: logger, extraArguments: configuration.poolArguments)
         }
         self.supervisor = supervisor
         frontendItem = poller.addReadable(frontend)

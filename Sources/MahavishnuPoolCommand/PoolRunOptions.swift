@@ -6,41 +6,42 @@ import MahavishnuCore
 import MahavishnuPool
 
 /// The options of a pool process, and running one in the foreground until SIGTERM or Ctrl-C:
-/// `mahavishnu pool run` and `mahavishnu-pool` take the same ones.
+/// `mahavishnu pool run` and `mahavishnu-pool` take the same ones. A broker builds them with
+/// `PoolLaunchSpec`, whose option names these are.
 package struct PoolRunOptions: ParsableArguments {
-    @Option(help: "The pool's name, unique among live pools.")
+    @Option(name: .customLong(PoolLaunchSpec.Option.name), help: "The pool's name, unique among live pools.")
     var name = PoolConfiguration().name
 
-    @Option(help: "The pool's stable id (default: generated).")
+    @Option(name: .customLong(PoolLaunchSpec.Option.id), help: "The pool's stable id (default: generated).")
     var id: String?
 
-    @Option(help: "Pool type (default: default_pool_type).")
+    @Option(name: .customLong(PoolLaunchSpec.Option.type), help: "Pool type (default: default_pool_type).")
     var type: String?
 
-    @Option(help: "Workers to start with (default: pool_default_min_workers).")
+    @Option(name: .customLong(PoolLaunchSpec.Option.min), help: "Workers to start with (default: pool_default_min_workers).")
     var min: Int?
 
-    @Option(help: "Most workers the pool may scale to (default: pool_default_max_workers).")
+    @Option(name: .customLong(PoolLaunchSpec.Option.max), help: "Most workers the pool may scale to (default: pool_default_max_workers).")
     var max: Int?
 
-    @Option(help: "What each worker runs (default: worker_default_type); for a session-buddy pool, the delegate service's worker type.")
+    @Option(name: .customLong(PoolLaunchSpec.Option.workerType), help: "What each worker runs (default: worker_default_type); for a session-buddy pool, the delegate service's worker type.")
     var workerType: String?
 
-    @Option(help: "A session-buddy pool's delegate service, a name under delegates: in the settings (default: the only one defined).")
+    @Option(name: .customLong(PoolLaunchSpec.Option.delegate), help: "A session-buddy pool's delegate service, a name under delegates: in the settings (default: the only one defined).")
     var delegate: String?
 
-    @Option(help: "The broker's backend endpoint (default: broker_backend).")
+    @Option(name: .customLong(PoolLaunchSpec.Option.broker), help: "The broker's backend endpoint (default: broker_backend).")
     var broker: String?
 
-    @Option(help: "The broker's frontend, where the pool runs tasks other pools delegate to it (default: broker_frontend).")
+    @Option(name: .customLong(PoolLaunchSpec.Option.frontend), help: "The broker's frontend, where the pool runs tasks other pools delegate to it (default: broker_frontend).")
     var frontend: String?
 
     @OptionGroup var bus: BusOptions
 
-    @Flag(help: "Drain and exit when the parent process exits (set by a broker that starts pools).")
+    @Flag(name: .customLong(PoolLaunchSpec.Option.exitWithParent), help: "Drain and exit when the parent process exits (set by a broker that starts pools).")
     var exitWithParent = false
 
-    @Flag(help: "Let the broker grow and shrink the pool between --min and --max workers.")
+    @Flag(name: .customLong(PoolLaunchSpec.Option.autoScale), help: "Let the broker grow and shrink the pool between --min and --max workers.")
     var autoScale = false
 
     @OptionGroup var keys: ClientKeysOption

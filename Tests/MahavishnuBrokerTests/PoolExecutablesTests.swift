@@ -18,7 +18,7 @@ struct PoolExecutablesTests {
     @Test("a missing mahavishnu-pool fails the spawn with its path")
     func missingPoolExecutable() {
         let executables = PoolExecutables(besideMahavishnu: "/nonexistent/bin/mahavishnu")
-        let supervisor = PoolSupervisor(executables: executables, backend: "tcp://127.0.0.1:1", settingsFile: nil, childEnvironment: [:], logger: Logger(label: "test"))
+        let supervisor = PoolSupervisor(executables: executables, broker: PoolLaunchSpec.Broker(backend: "tcp://127.0.0.1:1"), settingsFile: nil, childEnvironment: [:], logger: Logger(label: "test"))
         let request = PoolConfig(name: "local", poolType: "mahavishnu", minWorkers: 1, maxWorkers: 1, workerType: "echo")
         let error = #expect(throws: MissingPoolExecutable.self) { try supervisor.start(request, poolID: "pool_local") }
         #expect(error?.description.hasPrefix("no executable at /nonexistent/bin/mahavishnu-pool;") == true)

@@ -41,7 +41,8 @@ final class PoolSupervisor {
 
     let events = Mailbox<Exit>()
     private let executables: PoolExecutables
-    private let backend: String
+    /// Where its pools reach the broker, for their command lines.
+    private let broker: PoolLaunchSpec.Broker
     private let settingsFile: String?
     /// Added to each child's environment (its CURVE keys, when the broker uses CURVE).
     private let childEnvironment: [String: String]
@@ -52,9 +53,9 @@ final class PoolSupervisor {
     /// No restarts once the broker drains.
     var restartsEnabled = true
 
-    init(executables: PoolExecutables, backend: String, settingsFile: String?, childEnvironment: [String: String], logger: Logger, extraArguments: [String] = []) {
+    init(executables: PoolExecutables, broker: PoolLaunchSpec.Broker, settingsFile: String?, childEnvironment: [String: String], logger: Logger, extraArguments: [String] = []) {
         self.executables = executables
-        self.backend = backend
+        self.broker = broker
         self.settingsFile = settingsFile
         self.childEnvironment = childEnvironment
         self.logger = logger
@@ -93,11 +94,7 @@ final class PoolSupervisor {
         guard FileManager.default.isExecutableFile(atPath: executable) else { throw MissingPoolExecutable(path: executable) }
         let process = Process()
         process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = command + ["--id", poolID, "--name", request.name, "--type", request.poolType,
-                             "--min", "\(request.minWorkers)", "--max", "\(request.maxWorkers)",
-                             "--worker-type", request.workerType, "--broker", backend, "--exit-with-parent"]
-            + (request.autoScale ? ["--auto-scale"] : []) + (request.delegate.map { ["--delegate", $0] } ?? [])
-            + (settingsFile.map { ["--settings", $0] } ?? []) + extraArguments
+        process.arguments = command + PoolLaunchSpec(poolID: poolID, pool: request, broker: broker, settingsFile: settingsFile).arguments + extraArguments
         process.environment = ProcessInfo.processInfo.environment.merging(childEnvironment) { $1 }
         process.standardInput = FileHandle.nullDevice
         process.standardOutput = FileHandle.nullDevice
