@@ -14,7 +14,6 @@ public final class BrokerClient: Sendable {
     /// How often a task whose result has not arrived is sent again (`nil`: never).
     public let retryInterval: Duration?
     private let connection: ClientConnection
-    private let thread: SocketThread
 
     /// Connects (in the background: the broker need not be up yet).
     ///
@@ -25,9 +24,7 @@ public final class BrokerClient: Sendable {
     public init(endpoint: String, retryInterval: Duration? = .seconds(2), curve: ClientCurveKeys? = nil, logger: Logger = Logger(label: "mahavishnu.client")) throws {
         self.endpoint = endpoint
         self.retryInterval = retryInterval
-        let connection = try ClientConnection(endpoint: endpoint, curve: curve, logger: logger)
-        self.connection = connection
-        thread = SocketThread(name: "mahavishnu.client") { connection.run() }
+        connection = try ClientConnection(endpoint: endpoint, curve: curve, logger: logger)
     }
 
     /// Connects to `broker` (default `broker_frontend`) as `settings` say: resending unanswered
@@ -111,8 +108,7 @@ public final class BrokerClient: Sendable {
 
     /// Fails every pending request with `.closed`, closes the socket and stops the thread.
     public func close() {
-        connection.requestStop()
-        thread.join()
+        connection.close()
     }
 }
 

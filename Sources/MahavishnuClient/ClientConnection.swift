@@ -4,32 +4,66 @@ import MahavishnuCore
 import Synchronization
 import ZeroMQ
 
-/// The socket side of a `BrokerClient`: a DEALER owned by one thread, fed through a locked
-/// outbox and answering through continuations.
-final class ClientConnection: @unchecked Sendable {
+/// The socket side of a `BrokerClient`: a DEALER owned by a `SocketLoop`, fed through its
+/// mailbox and answering through continuations.
+final class ClientConnection: Sendable {
     /// A reply the broker sent for one request.
     enum Reply: Sendable {
         case result(attempts: Int, body: [UInt8])
         case reply(body: [UInt8])
     }
 
-    private struct Outgoing {
+    let endpoint: String
+    private let loop: SocketLoop<ClientRequests.Command>
+
+    /// Connects in the background, on the connection's own thread.
+    init(endpoint: String, curve: ClientCurveKeys?, logger: Logger) throws {
+        self.endpoint = endpoint
+        loop = SocketLoop(name: "mahavishnu.client", handler: try ClientRequests(endpoint: endpoint, curve: curve, logger: logger))
+        loop.start()
+    }
+
+    /// Sends a request and waits for its reply; with `resendEvery`, sends it again until one arrives.
+    func request(_ message: ProducerToBroker, reference: String, timeout: Duration?, resendEvery: Duration? = nil) async throws -> Reply {
+        try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation { continuation in
+                let outgoing = ClientRequests.Outgoing(
+                    reference: reference, message: message.encoded, deadline: timeout.map { .now + $0 }, timeout: timeout,
+                    resendEvery: resendEvery, continuation: continuation
+                )
+                if loop.post(.send(outgoing)) != .accepted { continuation.resume(throwing: BrokerClientError.closed) }
+            }
+        } onCancel: {
+            loop.post(.cancel(reference))
+        }
+    }
+
+    /// Fails every pending request with `.closed`, closes the socket and waits for the thread.
+    func close() {
+        loop.stop()
+        try? loop.join()
+    }
+}
+
+/// The requests a `ClientConnection`'s thread has sent and awaits replies for, and its socket.
+private final class ClientRequests: SocketLoopHandler {
+    struct Outgoing {
         let reference: String
         let message: WireMessage
         let deadline: ContinuousClock.Instant?
         let timeout: Duration?
         /// Send the request again this often until a reply comes (idempotent requests only).
         let resendEvery: Duration?
-        let continuation: CheckedContinuation<Reply, any Error>
+        let continuation: CheckedContinuation<ClientConnection.Reply, any Error>
     }
 
-    private enum Command {
+    enum Command: Sendable {
         case send(Outgoing)
         case cancel(String)
     }
 
     private struct Pending {
-        let continuation: CheckedContinuation<Reply, any Error>
+        let continuation: CheckedContinuation<ClientConnection.Reply, any Error>
         let deadline: ContinuousClock.Instant?
         let timeout: Duration?
         let message: WireMessage
@@ -37,15 +71,13 @@ final class ClientConnection: @unchecked Sendable {
         var nextResend: ContinuousClock.Instant?
     }
 
-    let endpoint: String
+    private let endpoint: String
     private let logger: Logger
     private let context: Context
     private let socket: Socket
     /// The DEALER's handshakes: why the broker does not answer, when it refuses this client.
     private let handshakes: HandshakeWatch
-    private let wakeup = Wakeup()
-    private let outbox = Mutex<(commands: [Command], stopped: Bool)>(([], false))
-    /// Requests sent and awaiting a reply; touched only by the socket thread.
+    private let frames = Frames(capacity: 8)
     private var pending: [String: Pending] = [:]
 
     init(endpoint: String, curve: ClientCurveKeys?, logger: Logger) throws {
@@ -55,66 +87,31 @@ final class ClientConnection: @unchecked Sendable {
         (socket, handshakes) = try Socket.watchedBrokerDealer(context, endpoint: endpoint, curve: curve)
     }
 
-    /// Sends a request and waits for its reply; with `resendEvery`, sends it again until one arrives.
-    func request(_ message: ProducerToBroker, reference: String, timeout: Duration?, resendEvery: Duration? = nil) async throws -> Reply {
-        try await withTaskCancellationHandler {
-            try await withCheckedThrowingContinuation { continuation in
-                let outgoing = Outgoing(
-                    reference: reference, message: message.encoded, deadline: timeout.map { .now + $0 }, timeout: timeout,
-                    resendEvery: resendEvery, continuation: continuation
-                )
-                let accepted = outbox.withLock { state in
-                    guard !state.stopped else { return false }
-                    state.commands.append(.send(outgoing))
-                    return true
-                }
-                if accepted { wakeup.signal() } else { continuation.resume(throwing: BrokerClientError.closed) }
-            }
-        } onCancel: {
-            outbox.withLock { $0.commands.append(.cancel(reference)) }
-            wakeup.signal()
+    func start(_ reactor: SocketReactor) {
+        reactor.onReadable(socket) { [unowned self] in
+            while try socket.receive(into: frames, dontWait: true) { deliver(frames) }
         }
     }
 
-    func requestStop() {
-        outbox.withLock { $0.stopped = true }
-        wakeup.signal()
+    func handle(_ commands: [Command]) throws {
+        for command in commands { try perform(command) }
     }
 
-    /// The socket thread's loop.
-    func run() {
-        defer {
-            handshakes.close()
-            socket.close()
-        }
-        let frames = Frames(capacity: 8)
-        let poller = Poller()
-        let socketItem = poller.addReadable(socket)
-        poller.addReadable(fileDescriptor: wakeup.fileDescriptor)
-        do {
-            while true {
-                let (commands, stopped) = outbox.withLock { state in
-                    defer { state.commands.removeAll(keepingCapacity: true) }
-                    return (state.commands, state.stopped)
-                }
-                if stopped {
-                    for command in commands { if case .send(let outgoing) = command { outgoing.continuation.resume(throwing: BrokerClientError.closed) } }
-                    break
-                }
-                for command in commands { try perform(command) }
-                try poller.poll(until: pending.values.flatMap { [$0.deadline, $0.nextResend].compactMap { $0 } }.min())
-                wakeup.drain()
-                if poller.isReadable(socketItem) {
-                    while try socket.receive(into: frames, dontWait: true) { deliver(frames) }
-                }
-                expireOverdue()
-                try resendUnanswered()
-            }
-        } catch {
-            logger.error("client socket failed", metadata: ["zmq.endpoint": "\(endpoint)", "error": "\(error)"])
-        }
+    func beforeWait() throws {
+        expireOverdue()
+        try resendUnanswered()
+    }
+
+    var nextDeadline: ContinuousClock.Instant? {
+        pending.values.lazy.flatMap { [$0.deadline, $0.nextResend].compactMap { $0 } }.min()
+    }
+
+    func finish(after error: (any Error)?) {
+        if let error { logger.error("client socket failed", metadata: ["zmq.endpoint": "\(endpoint)", "error": "\(error)"]) }
         for (_, request) in pending { request.continuation.resume(throwing: BrokerClientError.closed) }
         pending.removeAll()
+        handshakes.close()
+        socket.close()
     }
 
     private func perform(_ command: Command) throws {

@@ -9,9 +9,18 @@ import Glibc
 public final class Mailbox<Element: Sendable>: Sendable {
     /// Register this with the owner's poller.
     public let wakeup = Wakeup()
-    private let pending = Mutex<[Element]>([])
+    private let pending = Mutex<(elements: [Element], closed: Bool)>(([], false))
     /// The owner thread's id once it called `adoptCurrentThread()`; 0 before.
     private let owner = Atomic<UInt>(0)
+
+    /// What became of a posted element.
+    public enum Posted: Sendable, Equatable {
+        case accepted
+        /// As many elements as the post allowed wait already; this one was dropped.
+        case full
+        /// The mailbox was closed; this one was dropped.
+        case closed
+    }
 
     public init() {}
 
@@ -23,21 +32,35 @@ public final class Mailbox<Element: Sendable>: Sendable {
         owner.store(UInt(pthread_self()), ordering: .releasing)
     }
 
-    /// Adds `element` and wakes the owner, unless the owner posts it itself or has yet to take
-    /// an earlier element (`take()` takes them all); safe from any thread.
-    public func post(_ element: Element) {
-        let first = pending.withLock { pending in
-            pending.append(element)
-            return pending.count == 1
+    /// Adds `element` unless `limit` elements wait already or the mailbox is closed, and wakes
+    /// the owner, unless the owner posts it itself or has yet to take an earlier element
+    /// (`take()` takes them all); safe from any thread.
+    @discardableResult
+    public func post(_ element: Element, ifFewerThan limit: Int = .max) -> Posted {
+        let (posted, first) = pending.withLock { pending -> (Posted, Bool) in
+            guard !pending.closed else { return (.closed, false) }
+            guard pending.elements.count < limit else { return (.full, false) }
+            pending.elements.append(element)
+            return (.accepted, pending.elements.count == 1)
         }
         if first && UInt(pthread_self()) != owner.load(ordering: .acquiring) { wakeup.signal() }
+        return posted
     }
+
+    /// Refuses every later post and wakes the owner; what was posted before stays to be taken.
+    public func close() {
+        pending.withLock { $0.closed = true }
+        wakeup.signal()
+    }
+
+    /// Whether `close()` was called.
+    public var isClosed: Bool { pending.withLock { $0.closed } }
 
     /// Everything posted since the last call, oldest first.
     public func take() -> [Element] {
         pending.withLock { pending in
-            defer { pending.removeAll(keepingCapacity: true) }
-            return pending
+            defer { pending.elements.removeAll(keepingCapacity: true) }
+            return pending.elements
         }
     }
 }

@@ -4,9 +4,9 @@ import MahavishnuCore
 import Synchronization
 import ZeroMQ
 
-/// The socket side of a `MessageBus`: a PUB and a SUB socket owned by one thread, fed through
-/// a locked inbox, delivering to `AsyncStream` continuations.
-final class BusConnection: @unchecked Sendable {
+/// The socket side of a `MessageBus`: a PUB and a SUB socket owned by a `SocketLoop`, fed
+/// through its mailbox, delivering to `AsyncStream` continuations.
+final class BusConnection: Sendable {
     /// A message on its way out; its header and payload frames are encoded on the bus thread.
     struct Outgoing: Sendable {
         let type: BusMessageType
@@ -37,20 +37,80 @@ final class BusConnection: @unchecked Sendable {
         let continuation: AsyncStream<BusMessage>.Continuation
     }
 
-    private enum Command {
-        case publish(Outgoing)
-        case subscribe(Subscription)
-        case unsubscribe(Int)
-        case roundTrip(deadline: ContinuousClock.Instant, timeout: Duration, continuation: CheckedContinuation<Void, any Error>)
+    let configuration: MessageBusConfiguration
+    let counters = BusCounters()
+    private let loop: SocketLoop<BusSockets.Command>
+    /// Publishes dropped for a full mailbox, by topic: each still takes its sequence number,
+    /// so subscribers see the drop as a gap, as they see every other loss on the way.
+    private let skipped: BusSkippedPublishes
+
+    /// Connects in the background, on the bus's own thread.
+    init(configuration: MessageBusConfiguration, logger: Logger) throws {
+        if let problem = BusTopic.problem(withID: configuration.identity) { throw MessageBusError.invalidID(problem) }
+        self.configuration = configuration
+        let skipped = BusSkippedPublishes()
+        self.skipped = skipped
+        loop = SocketLoop(name: "mahavishnu.bus", handler: try BusSockets(configuration: configuration, counters: counters, skipped: skipped, logger: logger))
+        loop.start()
     }
 
-    private struct Inbox {
-        var commands: [Command] = []
-        var queuedPublishes = 0
-        /// Publishes dropped for a full outbox, by topic: each still takes its sequence number,
-        /// so subscribers see the drop as a gap, as they see every other loss on the way.
-        var skipped: [[UInt8]: UInt64] = [:]
-        var stopped = false
+    /// Queues `outgoing`; drops it (and counts the drop) when `outboxLimit` commands wait already.
+    func publish(_ outgoing: Outgoing) throws(MessageBusError) {
+        switch loop.post(.publish(outgoing), ifFewerThan: configuration.outboxLimit) {
+        case .accepted: break
+        case .full:
+            skipped.add(BusTopic.topic(outgoing.type, target: outgoing.target))
+            counters.publishDropped.add(1, ordering: .relaxed)
+        case .closed: throw .closed
+        }
+    }
+
+    /// Adds a subscription; returns `false` if the bus is closed.
+    func subscribe(_ subscription: Subscription) -> Bool {
+        loop.post(.subscribe(subscription)) == .accepted
+    }
+
+    func unsubscribe(_ id: Int) {
+        loop.post(.unsubscribe(id))
+    }
+
+    /// Waits until a probe sent after everything queued so far has come back through the proxy.
+    func roundTrip(timeout: Duration) async throws {
+        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
+            if loop.post(.roundTrip(deadline: .now + timeout, timeout: timeout, continuation: continuation)) != .accepted {
+                continuation.resume(throwing: MessageBusError.closed)
+            }
+        }
+    }
+
+    /// Sends what is queued, finishes every subscription, closes the sockets and waits for the thread.
+    func close() {
+        loop.stop()
+        try? loop.join()
+    }
+}
+
+/// Publishes a full mailbox turned away, by topic, until the bus thread numbers them.
+final class BusSkippedPublishes: Sendable {
+    private let counts = Mutex<[[UInt8]: UInt64]>([:])
+
+    func add(_ topic: [UInt8]) { counts.withLock { $0[topic, default: 0] += 1 } }
+
+    func take() -> [[UInt8]: UInt64] {
+        counts.withLock { counts in
+            defer { counts.removeAll() }
+            return counts
+        }
+    }
+}
+
+/// What a `BusConnection`'s thread owns: its sockets, subscriptions, probes and sequence numbers.
+private final class BusSockets: SocketLoopHandler {
+    enum Command: Sendable {
+        case publish(BusConnection.Outgoing)
+        case subscribe(BusConnection.Subscription)
+        case unsubscribe(Int)
+        case roundTrip(deadline: ContinuousClock.Instant, timeout: Duration, continuation: CheckedContinuation<Void, any Error>)
     }
 
     /// A `roundTrip` caller waiting for a probe numbered at least `probe` to come back.
@@ -61,20 +121,18 @@ final class BusConnection: @unchecked Sendable {
         let continuation: CheckedContinuation<Void, any Error>
     }
 
-    let configuration: MessageBusConfiguration
-    let counters = BusCounters()
+    private let configuration: MessageBusConfiguration
+    private let counters: BusCounters
+    private let skipped: BusSkippedPublishes
     private let logger: Logger
     private let publisher: Socket
     private let subscriber: Socket
-    private let wakeup = Wakeup()
-    private let inbox = Mutex(Inbox())
+    private let frames = Frames(capacity: 8)
     /// This bus's id on the wire: its identity and a random instance tag, unique per process run.
     private let publisherID: [UInt8]
     /// The topic of this bus's probes of itself: `heartbeat` targeted at `publisherID`.
     private let probeTopic: [UInt8]
-
-    // Touched only by the bus thread.
-    private var subscriptions: [Int: Subscription] = [:]
+    private var subscriptions: [Int: BusConnection.Subscription] = [:]
     private var waiters: [ProbeWaiter] = []
     private var probesSent: UInt64 = 0
     private var lastProbe = ContinuousClock.now
@@ -82,9 +140,10 @@ final class BusConnection: @unchecked Sendable {
     private var tracker = BusSequenceTracker()
     private static let probeInterval = Duration.milliseconds(50)
 
-    init(configuration: MessageBusConfiguration, logger: Logger) throws {
-        if let problem = BusTopic.problem(withID: configuration.identity) { throw MessageBusError.invalidID(problem) }
+    init(configuration: MessageBusConfiguration, counters: BusCounters, skipped: BusSkippedPublishes, logger: Logger) throws {
         self.configuration = configuration
+        self.counters = counters
+        self.skipped = skipped
         self.logger = logger
         let instance = String(UInt32.random(in: .min ... .max), radix: 16)
         let publisherID = "\(configuration.identity)#\(instance)"
@@ -110,106 +169,34 @@ final class BusConnection: @unchecked Sendable {
         }
     }
 
-    // MARK: Any thread
-
-    /// Queues `outgoing`; drops it (and counts the drop) when the outbox is full.
-    func publish(_ outgoing: Outgoing) throws(MessageBusError) {
-        let queued = try inbox.withLock { (inbox) throws(MessageBusError) -> Queued in
-            guard !inbox.stopped else { throw .closed }
-            guard inbox.queuedPublishes < configuration.outboxLimit else {
-                inbox.skipped[BusTopic.topic(outgoing.type, target: outgoing.target), default: 0] += 1
-                return .dropped
-            }
-            inbox.queuedPublishes += 1
-            inbox.commands.append(.publish(outgoing))
-            return inbox.commands.count == 1 ? .first : .behindOthers
-        }
-        switch queued {
-        case .first: wakeup.signal()
-        case .behindOthers: break
-        case .dropped: counters.publishDropped.add(1, ordering: .relaxed)
+    func start(_ reactor: SocketReactor) {
+        reactor.onReadable(subscriber) { [unowned self] in
+            while try subscriber.receive(into: frames, dontWait: true) { deliver(frames) }
         }
     }
 
-    /// Adds a subscription; returns `false` if the bus is closed.
-    func subscribe(_ subscription: Subscription) -> Bool {
-        post(.subscribe(subscription))
+    func handle(_ commands: [Command]) throws {
+        for command in commands { try perform(command) }
+        // Dropped after every publish queued with them: the mailbox was full.
+        for (topic, count) in skipped.take() { _ = nextSequence(on: topic, advancingBy: count) }
     }
 
-    func unsubscribe(_ id: Int) {
-        _ = post(.unsubscribe(id))
+    func beforeWait() throws {
+        try probeIfWaiting()
     }
 
-    /// Waits until a probe sent after everything queued so far has come back through the proxy.
-    func roundTrip(timeout: Duration) async throws {
-        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
-            if !post(.roundTrip(deadline: .now + timeout, timeout: timeout, continuation: continuation)) {
-                continuation.resume(throwing: MessageBusError.closed)
-            }
-        }
+    var nextDeadline: ContinuousClock.Instant? {
+        waiters.isEmpty ? nil : lastProbe + Self.probeInterval
     }
 
-    func requestStop() {
-        inbox.withLock { $0.stopped = true }
-        wakeup.signal()
-    }
-
-    private func post(_ command: Command) -> Bool {
-        let queued = inbox.withLock { inbox -> Queued in
-            guard !inbox.stopped else { return .dropped }
-            inbox.commands.append(command)
-            return inbox.commands.count == 1 ? .first : .behindOthers
-        }
-        if queued == .first { wakeup.signal() }
-        return queued != .dropped
-    }
-
-    /// Where a command went. The bus thread takes every queued command on each wake-up, so only
-    /// the first one queued since it last took them needs to wake it.
-    private enum Queued {
-        case first, behindOthers, dropped
-    }
-
-    // MARK: The bus thread
-
-    /// The bus thread's loop: runs until `requestStop()`, then sends what was queued and closes both sockets.
-    func run() {
-        defer {
-            publisher.close()
-            subscriber.close()
-        }
-        let frames = Frames(capacity: 8)
-        let poller = Poller()
-        let subscriberItem = poller.addReadable(subscriber)
-        poller.addReadable(fileDescriptor: wakeup.fileDescriptor)
-        do {
-            while true {
-                let (commands, skipped, stopped) = inbox.withLock { inbox in
-                    defer {
-                        inbox.commands.removeAll(keepingCapacity: true)
-                        inbox.queuedPublishes = 0
-                        inbox.skipped.removeAll()
-                    }
-                    return (inbox.commands, inbox.skipped, inbox.stopped)
-                }
-                for command in commands { try perform(command) }
-                // Dropped after every publish queued with them: the outbox was full.
-                for (topic, count) in skipped { _ = nextSequence(on: topic, advancingBy: count) }
-                if stopped { break }
-                try poller.poll(timeoutMilliseconds: nextTimeoutMilliseconds())
-                wakeup.drain()
-                if poller.isReadable(subscriberItem) {
-                    while try subscriber.receive(into: frames, dontWait: true) { deliver(frames) }
-                }
-                try probeIfWaiting()
-            }
-        } catch {
-            logger.error("bus socket failed", metadata: ["zmq.bus_pub": "\(configuration.publishEndpoint)", "error": "\(error)"])
-        }
+    func finish(after error: (any Error)?) {
+        if let error { logger.error("bus socket failed", metadata: ["zmq.bus_pub": "\(configuration.publishEndpoint)", "error": "\(error)"]) }
         for subscription in subscriptions.values { subscription.continuation.finish() }
         subscriptions.removeAll()
         for waiter in waiters { waiter.continuation.resume(throwing: MessageBusError.closed) }
         waiters.removeAll()
+        publisher.close()
+        subscriber.close()
     }
 
     private func perform(_ command: Command) throws {
@@ -231,12 +218,12 @@ final class BusConnection: @unchecked Sendable {
         }
     }
 
-    private func prefixes(of subscription: Subscription) -> [[UInt8]] {
+    private func prefixes(of subscription: BusConnection.Subscription) -> [[UInt8]] {
         subscription.types.flatMap { BusTopic.prefixes($0, scope: subscription.scope, identity: configuration.identity) }
     }
 
     /// Numbers `outgoing` on its topic and sends it without waiting: PUB drops rather than blocks.
-    private func send(_ outgoing: Outgoing) throws {
+    private func send(_ outgoing: BusConnection.Outgoing) throws {
         let frames: (header: [UInt8], payload: [UInt8])
         do {
             frames = try outgoing.encode()
@@ -262,7 +249,7 @@ final class BusConnection: @unchecked Sendable {
         probesSent += 1
         lastProbe = .now
         let target = String(decoding: publisherID, as: UTF8.self)
-        try send(Outgoing(.heartbeat, from: configuration.identity, to: target, payload: Heartbeat(probe: probesSent)))
+        try send(BusConnection.Outgoing(.heartbeat, from: configuration.identity, to: target, payload: Heartbeat(probe: probesSent)))
     }
 
     /// Re-sends a probe every `probeInterval` while someone waits (earlier ones may have met a
@@ -276,12 +263,6 @@ final class BusConnection: @unchecked Sendable {
             return true
         }
         if !waiters.isEmpty && now - lastProbe >= Self.probeInterval { try sendProbe() }
-    }
-
-    private func nextTimeoutMilliseconds() -> Int {
-        guard !waiters.isEmpty else { return -1 }
-        let remaining = lastProbe + Self.probeInterval - .now
-        return max(0, Int(remaining.components.seconds * 1000 + remaining.components.attoseconds / 1_000_000_000_000_000) + 1)
     }
 
     /// Counts, decodes and hands one arrival to the subscriptions that asked for it.
@@ -318,7 +299,7 @@ final class BusConnection: @unchecked Sendable {
         }
     }
 
-    private func wants(_ subscription: Subscription, _ message: BusMessage) -> Bool {
+    private func wants(_ subscription: BusConnection.Subscription, _ message: BusMessage) -> Bool {
         guard subscription.types.contains(message.type) else { return false }
         switch subscription.scope {
         case .all: return true

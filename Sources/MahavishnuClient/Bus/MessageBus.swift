@@ -21,16 +21,13 @@ public final class MessageBus: Sendable {
     /// Where this bus connects.
     public var configuration: MessageBusConfiguration { connection.configuration }
     private let connection: BusConnection
-    private let thread: SocketThread
     private let nextSubscription = Mutex(0)
 
     /// Connects (in the background: the broker need not be up yet).
     ///
     /// Throws `MessageBusError.invalidID` when `configuration.identity` cannot be a bus id.
     public init(configuration: MessageBusConfiguration = MessageBusConfiguration(), logger: Logger = Logger(label: "mahavishnu.bus")) throws {
-        let connection = try BusConnection(configuration: configuration, logger: logger)
-        self.connection = connection
-        thread = SocketThread(name: "mahavishnu.bus") { connection.run() }
+        connection = try BusConnection(configuration: configuration, logger: logger)
     }
 
     /// Publishes `message` as it is (its `sourcePoolID` included). Never blocks.
@@ -92,8 +89,7 @@ public final class MessageBus: Sendable {
     /// Sends what is queued, finishes every subscription's stream, closes the sockets and stops
     /// the thread. Calling it again does nothing.
     public func close() {
-        connection.requestStop()
-        thread.join()
+        connection.close()
     }
 
     private func validate(target: String?) throws(MessageBusError) {
