@@ -1,7 +1,6 @@
 import Foundation
 import Logging
 import MahavishnuCore
-import Synchronization
 import ZeroMQ
 
 /// The socket side of a `BrokerClient`: a DEALER owned by a `SocketLoop`, fed through its
@@ -13,12 +12,10 @@ final class ClientConnection: Sendable {
         case reply(body: [UInt8])
     }
 
-    let endpoint: String
     private let loop: SocketLoop<ClientRequests.Command>
 
     /// Connects in the background, on the connection's own thread.
     init(endpoint: String, curve: ClientCurveKeys?, logger: Logger) throws {
-        self.endpoint = endpoint
         loop = SocketLoop(name: "mahavishnu.client", handler: try ClientRequests(endpoint: endpoint, curve: curve, logger: logger))
         loop.start()
     }
@@ -29,7 +26,7 @@ final class ClientConnection: Sendable {
             try await withCheckedThrowingContinuation { continuation in
                 let outgoing = ClientRequests.Outgoing(
                     reference: reference, message: message.encoded, deadline: timeout.map { .now + $0 }, timeout: timeout,
-                    resendEvery: resendEvery, continuation: continuation
+                    resendEvery: resendEvery, continuation: continuation, nextResend: nil
                 )
                 if loop.post(.send(outgoing)) != .accepted { continuation.resume(throwing: BrokerClientError.closed) }
             }
@@ -55,20 +52,13 @@ private final class ClientRequests: SocketLoopHandler {
         /// Send the request again this often until a reply comes (idempotent requests only).
         let resendEvery: Duration?
         let continuation: CheckedContinuation<ClientConnection.Reply, any Error>
+        /// When it goes again, once sent.
+        var nextResend: ContinuousClock.Instant?
     }
 
     enum Command: Sendable {
         case send(Outgoing)
         case cancel(String)
-    }
-
-    private struct Pending {
-        let continuation: CheckedContinuation<ClientConnection.Reply, any Error>
-        let deadline: ContinuousClock.Instant?
-        let timeout: Duration?
-        let message: WireMessage
-        let resendEvery: Duration?
-        var nextResend: ContinuousClock.Instant?
     }
 
     private let endpoint: String
@@ -78,7 +68,7 @@ private final class ClientRequests: SocketLoopHandler {
     /// The DEALER's handshakes: why the broker does not answer, when it refuses this client.
     private let handshakes: HandshakeWatch
     private let frames = Frames(capacity: 8)
-    private var pending: [String: Pending] = [:]
+    private var pending: [String: Outgoing] = [:]
 
     init(endpoint: String, curve: ClientCurveKeys?, logger: Logger) throws {
         self.endpoint = endpoint
@@ -120,10 +110,9 @@ private final class ClientRequests: SocketLoopHandler {
             if let previous = pending.removeValue(forKey: outgoing.reference) {
                 previous.continuation.resume(throwing: BrokerClientError.protocolViolation("request \(outgoing.reference) was sent again before its reply"))
             }
-            pending[outgoing.reference] = Pending(
-                continuation: outgoing.continuation, deadline: outgoing.deadline, timeout: outgoing.timeout,
-                message: outgoing.message, resendEvery: outgoing.resendEvery, nextResend: outgoing.resendEvery.map { .now + $0 }
-            )
+            var request = outgoing
+            request.nextResend = outgoing.resendEvery.map { .now + $0 }
+            pending[outgoing.reference] = request
             // Never block the socket thread: a request the broker cannot take yet goes again at its next resend.
             try socket.send(outgoing.message, dontWait: true)
         case .cancel(let reference):

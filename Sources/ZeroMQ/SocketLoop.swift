@@ -49,15 +49,6 @@ public final class SocketReactor {
         readers.append(body)
     }
 
-    /// Calls `body` with what was posted to `mailbox` each time something was.
-    public func onPosted<Element>(to mailbox: Mailbox<Element>, _ body: @escaping ([Element]) throws -> Void) {
-        onReadable(fileDescriptor: mailbox.wakeup.fileDescriptor) {
-            mailbox.wakeup.drain()
-            let elements = mailbox.take()
-            if !elements.isEmpty { try body(elements) }
-        }
-    }
-
     func onReadable(fileDescriptor: Int32, _ body: @escaping () throws -> Void) {
         poller.addReadable(fileDescriptor: fileDescriptor)
         readers.append(body)
