@@ -1,20 +1,7 @@
 import MahavishnuCore
 
-/// The `info` and `task` control commands: what a client that knows only the frontend asks.
+/// The `task` control command: what a client that knows only the frontend asks of a task.
 extension RouterLoop {
-    /// Where this broker listens, its version and its heartbeat settings.
-    func brokerInfo() -> BrokerInfo {
-        BrokerInfo(
-            version: MahavishnuVersion.current,
-            frontend: (try? frontend.lastEndpoint) ?? configuration.frontend,
-            backend: (try? backend.lastEndpoint) ?? configuration.backend,
-            busPub: bus?.publishEndpoint, busSub: bus?.subscribeEndpoint,
-            memoryDatabasePath: configuration.memoryDatabasePath,
-            heartbeatIntervalMs: Int(configuration.heartbeatInterval.roundedUpMilliseconds),
-            heartbeatLiveness: configuration.heartbeatLiveness
-        )
-    }
-
     /// The `task` reply for `taskID`: finished (from the result cache), running (a lease),
     /// waiting (a queue), or unknown. Rare and administrative: it may scan the queues.
     func taskReport(_ taskID: String) -> [UInt8] {

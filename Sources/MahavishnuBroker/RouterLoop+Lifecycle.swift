@@ -100,9 +100,9 @@ extension RouterLoop {
     // MARK: Child processes
 
     /// Handles child pool processes that exited: a crash is restarted, a close completes.
-    func handleChildExits() {
+    func handleChildExits(_ exits: [PoolSupervisor.Exit]) {
         guard let supervisor else { return }
-        for exit in supervisor.events.take() {
+        for exit in exits {
             let pid = supervisor.pid(of: exit.poolID) ?? 0
             let name = supervisor.name(of: exit.poolID) ?? exit.poolID
             let why = "its process exited with status \(exit.status)"

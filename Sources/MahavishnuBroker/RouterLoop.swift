@@ -1,37 +1,27 @@
 import DequeModule
 import Logging
 import MahavishnuCore
-import Synchronization
 import ZeroMQ
 
 /// The broker's one routing thread: owns the frontend and backend sockets, the pool registry,
 /// the queues and the leases, and moves every task from producer to pool and back.
 ///
 /// Per task it reads only header frames and keeps the body as an opaque, shared payload.
-final class RouterLoop {
+/// `Broker` builds it and runs it on a `SocketLoop`; asked to stop, it drains.
+final class RouterLoop: SocketLoopHandler {
+    typealias Command = Never
+
     let frontend: Socket
     let backend: Socket
     let logger: Logger
     let configuration: BrokerConfiguration
+    /// What `info` answers: where the broker listens, its version and heartbeat settings.
+    let info: BrokerInfo
     var defaultSelector: PoolSelector { configuration.defaultSelector }
-    private let wakeup = Wakeup()
-    private let stopRequested = Atomic<Bool>(false)
-    /// Whether `run()` (or `closeUnrun()`) has taken over the sockets.
-    private let stage = Mutex(Stage.built)
-    private enum Stage { case built, ran }
-    private let poller = Poller()
-    private let frontendItem: Int
-    private let backendItem: Int
-    private let wakeupItem: Int
-    private let supervisorItem: Int
     /// Starts and watches the pool processes this broker owns; `nil` if spawning is disabled.
     let supervisor: PoolSupervisor?
     /// Admits CURVE keys by role; `nil` when the broker runs without CURVE.
     let authenticator: ZapAuthenticator?
-    /// The keys of the pools the broker starts; `nil` without CURVE.
-    let internalKeys: ClientCurveKeys?
-    /// The message bus proxy, bound here beside the other sockets; run on a thread of its own.
-    let bus: BusProxy?
     var state = LoopState.running
 
     /// The message being handled; every receive reuses it.
@@ -67,9 +57,17 @@ final class RouterLoop {
     /// Replies owed once every pool in the set has stopped (`close_all`).
     var pendingCloseAlls: [(reply: ControlReply, remaining: Set<String>, closed: [PoolIdentity])] = []
 
-    init(configuration: BrokerConfiguration, context: Context, logger: Logger) throws {
+    /// A loop over bound `frontend` and `backend` sockets, which it owns from now on.
+    init(configuration: BrokerConfiguration, info: BrokerInfo, frontend: Socket, backend: Socket, journal: Journal?,
+         supervisor: PoolSupervisor?, authenticator: ZapAuthenticator?, logger: Logger) {
         self.logger = logger
         self.configuration = configuration
+        self.info = info
+        self.frontend = frontend
+        self.backend = backend
+        self.journal = journal
+        self.supervisor = supervisor
+        self.authenticator = authenticator
         queues = TaskQueues(bound: configuration.queueBound, byteBound: configuration.queueBytes)
         resultCache = ResultCache(capacity: configuration.resultCacheSize, byteCapacity: configuration.resultCacheBytes)
         owedResults = OwedResults(capacity: configuration.resultCacheSize)
@@ -77,144 +75,45 @@ final class RouterLoop {
         awaitedPools = AwaitedPools(deadline: .now + configuration.affinityWait)
         welcomeTerms = WelcomeTerms(heartbeatInterval: configuration.heartbeatInterval, liveness: configuration.heartbeatLiveness,
                                     maxResultBytes: configuration.maxResultBytes)
-        try Self.refuseExposure(configuration)
-        // The pools this broker starts get a key pair of its making, so they need no key files.
-        let internalKeys = try configuration.security.map { security in
-            ClientCurveKeys(keys: try CurveKeyPair.generate(), serverKey: security.keys.publicKey)
-        }
-        self.internalKeys = internalKeys
-        let authenticator = try configuration.security.map { security in
-            try ZapAuthenticator(context: context, allowListFile: security.allowListFile,
-                                 ownKeys: internalKeys.map { [$0.keys.publicKey: .pool] } ?? [:], logger: logger)
-        }
-        self.authenticator = authenticator
-        frontend = try Socket(context, type: .router, linger: 0)
-        backend = try Socket(context, type: .router, linger: 0)
-        do {
-            if let security = configuration.security, let authenticator {
-                try frontend.becomeCurveServer(secretKey: security.keys.secretKey, zapDomain: ZapAuthenticator.Domain.frontend.rawValue)
-                try backend.becomeCurveServer(secretKey: security.keys.secretKey, zapDomain: ZapAuthenticator.Domain.backend.rawValue)
-                try authenticator.monitor(frontend, name: "frontend")
-                try authenticator.monitor(backend, name: "backend")
-            }
-            for socket in [frontend, backend] {
-                try socket.set(.routerMandatory, 1)
-                try socket.set(.receiveHighWaterMark, configuration.highWaterMark)
-            }
-            try frontend.set(.sendHighWaterMark, configuration.producerHighWaterMark)
-            try backend.set(.sendHighWaterMark, configuration.highWaterMark)
-            try frontend.set(.maxMessageSize, FrameLimits.frontend(maxTaskBytes: configuration.maxTaskBytes))
-            try backend.set(.maxMessageSize, FrameLimits.backend(maxResultBytes: configuration.maxResultBytes))
-            // A pool that reconnects under the same id takes its routing id over from the dead link.
-            try backend.set(.routerHandover, 1)
-            try Self.bind(frontend, configuration.frontend, role: "frontend")
-            try Self.bind(backend, configuration.backend, role: "backend")
-        } catch {
-            frontend.close()
-            backend.close()
-            authenticator?.discard()
-            throw error
-        }
-        let boundBackend = try backend.lastEndpoint
-        let boundFrontend = try frontend.lastEndpoint
-        let bus: BusProxy?
-        do {
-            // Named after the bound frontend, a port the OS chose included.
-            journal = try configuration.journal.map { journal throws(JournalError) in try Journal(path: journal.file(frontend: boundFrontend), mode: journal.mode, logger: logger) }
-            bus = try configuration.bus.map { try BusProxy(configuration: $0, context: context, secretKey: configuration.security?.keys.secretKey, logger: logger) }
-            if let bus, let authenticator { try bus.monitored(by: authenticator) }
-        } catch {
-            frontend.close()
-            backend.close()
-            authenticator?.discard()
-            throw error
-        }
-        self.bus = bus
-        let poolsReach = PoolLaunchSpec.Broker(backend: boundBackend, frontend: boundFrontend, busPublish: bus?.publishEndpoint, busSubscribe: bus?.subscribeEndpoint)
-        let supervisor = configuration.poolExecutables.map { executables in
-            PoolSupervisor(executables: executables, broker: poolsReach, settingsFile: configuration.settingsFile,
-                           childEnvironment: internalKeys?.environment ?? [:], logger: logger, extraArguments: configuration.poolArguments)
-        }
-        self.supervisor = supervisor
-        frontendItem = poller.addReadable(frontend)
-        backendItem = poller.addReadable(backend)
-        wakeupItem = poller.addReadable(fileDescriptor: wakeup.fileDescriptor)
-        if let supervisor {
-            supervisorItem = poller.addReadable(fileDescriptor: supervisor.events.wakeup.fileDescriptor)
-        } else {
-            supervisorItem = -1
-        }
-        // Handshakes are answered from now on: the broker's own bus clients connect before it runs.
-        authenticator?.start()
     }
 
-    /// Refuses to expose the broker beyond this machine without CURVE, unless told to.
-    private static func refuseExposure(_ configuration: BrokerConfiguration) throws {
-        guard configuration.security == nil, !configuration.insecure else { return }
-        let endpoints = [configuration.frontend, configuration.backend] + (configuration.bus.map { [$0.publish, $0.subscribe] } ?? [])
-        guard let exposed = endpoints.first(where: { !isLocalOnly($0) }) else { return }
-        throw BrokerError(code: .insecureBind, message: """
-            refusing to bind \(exposed) without CURVE: anyone who can reach it could submit tasks and register pools. \
-            Generate keys with `mahavishnu keys generate --out keys --name broker` (and a pair per producer, pool and admin), \
-            list the allowed public keys in an allow-list file, and start the broker with --keys keys --allow allow.yaml; \
-            or pass --insecure to accept the risk (docs/security.md)
-            """)
-    }
-
-    private static func bind(_ socket: Socket, _ endpoint: String, role: String) throws {
-        do {
-            try socket.bind(endpoint)
-        } catch let error as ZMQError {
-            throw BrokerError(code: .bindFailed, message: "cannot bind the \(role) to \(endpoint): \(error)")
-        }
-    }
-
-    /// Closes everything of a loop that will never run (its owner gave up before `run()`).
-    func closeUnrun() {
-        guard stage.withLock({ stage in defer { stage = .ran }; return stage == .built }) else { return }
-        authenticator?.stop()
-        bus?.close()
-        frontend.close()
-        backend.close()
-    }
-
-    func requestStop() {
-        stopRequested.store(true, ordering: .releasing)
-        wakeup.signal()
-    }
-
-    /// Polls and handles messages until stopped and drained; closes both sockets on the way out.
-    func run() throws {
-        guard stage.withLock({ stage in defer { stage = .ran }; return stage == .built }) else { return }
-        defer {
-            authenticator?.stop()
-            supervisor?.killRemaining()
-            frontend.close()
-            backend.close()
-            journal?.close()
-        }
-        let endpoints = (frontend: try frontend.lastEndpoint, backend: try backend.lastEndpoint)
-        logger.info("router loop running", metadata: ["zmq.frontend": "\(endpoints.frontend)", "zmq.backend": "\(endpoints.backend)"])
+    /// Recovers the journal, starts the configured pools, then watches both sockets (results
+    /// first: they free the slots that waiting and new tasks need) and the supervisor's reports.
+    func start(_ reactor: SocketReactor) throws {
+        logger.info("router loop running", metadata: ["zmq.frontend": "\(info.frontend)", "zmq.backend": "\(info.backend)"])
         awaitedPools = AwaitedPools(deadline: .now + configuration.affinityWait)
         try recoverFromJournal()
         for request in configuration.initialPools { spawn(request, reply: nil) }
-        while state != .stopped {
-            // What the last pass held back goes out before the loop waits again.
-            flushOutbox()
-            if case .running = state, stopRequested.load(ordering: .acquiring) {
-                beginDrain()
-                continue
-            }
-            try poller.poll(until: nextTimer())
-            if poller.isReadable(wakeupItem) { wakeup.drain() }
-            // Results first: they free the slots that waiting and new tasks need.
-            if poller.isReadable(backendItem) { try drain(backend, handler: handleBackendMessage) }
-            if poller.isReadable(frontendItem) { try drain(frontend, handler: handleFrontendMessage) }
-            if supervisorItem >= 0, poller.isReadable(supervisorItem) { handleChildExits() }
-            runTimers()
-        }
+        reactor.onReadable(backend) { [unowned self] in try drain(backend, handler: handleBackendMessage) }
+        reactor.onReadable(frontend) { [unowned self] in try drain(frontend, handler: handleFrontendMessage) }
+        if let supervisor { reactor.onPosted(supervisor.events) { [unowned self] in handleChildExits($0) } }
+    }
+
+    /// Runs the timers that are due, then sends what the pass held back for the journal.
+    func beforeWait() {
+        runTimers()
         flushOutbox()
+    }
+
+    var nextDeadline: ContinuousClock.Instant? { nextTimer() }
+
+    /// Drains: the loop serves until in-flight tasks are answered and child pools have exited.
+    func stopRequested() -> Bool {
+        if case .running = state { beginDrain() }
+        return false
+    }
+
+    var isDone: Bool { state == .stopped }
+
+    /// Sends what is left, then closes the sockets and the journal and stops the children and ZAP.
+    func finish(after error: (any Error)?) {
+        if error == nil { flushOutbox() }
         logger.info("router loop stopped", metadata: ["broker.in_flight": "\(leases.count)", "broker.queued": "\(queues.depth)"])
+        authenticator?.stop()
+        supervisor?.killRemaining()
+        frontend.close()
+        backend.close()
+        journal?.close()
     }
 
     /// Handles the messages waiting on `socket`, a bounded batch at a time so neither side starves.

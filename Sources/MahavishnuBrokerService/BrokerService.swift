@@ -49,7 +49,7 @@ public final class BrokerService: Service, Sendable {
         }
         broker = try Broker(configuration: configuration, logger: logger)
         guard let proxy = broker.bus else {
-            broker.close()
+            broker.stop()
             throw BrokerServiceError("the broker started without its message bus")
         }
         self.proxy = proxy
@@ -74,22 +74,19 @@ public final class BrokerService: Service, Sendable {
 
     /// Runs until graceful shutdown (or until the router fails); closes every socket before it returns.
     public func run() async throws {
-        let proxy = self.proxy
-        // Detached, so it does not inherit the group's graceful shutdown: the router drains
-        // through the proxy, which stops only once the router and aggregator have.
-        let proxyLoop = Task.detached {
-            try await BlockingLoopService(name: "mahavishnu.bus", loop: { try proxy.run() }, stop: { proxy.stop() }).run()
-        }
+        // Not one of the group's services: the router drains through the proxy, which stops
+        // only once the router and aggregator have.
+        proxy.start()
         do {
             try await runOnBus()
         } catch {
+            broker.stop()
             proxy.stop()
-            broker.close()
-            _ = try? await proxyLoop.value
+            try? await proxy.finished()
             throw error
         }
         proxy.stop()
-        try await proxyLoop.value
+        try await proxy.finished()
     }
 
     /// Runs the router (and the aggregator) once the bus proxy is up.
@@ -108,7 +105,7 @@ public final class BrokerService: Service, Sendable {
         // Subscribed before any pool can start, so no result goes unstored.
         try await aggregator?.start()
         let broker = self.broker, endpoints = self.endpoints, ready = self.ready
-        let router = BlockingLoopService(name: "mahavishnu.router", loop: { try broker.run() }, stop: { broker.stop() }, started: { ready(endpoints) })
+        let router = LoopService(broker, started: { ready(endpoints) })
         // Stopped in reverse: the router drains first, then the aggregator stores what the pools reported.
         let services: [any Service] = (aggregator.map { [$0] } ?? []) + [router]
         let group = ServiceGroup(configuration: .init(

@@ -4,19 +4,64 @@ import MahavishnuCore
 import Synchronization
 import ZeroMQ
 
-/// A pool: a link to the broker's backend, a set of worker slots, and the loop between them.
+/// A pool: a link to the broker's backend, a set of worker slots, and the loop between them,
+/// which runs on a `SocketLoop` of its own.
 ///
-/// - Important: `run()` blocks the calling thread, which owns the socket; only `stop()` may be
-///   called from other threads.
-public final class PoolProcess: @unchecked Sendable {
+/// Built idle: `start()` registers it and runs tasks, `stop()` drains it, `finished()` waits
+/// until the broker has released it (or the drain timed out) and its socket is closed.
+public final class PoolProcess: ThreadLoop {
     public let configuration: PoolConfiguration
+    private let commands: Mailbox<PoolCommand>
+    private let loop: SocketLoop<PoolCommand>
+
+    /// Connects to the broker; `onReady` runs once, on the pool's thread, when the broker accepts it.
+    ///
+    /// - Parameters:
+    ///   - executor: runs the tasks; default: the executor of the configuration's worker type.
+    ///   - hooks: connect the pool to the message bus: finished tasks are reported to it, and
+    ///     tasks that name `delegate_to` are handed to another pool through it.
+    public init(
+        configuration: PoolConfiguration, logger: Logger, executor: (any Executor)? = nil, hooks: PoolHooks = PoolHooks(),
+        onReady: @escaping @Sendable (PoolConfiguration) -> Void = { _ in }
+    ) throws {
+        try configuration.validate()
+        self.configuration = configuration
+        let commands = Mailbox<PoolCommand>()
+        self.commands = commands
+        let handler = try PoolLoop(configuration: configuration, logger: logger, executor: executor, hooks: hooks, commands: commands, onReady: onReady)
+        loop = SocketLoop(name: "mahavishnu.pool", mailbox: commands, handler: handler)
+    }
+
+    public func start() { loop.start() }
+
+    /// Asks the pool to drain: it tells the broker it is leaving, finishes its tasks, then ends.
+    public func stop() { commands.post(.drain) }
+
+    public func finished() async throws { try await loop.finished() }
+}
+
+/// What reaches the pool's thread from others.
+enum PoolCommand: Sendable {
+    /// A worker finished a task.
+    case finished(Completion)
+    /// Leave: tell the broker, finish the running tasks, end once released.
+    case drain
+}
+
+/// The pool's thread: its link to the broker, its worker slots and what they finished.
+private final class PoolLoop: SocketLoopHandler {
+    typealias Command = PoolCommand
+
+    let configuration: PoolConfiguration
     private let logger: Logger
     private let link: BrokerLink
     private let executor: any Executor
     private let hooks: PoolHooks
-    private let inbox = Mailbox<Completion>()
-    private let stopRequested = Atomic<Bool>(false)
+    private let commands: Mailbox<PoolCommand>
     private let frames = Frames(capacity: 8)
+    private var reactor: SocketReactor?
+    /// The link's socket as the reactor watches it; `nil` while the link reconnects.
+    private var watched: Socket?
     private var slots: WorkerSlots
     private var recorder = PoolVitalsRecorder()
     /// Finished tasks' events not yet given to `hooks.tasksFinished`.
@@ -30,26 +75,22 @@ public final class PoolProcess: @unchecked Sendable {
     /// session, sent again only if no `WELCOME` came within the liveness interval.
     private var readySentAt: ContinuousClock.Instant?
     private var saidBye = false
+    /// When a drain that the broker has not answered gives up.
+    private var drainDeadline: ContinuousClock.Instant?
+    /// The broker released the pool, or the drain gave up: the loop ends.
     private var released = false
     /// Why the executor cannot run tasks, as last announced to the broker (capacity 0 while set).
     private var unavailableReason: String?
-    private let onReady: @Sendable (PoolProcess) -> Void
+    private let parent = getppid()
+    private let onReady: @Sendable (PoolConfiguration) -> Void
 
-    /// Connects to the broker; `onReady` runs once, on the pool's thread, when the broker accepts it.
-    ///
-    /// - Parameters:
-    ///   - executor: runs the tasks; default: the executor of the configuration's worker type.
-    ///   - hooks: connect the pool to the message bus: finished tasks are reported to it, and
-    ///     tasks that name `delegate_to` are handed to another pool through it.
-    public init(
-        configuration: PoolConfiguration, logger: Logger, executor: (any Executor)? = nil, hooks: PoolHooks = PoolHooks(),
-        onReady: @escaping @Sendable (PoolProcess) -> Void = { _ in }
-    ) throws {
-        try configuration.validate()
+    init(configuration: PoolConfiguration, logger: Logger, executor: (any Executor)?, hooks: PoolHooks,
+         commands: Mailbox<PoolCommand>, onReady: @escaping @Sendable (PoolConfiguration) -> Void) throws {
         self.configuration = configuration
         self.logger = logger
         self.onReady = onReady
         self.hooks = hooks
+        self.commands = commands
         // validate() has checked that the worker type is defined.
         let local = executor ?? configuration.workerTypes[configuration.workerType]!.makeExecutor()
         self.executor = DelegatingExecutor(local: local, delegation: hooks.delegation)
@@ -61,73 +102,89 @@ public final class PoolProcess: @unchecked Sendable {
         )
     }
 
-    /// Asks the pool to drain: it tells the broker it is leaving, finishes its tasks, then `run()` returns.
-    public func stop() {
-        stopRequested.store(true, ordering: .releasing)
-        inbox.wakeup.signal()
-    }
-
-    /// Registers, then runs tasks until stopped and released by the broker (or the drain timeout).
-    public func run() throws {
-        defer {
-            flushEvents()
-            executor.shutdown()
-            link.close()
-        }
-        // An executor that answers at once (echo) posts from this thread: no eventfd round trip.
-        inbox.adoptCurrentThread()
+    /// Registers, and watches the broker's socket.
+    func start(_ reactor: SocketReactor) throws {
+        self.reactor = reactor
         try sendReady()
-        var poller = makePoller()
-        var drainDeadline: ContinuousClock.Instant?
-        let parent = getppid()
-        while !released {
-            if configuration.exitWithParent && getppid() != parent && !stopRequested.load(ordering: .acquiring) {
-                logger.info("parent process gone: draining", metadata: ["pool.id": "\(configuration.poolID)"])
-                stop()
-            }
-            if stopRequested.load(ordering: .acquiring) && !saidBye {
-                try link.send(.bye)
-                saidBye = true
-                drainDeadline = .now + .seconds(configuration.drainTimeout)
-                logger.info("pool draining", metadata: ["pool.id": "\(configuration.poolID)", "pool.busy": "\(slots.busyCount)"])
-            }
-            if let drainDeadline, ContinuousClock.now >= drainDeadline {
-                logger.info("drain timeout: the broker did not release the pool", metadata: ["pool.id": "\(configuration.poolID)"])
-                break
-            }
-            var wakeAt = link.nextDeadline()
-            if let drainDeadline { wakeAt = min(wakeAt, drainDeadline) }
-            if let flushAt = events.flushAt { wakeAt = min(wakeAt, flushAt) }
-            if configuration.exitWithParent { wakeAt = min(wakeAt, .now + .seconds(1)) }
-            try poller.poll(until: wakeAt)
-            if poller.isReadable(0) { inbox.wakeup.drain() }
-            if poller.count > 1 && poller.isReadable(1) {
-                while try link.socket.receive(into: frames, dontWait: true) {
-                    link.heard()
-                    try handleBrokerMessage()
-                }
-            }
-            if !link.isReconnecting { try followAvailability() }
-            try sendResults()
-            if events.isDue { flushEvents() }
-            switch try link.service(vitals: encodedVitals) {
-            case .none:
-                break
-            case .disconnected:
-                poller = makePoller()
-            case .reconnected:
-                poller = makePoller()
-                try sendReady()
+        watchLink()
+    }
+
+    /// Sends finished tasks' results (after any change in availability they follow from) and begins a drain.
+    func handle(_ commands: [PoolCommand]) throws {
+        if !link.isReconnecting { try followAvailability() }
+        for command in commands {
+            switch command {
+            case .finished(let completion): try send(completion)
+            case .drain: try beginDrain()
             }
         }
     }
 
-    /// Polls the completion inbox (item 0) and, while connected, the broker socket (item 1).
-    private func makePoller() -> Poller {
-        let poller = Poller()
-        poller.addReadable(fileDescriptor: inbox.wakeup.fileDescriptor)
-        if !link.isReconnecting { poller.addReadable(link.socket) }
-        return poller
+    /// Heartbeats, reconnects, the drain's end, and the events due for the bus.
+    func beforeWait() throws {
+        if configuration.exitWithParent && getppid() != parent && !saidBye {
+            logger.info("parent process gone: draining", metadata: ["pool.id": "\(configuration.poolID)"])
+            try beginDrain()
+        }
+        // A pool the broker never accepted has nobody to wait for once its own tasks are done
+        // (unless its WELCOME is waiting to be read).
+        if saidBye && slots.busyCount == 0 && !registered {
+            if watched != nil { try receiveFromBroker() }
+            if !registered { released = true }
+        }
+        if let drainDeadline, ContinuousClock.now >= drainDeadline {
+            logger.info("drain timeout: the broker did not release the pool", metadata: ["pool.id": "\(configuration.poolID)"])
+            released = true
+        }
+        if !link.isReconnecting { try followAvailability() }
+        if events.isDue { flushEvents() }
+        switch try link.service(vitals: encodedVitals) {
+        case .none:
+            break
+        case .disconnected:
+            if let watched { reactor?.stopWatching(watched) }
+            watched = nil
+        case .reconnected:
+            watchLink()
+            try sendReady()
+        }
+    }
+
+    var nextDeadline: ContinuousClock.Instant? {
+        var wakeAt = link.nextDeadline()
+        if let drainDeadline { wakeAt = min(wakeAt, drainDeadline) }
+        if let flushAt = events.flushAt { wakeAt = min(wakeAt, flushAt) }
+        if configuration.exitWithParent { wakeAt = min(wakeAt, .now + .seconds(1)) }
+        return wakeAt
+    }
+
+    var isDone: Bool { released }
+
+    func finish(after error: (any Error)?) {
+        flushEvents()
+        executor.shutdown()
+        link.close()
+    }
+
+    private func watchLink() {
+        watched = link.socket
+        reactor?.onReadable(link.socket) { [unowned self] in try receiveFromBroker() }
+    }
+
+    private func receiveFromBroker() throws {
+        while try link.socket.receive(into: frames, dontWait: true) {
+            link.heard()
+            try handleBrokerMessage()
+        }
+    }
+
+    /// Tells the broker the pool is leaving, once, and gives it `drain_timeout` to release the pool.
+    private func beginDrain() throws {
+        guard !saidBye else { return }
+        try link.send(.bye)
+        saidBye = true
+        drainDeadline = .now + .seconds(configuration.drainTimeout)
+        logger.info("pool draining", metadata: ["pool.id": "\(configuration.poolID)", "pool.busy": "\(slots.busyCount)"])
     }
 
     private func sendReady() throws {
@@ -189,12 +246,12 @@ public final class PoolProcess: @unchecked Sendable {
             if !registered {
                 registered = true
                 logger.info("pool registered", metadata: ["pool.id": "\(configuration.poolID)", "zmq.endpoint": "\(configuration.broker)"])
-                onReady(self)
+                onReady(configuration)
             }
         case .scale(let target):
             resize(to: target)
         case .drain:
-            stop()
+            try beginDrain()
         case .bye:
             released = slots.busyCount == 0
         case .error(_, let code, let message):
@@ -229,13 +286,13 @@ public final class PoolProcess: @unchecked Sendable {
             return
         }
         let started = ContinuousClock.now
-        let inbox = self.inbox
+        let commands = self.commands
         let assignment = Result { () throws(InvalidTaskError) in
             try TaskAssignment(taskID: String(decoding: taskID, as: UTF8.self), body: body, worker: worker, defaultTimeout: configuration.taskTimeout)
         }
         let prompt = (try? assignment.get())?.task.prompt ?? ""
         let post: @Sendable (ExecutionOutcome) -> Void = { outcome in
-            inbox.post(Completion(taskID: taskID, worker: worker, outcome: outcome, started: started, prompt: prompt))
+            commands.post(.finished(Completion(taskID: taskID, worker: worker, outcome: outcome, started: started, prompt: prompt)))
         }
         switch assignment {
         case .success(let assignment): executor.run(assignment, completion: post)
@@ -248,16 +305,6 @@ public final class PoolProcess: @unchecked Sendable {
             let next = backlog.removeFirst()
             start(taskID: next.taskID, body: next.body)
         }
-    }
-
-    /// Sends every finished task's result, including tasks that finished while this ran
-    /// (a backlog task started here may complete at once, without a wake-up).
-    private func sendResults() throws {
-        while case let completions = inbox.take(), !completions.isEmpty {
-            for completion in completions { try send(completion) }
-        }
-        // A pool the broker never accepted has nobody to wait for once its own tasks are done.
-        if saidBye && slots.busyCount == 0 && !registered { released = true }
     }
 
     /// Gives the waiting events to the bus hook.

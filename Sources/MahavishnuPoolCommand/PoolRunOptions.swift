@@ -88,12 +88,9 @@ package struct PoolRunOptions: ParsableArguments {
         let link = try await PoolBusLink.connect(settings: settings, poolID: configuration.poolID, poolName: configuration.name, curve: configuration.curve, logger: logger)
         do {
             let pool = try PoolProcess(configuration: configuration, logger: logger, executor: executor, hooks: link.hooks) { pool in
-                announce("pool ready id=\(pool.configuration.poolID) name=\(pool.configuration.name) workers=\(pool.configuration.minWorkers)")
+                announce("pool ready id=\(pool.poolID) name=\(pool.name) workers=\(pool.minWorkers)")
             }
-            try await runUntilSignalled(
-                [BlockingLoopService(name: "mahavishnu.pool", loop: { try pool.run() }, stop: { pool.stop() })],
-                logger: logger
-            )
+            try await runUntilSignalled([LoopService(pool)], logger: logger)
         } catch {
             await link.close()
             throw error

@@ -37,8 +37,15 @@ extension SocketLoopHandler {
 /// The items a `SocketLoop` waits on and what it calls when each is readable, in the order
 /// they were registered.
 public final class SocketReactor {
-    private let poller = Poller()
-    private var readers: [() throws -> Void] = []
+    private var poller = Poller()
+    private var readers: [Reader] = []
+
+    private struct Reader {
+        /// The socket watched, or `nil` for a file descriptor.
+        let socket: Socket?
+        let fileDescriptor: Int32
+        let body: () throws -> Void
+    }
 
     init() {}
 
@@ -46,19 +53,51 @@ public final class SocketReactor {
     /// `dontWait`, as many as it wants to handle in one pass.
     public func onReadable(_ socket: Socket, _ body: @escaping () throws -> Void) {
         poller.addReadable(socket)
-        readers.append(body)
+        readers.append(Reader(socket: socket, fileDescriptor: -1, body: body))
+    }
+
+    /// Calls `body` with what was posted to `mailbox` each time another thread posts to it.
+    public func onPosted<Element>(_ mailbox: Mailbox<Element>, _ body: @escaping ([Element]) throws -> Void) {
+        onReadable(fileDescriptor: mailbox.wakeup.fileDescriptor) {
+            mailbox.wakeup.drain()
+            try body(mailbox.take())
+        }
+    }
+
+    /// Stops watching `socket` (before closing it, or to watch a fresh one in its place).
+    public func stopWatching(_ socket: Socket) {
+        readers.removeAll { $0.socket === socket }
+        poller = Poller()
+        for reader in readers {
+            if let watched = reader.socket { poller.addReadable(watched) } else { poller.addReadable(fileDescriptor: reader.fileDescriptor) }
+        }
     }
 
     func onReadable(fileDescriptor: Int32, _ body: @escaping () throws -> Void) {
         poller.addReadable(fileDescriptor: fileDescriptor)
-        readers.append(body)
+        readers.append(Reader(socket: nil, fileDescriptor: fileDescriptor, body: body))
     }
 
-    /// Waits until an item is readable or `deadline` passes, then calls the readers of the ready ones.
+    /// Waits until an item is readable or `deadline` passes, then calls the readers of the ready
+    /// ones (a reader may stop watching a socket: the rest of the pass skips what changed).
     func pass(until deadline: ContinuousClock.Instant?) throws {
         try poller.poll(until: deadline)
-        for (index, reader) in readers.enumerated() where poller.isReadable(index) { try reader() }
+        let polled = poller
+        for (index, reader) in readers.enumerated() where polled.isReadable(index) {
+            try reader.body()
+            if poller !== polled { return }
+        }
     }
+}
+
+/// What runs on a thread of its own until asked to stop: a `SocketLoop`, or a type built on one.
+public protocol ThreadLoop: Sendable {
+    /// Starts the thread.
+    func start()
+    /// Asks it to end; safe from any thread.
+    func stop()
+    /// Waits until it has ended; rethrows the error that ended it.
+    func finished() async throws
 }
 
 /// A thread that owns its sockets, a poller, a wake-up and a typed mailbox, in the manner of
@@ -66,9 +105,9 @@ public final class SocketReactor {
 ///
 /// Built idle: `start()` starts the thread, `stop()` asks it to end, and `join()` or
 /// `finished()` wait until it has, rethrowing the error that ended it.
-public final class SocketLoop<Command: Sendable>: Sendable {
+public final class SocketLoop<Command: Sendable>: ThreadLoop {
     private let name: String
-    private let mailbox = Mailbox<Command>()
+    private let mailbox: Mailbox<Command>
     /// The handler's loop and its `finish`, until `start()` (or `stop()`) takes them.
     private let idle: Mutex<UncheckedTransfer<(run: () throws -> Void, finish: () -> Void)>?>
     private let outcome = Mutex(Outcome.running([]))
@@ -79,10 +118,11 @@ public final class SocketLoop<Command: Sendable>: Sendable {
         case ended((any Error)?)
     }
 
-    /// A loop for `handler`, which from now on belongs to the loop.
-    public init<Handler: SocketLoopHandler>(name: String, handler: sending Handler) where Handler.Command == Command {
+    /// A loop for `handler`, which from now on belongs to the loop. Its commands arrive through
+    /// `mailbox`, which the handler may keep to post to itself from threads it starts.
+    public init<Handler: SocketLoopHandler>(name: String, mailbox: Mailbox<Command> = Mailbox(), handler: sending Handler) where Handler.Command == Command {
         self.name = name
-        let mailbox = self.mailbox
+        self.mailbox = mailbox
         idle = Mutex(UncheckedTransfer((run: { try Self.run(handler, mailbox: mailbox) }, finish: { handler.finish(after: nil) })))
     }
 

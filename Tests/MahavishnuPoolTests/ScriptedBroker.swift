@@ -43,15 +43,16 @@ final class ScriptedBroker {
         configure(&configuration)
         let pool = try PoolProcess(configuration: configuration, logger: Logger(label: "scripted-pool"))
         let stopped = DispatchSemaphore(value: 0)
-        Thread {
-            try? pool.run()
+        pool.start()
+        Task.detached {
+            try? await pool.finished()
             stopped.signal()
-        }.start()
+        }
         pools.append((pool, stopped))
         return pool
     }
 
-    /// Whether the pool's `run()` returned within `timeout`.
+    /// Whether the pool ended within `timeout`.
     func waitUntilStopped(_ pool: PoolProcess, timeout: Double = 5) -> Bool {
         guard let entry = pools.first(where: { $0.pool === pool }), entry.stopped.wait(timeout: .now() + timeout) == .success else { return false }
         entry.stopped.signal()

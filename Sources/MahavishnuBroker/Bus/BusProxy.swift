@@ -3,7 +3,7 @@ import MahavishnuCore
 import Synchronization
 import ZeroMQ
 
-/// The inter-pool bus: an XSUB ⇄ XPUB proxy on its own thread.
+/// The inter-pool bus: an XSUB ⇄ XPUB proxy on a `SocketLoop` of its own.
 ///
 /// Publishers connect PUB sockets to `publishEndpoint` (the XSUB); subscribers connect SUB
 /// sockets to `subscribeEndpoint` (the XPUB). Subscriptions travel upstream, so each publisher
@@ -11,9 +11,8 @@ import ZeroMQ
 /// high-water mark bounds what waits for each subscriber: past it, that subscriber misses
 /// messages (its bus counts the gap) and nobody else waits.
 ///
-/// - Important: `run()` blocks the calling thread, which then owns both sockets; run it on a
-///   dedicated thread. Only `stop()` and `statistics` may be used from other threads.
-public final class BusProxy: @unchecked Sendable {
+/// Built bound and idle: `start()` runs it, `stop()` ends it (and closes its sockets, even if it never ran).
+public final class BusProxy: ThreadLoop {
     /// The XSUB endpoint actually bound (with the port the OS chose for `:*`).
     public let publishEndpoint: String
     /// The XPUB endpoint actually bound.
@@ -25,30 +24,29 @@ public final class BusProxy: @unchecked Sendable {
     public let inprocSubscribeEndpoint: String
     /// The context both sides live in: in-process clients must use it to reach the `inproc` sides.
     public let context: Context
-    private let publishers: Socket
-    private let subscribers: Socket
-    private let wakeup = Wakeup()
-    private let stopRequested = Atomic<Bool>(false)
-    private let forwarded = Atomic<Int>(0)
-    private let subscriptionChanges = Atomic<Int>(0)
-    private let malformed = Atomic<Int>(0)
-    private let logger: Logger
+    private let counters = BusProxyCounters()
+    private let loop: SocketLoop<Never>
 
-    /// Binds both endpoints in `context`, as CURVE servers with `secretKey` if given (the
-    /// broker's ZAP handler, in the same context, admits their peers); throws `BrokerError`
+    /// Binds both endpoints in `context`, as CURVE servers with `secretKey` if given (`zap`, in
+    /// the same context, admits their peers and watches their handshakes); throws `BrokerError`
     /// (`.bindFailed`) naming the endpoint if one is malformed or in use.
-    init(configuration: BusProxyConfiguration, context: Context, secretKey: String?, logger: Logger) throws {
-        self.logger = logger
+    init(configuration: BusProxyConfiguration, context: Context, secretKey: String?, zap: ZapServer?, logger: Logger) throws {
         self.context = context
         let instance = String(UInt64.random(in: .min ... .max), radix: 16)
         inprocPublishEndpoint = "inproc://mahavishnu.bus_pub.\(instance)"
         inprocSubscribeEndpoint = "inproc://mahavishnu.bus_sub.\(instance)"
-        publishers = try Socket(context, type: .xsub, linger: 0)
-        subscribers = try Socket(context, type: .xpub, linger: 0)
+        let publishers = try Socket(context, type: .xsub, linger: 0)
+        let subscribers = try Socket(context, type: .xpub, linger: 0)
         do {
             if let secretKey {
                 try publishers.becomeCurveServer(secretKey: secretKey, zapDomain: ZapAuthenticator.Domain.bus.rawValue)
                 try subscribers.becomeCurveServer(secretKey: secretKey, zapDomain: ZapAuthenticator.Domain.bus.rawValue)
+            }
+            if let zap {
+                for (socket, name) in [(publishers, "bus_pub"), (subscribers, "bus_sub")] {
+                    try socket.monitorHandshakeFailures(at: ZapServer.monitorEndpoint(name))
+                    try zap.watchHandshakes(of: name)
+                }
             }
             try publishers.set(.receiveHighWaterMark, configuration.highWaterMark)
             try publishers.set(.maxMessageSize, configuration.maxMessageBytes)
@@ -64,6 +62,9 @@ public final class BusProxy: @unchecked Sendable {
             subscribers.close()
             throw error
         }
+        let forwarder = BusForwarder(publishers: publishers, subscribers: subscribers, counters: counters, logger: logger,
+                                     endpoints: (publishEndpoint, subscribeEndpoint))
+        loop = SocketLoop(name: "mahavishnu.bus", handler: forwarder)
     }
 
     private static func bind(_ socket: Socket, _ endpoint: String, side: String) throws {
@@ -74,68 +75,72 @@ public final class BusProxy: @unchecked Sendable {
         }
     }
 
-    /// Lets `authenticator` count the peers that fail the handshake on both bus sockets.
-    func monitored(by authenticator: ZapAuthenticator) throws {
-        try authenticator.monitor(publishers, name: "bus_pub")
-        try authenticator.monitor(subscribers, name: "bus_sub")
-    }
-
     /// What the proxy has moved so far; safe from any thread.
-    public var statistics: BusProxyStatistics {
+    public var statistics: BusProxyStatistics { counters.statistics }
+
+    public func start() { loop.start() }
+
+    public func stop() { loop.stop() }
+
+    public func finished() async throws { try await loop.finished() }
+}
+
+/// What the proxy has moved, counted on its thread and read from any.
+private final class BusProxyCounters: Sendable {
+    let forwarded = Atomic<Int>(0)
+    let subscriptionChanges = Atomic<Int>(0)
+    let malformed = Atomic<Int>(0)
+
+    var statistics: BusProxyStatistics {
         BusProxyStatistics(
             messagesForwarded: forwarded.load(ordering: .relaxed),
             subscriptionChanges: subscriptionChanges.load(ordering: .relaxed),
             malformed: malformed.load(ordering: .relaxed)
         )
     }
+}
 
-    /// Forwards messages and subscriptions until `stop()`; closes both sockets before returning.
-    public func run() throws {
-        defer {
-            publishers.close()
-            subscribers.close()
-        }
-        let poller = Poller()
-        let publishersItem = poller.addReadable(publishers)
-        let subscribersItem = poller.addReadable(subscribers)
-        let wakeupItem = poller.addReadable(fileDescriptor: wakeup.fileDescriptor)
-        let frames = Frames(capacity: 16)
-        logger.info("bus proxy running", metadata: ["zmq.bus_pub": "\(publishEndpoint)", "zmq.bus_sub": "\(subscribeEndpoint)"])
-        while !stopRequested.load(ordering: .acquiring) {
-            try poller.poll(timeoutMilliseconds: -1)
-            if poller.isReadable(wakeupItem) { wakeup.drain() }
-            if poller.isReadable(subscribersItem) {
-                try forward(from: subscribers, to: publishers, frames: frames, counter: subscriptionChanges)
-            }
-            if poller.isReadable(publishersItem) {
-                try forward(from: publishers, to: subscribers, frames: frames, counter: forwarded)
-            }
-        }
-        let final = statistics
+/// The proxy's thread: moves messages down and subscriptions up, unread.
+private final class BusForwarder: SocketLoopHandler {
+    typealias Command = Never
+
+    private let publishers: Socket
+    private let subscribers: Socket
+    private let counters: BusProxyCounters
+    private let logger: Logger
+    private let endpoints: (publish: String, subscribe: String)
+    private let frames = Frames(capacity: 16)
+
+    init(publishers: Socket, subscribers: Socket, counters: BusProxyCounters, logger: Logger, endpoints: (publish: String, subscribe: String)) {
+        self.publishers = publishers
+        self.subscribers = subscribers
+        self.counters = counters
+        self.logger = logger
+        self.endpoints = endpoints
+    }
+
+    func start(_ reactor: SocketReactor) {
+        logger.info("bus proxy running", metadata: ["zmq.bus_pub": "\(endpoints.publish)", "zmq.bus_sub": "\(endpoints.subscribe)"])
+        reactor.onReadable(subscribers) { [unowned self] in try forward(from: subscribers, to: publishers, counter: counters.subscriptionChanges) }
+        reactor.onReadable(publishers) { [unowned self] in try forward(from: publishers, to: subscribers, counter: counters.forwarded) }
+    }
+
+    func finish(after error: (any Error)?) {
+        publishers.close()
+        subscribers.close()
+        let final = counters.statistics
         logger.info("bus proxy stopped", metadata: [
             "bus.forwarded": "\(final.messagesForwarded)", "bus.subscription_changes": "\(final.subscriptionChanges)", "bus.malformed": "\(final.malformed)",
         ])
     }
 
-    /// Closes both sockets of a proxy that will never run.
-    func close() {
-        publishers.close()
-        subscribers.close()
-    }
-
-    /// Asks `run()` to return; safe from any thread.
-    public func stop() {
-        stopRequested.store(true, ordering: .releasing)
-        wakeup.signal()
-    }
-
     /// Moves up to a batch of waiting messages without copying their frames; never blocks
     /// (XPUB and XSUB drop rather than wait).
-    private func forward(from source: Socket, to destination: Socket, frames: Frames, counter: borrowing Atomic<Int>) throws {
+    private func forward(from source: Socket, to destination: Socket, counter: borrowing Atomic<Int>) throws {
         for _ in 0..<1024 {
             guard try source.receive(into: frames, dontWait: true) else { return }
             guard !frames.overflowed else {
-                malformed.add(1, ordering: .relaxed)
+                counters.malformed.add(1, ordering: .relaxed)
                 continue
             }
             for index in 0..<frames.count {

@@ -7,10 +7,9 @@ import ZeroMQ
 /// The broker's ZAP handler: admits a CURVE public key only on the sockets of its role
 /// (producers and admins on the frontend, pools on the backend) and counts every refusal.
 ///
-/// It runs on its own thread, owning the ZAP socket and the monitors that report peers that
-/// failed the handshake before ZAP was asked (a client with no keys, or the wrong broker key).
-/// The allow-list is re-read by `reload()` (SIGHUP); connections already admitted stay up.
-final class ZapAuthenticator: @unchecked Sendable {
+/// Its `ZapServer` runs on a `SocketLoop` of its own; the allow-list is re-read by `reload()`
+/// (SIGHUP), and connections already admitted stay up.
+final class ZapAuthenticator: Sendable {
     /// The ZAP domain of each server socket, and the roles it admits.
     enum Domain: String, CaseIterable {
         case frontend, backend, bus
@@ -24,101 +23,122 @@ final class ZapAuthenticator: @unchecked Sendable {
         }
     }
 
-    private let allowListFile: String
-    private let allowList: Mutex<AllowList>
-    /// Keys the broker made itself (for the pools it starts), kept across reloads.
-    private let ownKeys: [String: CurveRole]
-    private let logger: Logger
-    private let handler: Socket
-    private var monitors: [Socket] = []
-    private let wakeup = Wakeup()
-    private let stopRequested = Atomic<Bool>(false)
-    private let finished = DispatchSemaphore(value: 0)
-    let refusals = AuthRefusalCounters()
+    let refusals: AuthRefusalCounters
+    private let allowList: LiveAllowList
+    private let loop: SocketLoop<Never>
 
-    /// Binds the ZAP endpoint in `context`; call before the server sockets bind.
-    init(context: Context, allowListFile: String, ownKeys: [String: CurveRole], logger: Logger) throws {
-        var list = try AllowList.load(file: allowListFile)
-        for (key, role) in ownKeys { list.allow(key, as: role) }
-        self.allowListFile = allowListFile
-        allowList = Mutex(list)
-        self.ownKeys = ownKeys
-        self.logger = logger
-        handler = try Socket(context, type: .rep, linger: 0)
-        do {
-            try handler.bind("inproc://zeromq.zap.01")
-        } catch {
-            handler.close()
-            throw error
-        }
-    }
-
-    /// Watches `socket`'s failed handshakes; call once per server socket, before `start()`.
-    func monitor(_ socket: Socket, name: String) throws {
-        let endpoint = "inproc://mahavishnu.monitor.\(name)"
-        try socket.monitorHandshakeFailures(at: endpoint)
-        let listener = try Socket(socket.context, type: .pair, linger: 0)
-        try listener.connect(endpoint)
-        monitors.append(listener)
-    }
-
-    /// Starts answering ZAP requests on a dedicated thread.
-    func start() {
-        let thread = Thread { [self] in
-            serve()
-            finished.signal()
-        }
-        thread.name = "mahavishnu.zap"
-        thread.start()
-    }
-
-    /// Closes the sockets of a handler that was never started (the broker failed to start).
-    func discard() {
-        handler.close()
-        for monitor in monitors { monitor.close() }
-    }
-
-    /// Stops the thread and closes its sockets.
-    func stop() {
-        stopRequested.store(true, ordering: .releasing)
-        wakeup.signal()
-        finished.wait()
+    /// Starts answering the handshakes of `server`, whose server sockets are all watched.
+    init(serving server: sending ZapServer) {
+        refusals = server.refusals
+        allowList = server.allowList
+        loop = SocketLoop(name: "mahavishnu.zap", handler: server)
+        loop.start()
     }
 
     /// Re-reads the allow-list file: added keys are admitted and revoked keys refused from the
     /// next handshake on. A file with an error is reported and the current list kept.
     func reload() throws(ConfigurationError) {
-        var list = try AllowList.load(file: allowListFile)
-        for (key, role) in ownKeys { list.allow(key, as: role) }
-        allowList.withLock { $0 = list }
-        logger.info("allow-list reloaded", metadata: ["security.allow_list": "\(allowListFile)", "security.keys": "\(list.counts.map { "\($0.key.rawValue)=\($0.value)" }.sorted().joined(separator: ","))"])
+        try allowList.reload()
     }
 
-    private func serve() {
-        defer {
-            handler.close()
-            for monitor in monitors { monitor.close() }
-        }
-        let poller = Poller()
-        poller.addReadable(handler)
-        for monitor in monitors { poller.addReadable(monitor) }
-        poller.addReadable(fileDescriptor: wakeup.fileDescriptor)
+    /// Stops the thread and waits until it has closed its sockets.
+    func stop() {
+        loop.stop()
+        try? loop.join()
+    }
+}
+
+/// The allow-list file and what it said when last read, shared by the ZAP thread and `reload()`.
+final class LiveAllowList: Sendable {
+    private let file: String
+    /// Keys the broker made itself (for the pools it starts), kept across reloads.
+    private let ownKeys: [String: CurveRole]
+    private let list: Mutex<AllowList>
+    private let logger: Logger
+
+    init(file: String, ownKeys: [String: CurveRole], logger: Logger) throws(ConfigurationError) {
+        self.file = file
+        self.ownKeys = ownKeys
+        self.logger = logger
+        list = Mutex(try Self.load(file, ownKeys))
+    }
+
+    func role(of key: String) -> CurveRole? { list.withLock { $0.role(of: key) } }
+
+    func reload() throws(ConfigurationError) {
+        let fresh = try Self.load(file, ownKeys)
+        list.withLock { $0 = fresh }
+        logger.info("allow-list reloaded", metadata: ["security.allow_list": "\(file)", "security.keys": "\(fresh.counts.map { "\($0.key.rawValue)=\($0.value)" }.sorted().joined(separator: ","))"])
+    }
+
+    private static func load(_ file: String, _ ownKeys: [String: CurveRole]) throws(ConfigurationError) -> AllowList {
+        var list = try AllowList.load(file: file)
+        for (key, role) in ownKeys { list.allow(key, as: role) }
+        return list
+    }
+}
+
+/// The ZAP thread's sockets: the ZAP endpoint, and the monitors that report peers that failed
+/// the handshake before ZAP was asked (a client with no keys, or the wrong broker key).
+final class ZapServer: SocketLoopHandler {
+    typealias Command = Never
+
+    let allowList: LiveAllowList
+    let refusals = AuthRefusalCounters()
+    private let logger: Logger
+    private let context: Context
+    /// The ZAP endpoint's REP socket: one request, one reply.
+    private let requests: Socket
+    private var monitors: [Socket] = []
+
+    /// Binds the ZAP endpoint in `context`; build it before the server sockets bind, so that no
+    /// handshake can pass unchecked.
+    init(context: Context, allowList: LiveAllowList, logger: Logger) throws {
+        self.allowList = allowList
+        self.logger = logger
+        self.context = context
+        requests = try Socket(context, type: .rep, linger: 0)
         do {
-            while !stopRequested.load(ordering: .acquiring) {
-                try poller.poll(until: nil)
-                if poller.isReadable(0), let request = try handler.receiveMultipart(dontWait: true) {
-                    try handler.send(multipart: answer(request))
-                }
-                for (index, monitor) in monitors.enumerated() where poller.isReadable(index + 1) {
-                    while let frames = try monitor.receiveMultipart(dontWait: true) {
-                        if let event = SocketMonitorEvent(frames: frames) { record(event) }
-                    }
-                }
-                if poller.isReadable(poller.count - 1) { wakeup.drain() }
-            }
+            try requests.bind("inproc://zeromq.zap.01")
         } catch {
-            logger.error("ZAP handler failed", metadata: ["error": "\(error)"])
+            requests.close()
+            throw error
         }
+    }
+
+    /// Where the server socket called `name` reports its failed handshakes (`Socket.monitorHandshakeFailures(at:)`).
+    static func monitorEndpoint(_ name: String) -> String { "inproc://mahavishnu.monitor.\(name)" }
+
+    /// Counts the failed handshakes that the server socket called `name` reports; call once
+    /// per server socket, after it was told to report them and before serving.
+    func watchHandshakes(of name: String) throws {
+        let listener = try Socket(context, type: .pair, linger: 0)
+        monitors.append(listener)
+        try listener.connect(Self.monitorEndpoint(name))
+    }
+
+    func start(_ reactor: SocketReactor) {
+        reactor.onReadable(requests) { [unowned self] in
+            while let request = try requests.receiveMultipart(dontWait: true) { try requests.send(multipart: answer(request)) }
+        }
+        for monitor in monitors {
+            reactor.onReadable(monitor) { [unowned self] in
+                while let frames = try monitor.receiveMultipart(dontWait: true) {
+                    if let event = SocketMonitorEvent(frames: frames) { record(event) }
+                }
+            }
+        }
+    }
+
+    func finish(after error: (any Error)?) {
+        if let error { logger.error("ZAP handler failed", metadata: ["error": "\(error)"]) }
+        close()
+    }
+
+    /// Closes its sockets (of a server that will never serve: the broker failed to start).
+    func close() {
+        requests.close()
+        for monitor in monitors { monitor.close() }
     }
 
     /// The ZAP reply to one request (RFC 27): 200 with the role as user id, or 400 with why.
@@ -129,7 +149,7 @@ final class ZapAuthenticator: @unchecked Sendable {
         guard request.count >= 7, String(decoding: request[0], as: UTF8.self) == "1.0" else {
             return reply("500", "malformed ZAP request")
         }
-        let domain = Domain(rawValue: String(decoding: request[2], as: UTF8.self))
+        let domain = ZapAuthenticator.Domain(rawValue: String(decoding: request[2], as: UTF8.self))
         let address = String(decoding: request[3], as: UTF8.self)
         guard String(decoding: request[5], as: UTF8.self) == "CURVE", let key = z85Encode(request[6]) else {
             refusals.noKey.add(1, ordering: .relaxed)
@@ -137,7 +157,7 @@ final class ZapAuthenticator: @unchecked Sendable {
             return reply("400", "CURVE required")
         }
         let fingerprint = curveFingerprint(key)
-        guard let role = allowList.withLock({ $0.role(of: key) }) else {
+        guard let role = allowList.role(of: key) else {
             refusals.unknownKey.add(1, ordering: .relaxed)
             logger.info("connection refused: unknown key", metadata: ["peer.address": "\(address)", "peer.key": "\(fingerprint)", "zap.domain": "\(domain?.rawValue ?? "?")"])
             return reply("400", "unknown key")

@@ -29,10 +29,11 @@ final class RouterHarness {
         broker = try Broker(configuration: configuration, logger: Logger(label: "router-harness"))
         context = try Context()
         let broker = self.broker, stopped = self.stopped
-        Thread {
-            try? broker.run()
+        broker.start()
+        Task.detached {
+            try? await broker.finished()
             stopped.signal()
-        }.start()
+        }
     }
 
     /// Runs `body` against a fresh router loop configured by `configure`, and stops the loop after it.
@@ -48,7 +49,7 @@ final class RouterHarness {
         return try body(harness)
     }
 
-    /// Whether the loop's `run()` returned within `timeout`.
+    /// Whether the loop ended within `timeout`.
     func waitUntilStopped(timeout: Double = 5) -> Bool {
         guard stopped.wait(timeout: .now() + timeout) == .success else { return false }
         stopped.signal()
