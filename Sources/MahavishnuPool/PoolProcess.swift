@@ -1,7 +1,6 @@
 import Foundation
 import Logging
 import MahavishnuCore
-import Synchronization
 import ZeroMQ
 
 /// A pool: a link to the broker's backend, a set of worker slots, and the loop between them,
