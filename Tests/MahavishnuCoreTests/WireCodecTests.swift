@@ -115,7 +115,7 @@ struct WireCodecTests {
         }
     }
 
-    @Test("docs/protocol.md's pool ↔ broker tables list each command the codec has, with the frames it sends")
+    @Test("docs/protocol.md's frame tables list each command the codecs have, with the frames they send, and the bus frames in order")
     func documentedTables() throws {
         let protocolText = try String(contentsOf: Self.root.appendingPathComponent("docs/protocol.md"), encoding: .utf8)
         let documentedFromPool = try Self.table(after: "### Pool → broker", in: protocolText)
@@ -125,18 +125,23 @@ struct WireCodecTests {
         for (command, message) in Self.fromPool { #expect(Self.frames(of: message.encoded)[1] == Array(command.utf8)) }
         for (command, message) in Self.fromBroker { #expect(Self.frames(of: message.encoded)[1] == Array(command.utf8)) }
         for (command, message) in Self.fromProducer {
-            #expect(try Self.numberedTable(after: "### `\(command)`", in: protocolText) == Self.frames(of: message.encoded).count, "\(command)")
+            #expect(try Self.numberedTable(after: "### `\(command)`", in: protocolText).count == Self.frames(of: message.encoded).count, "\(command)")
         }
         for (command, message) in Self.toProducer {
-            #expect(try Self.numberedTable(after: "### `\(command)`", in: protocolText) == Self.frames(of: message.encoded).count, "\(command)")
+            #expect(try Self.numberedTable(after: "### `\(command)`", in: protocolText).count == Self.frames(of: message.encoded).count, "\(command)")
         }
+        let busFrames = BusEnvelope(topic: BusTopic.topic(.heartbeat, target: nil), publisher: Array("p#1".utf8), sequence: 1).frames(header: [], payload: [])
+        #expect(try Self.numberedTable(after: "### Bus message frames", in: protocolText) == BusFrame.allCases.map { "\($0)" })
+        #expect(busFrames.count == BusFrame.allCases.count)
+        #expect(busFrames[BusFrame.version.rawValue - 1] == Wire.version)
     }
 
-    /// How many numbered frames the table after `heading` lists.
-    static func numberedTable(after heading: String, in text: String) throws -> Int {
+    /// The frame names of the numbered table after `heading`, in order.
+    static func numberedTable(after heading: String, in text: String) throws -> [String] {
         guard let start = text.range(of: heading) else { throw WireTestFailure("no '\(heading)' in docs/protocol.md") }
         return text[start.upperBound...].split(separator: "\n").drop(while: { !$0.hasPrefix("|") }).prefix(while: { $0.hasPrefix("|") })
-            .filter { line in Int(line.split(separator: "|").first?.trimmingCharacters(in: .whitespaces) ?? "") != nil }.count
+            .map { $0.split(separator: "|").map { $0.trimmingCharacters(in: .whitespaces) } }
+            .filter { cells in cells.count >= 2 && Int(cells[0]) != nil }.map { $0[1] }
     }
 
     static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()

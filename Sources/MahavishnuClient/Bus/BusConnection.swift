@@ -232,15 +232,15 @@ private final class BusSockets: SocketLoopHandler {
             return logger.error("cannot encode a bus message", metadata: ["bus.type": "\(outgoing.type.rawValue)", "error": "\(error)"])
         }
         let topic = BusTopic.topic(outgoing.type, target: outgoing.target)
-        let sequence = nextSequence(on: topic)
-        let sent = try publisher.send(multipart: [topic, Wire.version, publisherID, Array(String(sequence).utf8), frames.header, frames.payload], dontWait: true)
+        let envelope = BusEnvelope(topic: topic, publisher: publisherID, sequence: nextSequence(on: topic))
+        let sent = try publisher.send(multipart: envelope.frames(header: frames.header, payload: frames.payload), dontWait: true)
         if sent { counters.published.add(1, ordering: .relaxed) } else { counters.publishDropped.add(1, ordering: .relaxed) }
     }
 
     /// Takes `count` sequence numbers on `topic`; returns the last.
     private func nextSequence(on topic: [UInt8], advancingBy count: UInt64 = 1) -> UInt64 {
         if sequences[topic] == nil && sequences.count >= tracker.capacity { sequences.removeAll(keepingCapacity: true) }
-        let sequence = (sequences[topic] ?? BusWire.firstSequence - 1) + count
+        let sequence = (sequences[topic] ?? BusEnvelope.firstSequence - 1) + count
         sequences[topic] = sequence
         return sequence
     }
@@ -267,34 +267,30 @@ private final class BusSockets: SocketLoopHandler {
 
     /// Counts, decodes and hands one arrival to the subscriptions that asked for it.
     private func deliver(_ frames: Frames) {
-        guard !frames.overflowed, frames.count == BusWire.frameCount, frames.frame(1, equals: Wire.version),
-              let sequence = UInt64(frames.string(3)) else {
+        do throws(BusDecodingError) {
+            let envelope = try BusEnvelope(frames: frames)
+            // Counted before the message inside is read: one that is malformed still arrived.
+            let missed = tracker.observe(publisher: envelope.publisher, topic: envelope.topic, sequence: envelope.sequence)
+            if missed > 0 { counters.missed.add(missed, ordering: .relaxed) }
+            let message = try envelope.message(in: frames)
+            if missed > 0 { counters.lost(missed, of: message.type, from: message.sourcePoolID) }
+            hand(message, in: envelope)
+        } catch {
             counters.malformed.add(1, ordering: .relaxed)
-            return
+            logger.debug("dropping a malformed bus message", metadata: ["zmq.bus_sub": "\(configuration.subscribeEndpoint)", "error.message": "\(error)"])
         }
-        let topic = frames.bytes(0), publisher = frames.bytes(2)
-        let missed = tracker.observe(publisher: publisher, topic: topic, sequence: sequence)
-        if missed > 0 { counters.missed.add(missed, ordering: .relaxed) }
-        guard let header = try? JSONCoding.decode(BusHeader.self, from: frames.bytes(4)),
-              BusTopic.topic(header.type, target: header.targetPoolID) == topic else {
-            counters.malformed.add(1, ordering: .relaxed)
-            return
-        }
-        if missed > 0 { counters.lost(missed, of: header.type, from: header.sourcePoolID) }
-        let payload = frames.bytes(5)
-        guard JSONCoding.isValid(payload) else {
-            counters.malformed.add(1, ordering: .relaxed)
-            return
-        }
-        let message = BusMessage(header: header, payloadJSON: payload)
-        if topic == probeTopic && publisher == publisherID {
+    }
+
+    /// Answers probe waiters with this bus's own probes; yields everything else to the subscriptions that want it.
+    private func hand(_ message: BusMessage, in envelope: BusEnvelope) {
+        if envelope.topic == probeTopic && envelope.publisher == publisherID {
             return answerWaiters(upTo: (try? message.payload(as: Heartbeat.self))?.probe ?? 0)
         }
         counters.received.add(1, ordering: .relaxed)
         for subscription in subscriptions.values where wants(subscription, message) {
             if case .dropped = subscription.continuation.yield(message) {
                 counters.dropped.add(1, ordering: .relaxed)
-                counters.lost(1, of: header.type, from: header.sourcePoolID)
+                counters.lost(1, of: message.type, from: message.sourcePoolID)
             }
         }
     }

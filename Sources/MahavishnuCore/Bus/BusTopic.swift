@@ -36,11 +36,3 @@ public enum BusScope: Sendable, Equatable {
     /// Every message of the types, whoever it is for: what monitoring (`bus tail`) and the memory store want.
     case all
 }
-
-/// The frames of a bus message (`docs/protocol.md`, "The message bus").
-public enum BusWire {
-    /// Frames in a bus message: topic, version, publisher, sequence, header, payload.
-    public static let frameCount = 6
-    /// The sequence number of the first message a publisher sends on a topic.
-    public static let firstSequence: UInt64 = 1
-}

@@ -38,7 +38,12 @@ public enum JSONCoding {
 
     /// `decode(type, from: bytes)` for a type known to have a fast path: no dynamic cast per call.
     public static func decode<T: FastJSONDecodable>(_ type: T.Type, from bytes: [UInt8]) throws -> T {
-        if let value = bytes.withUnsafeBufferPointer({ T(fastJSON: $0) }) { return value }
+        try bytes.withUnsafeBufferPointer { try decode(type, from: $0) }
+    }
+
+    /// `decode(type, from: bytes)` over bytes in place, such as a received frame's.
+    public static func decode<T: FastJSONDecodable>(_ type: T.Type, from bytes: UnsafeBufferPointer<UInt8>) throws -> T {
+        if let value = T(fastJSON: bytes) { return value }
         return try JSONDecoder().decode(type, from: Data(bytes))
     }
 
