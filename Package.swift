@@ -37,6 +37,9 @@ let package = Package(
         // pool's size (the linker warns that the Swift runtime it links anyway could call dlopen; the
         // guardian never runs that code).
         .executableTarget(name: "mahavishnu-guard", dependencies: ["CProcessSpawn"], linkerSettings: [.unsafeFlags(["-static-executable"])]),
+        // Starting child processes, the one way: under a guardian, with non-blocking pipes and a
+        // pidfd for the exit; a thread that keeps children (stderr forwarded, signals, reaping).
+        .target(name: "MahavishnuProcess", dependencies: ["CProcessSpawn", "ZeroMQ"]),
         .target(
             name: "MahavishnuCore",
             dependencies: [
@@ -49,7 +52,7 @@ let package = Package(
         .target(
             name: "MahavishnuBroker",
             dependencies: [
-                "ZeroMQ", "MahavishnuCore", "CZlib",
+                "ZeroMQ", "MahavishnuCore", "MahavishnuProcess", "CZlib",
                 .product(name: "DequeModule", package: "swift-collections"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -57,14 +60,14 @@ let package = Package(
         .target(
             name: "MahavishnuPool",
             dependencies: [
-                "ZeroMQ", "MahavishnuCore", "CProcessSpawn",
+                "ZeroMQ", "MahavishnuCore", "MahavishnuProcess",
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
         .target(
             name: "MahavishnuSessionBuddy",
             dependencies: [
-                "MahavishnuPool", "MahavishnuCore",
+                "MahavishnuPool", "MahavishnuCore", "MahavishnuProcess",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "MCP", package: "swift-sdk"),
             ]

@@ -62,7 +62,9 @@ static void becomeProgram(pid_t guardian, const char *path, char *const argv[], 
 }
 
 /// The guardian proper, started with the program's standard streams at 0-2, REPORT_FD, every
-/// signal at its default action and blocked. It starts the program, then waits for whichever
+/// signal at its default action and blocked, leader of a process group of its own (so a signal to
+/// the caller's group, even SIGKILL when the caller is itself a guarded program, leaves it to
+/// kill the program's group). It starts the program, then waits for whichever
 /// ends first. The program: the guardian reaps it and ends the same way. The pool (SIGKILL, a
 /// crash, the OOM killer): the guardian kills the program and its whole process group, then exits.
 ///
@@ -125,6 +127,7 @@ static int lift(int fd) {
 /// The child of a fork of the pool, made a guardian: what posix_spawn does for the executable one.
 static void becomeGuardian(pid_t pool, int report_fd, const char *path, char *const argv[], char *const envp[],
                            const char *directory, int stdin_fd, int stdout_fd, int stderr_fd) {
+    setpgid(0, 0);
     for (int signal = 1; signal < NSIG; signal++) {
         if (signal == SIGKILL || signal == SIGSTOP) continue;
         struct sigaction standard = {0};
@@ -164,7 +167,8 @@ static int spawnGuardian(pid_t *child, const char *guardian_path, pid_t pool, in
     if (result == 0) {
         sigset_t all;
         sigfillset(&all);
-        result = posix_spawnattr_setflags(&attributes, POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK);
+        result = posix_spawnattr_setflags(&attributes, POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETPGROUP);
+        if (result == 0) result = posix_spawnattr_setpgroup(&attributes, 0);
         if (result == 0) result = posix_spawnattr_setsigdefault(&attributes, &all);
         if (result == 0) result = posix_spawnattr_setsigmask(&attributes, &all);
         if (result == 0) result = posix_spawn_file_actions_adddup2(&actions, report_fd, REPORT_FD);

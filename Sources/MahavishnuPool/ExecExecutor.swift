@@ -1,5 +1,7 @@
 import Foundation
 import MahavishnuCore
+import MahavishnuProcess
+import ZeroMQ
 
 /// The `exec` worker: runs the worker type's command once per task, in its own process group.
 ///
@@ -7,71 +9,159 @@ import MahavishnuCore
 /// written to the program's standard input (`prompt_via: stdin`). No shell is involved. Exit
 /// status, standard output and standard error (each up to the output cap) make the result; a
 /// non-zero exit is `failed`. Past its timeout the task's process group gets SIGTERM, then SIGKILL
-/// after the grace period, and the task ends `timeout`.
+/// after the grace period, and the task ends `timeout`. One `SocketLoop`, started with the first
+/// task, drives the programs of all the pool's slots.
 struct ExecExecutor: Executor {
     let definition: WorkerTypeDefinition
-    private let lifetime = ExecutorLifetime()
+    private let loop: SocketLoop<ExecRuns.Job>
+
+    init(definition: WorkerTypeDefinition) {
+        self.definition = definition
+        loop = SocketLoop(name: "mahavishnu.exec", handler: ExecRuns(definition: definition))
+    }
+
+    func run(_ assignment: TaskAssignment, completion: @escaping @Sendable (ExecutionOutcome) -> Void) {
+        loop.start()
+        if loop.post(ExecRuns.Job(assignment: assignment, completion: completion)) != .accepted {
+            completion(.failed("the pool is stopping; the task was not run"))
+        }
+    }
+
+    /// Ends every running program's process group and waits until each has been reaped.
+    func shutdown() {
+        loop.stop()
+        try? loop.join()
+    }
+}
+
+/// The `exec` executor's loop: each task's program, from its start to its reaping.
+final class ExecRuns: SocketLoopHandler {
+    /// A task to run.
+    struct Job: Sendable {
+        let assignment: TaskAssignment
+        let completion: @Sendable (ExecutionOutcome) -> Void
+    }
+
+    private let definition: WorkerTypeDefinition
+    private var reactor: SocketReactor!
+    private var runs: [ObjectIdentifier: ExecRun] = [:]
+    private var stopping = false
 
     init(definition: WorkerTypeDefinition) {
         self.definition = definition
     }
 
-    func run(_ assignment: TaskAssignment, completion: @escaping @Sendable (ExecutionOutcome) -> Void) {
-        let definition = self.definition, lifetime = self.lifetime
-        let started = lifetime.startThread(name: "mahavishnu.exec.w\(assignment.worker)") {
-            completion(ExecRun(definition: definition, assignment: assignment, lifetime: lifetime).outcome())
-        }
-        if !started { completion(.failed("the pool is stopping; the task was not run")) }
+    func start(_ reactor: SocketReactor) {
+        self.reactor = reactor
     }
 
-    func shutdown() {
-        lifetime.shutdown(waitingUpTo: .seconds(definition.killGraceSeconds) + .seconds(2))
+    func handle(_ jobs: [Job]) {
+        for job in jobs {
+            do throws(ExecutionFailure) {
+                let run = try ExecRun(definition: definition, job: job, on: reactor) { [unowned self] run in
+                    runs[ObjectIdentifier(run)] = nil
+                }
+                runs[ObjectIdentifier(run)] = run
+            } catch {
+                job.completion(error.outcome)
+            }
+        }
+    }
+
+    /// Sends the signals due to overdue programs.
+    func beforeWait() {
+        for run in runs.values { run.fireSignals() }
+    }
+
+    var nextDeadline: ContinuousClock.Instant? { runs.values.compactMap(\.nextSignal).min() }
+
+    /// The pool stops: every program is ended, and the loop serves until each has exited.
+    func stopRequested() -> Bool {
+        stopping = true
+        for run in runs.values { run.stop() }
+        return runs.isEmpty
+    }
+
+    var isDone: Bool { stopping && runs.isEmpty }
+
+    func finish(after error: (any Error)?) {
+        for run in runs.values { run.kill() }
+        runs.removeAll()
     }
 }
 
-/// One `exec` task, run to its end on its own thread.
-private struct ExecRun {
-    let definition: WorkerTypeDefinition
-    let assignment: TaskAssignment
-    let lifetime: ExecutorLifetime
-
+/// One `exec` task's program, on its executor's loop: its input, its capped output, its deadline.
+private final class ExecRun {
     /// Bytes of standard error quoted in the error of a failed task.
     static let stderrTailBytes = 1_000
 
-    func outcome() -> ExecutionOutcome {
-        let prompt = assignment.task.prompt
+    private let definition: WorkerTypeDefinition
+    private let job: Job
+    private var pipes: ChildPipes!
+    private var stdout: CappedOutput
+    private var stderr: CappedOutput
+    private var schedule: TerminationSchedule
+    /// The pool stopped while it ran.
+    private var stopped = false
+    private let ended: (ExecRun) -> Void
+
+    typealias Job = ExecRuns.Job
+
+    /// Starts the task's program; `ended` is called once it has been reaped and the task completed.
+    init(definition: WorkerTypeDefinition, job: Job, on reactor: SocketReactor, ended: @escaping (ExecRun) -> Void) throws(ExecutionFailure) {
+        self.definition = definition
+        self.job = job
+        self.ended = ended
+        stdout = CappedOutput(cap: definition.outputCapBytes)
+        stderr = CappedOutput(cap: definition.outputCapBytes)
+        schedule = TerminationSchedule(deadline: .now + job.assignment.timeout, grace: .seconds(definition.killGraceSeconds))
+        let prompt = job.assignment.task.prompt
         let viaStdin = definition.promptVia == .stdin
         if !viaStdin && prompt.utf8.contains(0) {
-            return .failed("the prompt contains a NUL byte, which no program argument can carry; use prompt_via: stdin")
+            throw ExecutionFailure(outcome: .failed("the prompt contains a NUL byte, which no program argument can carry; use prompt_via: stdin"))
         }
         let spec = LaunchSpec(
             arguments: viaStdin ? definition.command : definition.command.map { $0.replacingOccurrences(of: WorkerTypeDefinition.promptPlaceholder, with: prompt) },
             environment: LaunchSpec.environment(overriding: definition.environment),
             workingDirectory: definition.workingDirectory, pipeStandardInput: viaStdin
         )
-        let streams: ChildStreams
+        let child: ChildProcess
         do {
-            streams = ChildStreams(try ChildProcess.launch(spec))
+            child = try ChildProcess.launch(spec)
         } catch {
-            return .failed(error.description)
+            throw ExecutionFailure(outcome: .failed(error.description))
         }
-        if viaStdin { streams.send(Array(prompt.utf8), thenClose: true) }
-        var stdout = CappedOutput(cap: definition.outputCapBytes)
-        var stderr = CappedOutput(cap: definition.outputCapBytes)
-        var schedule = TerminationSchedule(deadline: .now + assignment.timeout, grace: .seconds(definition.killGraceSeconds))
-        var stopped = false
-        while true {
-            let events = streams.pump(timeoutMilliseconds: schedule.millisecondsToNext, extra: stopped ? [] : [lifetime.stopDescriptor],
-                                      stdout: { stdout.append($0) }, stderr: { stderr.append($0) })
-            if events.exited { break }
-            if !events.readable.isEmpty, !stopped {
-                stopped = true
-                schedule.endNow(streams.child)
-            }
-            schedule.fire(streams.child)
-        }
-        streams.drain(stdout: { stdout.append($0) }, stderr: { stderr.append($0) })
-        let termination = streams.child.reap()
+        pipes = ChildPipes(child, on: reactor, stdout: { [unowned self] in stdout.append($0) }, stderr: { [unowned self] in stderr.append($0) },
+                           exited: { [unowned self] in exited() })
+        if viaStdin { pipes.send(Array(prompt.utf8), thenClose: true) }
+    }
+
+    var nextSignal: ContinuousClock.Instant? { schedule.nextDue }
+
+    func fireSignals() { schedule.fire(pipes.child) }
+
+    /// Ends its process group because the pool stops.
+    func stop() {
+        guard !stopped else { return }
+        stopped = true
+        schedule.endNow(pipes.child)
+    }
+
+    /// Kills and reaps it at once, the task failed: the loop is ending.
+    func kill() {
+        pipes.child.signalGroup(SIGKILL)
+        _ = pipes.reap()
+        job.completion(.failed("the pool stopped; the task was not finished"))
+    }
+
+    private func exited() {
+        pipes.drain()
+        let termination = pipes.reap()
+        job.completion(outcome(termination))
+        ended(self)
+    }
+
+    private func outcome(_ termination: Termination) -> ExecutionOutcome {
         var outcome = ExecutionOutcome(status: .completed, output: stdout.text)
         outcome.stderr = stderr.text
         outcome.outputTruncated = stdout.truncated
@@ -81,7 +171,7 @@ private struct ExecRun {
             outcome.error = "the pool stopped while the task ran; its process group was ended"
         } else if schedule.ending {
             outcome.status = .timeout
-            outcome.error = ExecutionOutcome.timedOut(after: assignment.timeout, detail: schedule.killed ? "; its process group ignored SIGTERM and was killed" : "; its process group was terminated").error
+            outcome.error = ExecutionOutcome.timedOut(after: job.assignment.timeout, detail: schedule.killed ? "; its process group ignored SIGTERM and was killed" : "; its process group was terminated").error
         } else if case .exited(let status) = termination {
             outcome.exitCode = Int(status)
             if status != 0 {

@@ -41,6 +41,12 @@ public struct ExecutionOutcome: Sendable {
     }
 }
 
+/// Why a task could not be started (its program would not start, it cannot be encoded); the
+/// task ends with `outcome`.
+struct ExecutionFailure: Error {
+    let outcome: ExecutionOutcome
+}
+
 /// One task handed to an executor: what to run, on which worker slot, for how long at most.
 public struct TaskAssignment: Sendable {
     /// The producer's task id.

@@ -1,33 +1,51 @@
 import MahavishnuCore
 import Synchronization
+import ZeroMQ
 
 /// The `process` worker: one long-lived child per worker slot, speaking JSON lines (one task per
 /// line on its standard input, one result per line on its standard output; `docs/executors.md`).
 ///
-/// A slot's child starts with the slot's first task. A child that exits fails the task it was
-/// running and is started again for the slot's next task.
+/// Each slot is a `ProcessWorker` on a `SocketLoop` of its own, started with the slot's first
+/// task. A child that exits fails the task it was running and is started again for the slot's next task.
 final class ProcessExecutor: Executor {
     let definition: WorkerTypeDefinition
-    private let lifetime = ExecutorLifetime()
-    private let workers = Mutex<[Int: ProcessWorker]>([:])
+    private let slots = Mutex(Slots())
+
+    private struct Slots {
+        var loops: [Int: SocketLoop<ProcessWorker.Job>] = [:]
+        var stopped = false
+    }
 
     init(definition: WorkerTypeDefinition) {
         self.definition = definition
     }
 
     func run(_ assignment: TaskAssignment, completion: @escaping @Sendable (ExecutionOutcome) -> Void) {
-        let worker = workers.withLock { workers -> ProcessWorker? in
-            if let existing = workers[assignment.worker] { return existing }
-            let worker = ProcessWorker(definition: definition, slot: assignment.worker, lifetime: lifetime)
-            guard lifetime.startThread(name: "mahavishnu.process.w\(assignment.worker)", { worker.loop() }) else { return nil }
-            workers[assignment.worker] = worker
-            return worker
+        let job: ProcessWorker.Job
+        do throws(ExecutionFailure) {
+            job = try ProcessWorker.job(assignment, completion: completion)
+        } catch {
+            return completion(error.outcome)
         }
-        guard let worker else { return completion(.failed("the pool is stopping; the task was not run")) }
-        worker.submit(assignment, completion: completion)
+        let definition = self.definition
+        let loop = slots.withLock { slots -> SocketLoop<ProcessWorker.Job>? in
+            guard !slots.stopped else { return nil }
+            if let existing = slots.loops[assignment.worker] { return existing }
+            let loop = SocketLoop<ProcessWorker.Job>(name: "mahavishnu.process.w\(assignment.worker)", handler: ProcessWorker(definition: definition, slot: assignment.worker))
+            loop.start()
+            slots.loops[assignment.worker] = loop
+            return loop
+        }
+        guard let loop, loop.post(job) == .accepted else { return completion(.failed("the pool is stopping; the task was not run")) }
     }
 
+    /// Stops every slot's loop, each ending its child, and waits until they have ended.
     func shutdown() {
-        lifetime.shutdown(waitingUpTo: .seconds(definition.killGraceSeconds) + .seconds(2))
+        let loops = slots.withLock { slots in
+            slots.stopped = true
+            return Array(slots.loops.values)
+        }
+        for loop in loops { loop.stop() }
+        for loop in loops { try? loop.join() }
     }
 }

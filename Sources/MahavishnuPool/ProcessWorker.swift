@@ -1,15 +1,19 @@
 import Foundation
 import MahavishnuCore
+import MahavishnuProcess
 import ZeroMQ
 #if canImport(Glibc)
 import Glibc
 #endif
 
-/// One worker slot of a `process` worker type: its long-lived child and the thread that talks to it.
-///
-/// - Important: everything but `submit` runs on the worker's own thread (`loop`).
-final class ProcessWorker: @unchecked Sendable {
-    private struct Job {
+/// One worker slot of a `process` worker type: its long-lived child, driven on the slot's own
+/// `SocketLoop`. It starts the child with the slot's first task, writes each task to it, relays
+/// its results, and ends overdue tasks; a child that exits is started again for the next task.
+final class ProcessWorker: SocketLoopHandler {
+    typealias Command = Job
+
+    /// A task for the slot, already encoded as its line.
+    struct Job: Sendable {
         let assignment: TaskAssignment
         let completion: @Sendable (ExecutionOutcome) -> Void
         let line: [UInt8]
@@ -17,11 +21,11 @@ final class ProcessWorker: @unchecked Sendable {
 
     private let definition: WorkerTypeDefinition
     private let slot: Int
-    private let lifetime: ExecutorLifetime
-    private let inbox = Mailbox<Job>()
-    private var streams: ChildStreams?
+    private var reactor: SocketReactor!
+    private var pipes: ChildPipes?
     private var current: Job?
     private var schedule: TerminationSchedule
+    private var stopping = false
     /// Why the child is being ended, when that is not the task's timeout.
     private var endReason: String?
     /// Standard output not yet ending in a newline.
@@ -32,58 +36,65 @@ final class ProcessWorker: @unchecked Sendable {
     /// The longest result line accepted: the output cap, allowing for JSON escapes, and room for the other fields.
     private var maxLineBytes: Int { definition.outputCapBytes * 6 + 65_536 }
 
-    init(definition: WorkerTypeDefinition, slot: Int, lifetime: ExecutorLifetime) {
+    init(definition: WorkerTypeDefinition, slot: Int) {
         self.definition = definition
         self.slot = slot
-        self.lifetime = lifetime
         schedule = TerminationSchedule(deadline: nil, grace: .seconds(definition.killGraceSeconds))
     }
 
-    /// Hands the slot its next task; safe from any thread.
-    func submit(_ assignment: TaskAssignment, completion: @escaping @Sendable (ExecutionOutcome) -> Void) {
+    /// The slot's next task as a job for its loop; throws when it cannot be encoded.
+    static func job(_ assignment: TaskAssignment, completion: @escaping @Sendable (ExecutionOutcome) -> Void) throws(ExecutionFailure) -> Job {
         do {
-            inbox.post(Job(assignment: assignment, completion: completion, line: try Self.taskLine(assignment)))
+            return Job(assignment: assignment, completion: completion, line: try taskLine(assignment))
         } catch {
-            completion(.failed("cannot encode the task for the worker process: \(error)"))
+            throw ExecutionFailure(outcome: .failed("cannot encode the task for the worker process: \(error)"))
         }
     }
 
-    /// The worker's thread: starts tasks, relays results, ends overdue tasks, until the pool stops.
-    func loop() {
-        var stopping = false
-        while true {
-            if !stopping && lifetime.isStopping {
-                stopping = true
-                endChild(reason: "the pool stopped while the task ran")
-            }
-            if stopping && streams == nil {
-                for job in [current].compactMap({ $0 }) + inbox.take() { job.completion(.failed("the pool stopped; the task was not finished")) }
-                return
-            }
-            if !stopping { for job in inbox.take() { begin(job) } }
-            let extra = stopping ? [] : [inbox.wakeup.fileDescriptor, lifetime.stopDescriptor]
-            if let streams {
-                let events = streams.pump(timeoutMilliseconds: schedule.millisecondsToNext, extra: extra,
-                                          stdout: { self.receive($0) }, stderr: { self.relayStderr($0) })
-                if events.readable.contains(inbox.wakeup.fileDescriptor) { inbox.wakeup.drain() }
-                if events.exited { childExited() } else if let child = self.streams?.child { schedule.fire(child) }
-            } else {
-                var fds = extra.map { pollfd(fd: $0, events: Int16(POLLIN), revents: 0) }
-                _ = poll(&fds, nfds_t(fds.count), -1)
-                inbox.wakeup.drain()
-            }
+    func start(_ reactor: SocketReactor) {
+        self.reactor = reactor
+    }
+
+    func handle(_ jobs: [Job]) {
+        for job in jobs { begin(job) }
+    }
+
+    /// Sends the signals due to an overdue task's child.
+    func beforeWait() {
+        if let child = pipes?.child { schedule.fire(child) }
+    }
+
+    var nextDeadline: ContinuousClock.Instant? { pipes == nil ? nil : schedule.nextDue }
+
+    /// The pool stops: the child is ended, and the loop serves until it has exited.
+    func stopRequested() -> Bool {
+        stopping = true
+        endChild(reason: "the pool stopped while the task ran")
+        return pipes == nil
+    }
+
+    var isDone: Bool { stopping && pipes == nil }
+
+    func finish(after error: (any Error)?) {
+        if let pipes {
+            pipes.child.signalGroup(SIGKILL)
+            _ = pipes.reap()
+            self.pipes = nil
         }
+        current?.completion(.failed("the pool stopped; the task was not finished"))
+        current = nil
     }
 
     private func begin(_ job: Job) {
         guard current == nil else {
             return job.completion(.failed("worker slot \(slot) is already running a task"))
         }
-        if streams == nil {
+        if pipes == nil {
             let spec = LaunchSpec(arguments: definition.command, environment: LaunchSpec.environment(overriding: definition.environment),
                                   workingDirectory: definition.workingDirectory, pipeStandardInput: true)
             do {
-                streams = ChildStreams(try ChildProcess.launch(spec))
+                pipes = ChildPipes(try ChildProcess.launch(spec), on: reactor, stdout: { [unowned self] in receive($0) },
+                                   stderr: { [unowned self] in relayStderr($0) }, exited: { [unowned self] in childExited() })
             } catch {
                 return job.completion(.failed(error.description))
             }
@@ -91,10 +102,10 @@ final class ProcessWorker: @unchecked Sendable {
         current = job
         endReason = nil
         schedule.reset(deadline: .now + job.assignment.timeout)
-        streams?.send(job.line)
+        pipes?.send(job.line)
     }
 
-    private func finish(_ outcome: ExecutionOutcome) {
+    private func complete(_ outcome: ExecutionOutcome) {
         current?.completion(outcome)
         current = nil
         schedule.reset(deadline: nil)
@@ -102,26 +113,26 @@ final class ProcessWorker: @unchecked Sendable {
 
     /// Ends the child's process group (SIGTERM now, SIGKILL after the grace period).
     private func endChild(reason: String) {
-        guard let child = streams?.child else { return }
+        guard let pipes else { return }
         endReason = endReason ?? reason
-        child.closeStandardInput()
-        schedule.endNow(child)
+        pipes.closeInput()
+        schedule.endNow(pipes.child)
     }
 
     private func childExited() {
-        guard let streams else { return }
-        streams.drain(stdout: { self.receive($0) }, stderr: { self.relayStderr($0) })
-        let termination = streams.child.reap()
-        self.streams = nil
+        guard let pipes else { return }
+        pipes.drain()
+        let termination = pipes.reap()
+        self.pipes = nil
         partialLine.removeAll()
         guard let job = current else { return }
         if let endReason {
-            finish(.failed(endReason))
+            complete(.failed(endReason))
         } else if schedule.ending {
-            finish(.timedOut(after: job.assignment.timeout, detail: schedule.killed ? "; the worker process ignored SIGTERM and was killed; it restarts for the next task" : "; the worker process was terminated; it restarts for the next task"))
+            complete(.timedOut(after: job.assignment.timeout, detail: schedule.killed ? "; the worker process ignored SIGTERM and was killed; it restarts for the next task" : "; the worker process was terminated; it restarts for the next task"))
         } else {
             let tail = String(decoding: stderrTail, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
-            finish(.lost("the worker process \(definition.command[0]) \(termination) while running the task" + (tail.isEmpty ? "" : ": \(tail)") + "; it restarts for the next task"))
+            complete(.lost("the worker process \(definition.command[0]) \(termination) while running the task" + (tail.isEmpty ? "" : ": \(tail)") + "; it restarts for the next task"))
         }
         stderrTail.removeAll()
     }
@@ -151,11 +162,11 @@ final class ProcessWorker: @unchecked Sendable {
         }
         guard let job = current else { return }
         guard let taskID = result.taskID else {
-            return finish(.failed("the worker process wrote a result without task_id; every result line needs the task_id of its task"))
+            return complete(.failed("the worker process wrote a result without task_id; every result line needs the task_id of its task"))
         }
         // A result for another task (one that already ended) is stale: ignore it.
         guard taskID == job.assignment.taskID else { return }
-        finish(result.outcome(cap: definition.outputCapBytes))
+        complete(result.outcome(cap: definition.outputCapBytes))
     }
 
     private func relayStderr(_ chunk: UnsafeRawBufferPointer) {

@@ -1,7 +1,7 @@
 import Foundation
 import Logging
 import MahavishnuCore
-import MahavishnuPool
+import MahavishnuProcess
 import MCP
 #if canImport(FoundationNetworking)
 import FoundationNetworking
@@ -16,15 +16,13 @@ final class DelegateLink: Sendable {
     /// The service, for messages.
     let service: String
     private let client: MCP.Client
-    private let child: Process?
-    /// The child's standard input and output, kept open as long as the link (the transport uses their descriptors).
-    private let pipes: (input: Pipe, output: Pipe)?
+    /// The service's process, for a command; kept as long as the link (the transport uses its descriptors).
+    private let child: DelegateProcess?
 
-    private init(service: String, client: MCP.Client, child: Process?, pipes: (input: Pipe, output: Pipe)?) {
+    private init(service: String, client: MCP.Client, child: DelegateProcess?) {
         self.service = service
         self.client = client
         self.child = child
-        self.pipes = pipes
     }
 
     /// Starts (or reaches) the service and completes the MCP handshake within `timeout`.
@@ -34,18 +32,18 @@ final class DelegateLink: Sendable {
         let client = MCP.Client(name: "mahavishnu-session-buddy-pool", version: "1")
         switch definition.endpoint {
         case .command(let arguments):
-            let (child, input, output) = try launch(arguments, environment: definition.environment)
-            let link = DelegateLink(service: definition.displayName, client: client, child: child, pipes: (input, output))
-            child.terminationHandler = { process in
-                let how = process.terminationReason == .uncaughtSignal ? "was killed by signal \(process.terminationStatus)" : "exited with status \(process.terminationStatus)"
-                // Reported before the client fails its pending calls, so they are counted as lost to this.
-                onLost("the delegate service process (pid \(process.processIdentifier)) \(how)")
-                Task { await client.disconnect() }
+            let child: DelegateProcess
+            do {
+                child = try DelegateProcess(arguments, environment: definition.environment) { reason in
+                    // Reported before the client fails its pending calls, so they are counted as lost to this.
+                    onLost(reason)
+                    Task { await client.disconnect() }
+                }
+            } catch {
+                throw DelegateError(error.description)
             }
-            let transport = StdioTransport(
-                input: .init(rawValue: output.fileHandleForReading.fileDescriptor),
-                output: .init(rawValue: input.fileHandleForWriting.fileDescriptor), logger: logger
-            )
+            let link = DelegateLink(service: definition.displayName, client: client, child: child)
+            let transport = StdioTransport(input: .init(rawValue: child.output), output: .init(rawValue: child.input), logger: logger)
             do {
                 _ = try await withDeadline(timeout, what: "the delegate service \(definition.displayName)") { try await client.connect(transport: transport) }
             } catch {
@@ -57,32 +55,8 @@ final class DelegateLink: Sendable {
             guard let url = URL(string: address) else { throw DelegateError("the delegate URL '\(address)' is not a valid URL") }
             let transport = HTTPClientTransport(endpoint: url, streaming: false, logger: logger)
             _ = try await withDeadline(timeout, what: "the delegate service \(address)") { try await client.connect(transport: transport) }
-            return DelegateLink(service: address, client: client, child: nil, pipes: nil)
+            return DelegateLink(service: address, client: client, child: nil)
         }
-    }
-
-    /// Starts the service's program (no shell), its stderr going to the pool's.
-    private static func launch(_ arguments: [String], environment: [String: String]) throws -> (Process, input: Pipe, output: Pipe) {
-        let environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
-        let path: String
-        do {
-            path = try ChildProcess.resolve(arguments[0], environment: environment, workingDirectory: nil)
-        } catch {
-            throw DelegateError(error.description)
-        }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: path)
-        process.arguments = Array(arguments.dropFirst())
-        process.environment = environment
-        let input = Pipe(), output = Pipe()
-        process.standardInput = input
-        process.standardOutput = output
-        do {
-            try process.run()
-        } catch {
-            throw DelegateError("cannot start the delegate service \(arguments.joined(separator: " ")): \(error.localizedDescription)")
-        }
-        return (process, input, output)
     }
 
     /// Calls `tool` with `arguments`; throws `DelegateError` for a tool error, anything else for a
@@ -113,16 +87,7 @@ final class DelegateLink: Sendable {
     func close(grace: Duration = .seconds(2)) {
         let client = self.client
         Task { await client.disconnect() }
-        guard let child else { return }
-        let exited = DispatchSemaphore(value: 0)
-        child.terminationHandler = { _ in exited.signal() }
-        try? pipes?.input.fileHandleForWriting.close()
-        let wait = DispatchTimeInterval.milliseconds(Int(grace.components.seconds * 1000))
-        if child.isRunning, exited.wait(timeout: .now() + wait) == .timedOut {
-            kill(child.processIdentifier, SIGTERM)
-            if exited.wait(timeout: .now() + wait) == .timedOut { kill(child.processIdentifier, SIGKILL) }
-        }
-        child.waitUntilExit()
+        child?.end(grace: grace)
     }
 }
 

@@ -21,7 +21,17 @@ public final class Poller {
     /// Watches a file descriptor (an eventfd, a pipe) for readability; returns the item's index.
     @discardableResult
     public func addReadable(fileDescriptor: Int32) -> Int {
-        items.append(zmq_pollitem_t(socket: nil, fd: fileDescriptor, events: Int16(ZMQ_POLLIN), revents: 0))
+        add(fileDescriptor: fileDescriptor, writable: false)
+    }
+
+    /// Watches a file descriptor for room to write (a pipe's write end); returns the item's index.
+    @discardableResult
+    public func addWritable(fileDescriptor: Int32) -> Int {
+        add(fileDescriptor: fileDescriptor, writable: true)
+    }
+
+    private func add(fileDescriptor: Int32, writable: Bool) -> Int {
+        items.append(zmq_pollitem_t(socket: nil, fd: fileDescriptor, events: Int16(writable ? ZMQ_POLLOUT : ZMQ_POLLIN), revents: 0))
         sockets.append(nil)
         return items.count - 1
     }
@@ -50,6 +60,12 @@ public final class Poller {
     /// Whether item `index` was readable at the last `poll`.
     public func isReadable(_ index: Int) -> Bool {
         items[index].revents & Int16(ZMQ_POLLIN) != 0
+    }
+
+    /// Whether item `index` is ready for what it was added for, or (a file descriptor) was hung
+    /// up or failed, which a read or write then reports.
+    public func isReady(_ index: Int) -> Bool {
+        items[index].revents != 0
     }
 }
 

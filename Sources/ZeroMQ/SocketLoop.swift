@@ -34,8 +34,9 @@ extension SocketLoopHandler {
     public var isDone: Bool { false }
 }
 
-/// The items a `SocketLoop` waits on and what it calls when each is readable, in the order
-/// they were registered.
+/// The items a `SocketLoop` waits on and what it calls when each is ready, in the order they
+/// were registered: sockets with messages, file descriptors (an eventfd, a child's pipes) that
+/// are readable or writable.
 public final class SocketReactor {
     private var poller = Poller()
     private var readers: [Reader] = []
@@ -44,6 +45,8 @@ public final class SocketReactor {
         /// The socket watched, or `nil` for a file descriptor.
         let socket: Socket?
         let fileDescriptor: Int32
+        /// A file descriptor watched for room to write rather than for input.
+        let writable: Bool
         let body: () throws -> Void
     }
 
@@ -52,8 +55,19 @@ public final class SocketReactor {
     /// Calls `body` each time `socket` may have messages; `body` receives them itself, with
     /// `dontWait`, as many as it wants to handle in one pass.
     public func onReadable(_ socket: Socket, _ body: @escaping () throws -> Void) {
-        poller.addReadable(socket)
-        readers.append(Reader(socket: socket, fileDescriptor: -1, body: body))
+        watch(Reader(socket: socket, fileDescriptor: -1, writable: false, body: body))
+    }
+
+    /// Calls `body` each time `fileDescriptor` is readable, at its end of file, or failed: `body`
+    /// reads it without blocking and stops watching it before closing it.
+    public func onReadable(fileDescriptor: Int32, _ body: @escaping () throws -> Void) {
+        watch(Reader(socket: nil, fileDescriptor: fileDescriptor, writable: false, body: body))
+    }
+
+    /// Calls `body` each time `fileDescriptor` has room to write (or its reader has gone);
+    /// `body` stops watching it once it has nothing left to write.
+    public func onWritable(fileDescriptor: Int32, _ body: @escaping () throws -> Void) {
+        watch(Reader(socket: nil, fileDescriptor: fileDescriptor, writable: true, body: body))
     }
 
     /// Calls `body` with what was posted to `mailbox` each time another thread posts to it.
@@ -66,24 +80,43 @@ public final class SocketReactor {
 
     /// Stops watching `socket` (before closing it, or to watch a fresh one in its place).
     public func stopWatching(_ socket: Socket) {
-        readers.removeAll { $0.socket === socket }
-        poller = Poller()
-        for reader in readers {
-            if let watched = reader.socket { poller.addReadable(watched) } else { poller.addReadable(fileDescriptor: reader.fileDescriptor) }
+        stopWatching { $0.socket === socket }
+    }
+
+    /// Stops watching `fileDescriptor`, for reading and for writing (before closing it).
+    public func stopWatching(fileDescriptor: Int32) {
+        stopWatching { $0.socket == nil && $0.fileDescriptor == fileDescriptor }
+    }
+
+    private func watch(_ reader: Reader) {
+        add(reader, to: poller)
+        readers.append(reader)
+    }
+
+    private func add(_ reader: Reader, to poller: Poller) {
+        if let socket = reader.socket {
+            poller.addReadable(socket)
+        } else if reader.writable {
+            poller.addWritable(fileDescriptor: reader.fileDescriptor)
+        } else {
+            poller.addReadable(fileDescriptor: reader.fileDescriptor)
         }
     }
 
-    func onReadable(fileDescriptor: Int32, _ body: @escaping () throws -> Void) {
-        poller.addReadable(fileDescriptor: fileDescriptor)
-        readers.append(Reader(socket: nil, fileDescriptor: fileDescriptor, body: body))
+    /// Rebuilds the poller without the readers `unwatched` picks; the pass under way stops there.
+    private func stopWatching(where unwatched: (Reader) -> Bool) {
+        guard readers.contains(where: unwatched) else { return }
+        readers.removeAll(where: unwatched)
+        poller = Poller()
+        for reader in readers { add(reader, to: poller) }
     }
 
-    /// Waits until an item is readable or `deadline` passes, then calls the readers of the ready
-    /// ones (a reader may stop watching a socket: the rest of the pass skips what changed).
+    /// Waits until an item is ready or `deadline` passes, then calls the readers of the ready
+    /// ones (a reader may stop watching an item: the rest of the pass skips what changed).
     func pass(until deadline: ContinuousClock.Instant?) throws {
         try poller.poll(until: deadline)
         let polled = poller
-        for (index, reader) in readers.enumerated() where polled.isReadable(index) {
+        for (index, reader) in readers.enumerated() where polled.isReady(index) {
             try reader.body()
             if poller !== polled { return }
         }

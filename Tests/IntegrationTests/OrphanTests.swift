@@ -99,8 +99,8 @@ struct OrphanTests {
             let poolPID = try #require(try await deployment.pools()["spawned"]?.pid)
             let (tasks, started) = try await startHangingTasks(2, on: "spawned", in: deployment, pidFile: pidFile)
             deployment.broker.send(SIGKILL)
-            // Its hung tasks keep the pool draining for its drain timeout (10 s); then it ends them.
-            await expectGone(started.union([poolPID]), within: .seconds(20), "the pool the SIGKILLed broker spawned, and its programs")
+            // The pool's guardian kills it at once; the guardians of its programs then kill theirs.
+            await expectGone(started.union([poolPID]), within: .seconds(5), "the pool the SIGKILLed broker spawned, and its programs")
             for task in tasks {
                 task.cancel()
                 _ = try? await task.value

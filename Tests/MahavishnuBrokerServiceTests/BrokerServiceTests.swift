@@ -12,7 +12,7 @@ import ZeroMQ
 /// the pool it starts is a real `mahavishnu-pool` process, reached over real sockets.
 @Suite("Broker service, embedded")
 struct BrokerServiceTests {
-    @Test("an embedded broker starts a pool, routes a task to it, stores the result in memory, and drains the pool when its body ends")
+    @Test("an embedded broker starts a pool, routes a task to it, stores the result in memory, drains the pool when its body ends, and frees its ports")
     func embeddedBroker() async throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("broker-service-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: directory) }
@@ -26,7 +26,7 @@ struct BrokerServiceTests {
         configuration.backend = "tcp://127.0.0.1:*"
         let events = Mutex<[BrokerEvent]>([])
 
-        let (bus, closings) = try await withBroker(configuration: configuration, settings: settings, events: { event in events.withLock { $0.append(event) } }) { endpoints in
+        let (bus, closings, bound) = try await withBroker(configuration: configuration, settings: settings, events: { event in events.withLock { $0.append(event) } }) { endpoints in
             #expect(!endpoints.frontend.hasSuffix(":*") && !endpoints.busPublish.hasSuffix(":*"), "the ports the OS chose: \(endpoints)")
             #expect(endpoints.memoryDatabase == settings.memoryDatabaseFile)
             var busConfiguration = MessageBusConfiguration()
@@ -47,9 +47,16 @@ struct BrokerServiceTests {
                 try await Task.sleep(for: .milliseconds(20))
             }
             #expect(try await store.search("wombat").map(\.poolName) == ["embedded"])
-            return (bus, closings)
+            return (bus, closings, [endpoints.frontend, endpoints.backend, endpoints.busPublish, endpoints.busSubscribe])
         }
         defer { bus.close() }
+        // Every socket the broker bound is closed once withBroker returns: its ports bind again.
+        let context = try ZeroMQ.Context()
+        for endpoint in bound {
+            let successor = try ZeroMQ.Socket(context, type: .router, linger: 0)
+            defer { successor.close() }
+            #expect(throws: Never.self, "\(endpoint) is still bound") { try successor.bind(endpoint) }
+        }
         // Published as the pool left during the drain: the bus outlived the router.
         let closed = try await firstMessage(of: closings, within: .seconds(10))
         #expect(closed.sourcePoolID == "broker")

@@ -236,17 +236,28 @@ async def rate_limit(args):
         assert (await client.call_tool("pool_list", {"caller_kind": "qwen"})).is_error
 
 
-def delegate_pid(pool_pid):
-    """The delegate service process a session-buddy pool started (its child running `mcp`)."""
+def child_pids(pid):
+    """The pids of the children of `pid`, from every one of its threads."""
     children = []
-    for task in os.listdir(f"/proc/{pool_pid}/task"):
-        with open(f"/proc/{pool_pid}/task/{task}/children") as listing:
-            children += [int(pid) for pid in listing.read().split()]
+    for task in os.listdir(f"/proc/{pid}/task"):
+        with open(f"/proc/{pid}/task/{task}/children") as listing:
+            children += [int(child) for child in listing.read().split()]
+    return children
+
+
+def delegate_pid(pool_pid):
+    """The delegate service process a session-buddy pool started (running `mcp`, a child of the
+    pool's guardian for it, `mahavishnu-guard`)."""
+    children = child_pids(pool_pid)
     for pid in children:
         with open(f"/proc/{pid}/cmdline", "rb") as cmdline:
-            if b"\0mcp\0" in cmdline.read():
-                return pid
-    raise AssertionError(f"pool process {pool_pid} has no delegate child among {children}")
+            if b"\0mcp\0" not in cmdline.read():
+                continue
+        if os.path.basename(os.readlink(f"/proc/{pid}/exe")) != "mahavishnu-guard":
+            raise AssertionError(f"the delegate {pid} of pool process {pool_pid} runs without a guardian")
+        (program,) = child_pids(pid)
+        return program
+    raise AssertionError(f"pool process {pool_pid} has no delegate guardian among {children}")
 
 
 async def session_buddy(args):

@@ -11,6 +11,8 @@
 /// The guardian is the executable at `guardian_path` (`mahavishnu-guard`, a few kilobytes), or,
 /// when that is NULL, a fork of the caller (the same guarantee, but forking a large process
 /// costs time in proportion to its resident memory: tens of milliseconds for a few hundred megabytes).
+/// The guardian leads a process group of its own, so that a signal to the caller's group never
+/// reaches it (the caller may itself be a program under a guardian, whose group that guardian kills).
 ///
 /// The program leads a new process group whose id is its pid, with every signal at its default
 /// action and none blocked, the descriptors `stdin_fd`, `stdout_fd` and `stderr_fd` as its

@@ -1,22 +1,24 @@
 import Foundation
 import Logging
 import MahavishnuCore
-import Synchronization
+import MahavishnuProcess
 import ZeroMQ
 
 /// Starts pool processes as the broker's children, restarts the ones that crash (with backoff),
 /// and reports when they exit.
 ///
 /// Children are `mahavishnu-pool … --exit-with-parent` (`mahavishnu pool run …` for `session-buddy`
-/// pools), so they stop even if the broker is killed. Their stderr is forwarded to the broker's
-/// and its tail kept for error messages.
+/// pools), each started as a `ChildProcess`, under a guardian that kills its process group if the
+/// broker dies. A `ChildKeeper` thread owns them: it forwards their stderr to the broker's, keeps
+/// its tail for error messages, and reaps them.
 ///
-/// - Important: owned by the router thread; only the exit reports arrive from other threads,
-///   through `events`.
+/// - Important: owned by the router thread; only the exit reports arrive from the keeper's
+///   thread, through `events`.
 final class PoolSupervisor {
     /// A child pool process ended.
     struct Exit: Sendable {
         let poolID: String
+        /// Its exit status, or the number of the signal that killed it.
         let status: Int32
         let stderrTail: String
     }
@@ -31,8 +33,8 @@ final class PoolSupervisor {
 
     private struct Child {
         let request: PoolConfig
-        var process: Process?
-        var tail = StderrTail()
+        /// The pool process's pid while it runs (until its exit is handled).
+        var pid: Int32?
         var restarts = 0
         var startedAt = ContinuousClock.now
         var restartAt: ContinuousClock.Instant?
@@ -50,6 +52,8 @@ final class PoolSupervisor {
     private let extraArguments: [String]
     private let logger: Logger
     private var children: [String: Child] = [:]
+    /// Owns the running children; started with the first.
+    private var keeper: ChildKeeper<String>?
     /// No restarts once the broker drains.
     var restartsEnabled = true
 
@@ -63,13 +67,14 @@ final class PoolSupervisor {
     }
 
     /// Child processes running now.
-    var runningCount: Int { children.values.filter { $0.process != nil }.count }
+    var runningCount: Int { children.values.filter { $0.pid != nil }.count }
 
     func isChild(_ poolID: String) -> Bool { children[poolID] != nil }
 
-    func isRunning(_ poolID: String) -> Bool { children[poolID]?.process != nil }
+    func isRunning(_ poolID: String) -> Bool { children[poolID]?.pid != nil }
 
-    func pid(of poolID: String) -> Int32? { children[poolID]?.process?.processIdentifier }
+    /// The pool process's own pid (not its guardian's): the pid it registers with.
+    func pid(of poolID: String) -> Int32? { children[poolID]?.pid }
 
     /// The name a child pool was started with.
     func name(of poolID: String) -> String? { children[poolID]?.request.name }
@@ -92,37 +97,33 @@ final class PoolSupervisor {
         let request = children[poolID]!.request
         let (executable, command) = executables.command(for: request)
         guard FileManager.default.isExecutableFile(atPath: executable) else { throw MissingPoolExecutable(path: executable) }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = command + PoolLaunchSpec(poolID: poolID, pool: request, broker: broker, settingsFile: settingsFile).arguments + extraArguments
-        process.environment = ProcessInfo.processInfo.environment.merging(childEnvironment) { $1 }
-        process.standardInput = FileHandle.nullDevice
-        process.standardOutput = FileHandle.nullDevice
-        let tail = StderrTail()
-        let stderr = Pipe()
-        stderr.fileHandleForReading.readabilityHandler = { handle in
-            let chunk = handle.availableData
-            guard !chunk.isEmpty else {
-                handle.readabilityHandler = nil
-                tail.end()
-                return
-            }
-            FileHandle.standardError.write(chunk)
-            tail.append(chunk)
-        }
-        process.standardError = stderr
-        let events = self.events
-        process.terminationHandler = { process in
-            // The exit can be seen before the last of stderr is read: wait (briefly) for its end.
-            events.post(Exit(poolID: poolID, status: process.terminationStatus, stderrTail: tail.textAtEnd(waitingUpTo: 1)))
-        }
-        try process.run()
-        children[poolID]!.process = process
-        children[poolID]!.tail = tail
+        let spec = LaunchSpec(
+            arguments: [executable] + command + PoolLaunchSpec(poolID: poolID, pool: request, broker: broker, settingsFile: settingsFile).arguments + extraArguments,
+            environment: LaunchSpec.environment(overriding: childEnvironment), workingDirectory: nil,
+            pipeStandardInput: false, pipeStandardOutput: false
+        )
+        let child = try ChildProcess.launch(spec)
+        let pid = child.pid
+        runningKeeper.keep(child, as: poolID)
+        children[poolID]!.pid = pid
         children[poolID]!.startedAt = .now
         children[poolID]!.restartAt = nil
-        logger.info("pool process started", metadata: ["pool.id": "\(poolID)", "pool.name": "\(request.name)", "pool.pid": "\(process.processIdentifier)"])
-        return process.processIdentifier
+        logger.info("pool process started", metadata: ["pool.id": "\(poolID)", "pool.name": "\(request.name)", "pool.pid": "\(pid)"])
+        return pid
+    }
+
+    /// The keeper, started if there is none yet; each exit it sees goes to `events`.
+    private var runningKeeper: ChildKeeper<String> {
+        if let keeper { return keeper }
+        let events = self.events
+        let keeper = ChildKeeper<String>(name: "mahavishnu.pool-supervisor") { ended in
+            let status = switch ended.termination {
+            case .exited(let status), .signalled(let status): status
+            }
+            events.post(Exit(poolID: ended.id, status: status, stderrTail: ended.stderrTail))
+        }
+        self.keeper = keeper
+        return keeper
     }
 
     /// Records that a child exited and decides whether it comes back.
@@ -130,7 +131,7 @@ final class PoolSupervisor {
     /// The backoff doubles from 0.5 s up to 30 s, and starts over once a child has run for a minute.
     func exited(_ poolID: String) -> Disposition {
         guard var child = children[poolID] else { return .stopped }
-        child.process = nil
+        child.pid = nil
         guard restartsEnabled, !child.closing else {
             children[poolID] = nil
             return .stopped
@@ -162,8 +163,8 @@ final class PoolSupervisor {
     func terminate(_ poolID: String) {
         guard children[poolID] != nil else { return }
         children[poolID]!.closing = true
-        if let process = children[poolID]!.process {
-            if process.isRunning { kill(process.processIdentifier, SIGTERM) }
+        if children[poolID]!.pid != nil {
+            keeper?.signal(poolID, SIGTERM)
         } else {
             children[poolID] = nil
         }
@@ -176,7 +177,7 @@ final class PoolSupervisor {
 
     /// Forgets a child with no running process.
     func forget(_ poolID: String) {
-        if children[poolID]?.process == nil { children[poolID] = nil }
+        if children[poolID]?.pid == nil { children[poolID] = nil }
     }
 
     /// Asks every child to drain and exit; none is restarted from now on.
@@ -185,40 +186,15 @@ final class PoolSupervisor {
         for poolID in children.keys { terminate(poolID) }
     }
 
-    /// Kills children still running (after a drain deadline) and waits for each to exit.
+    /// Kills children still running (after a drain deadline) and waits until each is reaped.
     func killRemaining() {
         for (poolID, child) in children {
-            guard let process = child.process else { continue }
-            if process.isRunning {
-                logger.info("killing a pool that did not drain in time", metadata: ["pool.id": "\(poolID)", "pool.pid": "\(process.processIdentifier)"])
-                kill(process.processIdentifier, SIGKILL)
-            }
-            process.waitUntilExit()
+            guard let pid = child.pid else { continue }
+            logger.info("killing a pool that did not drain in time", metadata: ["pool.id": "\(poolID)", "pool.pid": "\(pid)"])
         }
+        keeper?.signalAll(SIGKILL)
+        keeper?.finish()
+        keeper = nil
         children.removeAll()
     }
-}
-
-/// The last few kilobytes a child wrote to stderr.
-final class StderrTail: Sendable {
-    private let buffer = Mutex<[UInt8]>([])
-    private let ended = DispatchSemaphore(value: 0)
-
-    /// Call when stderr reached its end.
-    func end() { ended.signal() }
-
-    /// The tail once stderr has ended, or after `seconds` (a descendant may hold it open).
-    func textAtEnd(waitingUpTo seconds: Double) -> String {
-        if ended.wait(timeout: .now() + seconds) == .success { ended.signal() }
-        return text
-    }
-
-    func append(_ chunk: Data) {
-        buffer.withLock { buffer in
-            buffer.append(contentsOf: chunk)
-            if buffer.count > 4096 { buffer.removeFirst(buffer.count - 4096) }
-        }
-    }
-
-    var text: String { String(decoding: buffer.withLock { $0 }, as: UTF8.self) }
 }

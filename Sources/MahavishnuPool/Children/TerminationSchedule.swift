@@ -1,3 +1,4 @@
+import MahavishnuProcess
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -47,10 +48,8 @@ struct TerminationSchedule {
         }
     }
 
-    /// Milliseconds until the next signal is due (at least 0), or -1 for none.
-    var millisecondsToNext: Int32 {
-        guard let next = killed ? nil : (killAt ?? deadline) else { return -1 }
-        let remaining = next - .now
-        return Int32(clamping: max(0, remaining.components.seconds * 1000 + remaining.components.attoseconds / 1_000_000_000_000_000 + 1))
+    /// When the next signal is due; `nil` for none.
+    var nextDue: ContinuousClock.Instant? {
+        killed ? nil : (killAt ?? deadline)
     }
 }
