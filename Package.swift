@@ -161,7 +161,7 @@ let package = Package(
         .executableTarget(
             name: "mahavishnu-bench",
             dependencies: [
-                "MahavishnuCore", "ZeroMQ", "CProcessSpawn",
+                "MahavishnuCore", "ZeroMQ", "MahavishnuProcess",
                 // Not linked: building the bench builds the broker and pool executables it measures.
                 "mahavishnu", "mahavishnu-pool",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),

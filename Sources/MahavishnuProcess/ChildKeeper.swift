@@ -29,7 +29,7 @@ package final class ChildKeeper<ID: Hashable & Sendable>: Sendable {
 
     /// Takes over `child`: from now on only this keeper's thread uses it.
     package func keep(_ child: sending ChildProcess, as id: ID) {
-        let posted = loop.post(.keep(id, Handover(child: child)))
+        let posted = loop.post(.keep(id, UncheckedTransfer(child)))
         precondition(posted == .accepted, "a ChildKeeper takes no child after finish()")
     }
 
@@ -51,16 +51,10 @@ package final class ChildKeeper<ID: Hashable & Sendable>: Sendable {
 }
 
 private enum KeeperCommand<ID: Hashable & Sendable>: Sendable {
-    case keep(ID, Handover)
+    /// A child on its way to the keeper's thread: `keep` takes it as `sending`.
+    case keep(ID, UncheckedTransfer<ChildProcess>)
     case signal(ID, Int32, at: ContinuousClock.Instant)
     case signalAll(Int32)
-}
-
-/// A child on its way to the keeper's thread.
-///
-/// `@unchecked`: `keep` takes it as `sending`, so the thread that started it keeps no reference.
-private struct Handover: @unchecked Sendable {
-    let child: ChildProcess
 }
 
 /// The keeper's side of its thread: the children it owns, their signals due and their reaping.
@@ -119,7 +113,7 @@ private final class KeeperLoop<ID: Hashable & Sendable>: SocketLoopHandler {
             case .keep(let id, let handover):
                 precondition(!kept.contains { $0.id == id }, "a ChildKeeper keeps one child per id")
                 let entry = Kept(id: id)
-                entry.pipes = ChildPipes(handover.child, on: reactor, stdout: { _ in }, stderr: { [unowned entry] in entry.keepTail($0) },
+                entry.pipes = ChildPipes(handover.value, on: reactor, stdout: { _ in }, stderr: { [unowned entry] in entry.keepTail($0) },
                                          exited: { [unowned entry] in entry.exitedAt = .now })
                 kept.append(entry)
             case .signal(let id, let signal, let at):

@@ -14,7 +14,7 @@ import Glibc
 /// - Important: owned by one thread, which reaps it (`reap()`), so it never lingers as a zombie.
 package final class ChildProcess {
     /// The program's pid, also its process group's id.
-    package let pid: pid_t
+    package let pid: Int32
     /// The guardian's pid: our child, which ends the way the program ends.
     private let guardian: pid_t
     /// Readable once the program has exited (a pidfd of the guardian).
@@ -48,7 +48,7 @@ package final class ChildProcess {
         let path = try resolve(program, environment: spec.environment, workingDirectory: spec.workingDirectory)
         let input = spec.pipeStandardInput ? try makePipe() : (read: open("/dev/null", O_RDONLY | O_CLOEXEC), write: Int32(-1))
         let output = spec.pipeStandardOutput ? try makePipe() : (read: Int32(-1), write: open("/dev/null", O_WRONLY | O_CLOEXEC))
-        let error = try makePipe()
+        let error = if let file = spec.standardErrorFile { try openForAppending(file, for: program) } else { try makePipe() }
         defer { for fd in [input.read, output.write, error.write] { close(fd) } }
         var guardian: pid_t = 0, pid: pid_t = 0
         let environment = spec.environment.map { "\($0.key)=\($0.value)" }
@@ -178,6 +178,13 @@ private func makePipe() throws(LaunchError) -> (read: Int32, write: Int32) {
     let status = mahavishnu_pipe(&fds)
     guard status == 0 else { throw LaunchError(description: "cannot create a pipe: \(String(cString: strerror(status)))") }
     return (fds[0], fds[1])
+}
+
+/// A write end for a child's stream that appends to `file`, and no read end.
+private func openForAppending(_ file: String, for program: String) throws(LaunchError) -> (read: Int32, write: Int32) {
+    let fd = open(file, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
+    guard fd >= 0 else { throw LaunchError(description: "cannot open \(file) for \(program)'s standard error: \(String(cString: strerror(errno)))") }
+    return (-1, fd)
 }
 
 /// Runs `body` with `strings` as a NULL-terminated array of C strings.

@@ -13,13 +13,17 @@ package struct LaunchSpec {
     package var pipeStandardInput: Bool
     /// Give it a pipe to read its standard output from (else it writes to `/dev/null`); default `true`.
     package var pipeStandardOutput: Bool
+    /// Append its standard error to this file; `nil` (the default) gives it a pipe to read it from.
+    package var standardErrorFile: String?
 
-    package init(arguments: [String], environment: [String: String], workingDirectory: String?, pipeStandardInput: Bool, pipeStandardOutput: Bool = true) {
+    package init(arguments: [String], environment: [String: String], workingDirectory: String?, pipeStandardInput: Bool,
+                 pipeStandardOutput: Bool = true, standardErrorFile: String? = nil) {
         self.arguments = arguments
         self.environment = environment
         self.workingDirectory = workingDirectory
         self.pipeStandardInput = pipeStandardInput
         self.pipeStandardOutput = pipeStandardOutput
+        self.standardErrorFile = standardErrorFile
     }
 
     /// Our own environment with `overrides` on top.

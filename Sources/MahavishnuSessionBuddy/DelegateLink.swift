@@ -17,9 +17,9 @@ final class DelegateLink: Sendable {
     let service: String
     private let client: MCP.Client
     /// The service's process, for a command; kept as long as the link (the transport uses its descriptors).
-    private let child: DelegateProcess?
+    private let child: AttachedProcess?
 
-    private init(service: String, client: MCP.Client, child: DelegateProcess?) {
+    private init(service: String, client: MCP.Client, child: AttachedProcess?) {
         self.service = service
         self.client = client
         self.child = child
@@ -32,11 +32,12 @@ final class DelegateLink: Sendable {
         let client = MCP.Client(name: "mahavishnu-session-buddy-pool", version: "1")
         switch definition.endpoint {
         case .command(let arguments):
-            let child: DelegateProcess
+            let child: AttachedProcess
             do {
-                child = try DelegateProcess(arguments, environment: definition.environment) { reason in
+                let spec = LaunchSpec(arguments: arguments, environment: LaunchSpec.environment(overriding: definition.environment), workingDirectory: nil, pipeStandardInput: true)
+                child = try AttachedProcess(spec, name: "mahavishnu.delegate") { ended in
                     // Reported before the client fails its pending calls, so they are counted as lost to this.
-                    onLost(reason)
+                    onLost("the delegate service process (pid \(ended.pid)) \(ended.termination)")
                     Task { await client.disconnect() }
                 }
             } catch {
@@ -87,7 +88,7 @@ final class DelegateLink: Sendable {
     func close(grace: Duration = .seconds(2)) {
         let client = self.client
         Task { await client.disconnect() }
-        child?.end(grace: grace)
+        child?.end(terminateAfter: grace, killAfter: grace * 2)
     }
 }
 

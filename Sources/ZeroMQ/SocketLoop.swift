@@ -258,7 +258,7 @@ public final class SocketLoop<Command: Sendable>: ThreadLoop {
 }
 
 /// A value every reference of which was given up (`sending`) to the one thread that uses it next.
-struct UncheckedTransfer<Value>: @unchecked Sendable {
-    let value: Value
-    init(_ value: Value) { self.value = value }
+package struct UncheckedTransfer<Value>: @unchecked Sendable {
+    package let value: Value
+    package init(_ value: Value) { self.value = value }
 }

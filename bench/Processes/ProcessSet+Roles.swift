@@ -2,7 +2,7 @@ import Foundation
 
 /// The endpoints of a broker the bench started.
 struct BrokerEndpoints {
-    let process: ChildProcess
+    let process: BenchChild
     let frontend: String
     let backend: String
     /// The message bus: publishers connect to `busPub`, subscribers to `busSub`.
@@ -55,7 +55,7 @@ extension ProcessSet {
     /// registered when this returns. It drains and exits if the bench dies. It is `build`'s
     /// (this bench's own by default).
     @discardableResult
-    func startPool(name: String, workers: Int, broker: BrokerEndpoints, build: MahavishnuBuild? = nil) throws -> ChildProcess {
+    func startPool(name: String, workers: Int, broker: BrokerEndpoints, build: MahavishnuBuild? = nil) throws -> BenchChild {
         try start("pool \(name)", executable: (build ?? ownBuild).poolExecutable, [
             "--name", name, "--id", "pool_\(name)", "--min", "\(workers)", "--max", "\(workers)",
             "--worker-type", "echo", "--broker", broker.backend, "--bus-pub", broker.busPub, "--bus-sub", broker.busSub, "--exit-with-parent",
@@ -64,7 +64,7 @@ extension ProcessSet {
 
     /// `count` fake pools in one process (see `FakePoolSet`), all registered when this returns.
     @discardableResult
-    func startFakePools(count: Int, workers: Int, broker: BrokerEndpoints, prefix: String = "fake") throws -> ChildProcess {
+    func startFakePools(count: Int, workers: Int, broker: BrokerEndpoints, prefix: String = "fake") throws -> BenchChild {
         try start("fake-pools \(count)x\(workers)", role: ChildRole.fakePools, [
             "--broker", broker.backend, "--count", "\(count)", "--workers", "\(workers)", "--prefix", prefix,
         ], ready: "fake-pools ready").child

@@ -11,7 +11,7 @@ final class ProcessSet {
     /// `mahavishnu` and `mahavishnu-pool` next to this binary: the build being measured.
     let ownBuild: MahavishnuBuild
     private let logDirectory: URL
-    private var children: [ChildProcess] = []
+    private var children: [BenchChild] = []
     /// Numbers the log files of every child this run starts.
     private static let started = Atomic<Int>(0)
 
@@ -26,16 +26,16 @@ final class ProcessSet {
 
     /// Starts this binary as `role` with `arguments` and waits for its ready line; returns the child and the line's fields.
     @discardableResult
-    func start(_ name: String, role: String, _ arguments: [String], ready prefix: String, within timeout: Duration = .seconds(120)) throws -> (child: ChildProcess, fields: [String: String]) {
+    func start(_ name: String, role: String, _ arguments: [String], ready prefix: String, within timeout: Duration = .seconds(120)) throws -> (child: BenchChild, fields: [String: String]) {
         try start(name, executable: executable, [role] + arguments, ready: prefix, within: timeout)
     }
 
     /// Starts `executable` with `arguments` and waits for its ready line; returns the child and the line's fields.
     @discardableResult
-    func start(_ name: String, executable: String, _ arguments: [String], ready prefix: String, within timeout: Duration = .seconds(120)) throws -> (child: ChildProcess, fields: [String: String]) {
+    func start(_ name: String, executable: String, _ arguments: [String], ready prefix: String, within timeout: Duration = .seconds(120)) throws -> (child: BenchChild, fields: [String: String]) {
         let number = Self.started.add(1, ordering: .relaxed).newValue
         let logFile = logDirectory.appendingPathComponent(String(format: "%03d-", number) + name.replacingOccurrences(of: " ", with: "-") + ".log")
-        let child = try ChildProcess(name: name, executable: executable, arguments: arguments, logFile: logFile)
+        let child = try BenchChild(name: name, executable: executable, arguments: arguments, logFile: logFile)
         children.append(child)
         let line = try child.line(startingWith: prefix, within: timeout)
         return (child, ReadyLine.fields(line))

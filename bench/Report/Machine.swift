@@ -45,7 +45,7 @@ struct Machine: Codable {
     private static func swiftVersion(logDirectory: URL) -> String {
         guard let swift = ProcessInfo.processInfo.environment["PATH"]?.split(separator: ":")
             .map({ "\($0)/swift" }).first(where: { FileManager.default.isExecutableFile(atPath: $0) }),
-            let child = try? ChildProcess(name: "swift --version", executable: swift, arguments: ["--version"], logFile: logDirectory.appendingPathComponent("swift-version.log")),
+            let child = try? BenchChild(name: "swift --version", executable: swift, arguments: ["--version"], logFile: logDirectory.appendingPathComponent("swift-version.log")),
             let line = try? child.line(startingWith: "", within: .seconds(30))
         else { return "swift: unknown" }
         child.stop()
