@@ -4,8 +4,8 @@ import Foundation
 /// `mahavishnu-bench`: measures what routing costs next to plain ZeroMQ, in one run.
 ///
 /// The user runs `BenchRun` (the default). The hidden `_…` subcommands are this same binary
-/// re-executed as the broker and the baselines' processes; pool processes are `mahavishnu-pool`,
-/// which building the bench builds into the same directory.
+/// re-executed as the baselines' processes and the fake pools; the broker is `mahavishnu broker`
+/// and pool processes are `mahavishnu-pool`, which building the bench builds into the same directory.
 @main
 struct MahavishnuBench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(

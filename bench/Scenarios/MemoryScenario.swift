@@ -32,6 +32,6 @@ extension BenchSession {
             }
             try recordMemory("pool/100-workers-after-tasks", label: "pool process, 100 workers, after \(plan.poolMemoryTasks) tasks", pid: wide.pid)
         }
-        note("memory: pool processes are mahavishnu-pool, the executable a broker starts; the broker is this binary re-executed as `mahavishnu broker` (the same library code); the broker's 100 pools are fake pools.")
+        note("memory: pool processes are mahavishnu-pool, the executable a broker starts; the broker is `mahavishnu broker` from the same build directory; the broker's 100 pools are fake pools.")
     }
 }
