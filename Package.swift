@@ -54,6 +54,7 @@ let package = Package(
             dependencies: [
                 "ZeroMQ", "MahavishnuCore", "MahavishnuProcess", "CZlib",
                 .product(name: "DequeModule", package: "swift-collections"),
+                .product(name: "HeapModule", package: "swift-collections"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),

@@ -52,18 +52,26 @@ public final class PoolManager: Sendable {
     }
 
     /// Runs `task` on the pool `poolID` (an id or name); waits for that pool's capacity if it is busy.
-    public func executeOnPool(_ poolID: PoolID, task: TaskRequest, timeout: Duration? = nil) async throws -> TaskResult {
-        try await client.submit(task, selector: .affinity, affinity: poolID, timeout: timeout)
+    public func executeOnPool(_ poolID: PoolID, task: TaskRequest, schedule: ScheduleRequest = ScheduleRequest(), timeout: Duration? = nil) async throws -> TaskResult {
+        try await client.submit(task, selector: .affinity, affinity: poolID, schedule: schedule, timeout: timeout)
     }
 
     /// Runs `task` on the pool `selector` picks; `affinity` names the pool for `.affinity`.
-    public func routeTask(_ task: TaskRequest, selector: PoolSelector? = nil, affinity: String? = nil, timeout: Duration? = nil) async throws -> TaskResult {
-        try await client.submit(task, selector: selector ?? defaultSelector, affinity: affinity, timeout: timeout)
+    public func routeTask(_ task: TaskRequest, selector: PoolSelector? = nil, affinity: String? = nil, schedule: ScheduleRequest = ScheduleRequest(),
+                          timeout: Duration? = nil) async throws -> TaskResult {
+        try await client.submit(task, selector: selector ?? defaultSelector, affinity: affinity, schedule: schedule, timeout: timeout)
     }
 
     /// Runs a task object given as raw JSON, forwarded byte for byte (extra fields reach the worker).
-    public func run(taskJSON: [UInt8], selector: PoolSelector? = nil, affinity: String? = nil, timeout: Duration? = nil) async throws -> TaskResult {
-        try await client.submit(body: taskJSON, selector: selector ?? defaultSelector, affinity: affinity, timeout: timeout)
+    public func run(taskJSON: [UInt8], taskID: String = UUID().uuidString, selector: PoolSelector? = nil, affinity: String? = nil,
+                    schedule: ScheduleRequest = ScheduleRequest(), timeout: Duration? = nil) async throws -> TaskResult {
+        try await client.submit(body: taskJSON, taskID: taskID, selector: selector ?? defaultSelector, affinity: affinity, schedule: schedule, timeout: timeout)
+    }
+
+    /// Cancels the task `taskID` if it has not started (waiting, or delayed): its producer gets
+    /// a final result with status `cancelled`, and it never runs, not after a broker restart.
+    public func cancel(_ taskID: String) async throws -> CancelReply {
+        try await client.cancel(taskID)
     }
 
     /// A handle on one pool (by id or name) for scaling, batches and metrics.

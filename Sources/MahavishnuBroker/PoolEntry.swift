@@ -17,7 +17,7 @@ struct PoolEntry {
     /// Results returned since registration.
     var tasksCompleted = 0
     /// Affinity tasks waiting for this pool's capacity.
-    var affinityQueue: Deque<PendingTask> = []
+    var affinityQueue = WaitingQueue()
     /// Where the pool is in its life.
     var phase = PoolPhase.active
     /// The pool said BYE: once its in-flight tasks are answered it is released.
@@ -102,4 +102,17 @@ struct PendingTask {
     let sequence: UInt64
     /// Times it has been dispatched.
     var attempts = 0
+    /// Its priority, deadline and time to run, with absolute times.
+    var schedule = TaskSchedule()
+    /// Where it stands in a queue: its arrival in milliseconds on the loop's clock, later by
+    /// `TaskSchedule.agingPerLevel` for each priority level below 9. Lower is served first.
+    var rank: UInt64 = 0
+
+    /// Who is owed its result.
+    var owner: ResultOwner { ResultOwner(taskID: taskID, replyTo: replyTo, attempts: attempts) }
+
+    /// Whether it is served before `other` in a queue: lower rank, then earlier arrival.
+    func isServed(before other: PendingTask) -> Bool {
+        (rank, sequence) < (other.rank, other.sequence)
+    }
 }

@@ -91,8 +91,7 @@ extension RouterLoop {
     func refuseAwaitedPools(_ code: ErrorCode, because why: String) {
         for (reference, task) in awaitedPools.takeAll() {
             var task = task
-            queues.noteDequeued(&task)
-            refuseAccepted(task, code, "no such pool '\(reference)': \(why)")
+            if queues.noteDequeued(&task) { refuseAccepted(task, code, "no such pool '\(reference)': \(why)") }
         }
     }
 }

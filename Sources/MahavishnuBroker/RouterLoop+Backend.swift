@@ -116,7 +116,7 @@ extension RouterLoop {
             return releaseGhost(slot)
         }
         registry[slot].tasksCompleted += 1
-        finishTask(task, body: body)
+        finishTask(task.owner, body: body)
         if leased { releaseSlot(slot) } else { releaseGhost(slot) }
         finishDrainIfDone()
     }

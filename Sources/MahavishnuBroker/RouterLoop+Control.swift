@@ -36,6 +36,9 @@ extension RouterLoop {
         case .task:
             guard let query = decode(TaskQuery.self, arguments, reply, expected: "task_id (a string)") else { return }
             sendReply(reply, json: taskReport(query.taskID))
+        case .cancel:
+            guard let query = decode(TaskQuery.self, arguments, reply, expected: "task_id (a string)") else { return }
+            sendReply(reply, cancel(query.taskID))
         }
     }
 
@@ -75,6 +78,7 @@ extension RouterLoop {
         }
         snapshot.queueDepth = queues.depth
         snapshot.queueBytes = queues.bytes
+        snapshot.delayed = queues.delayed.count
         snapshot.resultCacheEntries = resultCache.count
         snapshot.resultCacheBytes = resultCache.bytes
         snapshot.journalBytes = journal?.file.size ?? 0

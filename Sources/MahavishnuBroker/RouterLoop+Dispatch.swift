@@ -7,8 +7,19 @@ import ZeroMQ
 /// Invariants after every handled message: a selector task waits only if no pool has a free slot,
 /// an affinity task waits only if its pool has none, and a task id has at most one lease.
 extension RouterLoop {
-    /// Dispatches `task` now or queues it; `false` if it must be refused because the queue is full.
+    /// Dispatches `task` now or queues it, or holds it until its `eta`; `false` if it must be
+    /// refused because the queue is full.
     func accept(_ task: PendingTask) -> Bool {
+        let now = Self.epochMilliseconds()
+        if let deadline = task.schedule.deadline, deadline <= now {
+            expire(task.owner)
+            return true
+        }
+        if let eta = task.schedule.eta, eta > now {
+            guard queues.admits(task) else { return false }
+            queues.delay(task, until: eta)
+            return true
+        }
         switch task.route {
         case .selector(let selector):
             if let slot = available.pick(selector) {
@@ -17,8 +28,17 @@ extension RouterLoop {
             }
             guard queues.admits(task) else { return false }
             queues.shared.append(task)
-        case .pinned(let routingID):
-            let slot = registry.slot(routingID: routingID)!
+        case .pinned(let reference):
+            // A delayed task's pool may have left while it waited (or, held from a broker's
+            // start, be known by name only).
+            guard let slot = registry.slot(reference: reference) else {
+                let pool = String(decoding: reference, as: UTF8.self)
+                if awaitedPools.awaits(pool) { return holdForAwaitedPool(task, reference: pool) }
+                refuseAccepted(task, .noSuchPool, "pool '\(pool)' left before its task's time came")
+                return true
+            }
+            var task = task
+            task.route = .pinned(registry[slot].routingID)
             if registry[slot].hasFreeSlot {
                 dispatch(task, to: slot, fresh: true)
                 return true
@@ -90,14 +110,12 @@ extension RouterLoop {
         while registry.isLive(slot), registry[slot].hasFreeSlot {
             let pinned = registry[slot].affinityQueue.first
             let shared = queues.shared.first
-            if var pinned, shared.map({ pinned.sequence < $0.sequence }) ?? true {
-                registry[slot].affinityQueue.removeFirst()
-                queues.noteDequeued(&pinned)
-                dispatch(pinned, to: slot)
+            if var pinned, shared.map({ pinned.isServed(before: $0) }) ?? true {
+                registry[slot].affinityQueue.popFirst()
+                if release(&pinned) { dispatch(pinned, to: slot) }
             } else if var shared, case .selector(let selector) = shared.route, registry[slot].takesSelectorTasks {
-                queues.shared.removeFirst()
-                queues.noteDequeued(&shared)
-                dispatch(shared, to: available.pick(selector) ?? slot)
+                queues.shared.popFirst()
+                if release(&shared) { dispatch(shared, to: available.pick(selector) ?? slot) }
             } else {
                 return
             }
@@ -107,10 +125,20 @@ extension RouterLoop {
     /// Serves the shared queue while any pool has a free slot.
     func feedShared() {
         while var head = queues.shared.first, case .selector(let selector) = head.route, let slot = available.pick(selector) {
-            queues.shared.removeFirst()
-            queues.noteDequeued(&head)
-            dispatch(head, to: slot)
+            queues.shared.popFirst()
+            if release(&head) { dispatch(head, to: slot) }
         }
+    }
+
+    /// Takes `task`, just out of its queue, off the waiting index: `true` if it is to run,
+    /// `false` if it ended while it waited (cancelled, expired) or its deadline passed just now.
+    func release(_ task: inout PendingTask) -> Bool {
+        guard queues.noteDequeued(&task) else { return false }
+        if let deadline = task.schedule.deadline, deadline <= Self.epochMilliseconds() {
+            expire(task.owner)
+            return false
+        }
+        return true
     }
 
     /// Takes back every task the pool in `slot` was running: each goes back to its queue, or
@@ -141,7 +169,7 @@ extension RouterLoop {
         )
         let body = Payload((try? JSONCoding.encode(result)) ?? [])
         stats.tasksFailedWorkerLost += 1
-        finishTask(task, body: body)
+        finishTask(task.owner, body: body)
     }
 
     /// The pool in `slot` stopped answering or its process died: its tasks are reclaimed, and
@@ -179,27 +207,21 @@ extension RouterLoop {
         }
     }
 
-    /// Takes the task `taskID` out of whichever queue it waits in; `nil` if it waits in none.
+    /// Takes the task `taskID` out of whichever queue it waits in; `nil` if it waits in none
+    /// (delayed tasks are not taken: a run of one cannot have started).
     func takeWaiting(_ taskID: [UInt8]) -> PendingTask? {
         guard queues.isWaiting(taskID) else { return nil }
-        var found: PendingTask?
-        if let index = queues.shared.firstIndex(where: { $0.taskID == taskID }) {
-            found = queues.shared.remove(at: index)
-        }
+        var found = queues.shared.remove { $0.taskID == taskID }
         for slot in registry.slotIndices where found == nil {
-            if let index = registry[slot].affinityQueue.firstIndex(where: { $0.taskID == taskID }) {
-                found = registry[slot].affinityQueue.remove(at: index)
-            }
+            found = registry[slot].affinityQueue.remove { $0.taskID == taskID }
         }
-        guard var task = found ?? awaitedPools.remove(taskID) else { return nil }
-        queues.noteDequeued(&task)
+        guard var task = found ?? awaitedPools.remove(taskID), queues.noteDequeued(&task) else { return nil }
         return task
     }
 
     /// Refuses the affinity tasks waiting for the pool in `slot`.
     func refuseWaiting(_ slot: Int, _ code: ErrorCode, _ message: String) {
-        for var task in registry[slot].affinityQueue {
-            queues.noteDequeued(&task)
+        for var task in registry[slot].affinityQueue where queues.noteDequeued(&task) {
             refuseAccepted(task, code, message)
         }
         registry[slot].affinityQueue.removeAll()

@@ -54,10 +54,19 @@ extension RouterLoop {
             return replyError(address, reference: taskID, .overloaded, "the broker cannot record new tasks: \(failure); free space for the journal, the broker retries every heartbeat")
         }
         guard let route = resolveRoute(submitted, from: address) else { return }
-        journalAccepted(submitted, from: address)
+        var schedule = TaskSchedule()
+        if !submitted.schedule.isEmpty {
+            do {
+                schedule = try TaskSchedule(frame: submitted.schedule, receivedAt: Self.epochMilliseconds())
+            } catch {
+                return refuseTask(address, taskID, .badRequest, "invalid schedule: \(error)")
+            }
+        }
+        journalAccepted(submitted, schedule: schedule, from: address)
         arrivalClock += 1
-        let task = PendingTask(replyTo: address, taskID: taskID, route: route.route, body: submitted.body, sequence: arrivalClock)
-        let accepted = if let pool = route.awaitedPool { holdForAwaitedPool(task, reference: pool) } else { accept(task) }
+        let task = PendingTask(replyTo: address, taskID: taskID, route: route.route, body: submitted.body, sequence: arrivalClock,
+                               schedule: schedule, rank: rank(priority: schedule.priority))
+        let accepted = if let pool = route.awaitedPool, schedule.eta == nil { holdForAwaitedPool(task, reference: pool) } else { accept(task) }
         if accepted {
             stats.tasksAccepted += 1
         } else {

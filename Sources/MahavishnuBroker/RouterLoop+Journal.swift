@@ -5,14 +5,15 @@ import ZeroMQ
 /// takes up the tasks and results it holds, and compaction.
 extension RouterLoop {
     /// Records `task` as accepted: its fields as the producer sent them (an empty selector for
-    /// the broker's default), its body without a copy.
-    func journalAccepted(_ task: SubmittedTask, from address: ReplyAddress) {
+    /// the broker's default), its body without a copy, and its schedule with absolute times.
+    func journalAccepted(_ task: SubmittedTask, schedule: TaskSchedule, from address: ReplyAddress) {
         journal?.record { buffer in
             JournalRecord.appendAccepted(taskID: task.taskID, replyTo: address.routingID, delimited: address.delimited, to: &buffer) { buffer in
                 JournalRecord.appendField(task.selector.map(SelectorName.bytes) ?? [], to: &buffer)
                 JournalRecord.appendField(task.affinity, to: &buffer)
                 JournalRecord.appendField(task.fallback, to: &buffer)
                 task.body.withBytes { JournalRecord.appendField($0, to: &buffer) }
+                if !schedule.isDefault { JournalRecord.appendField(schedule.frame, to: &buffer) }
             }
         }
     }
@@ -37,10 +38,20 @@ extension RouterLoop {
             let selector = SelectorName.selector(named: accepted.selector) ?? defaultSelector
             let fallback = SelectorName.selector(named: accepted.fallback)
             let awaitsPool = selector == .affinity && fallback == nil
+            let schedule = (try? TaskSchedule(frame: accepted.schedule, receivedAt: Self.epochMilliseconds())) ?? TaskSchedule()
             let task = PendingTask(replyTo: ReplyAddress(routingID: accepted.replyTo, delimited: accepted.delimited), taskID: accepted.taskID,
                                    route: awaitsPool ? .pinned(accepted.affinity) : .selector(selector == .affinity ? fallback! : selector),
-                                   body: Payload(accepted.body), sequence: arrivalClock, attempts: owed.attempts)
+                                   body: Payload(accepted.body), sequence: arrivalClock, attempts: owed.attempts,
+                                   schedule: schedule, rank: rank(priority: schedule.priority))
             if owed.attempts > 0 { running += 1 }
+            if schedule.deadline.map({ $0 <= Self.epochMilliseconds() }) ?? false {
+                expire(task.owner)
+                continue
+            }
+            if let eta = schedule.eta, eta > Self.epochMilliseconds() {
+                queues.delay(task, until: eta)
+                continue
+            }
             if awaitsPool {
                 awaitedPools.hold(task, for: String(decoding: accepted.affinity, as: UTF8.self))
             } else {
@@ -94,13 +105,14 @@ extension RouterLoop {
                 try append(records)
                 records.removeAll(keepingCapacity: true)
             }
+            owed.append(contentsOf: queues.delayed.unordered.map(\.task))
             for task in owed.sorted(by: { $0.sequence < $1.sequence }) {
                 let (selector, affinity): ([UInt8], [UInt8]) = switch task.route {
                 case .selector(let selector): (Array(selector.rawValue.utf8), [])
                 case .pinned(let routingID): (Array(PoolSelector.affinity.rawValue.utf8), awaited[task.taskID] ?? routingID)
                 }
                 try emit(.accepted(.init(taskID: task.taskID, replyTo: task.replyTo.routingID, delimited: task.replyTo.delimited,
-                                         selector: selector, affinity: affinity, fallback: [], body: task.body.bytes)))
+                                         selector: selector, affinity: affinity, fallback: [], body: task.body.bytes, schedule: task.schedule.frame)))
                 for _ in 0..<task.attempts { try emit(.dispatched(taskID: task.taskID)) }
             }
             for (taskID, entry) in resultCache.oldestFirst {

@@ -144,8 +144,13 @@ extension RouterLoop {
         configuration.onEvent(.draining)
         logger.info("broker draining", metadata: ["broker.in_flight": "\(leases.count)", "broker.queued": "\(queues.depth)"])
         while var task = queues.shared.popFirst() {
-            queues.noteDequeued(&task)
-            refuseAccepted(task, .shuttingDown, "the broker is shutting down; the task was not run")
+            if queues.noteDequeued(&task) { refuseAccepted(task, .shuttingDown, "the broker is shutting down; the task was not run") }
+        }
+        // With a journal, delayed tasks stay in it (and here) for the next broker, which runs them at their time.
+        if journal == nil {
+            for var task in queues.takeDelayed() where queues.noteDequeued(&task) {
+                refuseAccepted(task, .shuttingDown, "the broker is shutting down; the delayed task was not run (run the broker with a journal to keep delayed tasks across restarts)")
+            }
         }
         refuseAwaitedPools(.shuttingDown, because: "the broker is shutting down; the task was not run")
         supervisor?.terminateAll()
@@ -174,6 +179,7 @@ extension RouterLoop {
         if !awaitedPools.isEmpty { next = min(next, awaitedPools.deadline) }
         // Records noted after the last write (results delivered) are written soon, not at the next message.
         if journal?.writesSoon == true { next = min(next, .now + Journal.pendingDelay) }
+        if let scheduled = nextScheduleTimer { next = min(next, scheduled) }
         return next
     }
 
@@ -191,6 +197,7 @@ extension RouterLoop {
             refuseAwaitedPools(.noSuchPool, because: "no live pool has that name or id (none registered within affinity_wait_seconds, \(configuration.affinityWait), of the broker's start)")
         }
         supervisor?.restartDue(now)
+        runScheduleTimers()
         if heartbeat.tick(now) { heartbeatTick(now) }
         if case .draining(let deadline) = state, deadline <= now {
             logger.info("drain deadline reached", metadata: ["broker.in_flight": "\(leases.count)", "broker.children": "\(supervisor?.runningCount ?? 0)"])

@@ -7,7 +7,7 @@ import ZeroMQ
 /// (after a broker restart, say), which gets it when it is back.
 extension RouterLoop {
     /// Ends `task` with `body` as its final result and sends it to its producer.
-    func finishTask(_ task: PendingTask, body: Payload) {
+    func finishTask(_ task: ResultOwner, body: Payload) {
         let finishedAt = Self.epochMilliseconds()
         let owed = task.replyTo.isChosenByProducer
         journal?.record { buffer in

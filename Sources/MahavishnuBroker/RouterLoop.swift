@@ -46,6 +46,8 @@ final class RouterLoop: SocketLoopHandler {
     var dispatchClock: UInt64 = 0
     /// Ticks once per accepted task, to order queued tasks.
     var arrivalClock: UInt64 = 0
+    /// Where the loop's clock for queue ranks (`PendingTask.rank`) starts.
+    let clockOrigin = ContinuousClock.now
     /// Affinity tasks for pools not registered yet, held for `affinityWait` after the start.
     var awaitedPools: AwaitedPools
     /// What `WELCOME` tells pools: the heartbeat terms they keep to.

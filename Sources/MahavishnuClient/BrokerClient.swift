@@ -44,14 +44,16 @@ public final class BrokerClient: Sendable {
     ///   - selector: how the broker picks a pool; `nil` uses the broker's default.
     ///   - affinity: the pool name or id, for `.affinity`.
     ///   - fallback: the selector to use if the affinity pool does not exist.
-    ///   - timeout: how long to wait for the result before throwing `.resultTimedOut`; `nil` waits forever.
+    ///   - schedule: its priority, deadline and start time (`docs/protocol.md`, "Scheduling a task").
+    ///   - timeout: how long to wait for the result before throwing `.resultTimedOut`; `nil` waits
+    ///     forever. A delayed task's wait should cover its delay.
     public func submit(
         body: [UInt8], taskID: String = UUID().uuidString, selector: PoolSelector? = nil,
-        affinity: String? = nil, fallback: PoolSelector? = nil, timeout: Duration? = nil
+        affinity: String? = nil, fallback: PoolSelector? = nil, schedule: ScheduleRequest = ScheduleRequest(), timeout: Duration? = nil
     ) async throws -> TaskResult {
         let task = SubmittedTask(
             taskID: Array(taskID.utf8), selector: selector, affinity: Array((affinity ?? "").utf8),
-            fallback: fallback.map(SelectorName.bytes) ?? [], body: Payload(body)
+            fallback: fallback.map(SelectorName.bytes) ?? [], body: Payload(body), schedule: schedule.frame
         )
         let reply: ClientConnection.Reply
         do {
@@ -68,9 +70,15 @@ public final class BrokerClient: Sendable {
     /// Submits a `TaskRequest` and waits for its final result (see `submit(body:…)`).
     public func submit(
         _ task: TaskRequest, taskID: String = UUID().uuidString, selector: PoolSelector? = nil,
-        affinity: String? = nil, fallback: PoolSelector? = nil, timeout: Duration? = nil
+        affinity: String? = nil, fallback: PoolSelector? = nil, schedule: ScheduleRequest = ScheduleRequest(), timeout: Duration? = nil
     ) async throws -> TaskResult {
-        try await submit(body: JSONCoding.encode(task), taskID: taskID, selector: selector, affinity: affinity, fallback: fallback, timeout: timeout)
+        try await submit(body: JSONCoding.encode(task), taskID: taskID, selector: selector, affinity: affinity, fallback: fallback, schedule: schedule, timeout: timeout)
+    }
+
+    /// Cancels the task `taskID` if it has not started: its producer gets a final result with
+    /// status `cancelled`. The reply says what became of it (finished, running, unknown otherwise).
+    public func cancel(_ taskID: String, timeout: Duration = .seconds(10)) async throws -> CancelReply {
+        try await control(.cancel, arguments: JSONCoding.encode(TaskQuery(taskID: taskID)), as: CancelReply.self, timeout: timeout)
     }
 
     /// Sends a control request and decodes its JSON reply.

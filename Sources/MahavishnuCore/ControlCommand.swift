@@ -20,6 +20,8 @@ public enum ControlCommand: String, Codable, Sendable, CaseIterable {
     case info
     /// Arguments: `TaskQuery`. Reply: a `TaskReport`.
     case task
+    /// Arguments: `TaskQuery`. Reply: a `CancelReply`. Ends a task that has not run with status `cancelled`.
+    case cancel
 
     /// The known command names, comma-separated, for error messages.
     public static let validNames = allCases.map(\.rawValue).joined(separator: ", ")

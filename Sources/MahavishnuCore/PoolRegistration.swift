@@ -144,6 +144,10 @@ public struct BrokerStats: Codable, Sendable, Equatable {
     public var resultsFromCache = 0
     /// Tasks that ended `failed` / `worker_lost` after their pools kept dying.
     public var tasksFailedWorkerLost = 0
+    /// Tasks that ended `cancelled` before they ran (`cancel`).
+    public var tasksCancelled = 0
+    /// Tasks that ended `expired`: their deadline passed while they waited.
+    public var tasksExpired = 0
     /// Tasks refused with `overloaded`.
     public var tasksRefusedOverloaded = 0
     /// Tasks refused with `too_large`.
@@ -164,8 +168,10 @@ public struct BrokerStats: Codable, Sendable, Equatable {
     public var authRefusedBadHandshake = 0
     /// Administrative commands refused for want of an admin key.
     public var adminRefused = 0
-    /// Tasks waiting in the broker's queues now.
+    /// Tasks waiting in the broker's queues now (delayed ones included).
     public var queueDepth = 0
+    /// Of those, tasks held until their `eta` now.
+    public var delayed = 0
     /// Bytes of the task bodies waiting in the broker's queues now.
     public var queueBytes = 0
     /// Results in the recent-results cache now.
@@ -195,6 +201,7 @@ public struct BrokerStats: Codable, Sendable, Equatable {
         case adminRefused = "admin_refused", tasksRefusedTooLarge = "tasks_refused_too_large"
         case queueBytes = "queue_bytes", resultCacheEntries = "result_cache_entries", resultCacheBytes = "result_cache_bytes"
         case journalBytes = "journal_bytes", resultsOwed = "results_owed"
+        case tasksCancelled = "tasks_cancelled", tasksExpired = "tasks_expired", delayed
     }
 }
 

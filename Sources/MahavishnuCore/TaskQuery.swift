@@ -7,6 +7,35 @@ public struct TaskQuery: Codable, Sendable, Equatable {
     enum CodingKeys: String, CodingKey { case taskID = "task_id" }
 }
 
+/// The reply to `ControlCommand.cancel`: whether the task was cancelled, and if not, why.
+public struct CancelReply: Codable, Sendable, Equatable {
+    public enum State: String, Codable, Sendable {
+        /// It had not run: its producer got a final result with status `cancelled`.
+        case cancelled
+        /// It had already finished; its result stands.
+        case finished
+        /// A pool is running it; it ends at its timeout.
+        case running
+        /// The broker knows no such task (never seen, or finished longer ago than the result cache reaches).
+        case unknown
+    }
+
+    public var taskID: String
+    public var cancelled: Bool
+    public var state: State
+    /// What happened, in a sentence.
+    public var message: String
+
+    public init(taskID: String, cancelled: Bool, state: State, message: String) {
+        self.taskID = taskID
+        self.cancelled = cancelled
+        self.state = state
+        self.message = message
+    }
+
+    enum CodingKeys: String, CodingKey { case taskID = "task_id", cancelled, state, message }
+}
+
 /// The reply to `ControlCommand.task`: where a task is in its life, as the broker knows it now.
 public struct TaskReport: Codable, Sendable, Equatable {
     /// Where the task is.

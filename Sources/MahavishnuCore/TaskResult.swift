@@ -1,6 +1,10 @@
 /// The state a task ended in.
 public enum TaskStatus: String, Codable, Sendable {
     case completed, failed, timeout
+    /// Cancelled (`cancel`) before it ran; no pool ran it.
+    case cancelled
+    /// Its deadline passed while it waited; no pool ran it.
+    case expired
 }
 
 /// One task's final result, as a pool reports it (the body of a `RESULT`).

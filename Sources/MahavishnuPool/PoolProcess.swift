@@ -349,9 +349,3 @@ struct Completion: Sendable {
     let prompt: String
 }
 
-extension Duration {
-    /// The duration in seconds, as a `Double`.
-    package var seconds: Double {
-        Double(components.seconds) + Double(components.attoseconds) / 1e18
-    }
-}

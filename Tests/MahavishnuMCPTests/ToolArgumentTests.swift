@@ -55,12 +55,12 @@ struct ToolArgumentTests {
         #expect(properties["caller_kind"] != nil, "every tool takes caller_kind")
     }
 
-    @Test("the catalog offers every tool of the guide, each name once")
+    @Test("the catalog offers every tool of the guide and task_cancel, each name once")
     func catalog() {
         let names = ToolCatalog.all(Settings()).map(\.name)
         #expect(Set(names).count == names.count)
         #expect(Set(names) == [
-            "pool_spawn", "pool_execute", "pool_route_execute", "dispatch_to_pool", "workflow_result", "pool_list", "pool_monitor",
+            "pool_spawn", "pool_execute", "pool_route_execute", "dispatch_to_pool", "workflow_result", "task_cancel", "pool_list", "pool_monitor",
             "pool_scale", "pool_close", "pool_close_all", "pool_health", "pool_search_memory", "worker_spawn", "worker_execute",
             "worker_execute_batch", "worker_list", "worker_close", "worker_close_all", "worker_health",
         ])

@@ -20,7 +20,7 @@ from mcp import ClientSession, StdioServerParameters
 from mcp.client.stdio import stdio_client
 
 ALL_TOOLS = [
-    "pool_spawn", "pool_execute", "pool_route_execute", "dispatch_to_pool", "workflow_result",
+    "pool_spawn", "pool_execute", "pool_route_execute", "dispatch_to_pool", "workflow_result", "task_cancel",
     "pool_list", "pool_monitor", "pool_scale", "pool_close", "pool_close_all", "pool_health",
     "pool_search_memory", "worker_spawn", "worker_execute", "worker_execute_batch", "worker_list",
     "worker_close", "worker_close_all", "worker_health",

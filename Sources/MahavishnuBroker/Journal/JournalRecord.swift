@@ -24,6 +24,8 @@ enum JournalRecord: Equatable {
         let affinity: [UInt8]
         let fallback: [UInt8]
         let body: [UInt8]
+        /// The schedule with absolute times (`TaskSchedule.frame`); empty for the default.
+        var schedule: [UInt8] = []
     }
 
     /// A task's final result, and who must still get it.
@@ -56,6 +58,7 @@ enum JournalRecord: Equatable {
         case .accepted(let task):
             Self.appendAccepted(taskID: task.taskID, replyTo: task.replyTo, delimited: task.delimited, to: &buffer) { buffer in
                 for field in [task.selector, task.affinity, task.fallback, task.body] { Self.appendField(field, to: &buffer) }
+                if !task.schedule.isEmpty { Self.appendField(task.schedule, to: &buffer) }
             }
         case .dispatched(let id):
             Self.append(.dispatched, to: &buffer) { Self.appendField(id, to: &$0) }
@@ -71,8 +74,8 @@ enum JournalRecord: Equatable {
         }
     }
 
-    /// Appends an `accepted` record; `appendRoute` appends its last four fields (selector,
-    /// affinity, fallback, body), so they can come straight from a message's frames.
+    /// Appends an `accepted` record; `appendRoute` appends its last fields (selector, affinity,
+    /// fallback, body, and a schedule if it has one), so they can come straight from a message's frames.
     static func appendAccepted(taskID: [UInt8], replyTo: [UInt8], delimited: Bool, to buffer: inout [UInt8],
                                route appendRoute: (inout [UInt8]) -> Void) {
         append(.accepted, to: &buffer) { buffer in
@@ -116,8 +119,11 @@ enum JournalRecord: Equatable {
         case .accepted:
             guard let id = reader.field(), let replyTo = reader.field(), let delimited = reader.field(), let selector = reader.field(),
                   let affinity = reader.field(), let fallback = reader.field(), let body = reader.field() else { return nil }
+            // The schedule field is there only for a task that has one (and not in journals from before it).
+            let schedule = reader.isAtEnd ? [] : reader.field()
+            guard let schedule else { return nil }
             record = .accepted(AcceptedTask(taskID: id, replyTo: replyTo, delimited: delimited == [1], selector: selector,
-                                            affinity: affinity, fallback: fallback, body: body))
+                                            affinity: affinity, fallback: fallback, body: body, schedule: schedule))
         case .dispatched:
             record = reader.field().map { .dispatched(taskID: $0) }
         case .finished:

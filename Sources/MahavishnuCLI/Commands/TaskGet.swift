@@ -6,9 +6,33 @@ import Mahavishnu
 struct TaskCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "task",
-        abstract: "Look up a task by its id in the broker.",
-        subcommands: [TaskGet.self]
+        abstract: "Look up or cancel a task by its id in the broker.",
+        subcommands: [TaskGet.self, TaskCancel.self]
     )
+}
+
+/// `mahavishnu task cancel ID`: ends a task that has not started with status `cancelled`.
+struct TaskCancel: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "cancel",
+        abstract: "Cancel a task that has not started (waiting or delayed): its producer gets a cancelled result, and it never runs.",
+        discussion: "Exits 0 when the task was cancelled; 1 when it had finished, is running, or is unknown (the message says which)."
+    )
+
+    @Argument(help: "The task id, as submitted.")
+    var taskID: String
+
+    @OptionGroup var client: ClientOptions
+
+    func run() async throws {
+        let reply = try await client.broker.withBrokerClient { try await $0.cancel(taskID) }
+        if client.json {
+            try Printer.json(reply)
+        } else {
+            print("task \(reply.taskID) \(reply.state.rawValue): \(reply.message)")
+        }
+        if !reply.cancelled { throw ExitCode.failure }
+    }
 }
 
 /// `mahavishnu task get ID [--wait SECONDS]`: where a task is, and its result once finished.

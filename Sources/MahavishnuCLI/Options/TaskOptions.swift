@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import Mahavishnu
 
 /// The task to run: `--prompt TEXT`, or a whole task object with `--task JSON`.
@@ -9,12 +10,33 @@ struct TaskOptions: ParsableArguments {
     @Option(help: #"The whole task object as JSON, e.g. '{"prompt": "Write code", "timeout": 60}'."#)
     var task: String?
 
-    @Option(help: "Seconds to wait for the result.")
+    @Option(help: "Seconds to wait for the result (after the --delay, if any).")
     var timeout: Double = 300
+
+    @Option(help: "0 to 9, higher runs first among waiting tasks (default 5).")
+    var priority: Int?
+
+    @Option(name: .customLong("delay"), help: "Seconds from now before the broker dispatches the task.")
+    var delaySeconds: Double?
+
+    @Option(name: .customLong("expires-in"), help: "Seconds from now after which the task, if it has not started, ends expired.")
+    var expiresInSeconds: Double?
+
+    @Option(help: "The task id (default: a fresh UUID); `task get` and `task cancel` take it.")
+    var taskID: String?
 
     func validate() throws {
         guard (prompt == nil) != (task == nil) else { throw ValidationError("give exactly one of --prompt or --task") }
         guard timeout > 0 else { throw ValidationError("--timeout must be more than 0 seconds") }
+        if let priority, !TaskSchedule.priorities.contains(priority) { throw ValidationError("--priority must be from 0 to 9 (higher runs first); got \(priority)") }
+        if let delaySeconds, !(delaySeconds >= 0) { throw ValidationError("--delay must be 0 or more seconds") }
+        if let expiresInSeconds, !(expiresInSeconds > 0) { throw ValidationError("--expires-in must be more than 0 seconds") }
+    }
+
+    /// The schedule the options ask for.
+    var schedule: ScheduleRequest {
+        ScheduleRequest(priority: priority, expiresIn: expiresInSeconds.map { .milliseconds(Int64($0 * 1000)) },
+                        delay: delaySeconds.map { .milliseconds(Int64($0 * 1000)) })
     }
 
     /// The task object to submit, as JSON bytes: `--task` byte for byte once checked, or built from `--prompt`.
@@ -31,7 +53,9 @@ struct TaskOptions: ParsableArguments {
     /// Runs the task through `manager` and prints its result; a task that did not complete is a failure exit.
     func run(on manager: PoolManager, selector: PoolSelector, affinity: String?, json: Bool) async throws {
         _ = try await manager.healthCheck()
-        let result = try await manager.run(taskJSON: try body(), selector: selector, affinity: affinity, timeout: .seconds(timeout))
+        let schedule = self.schedule
+        let result = try await manager.run(taskJSON: try body(), taskID: taskID ?? UUID().uuidString, selector: selector, affinity: affinity, schedule: schedule,
+                                           timeout: .milliseconds(Int64(timeout * 1000)) + schedule.startsWithin)
         try Printer.result(result, json: json)
         if result.status != .completed { throw ExitCode.failure }
     }

@@ -10,9 +10,11 @@ public enum ProducerToBroker: Sendable {
     public var encoded: WireMessage {
         switch self {
         case .task(let task):
-            WireMessage(Wire.Command.task, task.taskID, task.selector.map(SelectorName.bytes) ?? [], task.affinity, task.fallback, body: task.body)
+            var message = WireMessage(Wire.Command.task, task.taskID, task.selector.map(SelectorName.bytes) ?? [], task.affinity, task.fallback, body: task.body)
+            if !task.schedule.isEmpty { message.trailer = task.schedule }
+            return message
         case .control(let requestID, let command, let arguments):
-            WireMessage(Wire.Command.control, requestID, Array(command.rawValue.utf8), arguments)
+            return WireMessage(Wire.Command.control, requestID, Array(command.rawValue.utf8), arguments)
         }
     }
 
@@ -21,7 +23,7 @@ public enum ProducerToBroker: Sendable {
     public init(frames: Frames, first: Int) throws(WireDecodingError) {
         let reader = try WireReader.open(frames, first: first)
         if reader.isCommand(Wire.Command.task) {
-            try reader.expect(5, "TASK takes 7 frames (MHV1, TASK, task id, selector, affinity, fallback, body)", reference: reader.reference(0))
+            try reader.expect(5...6, "TASK takes 7 frames (MHV1, TASK, task id, selector, affinity, fallback, body), or 8 with a schedule", reference: reader.reference(0))
             let taskID = try reader.id(0, "task id")
             var selector: PoolSelector?
             if reader.size(1) > 0 {
@@ -33,7 +35,8 @@ public enum ProducerToBroker: Sendable {
             // Empty frames cost no copy: only affinity tasks carry these.
             let affinity = reader.size(2) > 0 ? reader.bytes(2) : []
             let fallback = reader.size(3) > 0 ? reader.bytes(3) : []
-            self = .task(SubmittedTask(taskID: taskID, selector: selector, affinity: affinity, fallback: fallback, body: reader.payload(4)))
+            let schedule = reader.fieldCount == 6 && reader.size(5) > 0 ? reader.bytes(5) : []
+            self = .task(SubmittedTask(taskID: taskID, selector: selector, affinity: affinity, fallback: fallback, body: reader.payload(4), schedule: schedule))
         } else if reader.isCommand(Wire.Command.control) {
             try reader.expect(3, "CTRL takes 5 frames (MHV1, CTRL, request id, command, JSON arguments)", reference: reader.reference(0))
             let requestID = try reader.id(0, "request id")
@@ -60,13 +63,16 @@ public struct SubmittedTask: Sendable {
     public var fallback: [UInt8]
     /// The task object, JSON, forwarded without being read.
     public var body: Payload
+    /// The schedule frame (`TaskSchedule`) as sent: empty for none, which costs the broker nothing.
+    public var schedule: [UInt8]
 
-    public init(taskID: [UInt8], selector: PoolSelector? = nil, affinity: [UInt8] = [], fallback: [UInt8] = [], body: Payload) {
+    public init(taskID: [UInt8], selector: PoolSelector? = nil, affinity: [UInt8] = [], fallback: [UInt8] = [], body: Payload, schedule: [UInt8] = []) {
         self.taskID = taskID
         self.selector = selector
         self.affinity = affinity
         self.fallback = fallback
         self.body = body
+        self.schedule = schedule
     }
 }
 

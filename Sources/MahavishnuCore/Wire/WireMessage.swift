@@ -5,6 +5,8 @@ import ZeroMQ
 public struct WireMessage: Sendable {
     public var headers: [[UInt8]]
     public var body: Payload?
+    /// A short frame after the body (a `TASK`'s schedule), or `nil` for none.
+    public var trailer: [UInt8]?
 
     // One initialiser per field count, each building its headers in one array literal: a
     // message on the hot path costs one allocation for its headers, not a variadic array too.
@@ -61,6 +63,8 @@ struct WireReader {
 
     /// Frames after the version frame.
     var count: Int { frames.count - first - 1 }
+    /// Frames after the command frame: the fields.
+    var fieldCount: Int { count - 1 }
 
     /// Checks the version and the frame count, then returns the command frame's index.
     static func open(_ frames: Frames, first: Int) throws(WireDecodingError) -> WireReader {
@@ -83,7 +87,12 @@ struct WireReader {
 
     /// Requires exactly `fields` frames after the command, as `table` (its frame table) lists them.
     func expect(_ fields: Int, _ table: String, reference: [UInt8] = []) throws(WireDecodingError) {
-        guard count == fields + 1 else {
+        try expect(fields...fields, table, reference: reference)
+    }
+
+    /// Requires between `fields.lowerBound` and `fields.upperBound` frames after the command (trailing optional ones).
+    func expect(_ fields: ClosedRange<Int>, _ table: String, reference: [UInt8] = []) throws(WireDecodingError) {
+        guard fields.contains(fieldCount) else {
             throw WireDecodingError(.badRequest, "\(table); this one has \(count + 1) frames, MHV1 included", reference: reference)
         }
     }
@@ -126,7 +135,8 @@ extension Socket {
             let sent = try send(header, more: message.body != nil || index < message.headers.count - 1, dontWait: dontWait && routingID == nil && index == 0)
             if !sent { return false }
         }
-        if let body = message.body { try send(body) }
+        if let body = message.body { try send(body, more: message.trailer != nil) }
+        if let trailer = message.trailer { try send(trailer) }
         return true
     }
 }

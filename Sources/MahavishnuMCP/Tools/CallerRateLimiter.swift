@@ -23,7 +23,7 @@ final class CallerRateLimiter: Sendable {
             defer { calls[caller] = recent }
             if recent.count >= quota.limit {
                 let wait = recent[0] + window - now
-                return Double(wait.components.seconds) + Double(wait.components.attoseconds) / 1e18
+                return wait.seconds
             }
             recent.append(now)
             return nil

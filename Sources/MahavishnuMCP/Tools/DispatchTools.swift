@@ -2,7 +2,7 @@ import Foundation
 import Mahavishnu
 
 /// `dispatch_to_pool` and `workflow_result`: a task routed like `pool_route_execute`, answered at
-/// once with a workflow id when `async_callback` is true.
+/// once with a workflow id when `async_callback` is true; `task_cancel` for one that has not started.
 enum DispatchTools {
     static let dispatch = ToolDefinition(
         "dispatch_to_pool",
@@ -26,6 +26,14 @@ enum DispatchTools {
         _ = try await context.pools().listPools()
         let id = arguments.string("workflow_id") ?? "wf_" + UUID().uuidString.lowercased()
         return WorkflowReport(try await context.workflows.dispatch(id: id, task: task, selector: selector, affinity: affinity))
+    }
+
+    static let cancel = ToolDefinition(
+        "task_cancel",
+        "Cancel a task that has not started (waiting or delayed): it ends with status cancelled and never runs. Says whether it was cancelled, or that it already finished, is running, or is unknown.",
+        arguments: [.string("task_id", "The task's id, as submitted.", pattern: "^.{1,255}$", required: true)]
+    ) { arguments, context in
+        try await context.pools().cancel(arguments.text("task_id"))
     }
 
     static let result = ToolDefinition(

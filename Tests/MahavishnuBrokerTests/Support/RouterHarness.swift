@@ -56,9 +56,10 @@ final class RouterHarness {
         return true
     }
 
-    /// A producer; one with a `receiveHighWaterMark` takes at most that many messages off the wire unread.
-    func producer(receiveHighWaterMark: Int32? = nil) throws -> ScriptedPeer {
-        try ScriptedPeer(context: context, endpoint: broker.frontendEndpoint, routingID: nil, receiveHighWaterMark: receiveHighWaterMark)
+    /// A producer, with its own `routingID` if given; one with a `receiveHighWaterMark` takes at
+    /// most that many messages off the wire unread.
+    func producer(routingID: String? = nil, receiveHighWaterMark: Int32? = nil) throws -> ScriptedPeer {
+        try ScriptedPeer(context: context, endpoint: broker.frontendEndpoint, routingID: routingID, receiveHighWaterMark: receiveHighWaterMark)
     }
 
     /// A pool registered with `workers` slots (and `busy` of them still running from before).
@@ -72,6 +73,8 @@ final class RouterHarness {
 /// One DEALER and the frames it sends and receives, as strings.
 final class ScriptedPeer {
     let socket: Socket
+    /// Messages `control` received while it waited for its reply, for `receive` to return first.
+    private var held: [[String]] = []
 
     init(context: Context, endpoint: String, routingID: String?, receiveHighWaterMark: Int32? = nil) throws {
         socket = try Socket(context, type: .dealer, linger: 0)
@@ -88,6 +91,7 @@ final class ScriptedPeer {
 
     /// The next message, or `nil` after `milliseconds`.
     func receive(within milliseconds: Int32) throws -> [String]? {
+        if !held.isEmpty { return held.removeFirst() }
         try socket.set(.receiveTimeout, milliseconds)
         return try socket.receiveMultipart().map { $0.map { String(decoding: $0, as: UTF8.self) } }
     }
@@ -98,20 +102,31 @@ final class ScriptedPeer {
         return message
     }
 
-    /// Submits a task as a producer.
-    func submit(_ taskID: String, prompt: String = "hello", selector: String = "", affinity: String = "", fallback: String = "") throws {
-        try send(["MHV1", "TASK", taskID, selector, affinity, fallback, #"{"prompt":"\#(prompt)"}"#])
+    /// Submits a task as a producer; a non-empty `schedule` goes in the eighth frame.
+    func submit(_ taskID: String, prompt: String = "hello", selector: String = "", affinity: String = "", fallback: String = "", schedule: String = "") throws {
+        try send(["MHV1", "TASK", taskID, selector, affinity, fallback, #"{"prompt":"\#(prompt)"}"#] + (schedule.isEmpty ? [] : [schedule]))
+    }
+
+    /// Sends `CTRL command arguments` and decodes its `REPLY`; what arrives before it (results,
+    /// errors) is held for the next `receive`.
+    func control<Reply: Decodable>(_ command: String, _ arguments: String, as type: Reply.Type) throws -> Reply {
+        let requestID = "\(command)-\(UUID().uuidString)"
+        try send(["MHV1", "CTRL", requestID, command, arguments])
+        var arrived: [[String]] = []
+        defer { held = arrived + held }
+        while true {
+            try socket.set(.receiveTimeout, Int32(5_000))
+            guard let reply = try socket.receiveMultipart().map({ $0.map { String(decoding: $0, as: UTF8.self) } }) else {
+                throw HarnessFailure("no reply to \(command) within 5000 ms")
+            }
+            if reply.count == 4, reply[1] == "REPLY", reply[2] == requestID { return try JSONCoding.decode(type, from: Array(reply[3].utf8)) }
+            arrived.append(reply)
+        }
     }
 
     /// The broker's counters, asked for with `CTRL stats`.
     func stats() throws -> BrokerStats {
-        try send(["MHV1", "CTRL", "stats-request", "stats", "{}"])
-        while true {
-            let reply = try next()
-            if reply.count == 4, reply[1] == "REPLY", reply[2] == "stats-request" {
-                return try JSONCoding.decode(BrokerStats.self, from: Array(reply[3].utf8))
-            }
-        }
+        try control("stats", "{}", as: BrokerStats.self)
     }
 }
 

@@ -1,0 +1,185 @@
+import Foundation
+@testable import MahavishnuBroker
+import MahavishnuCore
+import Testing
+
+/// Tasks with a schedule, message by message: priority order at the broker, deadlines that
+/// expire waiting tasks, delayed tasks that are never sent early, cancel, and refused schedules.
+@Suite("Scheduling: priorities, deadlines, delays, cancel", .serialized)
+@MainActor
+struct ScheduleTests {
+    @Test("1,000 tasks of priorities 0-9 behind one busy worker run highest priority first, ties in arrival order")
+    func priorityOrder() throws {
+        try RouterHarness.with { harness in
+            let pool = try harness.pool("one")
+            let producer = try harness.producer()
+            try producer.submit("blocker")
+            #expect(try pool.nextTask().id == "blocker")
+            var generator = SeededGenerator(seed: 42)
+            let priorities = (0..<1_000).map { _ in Int.random(in: 0...9, using: &generator) }
+            for (index, priority) in priorities.enumerated() {
+                // Every fourth task names the default (5) by leaving the frame out.
+                try producer.submit("t\(index)", schedule: index % 4 == 0 && priority == 5 ? "" : #"{"priority":\#(priority)}"#)
+            }
+            #expect(try producer.stats().queueDepth == 1_000)
+            try pool.complete("blocker")
+            var order: [String] = []
+            for _ in 0..<1_000 {
+                let task = try pool.nextTask()
+                order.append(task.id)
+                try pool.complete(task.id)
+            }
+            let expected = priorities.indices.sorted { (priorities[$0], -$0) > (priorities[$1], -$1) }.map { "t\($0)" }
+            #expect(order == expected)
+        }
+    }
+
+    @Test("a waiting task past its deadline ends expired at the deadline, not when a worker frees up, and is never dispatched")
+    func deadlineExpires() throws {
+        try RouterHarness.with { harness in
+            let pool = try harness.pool("one")
+            let producer = try harness.producer()
+            try producer.submit("blocker")
+            #expect(try pool.nextTask().id == "blocker")
+            let submitted = ContinuousClock.now
+            try producer.submit("soon-stale", schedule: #"{"expires_in":0.2}"#)
+            try producer.submit("already-stale", schedule: #"{"deadline":\#(Date().timeIntervalSince1970 - 1)}"#)
+            try producer.submit("fresh", schedule: #"{"expires_in":600}"#)
+            var expired: [String: TaskResult] = [:]
+            while expired.count < 2 {
+                guard case .result(let id, _, let result) = try producer.reply() else { throw HarnessFailure("expected a result") }
+                expired[id] = result
+            }
+            #expect(ContinuousClock.now - submitted >= .milliseconds(200))
+            #expect(expired.values.allSatisfy { $0.status == .expired && $0.error?.contains("deadline passed") == true }, "\(expired)")
+            #expect(Set(expired.keys) == ["soon-stale", "already-stale"])
+            try pool.complete("blocker")
+            #expect(try pool.nextTask().id == "fresh", "the expired tasks were skipped")
+            try pool.complete("fresh")
+            let stats = try producer.stats()
+            #expect(stats.tasksExpired == 2 && stats.tasksDispatched == 2)
+        }
+    }
+
+    @Test("a delayed task is held by the broker and dispatched at its time, never early, while undelayed ones pass it")
+    func delayedTask() throws {
+        try RouterHarness.with { harness in
+            let pool = try harness.pool("one", workers: 2)
+            let producer = try harness.producer()
+            let submitted = ContinuousClock.now
+            try producer.submit("later", schedule: #"{"delay":0.3}"#)
+            try producer.submit("now")
+            #expect(try pool.nextTask().id == "now")
+            try pool.complete("now")
+            #expect(try producer.stats().delayed == 1)
+            let task = try pool.nextTask()
+            #expect(task.id == "later")
+            #expect(ContinuousClock.now - submitted >= .milliseconds(300), "sent early")
+            try pool.complete("later")
+            for expected in ["now", "later"] {
+                guard case .result(expected, 1, let result) = try producer.reply() else { throw HarnessFailure("no result for \(expected)") }
+                #expect(result.status == .completed)
+            }
+            #expect(try producer.stats().delayed == 0)
+        }
+    }
+
+    @Test("cancel ends a waiting task and a delayed one with one cancelled result each; neither runs; finished, running and unknown tasks are reported as such")
+    func cancel() throws {
+        try RouterHarness.with { harness in
+            let pool = try harness.pool("one")
+            let producer = try harness.producer()
+            try producer.submit("running")
+            #expect(try pool.nextTask().id == "running")
+            try producer.submit("waiting")
+            try producer.submit("delayed", schedule: #"{"delay":600}"#)
+            try producer.submit("next")
+
+            for taskID in ["waiting", "delayed"] {
+                let reply = try producer.control("cancel", #"{"task_id":"\#(taskID)"}"#, as: CancelReply.self)
+                #expect(reply.cancelled && reply.state == .cancelled, "\(reply)")
+                guard case .result(taskID, 0, let result) = try producer.reply() else { throw HarnessFailure("no cancelled result for \(taskID)") }
+                #expect(result.status == .cancelled)
+            }
+            #expect(try producer.control("cancel", #"{"task_id":"running"}"#, as: CancelReply.self).state == .running)
+            #expect(try producer.control("cancel", #"{"task_id":"nobody"}"#, as: CancelReply.self).state == .unknown)
+            let again = try producer.control("cancel", #"{"task_id":"waiting"}"#, as: CancelReply.self)
+            #expect(!again.cancelled && again.state == .finished && again.message.contains("cancelled"), "\(again)")
+
+            try pool.complete("running")
+            guard case .result("running", 1, _) = try producer.reply() else { throw HarnessFailure("no result for running") }
+            #expect(try pool.nextTask().id == "next", "the cancelled task was skipped")
+            try pool.complete("next")
+            guard case .result("next", 1, _) = try producer.reply() else { throw HarnessFailure("no result for next") }
+            try producer.submit("waiting")
+            guard case .result("waiting", _, let cached) = try producer.reply() else { throw HarnessFailure("no answer to the resent task") }
+            #expect(cached.status == .cancelled, "a cancelled task sent again gets its result, and does not run")
+            let stats = try producer.stats()
+            #expect(stats.tasksCancelled == 2 && stats.delayed == 0 && stats.queueDepth == 0)
+        }
+    }
+
+    @Test("a schedule the broker cannot use is refused bad_request, naming the key")
+    func refusedSchedules() throws {
+        let refusals = [
+            (#"{"priority":12}"#, "'priority' must be a whole number from 0 to 9"),
+            (#"{"priority":2.5}"#, "'priority'"),
+            (#"{"when":3}"#, "unknown schedule key 'when'"),
+            (#"{"delay":-1}"#, "'delay' must be a number of seconds 0 or more"),
+            (#"{"expires_in":0}"#, "'expires_in' must be a number of seconds greater than 0"),
+            (#"{"delay":1,"eta":1}"#, "'eta' or 'delay', not both"),
+            (#"{"priority":true}"#, "'priority' must be a number"),
+            ("[1]", "must be a JSON object"),
+        ]
+        try RouterHarness.with { harness in
+            let producer = try harness.producer()
+            for (index, (schedule, expected)) in refusals.enumerated() {
+                try producer.submit("t\(index)", schedule: schedule)
+                guard case .error("t\(index)", "bad_request", let message) = try producer.reply() else { throw HarnessFailure("\(schedule) was not refused") }
+                #expect(message.contains(expected), "\(schedule): \(message)")
+            }
+            #expect(try producer.stats().tasksAccepted == 0)
+        }
+    }
+
+    @Test("across a broker restart on its journal, a delayed task keeps its time and a cancelled one stays cancelled")
+    func journalKeepsSchedules() throws {
+        let journal = FileManager.default.temporaryDirectory.appendingPathComponent("schedule-\(UUID().uuidString).journal").path
+        defer { try? FileManager.default.removeItem(atPath: journal) }
+        let onJournal: (inout BrokerConfiguration) -> Void = { $0.journal = JournalConfiguration(mode: .crash, path: journal, directory: "/tmp") }
+        let due = Date().timeIntervalSince1970 + 0.8
+        try RouterHarness.with(onJournal) { harness in
+            let producer = try harness.producer(routingID: "producer-1")
+            try producer.submit("delayed", schedule: #"{"eta":\#(due),"priority":8}"#)
+            // Due before `delayed`: on a one-worker pool it would run first, were it not cancelled.
+            try producer.submit("cancelled", schedule: #"{"delay":0.4}"#)
+            #expect(try producer.control("cancel", #"{"task_id":"cancelled"}"#, as: CancelReply.self).cancelled)
+            #expect(try producer.stats().delayed == 1, "a cancelled delayed task leaves at once, not at its time")
+        }
+        try RouterHarness.with(onJournal) { harness in
+            let producer = try harness.producer(routingID: "producer-1")
+            #expect(try producer.stats().delayed == 1, "the next broker holds the delayed task, not the cancelled one")
+            let pool = try harness.pool("one")
+            let task = try pool.nextTask()
+            #expect(task.id == "delayed")
+            #expect(Date().timeIntervalSince1970 >= due, "sent before its eta")
+            try pool.complete("delayed")
+            guard case .result("delayed", 1, _) = try producer.reply() else { throw HarnessFailure("no result for delayed") }
+            #expect(throws: HarnessFailure.self, "the cancelled task never runs") { try pool.next("TASK", within: 200) }
+        }
+    }
+}
+
+/// A deterministic random number generator (SplitMix64), so a test's shuffle is the same every run.
+struct SeededGenerator: RandomNumberGenerator {
+    private var state: UInt64
+    init(seed: UInt64) { state = seed }
+
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}
