@@ -144,11 +144,7 @@ extension RouterLoop {
             return releaseGhost(slot)
         }
         logger.info("a worker died running a task", metadata: ["pool.id": "\(registry[slot].registration.poolID)", "task.id": "\(String(decoding: taskID, as: UTF8.self))", "task.attempts": "\(lease.task.attempts)"])
-        if lease.task.attempts > configuration.retryBudget {
-            failLost(lease.task, pool: registry[slot].registration, reason: reason)
-        } else {
-            requeue(lease.task)
-        }
+        retry(lease, pool: registry[slot].registration, reason: reason)
         releaseSlot(slot)
         feedShared()
     }

@@ -149,15 +149,23 @@ extension RouterLoop {
         // Newest first, so that prepending leaves the oldest at the head of its queue.
         for (taskID, lease) in orphaned.sorted(by: { $0.value.task.sequence > $1.value.task.sequence }) {
             leases[taskID] = nil
-            if lease.task.attempts > configuration.retryBudget {
-                failLost(lease.task, pool: pool, reason: reason)
-            } else {
-                requeue(lease.task)
-            }
+            retry(lease, pool: pool, reason: reason)
         }
         registry[slot].inFlight = 0
         registry[slot].ghostTasks = 0
         return orphaned.count
+    }
+
+    /// A task whose worker was lost runs again within the retry budget; past it, it fails
+    /// `worker_lost`, and a cancelled one ends `cancelled`.
+    func retry(_ lease: TaskLease, pool: PoolRegistration, reason: String) {
+        if lease.cancelled {
+            finishCancelled(lease.task.owner, "while it ran; its pool '\(pool.name)' was lost before it confirmed (\(reason)), and it does not run again")
+        } else if lease.task.attempts > configuration.retryBudget {
+            failLost(lease.task, pool: pool, reason: reason)
+        } else {
+            requeue(lease.task)
+        }
     }
 
     /// Ends a task whose workers kept dying: one final `failed` result with `worker_lost`.

@@ -44,6 +44,10 @@ extension RouterLoop {
                                    body: Payload(accepted.body), sequence: arrivalClock, attempts: owed.attempts,
                                    schedule: schedule, rank: rank(priority: schedule.priority))
             if owed.attempts > 0 { running += 1 }
+            if owed.cancelled {
+                finishCancelled(task.owner, "while it ran on a pool, before the broker restarted; it does not run again")
+                continue
+            }
             if schedule.deadline.map({ $0 <= Self.epochMilliseconds() }) ?? false {
                 expire(task.owner)
                 continue
@@ -90,6 +94,7 @@ extension RouterLoop {
     func compactJournal() throws {
         guard let journal else { return }
         var owed: [PendingTask] = Array(queues.shared) + leases.map { $0.value.task }
+        let cancelled = Set(leases.filter { $0.value.cancelled }.map { $0.key })
         for slot in registry.slotIndices { owed.append(contentsOf: registry[slot].affinityQueue) }
         var awaited: [[UInt8]: [UInt8]] = [:]
         for (reference, task) in awaitedPools.tasks.flatMap({ reference, tasks in tasks.map { (reference, $0) } }) {
@@ -114,6 +119,7 @@ extension RouterLoop {
                 try emit(.accepted(.init(taskID: task.taskID, replyTo: task.replyTo.routingID, delimited: task.replyTo.delimited,
                                          selector: selector, affinity: affinity, fallback: [], body: task.body.bytes, schedule: task.schedule.frame)))
                 for _ in 0..<task.attempts { try emit(.dispatched(taskID: task.taskID)) }
+                if cancelled.contains(task.taskID) { try emit(.cancelled(taskID: task.taskID)) }
             }
             for (taskID, entry) in resultCache.oldestFirst {
                 let owner = owedResults.owner(of: taskID)

@@ -39,7 +39,8 @@ extension RouterLoop {
     }
 
     /// The `cancel` control command: a task that waits (queued, delayed, or held for its pool)
-    /// ends `cancelled` at once; a finished one, a running one or an unknown one is reported as such.
+    /// ends `cancelled` at once; a running one's pool is told to end it (`CANCEL`), and its
+    /// result, `cancelled`, is the task's; a finished or unknown one is reported as such.
     func cancel(_ taskID: String) -> CancelReply {
         let key = Array(taskID.utf8)
         if let cached = resultCache[key] {
@@ -47,16 +48,28 @@ extension RouterLoop {
             return CancelReply(taskID: taskID, cancelled: false, state: .finished,
                                message: "the task already finished\(status.map { " (\($0.rawValue))" } ?? ""); nothing to cancel")
         }
-        if leases[key] != nil {
-            return CancelReply(taskID: taskID, cancelled: false, state: .running,
-                               message: "the task is running on a pool; this broker cancels only tasks that have not started (it ends at its timeout)")
+        if let lease = leases[key] {
+            let pool = registry[lease.poolSlot].registration.name
+            if !lease.cancelled {
+                leases[key]!.cancelled = true
+                journal?.record(.cancelled(taskID: key))
+                _ = sendToPool(registry[lease.poolSlot].routingID, .cancel(taskID: key))
+                stats.tasksCancelled += 1
+            }
+            return CancelReply(taskID: taskID, cancelled: true, state: .cancelling,
+                               message: "pool '\(pool)' was told to end it (SIGTERM to its process group, SIGKILL after the grace period); its producer gets the pool's cancelled result, and it never runs again")
         }
         guard let owner = queues.end(key) else {
             return CancelReply(taskID: taskID, cancelled: false, state: .unknown, message: "no task '\(taskID)' is waiting, running or recently finished on this broker")
         }
         stats.tasksCancelled += 1
-        finishTask(owner, body: brokerResult(owner, .cancelled, "the task was cancelled before it ran"))
+        finishCancelled(owner, "before it ran")
         return CancelReply(taskID: taskID, cancelled: true, state: .cancelled, message: "cancelled before it ran; its producer got a cancelled result")
+    }
+
+    /// Ends `task` with status `cancelled`; `when` says at what point.
+    func finishCancelled(_ task: ResultOwner, _ when: String) {
+        finishTask(task, body: brokerResult(task, .cancelled, "the task was cancelled \(when)"))
     }
 
     /// A final result the broker itself gives a task that no pool ran.

@@ -155,6 +155,8 @@ struct TaskLease {
     var task: PendingTask
     /// The registry slot of the pool running it.
     let poolSlot: Int
+    /// The producer cancelled it and its pool was told to end it: it is never run again.
+    var cancelled = false
 }
 
 /// An error that stops the broker from starting or running.

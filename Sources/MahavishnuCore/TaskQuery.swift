@@ -7,15 +7,17 @@ public struct TaskQuery: Codable, Sendable, Equatable {
     enum CodingKeys: String, CodingKey { case taskID = "task_id" }
 }
 
-/// The reply to `ControlCommand.cancel`: whether the task was cancelled, and if not, why.
+/// The reply to `ControlCommand.cancel`: whether the task was cancelled (or is being, on its
+/// pool), and if not, why.
 public struct CancelReply: Codable, Sendable, Equatable {
     public enum State: String, Codable, Sendable {
         /// It had not run: its producer got a final result with status `cancelled`.
         case cancelled
         /// It had already finished; its result stands.
         case finished
-        /// A pool is running it; it ends at its timeout.
-        case running
+        /// A pool is running it; the pool was told to end it, and its producer gets the pool's
+        /// `cancelled` result.
+        case cancelling
         /// The broker knows no such task (never seen, or finished longer ago than the result cache reaches).
         case unknown
     }

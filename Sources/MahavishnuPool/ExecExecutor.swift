@@ -13,7 +13,7 @@ import ZeroMQ
 /// task, drives the programs of all the pool's slots.
 struct ExecExecutor: Executor {
     let definition: WorkerTypeDefinition
-    private let loop: SocketLoop<ExecRuns.Job>
+    private let loop: SocketLoop<ExecRuns.Command>
 
     init(definition: WorkerTypeDefinition) {
         self.definition = definition
@@ -22,9 +22,13 @@ struct ExecExecutor: Executor {
 
     func run(_ assignment: TaskAssignment, completion: @escaping @Sendable (ExecutionOutcome) -> Void) {
         loop.start()
-        if loop.post(ExecRuns.Job(assignment: assignment, completion: completion)) != .accepted {
+        if loop.post(.run(ExecRuns.Job(assignment: assignment, completion: completion))) != .accepted {
             completion(.failed("the pool is stopping; the task was not run"))
         }
+    }
+
+    func cancel(_ taskID: String) {
+        loop.post(.cancel(taskID: taskID))
     }
 
     /// Ends every running program's process group and waits until each has been reaped.
@@ -36,6 +40,12 @@ struct ExecExecutor: Executor {
 
 /// The `exec` executor's loop: each task's program, from its start to its reaping.
 final class ExecRuns: SocketLoopHandler {
+    enum Command: Sendable {
+        case run(Job)
+        /// End the program of this task, if it runs.
+        case cancel(taskID: String)
+    }
+
     /// A task to run.
     struct Job: Sendable {
         let assignment: TaskAssignment
@@ -55,8 +65,15 @@ final class ExecRuns: SocketLoopHandler {
         self.reactor = reactor
     }
 
-    func handle(_ jobs: [Job]) {
-        for job in jobs {
+    func handle(_ commands: [Command]) {
+        for command in commands {
+            let job: Job
+            switch command {
+            case .run(let run): job = run
+            case .cancel(let taskID):
+                runs.values.first { $0.taskID == taskID }?.stop(cancelled: true)
+                continue
+            }
             do throws(ExecutionFailure) {
                 let run = try ExecRun(definition: definition, job: job, on: reactor) { [unowned self] run in
                     runs[ObjectIdentifier(run)] = nil
@@ -78,7 +95,7 @@ final class ExecRuns: SocketLoopHandler {
     /// The pool stops: every program is ended, and the loop serves until each has exited.
     func stopRequested() -> Bool {
         stopping = true
-        for run in runs.values { run.stop() }
+        for run in runs.values { run.stop(cancelled: false) }
         return runs.isEmpty
     }
 
@@ -101,8 +118,10 @@ private final class ExecRun {
     private var stdout: CappedOutput
     private var stderr: CappedOutput
     private var schedule: TerminationSchedule
-    /// The pool stopped while it ran.
-    private var stopped = false
+    /// Why it was ended before its time: the pool stopped, or the broker cancelled the task.
+    private var stopped: StopReason?
+
+    private enum StopReason { case poolStopping, cancelled }
     private let ended: (ExecRun) -> Void
 
     typealias Job = ExecRuns.Job
@@ -136,14 +155,16 @@ private final class ExecRun {
         if viaStdin { pipes.send(Array(prompt.utf8), thenClose: true) }
     }
 
+    var taskID: String { job.assignment.taskID }
+
     var nextSignal: ContinuousClock.Instant? { schedule.nextDue }
 
     func fireSignals() { schedule.fire(pipes.child) }
 
-    /// Ends its process group because the pool stops.
-    func stop() {
-        guard !stopped else { return }
-        stopped = true
+    /// Ends its process group because the pool stops, or because the task was `cancelled`.
+    func stop(cancelled: Bool) {
+        guard stopped == nil else { return }
+        stopped = cancelled ? .cancelled : .poolStopping
         schedule.endNow(pipes.child)
     }
 
@@ -166,9 +187,13 @@ private final class ExecRun {
         outcome.stderr = stderr.text
         outcome.outputTruncated = stdout.truncated
         outcome.stderrTruncated = stderr.truncated
-        if stopped {
+        if stopped == .poolStopping {
             outcome.status = .failed
             outcome.error = "the pool stopped while the task ran; its process group was ended"
+        } else if stopped == .cancelled {
+            var cancelled = ExecutionOutcome.cancelled(schedule.killed ? "while it ran; its process group ignored SIGTERM and was killed" : "while it ran; its process group was terminated")
+            (cancelled.output, cancelled.stderr) = (outcome.output, outcome.stderr)
+            return cancelled
         } else if schedule.ending {
             outcome.status = .timeout
             outcome.error = ExecutionOutcome.timedOut(after: job.assignment.timeout, detail: schedule.killed ? "; its process group ignored SIGTERM and was killed" : "; its process group was terminated").error

@@ -35,6 +35,11 @@ public struct ExecutionOutcome: Sendable {
         return outcome
     }
 
+    /// The broker cancelled the task (`CANCEL`); `how` says how it was ended.
+    package static func cancelled(_ how: String) -> ExecutionOutcome {
+        ExecutionOutcome(status: .cancelled, output: "", error: "the task was cancelled: \(how)")
+    }
+
     /// A task ended at its deadline.
     package static func timedOut(after timeout: Duration, detail: String = "") -> ExecutionOutcome {
         ExecutionOutcome(status: .timeout, output: "", error: "the task ran past its timeout of \(String(format: "%g", timeout.seconds)) s" + detail)
@@ -104,11 +109,16 @@ public protocol Executor: Sendable {
     var unavailableReason: String? { get }
     /// The pool now has `workers` worker slots (it was scaled). Default: nothing to do.
     func resized(to workers: Int)
+    /// Ends the running task `taskID` as its timeout would (SIGTERM to its process group, SIGKILL
+    /// after the grace period); its completion reports `cancelled`. Default: nothing to end (the
+    /// task finishes as it would have).
+    func cancel(_ taskID: String)
 }
 
 extension Executor {
     public var unavailableReason: String? { nil }
     public func resized(to workers: Int) {}
+    public func cancel(_ taskID: String) {}
 }
 
 extension WorkerTypeDefinition {

@@ -249,6 +249,8 @@ private final class PoolLoop: SocketLoopHandler {
             }
         case .scale(let target):
             resize(to: target)
+        case .cancel(let taskID):
+            try cancel(taskID)
         case .drain:
             try beginDrain()
         case .bye:
@@ -297,6 +299,17 @@ private final class PoolLoop: SocketLoopHandler {
         case .success(let assignment): executor.run(assignment, completion: post)
         case .failure(let invalid): post(.failed(invalid.description))
         }
+    }
+
+    /// Ends the task `taskID`: one still waiting for a worker here at once, a running one through its executor.
+    private func cancel(_ taskID: [UInt8]) throws {
+        guard let index = backlog.firstIndex(where: { $0.taskID == taskID }) else {
+            return executor.cancel(String(decoding: taskID, as: UTF8.self))
+        }
+        backlog.remove(at: index)
+        let result = TaskResult(.cancelled("before a worker of this pool started it"), taskID: String(decoding: taskID, as: UTF8.self),
+                                poolID: configuration.poolID, workerID: "", duration: 0)
+        try link.send(.result(taskID: taskID, body: Payload(try JSONCoding.encode(result))))
     }
 
     private func startBacklog() {

@@ -12,7 +12,7 @@ final class ProcessExecutor: Executor {
     private let slots = Mutex(Slots())
 
     private struct Slots {
-        var loops: [Int: SocketLoop<ProcessWorker.Job>] = [:]
+        var loops: [Int: SocketLoop<ProcessWorker.Command>] = [:]
         var stopped = false
     }
 
@@ -28,15 +28,20 @@ final class ProcessExecutor: Executor {
             return completion(error.outcome)
         }
         let definition = self.definition
-        let loop = slots.withLock { slots -> SocketLoop<ProcessWorker.Job>? in
+        let loop = slots.withLock { slots -> SocketLoop<ProcessWorker.Command>? in
             guard !slots.stopped else { return nil }
             if let existing = slots.loops[assignment.worker] { return existing }
-            let loop = SocketLoop<ProcessWorker.Job>(name: "mahavishnu.process.w\(assignment.worker)", handler: ProcessWorker(definition: definition, slot: assignment.worker))
+            let loop = SocketLoop<ProcessWorker.Command>(name: "mahavishnu.process.w\(assignment.worker)", handler: ProcessWorker(definition: definition, slot: assignment.worker))
             loop.start()
             slots.loops[assignment.worker] = loop
             return loop
         }
-        guard let loop, loop.post(job) == .accepted else { return completion(.failed("the pool is stopping; the task was not run")) }
+        guard let loop, loop.post(.run(job)) == .accepted else { return completion(.failed("the pool is stopping; the task was not run")) }
+    }
+
+    /// Asks every slot to end `taskID`; the one running it does.
+    func cancel(_ taskID: String) {
+        for loop in slots.withLock({ Array($0.loops.values) }) { loop.post(.cancel(taskID: taskID)) }
     }
 
     /// Stops every slot's loop, each ending its child, and waits until they have ended.

@@ -10,7 +10,11 @@ import Glibc
 /// `SocketLoop`. It starts the child with the slot's first task, writes each task to it, relays
 /// its results, and ends overdue tasks; a child that exits is started again for the next task.
 final class ProcessWorker: SocketLoopHandler {
-    typealias Command = Job
+    enum Command: Sendable {
+        case run(Job)
+        /// End the child if it runs this task.
+        case cancel(taskID: String)
+    }
 
     /// A task for the slot, already encoded as its line.
     struct Job: Sendable {
@@ -28,6 +32,8 @@ final class ProcessWorker: SocketLoopHandler {
     private var stopping = false
     /// Why the child is being ended, when that is not the task's timeout.
     private var endReason: String?
+    /// The broker cancelled the current task.
+    private var cancelled = false
     /// Standard output not yet ending in a newline.
     private var partialLine: [UInt8] = []
     /// The last bytes the child wrote to standard error, quoted when it dies.
@@ -55,8 +61,16 @@ final class ProcessWorker: SocketLoopHandler {
         self.reactor = reactor
     }
 
-    func handle(_ jobs: [Job]) {
-        for job in jobs { begin(job) }
+    func handle(_ commands: [Command]) {
+        for command in commands {
+            switch command {
+            case .run(let job): begin(job)
+            case .cancel(let taskID) where current?.assignment.taskID == taskID:
+                cancelled = true
+                endChild(reason: "cancelled")
+            case .cancel: continue
+            }
+        }
     }
 
     /// Sends the signals due to an overdue task's child.
@@ -101,6 +115,7 @@ final class ProcessWorker: SocketLoopHandler {
         }
         current = job
         endReason = nil
+        cancelled = false
         schedule.reset(deadline: .now + job.assignment.timeout)
         pipes?.send(job.line)
     }
@@ -126,7 +141,9 @@ final class ProcessWorker: SocketLoopHandler {
         self.pipes = nil
         partialLine.removeAll()
         guard let job = current else { return }
-        if let endReason {
+        if cancelled {
+            complete(.cancelled(schedule.killed ? "while it ran; the worker process ignored SIGTERM and was killed; it restarts for the next task" : "while it ran; the worker process was terminated; it restarts for the next task"))
+        } else if let endReason {
             complete(.failed(endReason))
         } else if schedule.ending {
             complete(.timedOut(after: job.assignment.timeout, detail: schedule.killed ? "; the worker process ignored SIGTERM and was killed; it restarts for the next task" : "; the worker process was terminated; it restarts for the next task"))

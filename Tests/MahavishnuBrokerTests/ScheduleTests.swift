@@ -84,7 +84,7 @@ struct ScheduleTests {
         }
     }
 
-    @Test("cancel ends a waiting task and a delayed one with one cancelled result each; neither runs; finished, running and unknown tasks are reported as such")
+    @Test("cancel ends a waiting task and a delayed one with one cancelled result each, and tells a running one's pool; none runs again; finished and unknown tasks are reported as such")
     func cancel() throws {
         try RouterHarness.with { harness in
             let pool = try harness.pool("one")
@@ -101,13 +101,16 @@ struct ScheduleTests {
                 guard case .result(taskID, 0, let result) = try producer.reply() else { throw HarnessFailure("no cancelled result for \(taskID)") }
                 #expect(result.status == .cancelled)
             }
-            #expect(try producer.control("cancel", #"{"task_id":"running"}"#, as: CancelReply.self).state == .running)
+            let running = try producer.control("cancel", #"{"task_id":"running"}"#, as: CancelReply.self)
+            #expect(running.cancelled && running.state == .cancelling, "\(running)")
+            #expect(try pool.next("CANCEL") == ["MHV1", "CANCEL", "running"])
             #expect(try producer.control("cancel", #"{"task_id":"nobody"}"#, as: CancelReply.self).state == .unknown)
             let again = try producer.control("cancel", #"{"task_id":"waiting"}"#, as: CancelReply.self)
             #expect(!again.cancelled && again.state == .finished && again.message.contains("cancelled"), "\(again)")
 
-            try pool.complete("running")
-            guard case .result("running", 1, _) = try producer.reply() else { throw HarnessFailure("no result for running") }
+            try pool.complete("running", status: .cancelled)
+            guard case .result("running", 1, let ended) = try producer.reply() else { throw HarnessFailure("no result for running") }
+            #expect(ended.status == .cancelled, "the pool's cancelled result is the task's")
             #expect(try pool.nextTask().id == "next", "the cancelled task was skipped")
             try pool.complete("next")
             guard case .result("next", 1, _) = try producer.reply() else { throw HarnessFailure("no result for next") }
@@ -115,7 +118,23 @@ struct ScheduleTests {
             guard case .result("waiting", _, let cached) = try producer.reply() else { throw HarnessFailure("no answer to the resent task") }
             #expect(cached.status == .cancelled, "a cancelled task sent again gets its result, and does not run")
             let stats = try producer.stats()
-            #expect(stats.tasksCancelled == 2 && stats.delayed == 0 && stats.queueDepth == 0)
+            #expect(stats.tasksCancelled == 3 && stats.delayed == 0 && stats.queueDepth == 0)
+        }
+    }
+
+    @Test("a running task cancelled on a pool that dies before it confirms ends cancelled and runs nowhere else")
+    func cancelledRunningTaskOfALostPool() throws {
+        try RouterHarness.with(RouterHarness.fastHeartbeats) { harness in
+            let doomed = try harness.pool("doomed")
+            let producer = try harness.producer()
+            try producer.submit("t1")
+            #expect(try doomed.nextTask().id == "t1")
+            #expect(try producer.control("cancel", #"{"task_id":"t1"}"#, as: CancelReply.self).state == .cancelling)
+            let survivor = try harness.pool("survivor")
+            // `doomed` is never used again: silent, it is lost after a few heartbeat intervals.
+            guard case .result("t1", 1, let result) = try producer.reply() else { throw HarnessFailure("no result for t1") }
+            #expect(result.status == .cancelled && result.error?.contains("was lost") == true, "\(result)")
+            #expect(throws: HarnessFailure.self, "not run again") { try survivor.next("TASK", within: 300) }
         }
     }
 

@@ -25,11 +25,13 @@ struct WireCodecTests {
         ("HEARTBEAT", .heartbeat),
         ("SCALE", .scale(workers: 5)),
         ("DRAIN", .drain),
+        ("CANCEL", .cancel(taskID: Array("t1".utf8))),
         ("ERROR", .refusal(.notRegistered, reference: Array("t1".utf8), "send READY")),
     ]
 
     static let fromProducer: [(command: String, message: ProducerToBroker)] = [
-        ("TASK", .task(SubmittedTask(taskID: Array("t1".utf8), selector: .affinity, affinity: Array("a".utf8), fallback: Array("random".utf8), body: Payload(Array(#"{"prompt":"hi"}"#.utf8))))),
+        ("TASK", .task(SubmittedTask(taskID: Array("t1".utf8), selector: .affinity, affinity: Array("a".utf8), fallback: Array("random".utf8),
+                                     body: Payload(Array(#"{"prompt":"hi"}"#.utf8)), schedule: ScheduleRequest(priority: 7, delay: .seconds(2)).frame))),
         ("CTRL", .control(requestID: Array("r1".utf8), command: .list, arguments: Array("{}".utf8))),
     ]
     static let toProducer: [(command: String, message: BrokerToProducer)] = [
@@ -52,6 +54,18 @@ struct WireCodecTests {
         let empty = try ProducerToBroker(frames: try pair.carry(WireMessageParts(["MHV1", "TASK", "t2", "", "", "", "{}"])), first: 0)
         guard case .task(let task) = empty else { throw WireTestFailure("not a task") }
         #expect(task.selector == nil, "an empty selector frame is the broker's default")
+        #expect(task.schedule.isEmpty, "no schedule frame is the default schedule")
+    }
+
+    @Test("a schedule request reads back, at the broker, as absolute times from its own clock; the journal's frame reads back as itself")
+    func scheduleFrames() throws {
+        let request = ScheduleRequest(priority: 7, expiresIn: .seconds(30), delay: .milliseconds(1_500))
+        let schedule = try TaskSchedule(frame: request.frame, receivedAt: 1_000_000)
+        #expect(schedule == TaskSchedule(priority: 7, deadline: 1_030_000, eta: 1_001_500))
+        #expect(try TaskSchedule(frame: schedule.frame, receivedAt: 5) == schedule, "absolute times do not move")
+        let absolute = ScheduleRequest(deadline: Date(timeIntervalSince1970: 2_000), eta: Date(timeIntervalSince1970: 1_500.25))
+        #expect(try TaskSchedule(frame: absolute.frame, receivedAt: 0) == TaskSchedule(deadline: 2_000_000, eta: 1_500_250))
+        #expect(ScheduleRequest().frame.isEmpty && TaskSchedule().frame.isEmpty)
     }
 
     @Test("a broken producer message is refused with its code, and the id it names", arguments: [
@@ -159,7 +173,7 @@ struct WireCodecTests {
     }
 
     static func frames(of message: WireMessage) -> [[UInt8]] {
-        message.headers + (message.body.map { [$0.bytes] } ?? [])
+        message.headers + (message.body.map { [$0.bytes] } ?? []) + (message.trailer.map { [$0] } ?? [])
     }
 }
 

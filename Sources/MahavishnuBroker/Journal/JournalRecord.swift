@@ -13,6 +13,8 @@ enum JournalRecord: Equatable {
     case delivered(taskID: [UInt8])
     /// The task ended without a result: the producer was sent an error (it was refused after all).
     case dropped(taskID: [UInt8])
+    /// The producer cancelled the task while a pool ran it: it never runs again.
+    case cancelled(taskID: [UInt8])
 
     /// An accepted task's frames, as the producer sent them.
     struct AcceptedTask: Equatable {
@@ -46,11 +48,11 @@ enum JournalRecord: Equatable {
         switch self {
         case .accepted(let task): task.taskID
         case .finished(let task): task.taskID
-        case .dispatched(let id), .delivered(let id), .dropped(let id): id
+        case .dispatched(let id), .delivered(let id), .dropped(let id), .cancelled(let id): id
         }
     }
 
-    private enum Kind: UInt8 { case accepted = 1, dispatched, finished, dropped, delivered }
+    private enum Kind: UInt8 { case accepted = 1, dispatched, finished, dropped, delivered, cancelled }
 
     /// Appends the framed record (length, checksum, payload) to `buffer`.
     func encode(into buffer: inout [UInt8]) {
@@ -71,6 +73,8 @@ enum JournalRecord: Equatable {
             Self.append(.dropped, to: &buffer) { Self.appendField(id, to: &$0) }
         case .delivered(let id):
             Self.append(.delivered, to: &buffer) { Self.appendField(id, to: &$0) }
+        case .cancelled(let id):
+            Self.append(.cancelled, to: &buffer) { Self.appendField(id, to: &$0) }
         }
     }
 
@@ -135,6 +139,8 @@ enum JournalRecord: Equatable {
             record = reader.field().map { .dropped(taskID: $0) }
         case .delivered:
             record = reader.field().map { .delivered(taskID: $0) }
+        case .cancelled:
+            record = reader.field().map { .cancelled(taskID: $0) }
         }
         return reader.isAtEnd ? record : nil
     }

@@ -5,6 +5,8 @@ struct JournalReplay {
         let task: JournalRecord.AcceptedTask
         /// Times it was dispatched before the broker stopped.
         var attempts: Int
+        /// It was cancelled while it ran: it ends `cancelled` rather than run again.
+        var cancelled = false
     }
 
     private(set) var owed: [OwedTask] = []
@@ -37,6 +39,8 @@ struct JournalReplay {
                 }
             case .dropped(let id):
                 if let index = owedIndex.removeValue(forKey: id) { slots[index] = nil }
+            case .cancelled(let id):
+                if let index = owedIndex[id] { slots[index]?.cancelled = true }
             }
         }
         owed = slots.compactMap { $0 }

@@ -15,6 +15,8 @@ public enum BrokerToPool: Sendable {
     case scale(workers: Int)
     /// Finish your tasks and leave, as on SIGTERM.
     case drain
+    /// End this running task the way its timeout would, and report it `cancelled`.
+    case cancel(taskID: [UInt8])
     /// A message of the pool's was refused; `code` is an `ErrorCode`'s raw value (kept as
     /// sent, so a code newer than this build is still logged).
     case error(reference: [UInt8], code: String, message: String)
@@ -38,6 +40,8 @@ public enum BrokerToPool: Sendable {
             WireMessage(Wire.Command.scale, Array(String(workers).utf8))
         case .drain:
             WireMessage(Wire.Command.drain)
+        case .cancel(let taskID):
+            WireMessage(Wire.Command.cancel, taskID)
         case .error(let reference, let code, let message):
             WireMessage(Wire.Command.error, reference, Array(code.utf8), Array(message.utf8))
         }
@@ -60,13 +64,16 @@ public enum BrokerToPool: Sendable {
             self = .scale(workers: workers)
         } else if reader.isCommand(Wire.Command.drain) {
             self = .drain
+        } else if reader.isCommand(Wire.Command.cancel) {
+            try reader.expect(1, "CANCEL takes a task id")
+            self = .cancel(taskID: try reader.id(0, "task id"))
         } else if reader.isCommand(Wire.Command.bye) {
             self = .bye
         } else if reader.isCommand(Wire.Command.error) {
             try reader.expect(3, "ERROR takes a reference, a code and a message")
             self = .error(reference: reader.bytes(0), code: reader.string(1), message: reader.string(2))
         } else {
-            throw WireDecodingError(.unknownCommand, "unknown command '\(reader.commandName)'; brokers send WELCOME, TASK, BYE, HEARTBEAT, SCALE, DRAIN or ERROR")
+            throw WireDecodingError(.unknownCommand, "unknown command '\(reader.commandName)'; brokers send WELCOME, TASK, CANCEL, BYE, HEARTBEAT, SCALE, DRAIN or ERROR")
         }
     }
 }

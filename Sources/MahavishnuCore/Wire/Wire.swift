@@ -36,10 +36,10 @@ public enum Wire {
         public static let lost: [UInt8] = Array("LOST".utf8)
         /// Broker → pool: change your worker count to this many.
         public static let scale: [UInt8] = Array("SCALE".utf8)
+        /// Broker → pool: end this running task (as at its timeout) and report it `cancelled`.
+        public static let cancel: [UInt8] = Array("CANCEL".utf8)
     }
 
-    /// Frames in a producer's `TASK`: version, command, task id, selector, affinity, fallback, body.
-    public static let producerTaskFrames = 7
     /// Frames in a producer's `CTRL`: version, command, request id, command name, JSON arguments.
     public static let controlFrames = 5
     /// Longest task id or request id accepted, in bytes.

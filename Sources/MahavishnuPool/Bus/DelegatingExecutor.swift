@@ -31,4 +31,6 @@ struct DelegatingExecutor: Executor {
     var unavailableReason: String? { local.unavailableReason }
 
     func resized(to workers: Int) { local.resized(to: workers) }
+
+    func cancel(_ taskID: String) { local.cancel(taskID) }
 }

@@ -43,11 +43,12 @@ final class RestartableBroker: @unchecked Sendable {
         _ = try await process.line(startingWith: "broker ready")
     }
 
-    /// Starts a pool process `name` with `workers` workers against this broker and waits until it registered.
-    func startPool(_ name: String, workers: Int, settings: String) async throws -> ManagedProcess {
+    /// Starts a pool process `name` with `workers` workers (and `extraArguments`) against this
+    /// broker and waits until it registered.
+    func startPool(_ name: String, workers: Int, settings: String, extraArguments: [String] = []) async throws -> ManagedProcess {
         let pool = try ManagedProcess(name: "pool \(name)", executable: poolExecutable,
                                       arguments: ["--name", name, "--id", "pool_\(name)", "--min", "\(workers)", "--broker", backend,
-                                                  "--frontend", frontend, "--settings", settings] + busArguments)
+                                                  "--frontend", frontend, "--settings", settings] + busArguments + extraArguments)
         pools.append(pool)
         _ = try await pool.line(startingWith: "pool ready")
         return pool

@@ -174,9 +174,9 @@ final class ScriptedPool {
         return (task[2], task[3])
     }
 
-    /// Answers `taskID` with a completed result whose output is `output`.
-    func complete(_ taskID: String, output: String = "done") throws {
-        let result = TaskResult(taskID: taskID, poolID: poolID, workerID: "\(poolID)_w0", status: .completed, output: output, duration: 0.001)
+    /// Answers `taskID` with a result of `status` whose output is `output`.
+    func complete(_ taskID: String, output: String = "done", status: TaskStatus = .completed) throws {
+        let result = TaskResult(taskID: taskID, poolID: poolID, workerID: "\(poolID)_w0", status: status, output: output, duration: 0.001)
         try peer.socket.send(multipart: [Wire.version, Wire.Command.result, Array(taskID.utf8), try JSONCoding.encode(result)])
     }
 }
