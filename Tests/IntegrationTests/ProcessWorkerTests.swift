@@ -89,4 +89,24 @@ struct ProcessWorkerTests {
             #expect(after.map(\.output) == (0..<4).map { "AGAIN \($0)" })
         }
     }
+
+    @Test("a cancelled running task ends its child and is reported cancelled; the slot's next task gets a fresh child")
+    func cancelRunningTask() async throws {
+        let script = try temporaryFile("worker", suffix: ".py", Self.pidWorker)
+        try await withPool("{executor: process, command: [python3, \"\(script)\"], kill_grace_seconds: 1}", workers: 1) { deployment in
+            let client = deployment.client
+            let pidFile = temporaryPath("pids")
+            let hanging = Task {
+                try await client.submit(body: Array(#"{"prompt":"hang","pid_file":"\#(pidFile)"}"#.utf8), taskID: "hanging", timeout: .seconds(30))
+            }
+            try await waitUntil("the child to take the task") { (try? pids(in: pidFile).count) == 1 }
+            let child = try pids(in: pidFile)[0]
+            #expect(try await client.cancel("hanging").state == .cancelling)
+            let result = try await hanging.value
+            #expect(result.status == .cancelled && result.error?.contains("the worker process was terminated") == true, "\(result)")
+            #expect(!processExists(child), "the child was ended before the result")
+            let next = try await client.submit(TaskRequest(prompt: "after"), timeout: .seconds(30))
+            #expect(next.status == .completed && next.output.hasSuffix(" after") && !next.output.hasPrefix("\(child) "))
+        }
+    }
 }

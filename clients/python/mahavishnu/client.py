@@ -58,8 +58,8 @@ class TaskFuture(PumpingFuture):
     `result()` and `exception()` pump the client's socket themselves while they wait, so a
     result reaches the thread that asked without a hand-off. `result()` returns the result
     object (`status`, `output`, `pool_id`, …) or raises the broker's error or `TimeoutError`.
-    `cancel()` stops waiting locally (the broker has no cancel command: a task already sent
-    still runs).
+    `cancel()` stops waiting locally; the task still runs. `Client.cancel(task_id)` asks the
+    broker to cancel it.
 
     - Important: done callbacks run on the thread that is pumping the socket; they must not
       block on another future of the same client.
@@ -110,15 +110,22 @@ class Client:
     # -- tasks -------------------------------------------------------------------------------
 
     def submit(self, task: Task, selector: Selector = None, affinity: Optional[str] = None,
-               task_id: Optional[str] = None, fallback: Selector = None) -> TaskFuture:
+               task_id: Optional[str] = None, fallback: Selector = None, *, priority: Optional[int] = None,
+               deadline: Optional[float] = None, expires_in: Optional[float] = None,
+               eta: Optional[float] = None, delay: Optional[float] = None) -> TaskFuture:
         """Sends one task; returns its future at once.
 
         `task` is a task object (`{"prompt": …, "timeout": …}`), a prompt string, or JSON bytes.
         `selector` is a `PoolSelector` or its name (default: the broker's); `affinity` names a
         pool (id or name) and implies `PoolSelector.AFFINITY`; `fallback` is the selector to use
         if that pool is unknown. `task_id` defaults to a fresh UUID; reuse one only to retry.
+
+        Scheduling, held at the broker: `priority` 0 to 9 (higher runs first; default 5);
+        `deadline` (seconds since 1970) or `expires_in` (seconds): past it a waiting task ends
+        `expired`; `eta` (seconds since 1970) or `delay` (seconds): not dispatched before.
         """
-        future, request = self._task(task, selector, affinity, task_id, fallback, sink=None)
+        schedule = protocol.schedule_frame(priority, deadline, expires_in, eta, delay)
+        future, request = self._task(task, selector, affinity, task_id, fallback, sink=None, schedule=schedule)
         self._engine.send((request,))
         return future
 
@@ -236,6 +243,15 @@ class Client:
         self._engine.send((request,))
         return future
 
+    def cancel(self, task_id: str) -> Dict[str, Any]:
+        """Asks the broker to cancel the task `task_id`: one that waits (or is delayed) ends
+        `cancelled` at once; a running one's pool is told to end it and reports it `cancelled`.
+
+        Returns `{"task_id", "cancelled", "state", "message"}`; `state` is `cancelled`,
+        `cancelling` (its pool is ending it), `finished` (too late) or `unknown`.
+        """
+        return self.control("cancel", {"task_id": task_id})
+
     def pools(self) -> List[Dict[str, Any]]:
         """The live pools, as the broker lists them (`pool_id`, `name`, `workers`, `in_flight`, …)."""
         return self.control("list")["pools"]
@@ -290,11 +306,11 @@ class Client:
         return f"py-{self._client_tag}-{next(self._request_ids)}".encode()
 
     def _task(self, task: Task, selector: Selector, affinity: Optional[str], task_id: Optional[str],
-              fallback: Selector, sink, future: bool = True):
+              fallback: Selector, sink, future: bool = True, schedule: bytes = b""):
         task_id = task_id or str(uuid.uuid4())
         reference = task_id.encode()
         protocol.check_id("task id", reference)
-        frames = protocol.task_frames(reference, protocol.task_body(task), selector, affinity, fallback)
+        frames = protocol.task_frames(reference, protocol.task_body(task), selector, affinity, fallback, schedule)
         handle = TaskFuture(self._engine, task_id) if future else None
         request = Request(reference, frames, decode_result, resend_every=self.retry_interval, future=handle, sink=sink)
         if handle is not None:

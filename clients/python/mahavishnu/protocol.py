@@ -56,12 +56,25 @@ def selector_frame(selector: Selector) -> bytes:
     return (selector.value if isinstance(selector, PoolSelector) else str(selector)).encode()
 
 
+def schedule_frame(priority: Optional[int] = None, deadline: Optional[float] = None, expires_in: Optional[float] = None,
+                   eta: Optional[float] = None, delay: Optional[float] = None) -> bytes:
+    """`TASK`'s schedule frame (docs/protocol.md, "Scheduling a task"); empty when nothing is asked.
+
+    `priority` 0 to 9 (higher first, default 5); `deadline` and `eta` are seconds since 1970,
+    `expires_in` and `delay` seconds from when the broker receives the task. The broker checks them.
+    """
+    fields = {"priority": priority, "deadline": deadline, "expires_in": expires_in, "eta": eta, "delay": delay}
+    given = {key: value for key, value in fields.items() if value is not None}
+    return json.dumps(given).encode() if given else b""
+
+
 def task_frames(task_id: bytes, body: bytes, selector: Selector = None, affinity: Optional[str] = None,
-                fallback: Selector = None) -> List[bytes]:
+                fallback: Selector = None, schedule: bytes = b"") -> List[bytes]:
     """The frames of a `TASK` message (a DEALER sends them as they are)."""
     if affinity is not None and selector is None:
         selector = PoolSelector.AFFINITY
-    return [VERSION, TASK, task_id, selector_frame(selector), (affinity or "").encode(), selector_frame(fallback), body]
+    frames = [VERSION, TASK, task_id, selector_frame(selector), (affinity or "").encode(), selector_frame(fallback), body]
+    return frames + [schedule] if schedule else frames
 
 
 def control_frames(request_id: bytes, command: str, arguments: Optional[Mapping[str, Any]] = None) -> List[bytes]:

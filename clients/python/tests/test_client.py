@@ -3,11 +3,12 @@
 import concurrent.futures
 import subprocess
 import threading
+import time
 
 import pytest
 
 from deployment import MAHAVISHNU_BIN, Deployment, free_ports
-from mahavishnu import BrokerUnreachable, Client, ClientClosed, Forbidden, PoolSelector, TaskFuture, UnknownTask
+from mahavishnu import BadRequest, BrokerUnreachable, Client, ClientClosed, Forbidden, PoolSelector, TaskFuture, UnknownTask
 
 
 @pytest.fixture
@@ -86,6 +87,42 @@ def test_cancel_stops_waiting_locally(client):
     with pytest.raises(concurrent.futures.CancelledError):
         future.result(timeout=1)
     assert client.submit("after").result(timeout=10)["output"] == "after"
+
+
+def test_broker_cancel_ends_a_delayed_task_and_a_deadline_expires_a_waiting_one(client):
+    delayed = client.submit("later", task_id="py-delayed", delay=60)
+    stale = client.submit({"prompt": "stale"}, affinity="a", expires_in=0.2, task_id="py-stale", eta=time.time() + 30)
+    reply = client.cancel("py-delayed")
+    assert reply["cancelled"] and reply["state"] == "cancelled", reply
+    assert delayed.result(timeout=10)["status"] == "cancelled"
+    expired = stale.result(timeout=10)
+    assert expired["status"] == "expired" and expired["pool_id"] == "", expired
+    assert client.cancel("py-delayed")["state"] == "finished"
+    assert client.cancel("no-such-task")["state"] == "unknown"
+    assert client.stats()["tasks_expired"] == 1
+
+
+def test_priorities_order_tasks_waiting_for_one_busy_worker(deployment):
+    deployment.start_pool("solo", 1)
+    with Client(deployment.frontend) as client:
+        blocker = client.submit({"prompt": "blocker", "sleep_ms": 500}, affinity="solo")
+        deadline = time.monotonic() + 10
+        while client.stats()["in_flight"] != 1:  # the blocker runs before the others arrive
+            assert time.monotonic() < deadline, "the blocker never reached the pool"
+        futures = [client.submit(f"p{priority}-{index}", affinity="solo", priority=priority)
+                   for index, priority in enumerate([1, 9, 5, 9, 0])]
+        finished = []
+        for future in futures:
+            future.add_done_callback(lambda done: finished.append(done.result()["output"]))
+        assert blocker.result(timeout=10)["status"] == "completed"
+        for future in futures:
+            future.result(timeout=10)
+        assert finished == ["p9-1", "p9-3", "p5-2", "p1-0", "p0-4"]
+
+
+def test_a_bad_schedule_is_refused_naming_the_key(client):
+    with pytest.raises(BadRequest, match="'priority' must be a whole number from 0 to 9"):
+        client.submit("x", priority=12).result(timeout=10)
 
 
 def test_many_threads_share_one_client(client):
