@@ -57,6 +57,7 @@ struct BenchRun: AsyncParsableCommand {
             case .health: try session.runHealth()
             case .memory: try session.runMemory()
             case .journal: try session.runJournal()
+            case .lifecycle: try session.runLifecycle()
             case .compare: try session.runCompare()
             }
         }

@@ -10,12 +10,11 @@ extension RouterLoop {
     /// Dispatches `task` now or queues it, or holds it until its `eta`; `false` if it must be
     /// refused because the queue is full.
     func accept(_ task: PendingTask) -> Bool {
-        let now = Self.epochMilliseconds()
-        if let deadline = task.schedule.deadline, deadline <= now {
+        if let deadline = task.schedule.deadline, deadline <= Self.epochMilliseconds() {
             expire(task.owner)
             return true
         }
-        if let eta = task.schedule.eta, eta > now {
+        if let eta = task.schedule.eta, eta > Self.epochMilliseconds() {
             guard queues.admits(task) else { return false }
             queues.delay(task, until: eta)
             return true

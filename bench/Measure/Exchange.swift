@@ -22,6 +22,16 @@ struct Exchange {
         )
     }
 
+    /// A `TASK` with a schedule frame: priorities 0 to 9 in turn, each with a deadline an hour
+    /// away, so the broker parses a schedule, ranks by priority and tracks a deadline per task.
+    static let scheduledTask = Exchange(
+        head: [Wire.version, Wire.Command.task],
+        tails: TaskSchedule.priorities.map { priority in
+            [Array(PoolSelector.leastLoaded.rawValue.utf8), [], [], taskBody, ScheduleRequest(priority: priority, expiresIn: .seconds(3_600)).frame]
+        },
+        replyCommand: Wire.Command.result
+    )
+
     /// The same `TASK` message sent to an echo server, which returns it unchanged: the baselines
     /// move exactly the bytes the broker scenarios move.
     static let echoedTask = Exchange(

@@ -18,6 +18,8 @@ enum ScenarioName: String, CaseIterable, Codable, ExpressibleByArgument {
     case journal
     /// `route least_loaded` through another build (`--baseline`) and this one, alternately.
     case compare
+    /// Tasks with a priority and a deadline against plain ones; delayed tasks held and released on time.
+    case lifecycle
 
     /// What runs when none is named: everything, and `compare` only with a baseline to compare against.
     static func defaults(withBaseline: Bool) -> [ScenarioName] {
@@ -56,16 +58,23 @@ struct BenchPlan: Codable {
     let poolMemoryTasks: Int
     /// Waiting tasks a journal holds when `journal` times a broker's recovery from it.
     let recoveryTasks: Int
+    /// Delayed tasks `lifecycle` has a broker hold, then release on time.
+    let delayedTasks: Int
+    /// Their etas spread evenly over this many seconds, the first this many seconds after sending starts.
+    let delaySpreadSeconds: Double
+    let delayLeadSeconds: Double
 
     static let full = BenchPlan(
         mode: "full", latencySamples: 20_000, warmUpRoundTrips: 2_000, throughputTasks: 200_000, throughputRuns: 3,
         window: 100, backends: 2, workersPerPool: 100, scalePoolCounts: [1, 10, 100, 1_000], manyWorkers: 100,
-        memoryWarmUpTasks: 100_000, memoryTasks: 1_000_000, poolMemoryTasks: 100_000, recoveryTasks: 100_000
+        memoryWarmUpTasks: 100_000, memoryTasks: 1_000_000, poolMemoryTasks: 100_000, recoveryTasks: 100_000,
+        delayedTasks: 100_000, delaySpreadSeconds: 10, delayLeadSeconds: 10
     )
 
     static let quick = BenchPlan(
         mode: "quick", latencySamples: 2_000, warmUpRoundTrips: 300, throughputTasks: 20_000, throughputRuns: 1,
         window: 100, backends: 2, workersPerPool: 100, scalePoolCounts: [1, 10, 100, 1_000], manyWorkers: 100,
-        memoryWarmUpTasks: 30_000, memoryTasks: 100_000, poolMemoryTasks: 10_000, recoveryTasks: 10_000
+        memoryWarmUpTasks: 30_000, memoryTasks: 100_000, poolMemoryTasks: 10_000, recoveryTasks: 10_000,
+        delayedTasks: 10_000, delaySpreadSeconds: 2, delayLeadSeconds: 4
     )
 }

@@ -72,11 +72,18 @@ final class BenchSession {
         return result
     }
 
+    /// Records a case measured by a scenario's own driver.
+    func record(_ result: CaseResult) {
+        cases.append(result)
+    }
+
     /// Records the resident memory of process `pid`.
-    func recordMemory(_ key: String, label: String, pid: pid_t) throws {
+    @discardableResult
+    func recordMemory(_ key: String, label: String, pid: pid_t) throws -> MemoryFigure {
         let figure = MemoryFigure(key: key, label: label, resident: try ResidentMemory(of: pid))
         progress.say(label + String(format: ": %.1f MB resident (%.1f MB private)", figure.megabytes, Double(figure.resident.anonymousBytes) / 1e6))
         memory.append(figure)
+        return figure
     }
 
     /// Records a journal recovery time.

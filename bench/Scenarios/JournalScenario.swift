@@ -59,7 +59,7 @@ extension BenchSession {
     }
 
     /// The broker's `stats`, asked on a DEALER of its own.
-    private func brokerStats(at endpoint: String) throws -> BrokerStats {
+    func brokerStats(at endpoint: String) throws -> BrokerStats {
         let socket = try Socket(context, type: .dealer, linger: 0)
         defer { socket.close() }
         try socket.set(.receiveTimeout, Int32(30_000))

@@ -52,35 +52,38 @@ public struct TaskSchedule: Sendable, Equatable {
         guard !frame.isEmpty else { return }
         let fields: ScheduleFields
         do {
-            fields = try JSONDecoder().decode(ScheduleFields.self, from: Data(frame))
+            fields = try JSONCoding.decode(ScheduleFields.self, from: frame)
         } catch let error as ScheduleError {
             throw error
         } catch {
             throw ScheduleError("the schedule frame must be a JSON object with any of \(Self.keys.joined(separator: ", ")) (numbers)")
         }
-        if let priority = fields.values["priority"] {
+        if let priority = fields["priority"] {
             guard let whole = Int(exactly: priority), Self.priorities.contains(whole) else {
                 throw ScheduleError("'priority' must be a whole number from 0 to 9 (higher runs first; default \(Self.defaultPriority)); got \(priority)")
             }
             self.priority = whole
         }
-        deadline = try Self.time(fields, absolute: "deadline", relative: "expires_in", now: now, zeroAllowed: false)
-        eta = try Self.time(fields, absolute: "eta", relative: "delay", now: now, zeroAllowed: true)
+        // In whole milliseconds, a deadline rounded down and an eta up: a task never runs past
+        // the one or before the other.
+        deadline = try Self.time(fields, absolute: "deadline", relative: "expires_in", now: now, zeroAllowed: false, rounding: .down)
+        eta = try Self.time(fields, absolute: "eta", relative: "delay", now: now, zeroAllowed: true, rounding: .up)
     }
 
     /// The absolute time `fields` give under `absolute` (epoch seconds) or `relative` (seconds from `now`), in milliseconds.
-    private static func time(_ fields: ScheduleFields, absolute: String, relative: String, now: UInt64, zeroAllowed: Bool) throws(ScheduleError) -> UInt64? {
-        switch (fields.values[absolute], fields.values[relative]) {
+    private static func time(_ fields: ScheduleFields, absolute: String, relative: String, now: UInt64, zeroAllowed: Bool,
+                             rounding: FloatingPointRoundingRule) throws(ScheduleError) -> UInt64? {
+        switch (fields[absolute], fields[relative]) {
         case (.some, .some):
             throw ScheduleError("give '\(absolute)' or '\(relative)', not both")
         case (let seconds?, nil):
             guard seconds > 0, seconds < 1e11 else { throw ScheduleError("'\(absolute)' must be a time in seconds since 1970; got \(seconds)") }
-            return UInt64((seconds * 1000).rounded())
+            return UInt64((seconds * 1000).rounded(rounding))
         case (nil, let seconds?):
             guard zeroAllowed ? seconds >= 0 : seconds > 0, seconds < 1e9 else {
                 throw ScheduleError("'\(relative)' must be a number of seconds \(zeroAllowed ? "0 or more" : "greater than 0"); got \(seconds)")
             }
-            return now + UInt64((seconds * 1000).rounded())
+            return now + UInt64((seconds * 1000).rounded(rounding))
         case (nil, nil):
             return nil
         }
@@ -92,8 +95,48 @@ public struct TaskSchedule: Sendable, Equatable {
 }
 
 /// A schedule frame's keys and their numbers; an unknown key, or a value that is not a number, is refused by name.
-private struct ScheduleFields: Decodable {
-    let values: [String: Double]
+private struct ScheduleFields: FastJSONDecodable {
+    private var priority, deadline, expiresIn, eta, delay: Double?
+
+    /// The number under `key`, one of `TaskSchedule.keys`.
+    subscript(key: String) -> Double? {
+        get {
+            switch key {
+            case "priority": priority
+            case "deadline": deadline
+            case "expires_in": expiresIn
+            case "eta": eta
+            case "delay": delay
+            default: nil
+            }
+        }
+        set {
+            switch key {
+            case "priority": priority = newValue
+            case "deadline": deadline = newValue
+            case "expires_in": expiresIn = newValue
+            case "eta": eta = newValue
+            case "delay": delay = newValue
+            default: break
+            }
+        }
+    }
+
+    /// The common case, read by hand with no allocation (a frame per task is on the hot path);
+    /// anything else, errors included, is JSONDecoder's.
+    init?(fastJSON bytes: UnsafeBufferPointer<UInt8>) {
+        var fields = ScheduleFields()
+        var scanner = JSONScanner(bytes: bytes)
+        let read = scanner.object { key, scanner in
+            guard TaskSchedule.keys.contains(key), fields[key] == nil, let value = scanner.double() else { return false }
+            fields[key] = value
+            return true
+        }
+        guard read else { return nil }
+        self = fields
+    }
+
+    private init() {}
 
     private struct Key: CodingKey {
         let stringValue: String
@@ -104,7 +147,6 @@ private struct ScheduleFields: Decodable {
 
     init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: Key.self)
-        var values: [String: Double] = [:]
         for key in container.allKeys.sorted(by: { $0.stringValue < $1.stringValue }) {
             guard TaskSchedule.keys.contains(key.stringValue) else {
                 throw ScheduleError("unknown schedule key '\(key.stringValue)'; known keys: \(TaskSchedule.keys.joined(separator: ", "))")
@@ -112,9 +154,8 @@ private struct ScheduleFields: Decodable {
             guard let value = try? container.decode(Double.self, forKey: key), value.isFinite else {
                 throw ScheduleError("'\(key.stringValue)' must be a number")
             }
-            values[key.stringValue] = value
+            self[key.stringValue] = value
         }
-        self.values = values
     }
 }
 
