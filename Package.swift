@@ -194,7 +194,7 @@ let package = Package(
         .testTarget(
             name: "IntegrationTests",
             dependencies: [
-                "Mahavishnu", "MahavishnuMemory", "MahavishnuCore", "ZeroMQ",
+                "Mahavishnu", "MahavishnuMemory", "MahavishnuCore", "MahavishnuProcess", "ZeroMQ",
                 "mahavishnu", "mahavishnu-pool", "mahavishnu-example-producer", "mahavishnu-example-delegation",
             ]
         ),

@@ -19,6 +19,19 @@ package final class ChildKeeper<ID: Hashable & Sendable>: Sendable {
         package let stderrTail: String
     }
 
+    /// Where a kept child's output goes, on the keeper's thread.
+    package struct Output: Sendable {
+        /// Each chunk of its standard output; `nil` drops it.
+        package var standardOutput: (@Sendable (UnsafeRawBufferPointer) -> Void)?
+        /// Each chunk of its standard error; `nil` forwards it to ours. Its tail is kept either way.
+        package var standardError: (@Sendable (UnsafeRawBufferPointer) -> Void)?
+
+        package init(standardOutput: (@Sendable (UnsafeRawBufferPointer) -> Void)? = nil, standardError: (@Sendable (UnsafeRawBufferPointer) -> Void)? = nil) {
+            self.standardOutput = standardOutput
+            self.standardError = standardError
+        }
+    }
+
     private let loop: SocketLoop<KeeperCommand<ID>>
 
     /// Starts the thread, named `name`; `onExit` is called on it for every child it reaps.
@@ -28,8 +41,8 @@ package final class ChildKeeper<ID: Hashable & Sendable>: Sendable {
     }
 
     /// Takes over `child`: from now on only this keeper's thread uses it.
-    package func keep(_ child: sending ChildProcess, as id: ID) {
-        let posted = loop.post(.keep(id, UncheckedTransfer(child)))
+    package func keep(_ child: sending ChildProcess, as id: ID, output: Output = Output()) {
+        let posted = loop.post(.keep(id, UncheckedTransfer(child), output))
         precondition(posted == .accepted, "a ChildKeeper takes no child after finish()")
     }
 
@@ -52,7 +65,7 @@ package final class ChildKeeper<ID: Hashable & Sendable>: Sendable {
 
 private enum KeeperCommand<ID: Hashable & Sendable>: Sendable {
     /// A child on its way to the keeper's thread: `keep` takes it as `sending`.
-    case keep(ID, UncheckedTransfer<ChildProcess>)
+    case keep(ID, UncheckedTransfer<ChildProcess>, ChildKeeper<ID>.Output)
     case signal(ID, Int32, at: ContinuousClock.Instant)
     case signalAll(Int32)
 }
@@ -88,7 +101,6 @@ private final class KeeperLoop<ID: Hashable & Sendable>: SocketLoopHandler {
         }
 
         func keepTail(_ chunk: UnsafeRawBufferPointer) {
-            forward(chunk)
             tail.append(contentsOf: chunk)
             if tail.count > KeeperLoop.tailBytes { tail.removeFirst(tail.count - KeeperLoop.tailBytes) }
         }
@@ -110,10 +122,15 @@ private final class KeeperLoop<ID: Hashable & Sendable>: SocketLoopHandler {
     func handle(_ commands: [KeeperCommand<ID>]) {
         for command in commands {
             switch command {
-            case .keep(let id, let handover):
+            case .keep(let id, let handover, let output):
                 precondition(!kept.contains { $0.id == id }, "a ChildKeeper keeps one child per id")
                 let entry = Kept(id: id)
-                entry.pipes = ChildPipes(handover.value, on: reactor, stdout: { _ in }, stderr: { [unowned entry] in entry.keepTail($0) },
+                let relayError = output.standardError ?? forward
+                entry.pipes = ChildPipes(handover.value, on: reactor, stdout: output.standardOutput ?? { _ in },
+                                         stderr: { [unowned entry] chunk in
+                                             relayError(chunk)
+                                             entry.keepTail(chunk)
+                                         },
                                          exited: { [unowned entry] in entry.exitedAt = .now })
                 kept.append(entry)
             case .signal(let id, let signal, let at):
@@ -165,7 +182,7 @@ private final class KeeperLoop<ID: Hashable & Sendable>: SocketLoopHandler {
 }
 
 /// Writes `chunk` to our standard error, dropping what cannot be written.
-private func forward(_ chunk: UnsafeRawBufferPointer) {
+@Sendable private func forward(_ chunk: UnsafeRawBufferPointer) {
     var offset = 0
     while offset < chunk.count {
         let count = write(STDERR_FILENO, chunk.baseAddress! + offset, chunk.count - offset)

@@ -12,7 +12,7 @@ struct PythonProducerTests {
                             "--broker", deployment.frontend, "--tasks", "1000", "--window", "64"]
             )
             let summary = try await producer.line(startingWith: "completed", within: .seconds(120))
-            let status = await producer.stop()
+            let status = try await producer.exitStatus(within: .seconds(30))
             #expect(status == 0, "producer.py failed: \(producer.stderrTail)")
             #expect(summary.hasPrefix("completed 1000/1000"))
             #expect(try await deployment.stats().resultsDelivered >= 1000)

@@ -1,45 +1,48 @@
 import Foundation
+import MahavishnuProcess
 import Synchronization
 
 /// A child process a test starts and always stops by its pid: SIGTERM, then SIGKILL if it lingers.
+///
+/// It is started as every child of ours is (`ChildProcess`, under `mahavishnu-guard`), so it
+/// dies with the test process however that ends, a crash included; a `ChildKeeper` of its own
+/// collects its output and reaps it.
 final class ManagedProcess: Sendable {
     let name: String
-    let process: Process
+    /// The program's pid.
+    let pid: Int32
+    private let keeper: ChildKeeper<Int32>
     private let capture = OutputCapture()
 
     /// Starts `executable` with `arguments`; stdout is kept line by line, stderr's tail for diagnostics.
     init(name: String, executable: URL, arguments: [String], environment: [String: String]? = nil) throws {
         self.name = name
-        process = Process()
-        process.executableURL = executable
-        process.arguments = arguments
-        process.environment = childEnvironment(adding: environment ?? [:])
-        let stdout = Pipe(), stderr = Pipe()
-        process.standardOutput = stdout
-        process.standardError = stderr
-        process.standardInput = FileHandle.nullDevice
+        let spec = LaunchSpec(arguments: [executable.path] + arguments, environment: childEnvironment(adding: environment ?? [:]),
+                              workingDirectory: nil, pipeStandardInput: false)
+        let child: ChildProcess
+        do {
+            child = try ChildProcess.launch(spec)
+        } catch {
+            throw TestFailure("cannot start \(name): \(error)")
+        }
+        pid = child.pid
         let capture = self.capture
-        stdout.fileHandleForReading.readabilityHandler = { handle in
-            let chunk = handle.availableData
-            if chunk.isEmpty {
-                handle.readabilityHandler = nil
-                capture.stdoutClosed.withLock { $0 = true }
-            } else {
-                capture.appendStdout(chunk)
+        keeper = ChildKeeper(name: "test-child") { ended in
+            let status = switch ended.termination {
+            case .exited(let status), .signalled(let status): status
             }
+            capture.exit.withLock { $0 = (status, ended.termination) }
         }
-        stderr.fileHandleForReading.readabilityHandler = { handle in
-            let chunk = handle.availableData
-            if chunk.isEmpty {
-                handle.readabilityHandler = nil
-            } else {
-                capture.errorTail.withLock { $0 = String(($0 + String(decoding: chunk, as: UTF8.self)).suffix(64_000)) }
-            }
-        }
-        try process.run()
+        keeper.keep(child, as: pid, output: .init(
+            standardOutput: { capture.appendStdout(Data($0)) },
+            standardError: { chunk in capture.errorTail.withLock { $0 = String(($0 + String(decoding: chunk, as: UTF8.self)).suffix(64_000)) } }
+        ))
     }
 
-    var pid: Int32 { process.processIdentifier }
+    deinit {
+        keeper.signal(pid, SIGKILL)
+        keeper.finish()
+    }
 
     /// The last 64 KB the process wrote to stderr.
     var stderrTail: String { capture.errorTail.withLock { $0 } }
@@ -54,6 +57,15 @@ final class ManagedProcess: Sendable {
     /// Every complete stdout line so far.
     var stdoutLines: [String] { capture.lines.withLock { $0 } }
 
+    /// All it wrote to stdout so far, as text.
+    var stdoutText: String {
+        let partial = capture.partialLine.withLock { String(decoding: $0, as: UTF8.self) }
+        return stdoutLines.map { $0 + "\n" }.joined() + partial
+    }
+
+    /// Whether it has exited (and all its output has been read).
+    var hasExited: Bool { capture.exit.withLock { $0 != nil } }
+
     /// Waits for the `occurrence`-th stdout line starting with `prefix`; fails if the process's
     /// output ends first or time runs out.
     func line(startingWith prefix: String, occurrence: Int = 1, within timeout: Duration = .seconds(30)) async throws -> String {
@@ -61,7 +73,7 @@ final class ManagedProcess: Sendable {
         while true {
             let matches = stdoutLines.filter { $0.hasPrefix(prefix) }
             if matches.count >= occurrence { return matches[occurrence - 1] }
-            if capture.stdoutClosed.withLock({ $0 }) {
+            if hasExited {
                 throw TestFailure("\(name) ended its output before printing '\(prefix)' (\(occurrence)); stderr: \(stderrTail)")
             }
             if ContinuousClock.now >= deadline {
@@ -71,37 +83,40 @@ final class ManagedProcess: Sendable {
         }
     }
 
-    /// Sends `signal` to the process.
+    /// Sends `signal` to the process (its process group) unless it has exited.
     func send(_ signal: Int32) {
-        if process.isRunning { kill(pid, signal) }
+        keeper.signal(pid, signal)
     }
 
-    /// Waits for the process to exit by itself and returns its status.
+    /// Waits for the process to exit by itself and returns its status (or the signal that killed it).
     func exitStatus(within timeout: Duration = .seconds(30)) async throws -> Int32 {
         let deadline = ContinuousClock.now + timeout
-        while process.isRunning {
+        while true {
+            if let (status, _) = capture.exit.withLock({ $0 }) { return status }
             if ContinuousClock.now >= deadline { throw TestFailure("\(name) did not exit within \(timeout)") }
             try await Task.sleep(for: .milliseconds(10))
         }
-        return process.terminationStatus
     }
+
+    /// How it ended, once it has.
+    var termination: Termination? { capture.exit.withLock { $0?.termination } }
 
     /// Stops the process: SIGTERM, then SIGKILL after `grace`; returns once it has exited.
     @discardableResult
     func stop(grace: Duration = .seconds(10)) async -> Int32 {
-        send(SIGTERM)
-        if (try? await exitStatus(within: grace)) == nil { kill(pid, SIGKILL) }
-        process.waitUntilExit()
-        return process.terminationStatus
+        keeper.signal(pid, SIGTERM)
+        keeper.signal(pid, SIGKILL, after: grace)
+        return (try? await exitStatus(within: grace + .seconds(30))) ?? SIGKILL
     }
 }
 
-/// What a child process has written so far, shared with the pipe handlers.
+/// What a child process has written so far, and how it ended, shared with its keeper's thread.
 final class OutputCapture: Sendable {
     let lines = Mutex<[String]>([])
     let partialLine = Mutex<Data>(Data())
-    let stdoutClosed = Mutex(false)
     let errorTail = Mutex<String>("")
+    /// Its exit status (or killing signal) and how it ended, once it has been reaped.
+    let exit = Mutex<(status: Int32, termination: Termination)?>(nil)
 
     func appendStdout(_ chunk: Data) {
         let complete: [String] = partialLine.withLock { buffer in
@@ -124,42 +139,15 @@ struct CommandOutput: Sendable {
     let stderr: String
 }
 
-/// Runs `executable` to completion on a dedicated thread and returns its status and output;
-/// a process still running after `timeout` is killed (SIGKILL) and the call fails.
+/// Runs `executable` to completion and returns its status and output; a process still running
+/// after `timeout` is killed (SIGKILL) and the call fails.
 func runCommand(_ executable: URL, _ arguments: [String], environment: [String: String] = [:], timeout: Duration = .seconds(180)) async throws -> CommandOutput {
-    try await withCheckedThrowingContinuation { continuation in
-        Thread {
-            continuation.resume(with: Result {
-                let process = Process()
-                process.executableURL = executable
-                process.arguments = arguments
-                process.environment = childEnvironment(adding: environment)
-                let stdout = Pipe(), stderr = Pipe()
-                process.standardOutput = stdout
-                process.standardError = stderr
-                process.standardInput = FileHandle.nullDevice
-                try process.run()
-                let pid = process.processIdentifier
-                let killer = DispatchWorkItem { kill(pid, SIGKILL) }
-                DispatchQueue.global().asyncAfter(deadline: .now() + .milliseconds(Int(timeout.components.seconds * 1000)), execute: killer)
-                let errorData = Mutex(Data())
-                let errorRead = DispatchSemaphore(value: 0)
-                Thread {
-                    errorData.withLock { $0 = stderr.fileHandleForReading.readDataToEndOfFile() }
-                    errorRead.signal()
-                }.start()
-                let output = stdout.fileHandleForReading.readDataToEndOfFile()
-                process.waitUntilExit()
-                errorRead.wait()
-                killer.cancel()
-                if process.terminationReason == .uncaughtSignal && process.terminationStatus == SIGKILL {
-                    throw TestFailure("\(executable.lastPathComponent) \(arguments.joined(separator: " ")) did not finish within \(timeout) and was killed")
-                }
-                return CommandOutput(status: process.terminationStatus, stdout: String(decoding: output, as: UTF8.self),
-                                     stderr: String(decoding: errorData.withLock { $0 }, as: UTF8.self))
-            })
-        }.start()
+    let process = try ManagedProcess(name: executable.lastPathComponent, executable: executable, arguments: arguments, environment: environment)
+    guard let status = try? await process.exitStatus(within: timeout) else {
+        await process.stop(grace: .zero)
+        throw TestFailure("\(executable.lastPathComponent) \(arguments.joined(separator: " ")) did not finish within \(timeout) and was killed")
     }
+    return CommandOutput(status: status, stdout: process.stdoutText, stderr: process.stderrTail)
 }
 
 /// A test failure with a message.

@@ -2,9 +2,11 @@
 
 The executables are the release build (`.build/release/mahavishnu` and `mahavishnu-pool` next
 to it) unless `MAHAVISHNU_BIN` names `mahavishnu`. Every process is started with `subprocess`
-and stopped by its pid (SIGTERM, then SIGKILL if it does not exit).
+and stopped by its pid (SIGTERM, then SIGKILL if it does not exit); should pytest itself be
+killed, the kernel kills them too (`PR_SET_PDEATHSIG`), and with them whatever they started.
 """
 
+import ctypes
 import os
 import signal
 import socket
@@ -49,6 +51,12 @@ def wait_until(description: str, condition: Callable[[], bool], timeout: float =
         time.sleep(interval)
 
 
+def _die_with_parent() -> None:
+    """In the child, before exec: SIGKILL it when the test process (the thread that forked it) ends."""
+    if ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL) != 0:  # PR_SET_PDEATHSIG
+        raise OSError(ctypes.get_errno(), "prctl(PR_SET_PDEATHSIG) failed")
+
+
 class ManagedProcess:
     """A child process whose stdout lines are kept (read by a thread) and whose stderr goes to a file."""
 
@@ -57,7 +65,8 @@ class ManagedProcess:
         self.stderr_path = directory / f"{name.replace(' ', '-')}-{time.monotonic_ns()}.stderr"
         self._stderr = open(self.stderr_path, "wb")
         env = dict(os.environ, **(environment or {}))
-        self.process = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=self._stderr, stdin=subprocess.DEVNULL, env=env)
+        self.process = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=self._stderr, stdin=subprocess.DEVNULL, env=env,
+                                        preexec_fn=_die_with_parent)
         self.pid = self.process.pid
         self.lines: List[str] = []
         self._changed = threading.Condition()
