@@ -111,6 +111,10 @@ async def pools(args):
         assert (routed["status"], routed["output"], routed["pool_id"]) == ("completed", "routed", pool_id), routed
         anywhere = await call(client, "pool_route_execute", {"prompt": "anywhere"})
         assert anywhere["status"] == "completed" and anywhere["output"] == "anywhere", anywhere
+        scheduled = await call(client, "pool_route_execute", {"prompt": "soon", "priority": 9, "delay_seconds": 1, "expires_in_seconds": 600})
+        assert scheduled["status"] == "completed" and scheduled["output"] == "soon", scheduled
+        unknown = await call(client, "task_cancel", {"task_id": "never-sent"})
+        assert (unknown["cancelled"], unknown["state"]) == (False, "unknown"), unknown
         executed = await call(client, "pool_execute", {"pool_id": pool_id, "prompt": "Write code", "timeout": 60})
         assert (executed["output"], executed["pool_id"]) == ("Write code", pool_id), executed
         dispatched = await call(client, "dispatch_to_pool", {"prompt": "sync", "pool_selector": "round_robin"})
@@ -192,6 +196,8 @@ async def invalid(args):
             ("pool_route_execute", {"prompt": "x", "pool_selector": "fastest"}, bad, ["'pool_selector'", "least_loaded, round_robin, random, affinity", "fastest"]),
             ("pool_route_execute", {"prompt": "x", "pool_selector": "affinity"}, bad, ["'pool_affinity'"]),
             ("pool_route_execute", {"prompt": "x", "colour": "blue"}, bad, ["unknown argument 'colour'", "prompt"]),
+            ("pool_route_execute", {"prompt": "x", "priority": 12}, bad, ["'priority'", "0 to 9"]),
+            ("task_cancel", {}, bad, ["missing argument 'task_id'"]),
             ("workflow_result", {"workflow_id": "bad id!"}, bad, ["'workflow_id'", "^[A-Za-z0-9._-]{1,128}$"]),
             ("workflow_result", {"workflow_id": "x" * 129}, bad, ["'workflow_id'"]),
             ("worker_spawn", {"count": 51}, bad, ["'count'", "1 to 50"]),

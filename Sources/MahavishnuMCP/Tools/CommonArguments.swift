@@ -17,6 +17,19 @@ enum CommonArguments {
         "workflow_id", "A workflow's id, as dispatch_to_pool returned it.", pattern: "^[A-Za-z0-9._-]{1,128}$", required: true
     )
 
+    /// `priority`, `delay_seconds` and `expires_in_seconds`: the task's schedule, held at the broker.
+    static let schedule: [ToolArgument] = [
+        .integer("priority", "0 to 9: higher runs first among the tasks waiting for the same pools.", range: TaskSchedule.priorities, default: TaskSchedule.defaultPriority),
+        .integer("delay_seconds", "Seconds before the broker dispatches the task.", range: 0...86_400),
+        .integer("expires_in_seconds", "Seconds after which the task, if no worker has started it, ends with status expired.", range: 1...86_400),
+    ]
+
+    /// The schedule a call asks for.
+    static func schedule(_ arguments: ToolArguments) -> ScheduleRequest {
+        ScheduleRequest(priority: arguments.int("priority"), expiresIn: arguments.int("expires_in_seconds").map { .seconds($0) },
+                        delay: arguments.int("delay_seconds").map { .seconds($0) })
+    }
+
     /// A task with `prompt` and `timeout` from the call.
     static func task(_ arguments: ToolArguments) -> TaskRequest {
         TaskRequest(prompt: arguments.text("prompt"), timeout: Double(arguments.int("timeout") ?? 300))

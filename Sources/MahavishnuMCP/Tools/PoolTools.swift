@@ -41,17 +41,17 @@ enum PoolTools {
 
     static let execute = ToolDefinition(
         "pool_execute", "Run a prompt on one given pool (its id or name) and return the task's result; waits for that pool's capacity if it is busy.",
-        arguments: [.string("pool_id", "The pool's id (or name).", required: true), CommonArguments.prompt, CommonArguments.timeout]
+        arguments: [.string("pool_id", "The pool's id (or name).", required: true), CommonArguments.prompt, CommonArguments.timeout] + CommonArguments.schedule
     ) { arguments, context in
-        try await context.run(CommonArguments.task(arguments), selector: .affinity, affinity: arguments.text("pool_id"))
+        try await context.run(CommonArguments.task(arguments), selector: .affinity, affinity: arguments.text("pool_id"), schedule: CommonArguments.schedule(arguments))
     }
 
     static let routeExecute = ToolDefinition(
         "pool_route_execute", "Run a prompt on the pool a selector picks and return the task's result, which names the pool and worker that ran it.",
-        arguments: [CommonArguments.prompt, CommonArguments.poolSelector, CommonArguments.timeout, CommonArguments.poolAffinity]
+        arguments: [CommonArguments.prompt, CommonArguments.poolSelector, CommonArguments.timeout, CommonArguments.poolAffinity] + CommonArguments.schedule
     ) { arguments, context in
         let (selector, affinity) = try CommonArguments.route(arguments)
-        return try await context.run(CommonArguments.task(arguments), selector: selector, affinity: affinity)
+        return try await context.run(CommonArguments.task(arguments), selector: selector, affinity: affinity, schedule: CommonArguments.schedule(arguments))
     }
 
     static let list = ToolDefinition("pool_list", "List the live pools with their workers, load and process.") { _, context in

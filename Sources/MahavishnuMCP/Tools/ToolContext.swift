@@ -26,9 +26,10 @@ struct ToolContext: Sendable {
 
     /// Runs a task through the broker after checking that the broker answers, so a broker that
     /// is down is reported within the control timeout instead of after the task's timeout.
-    func run(_ task: TaskRequest, selector: PoolSelector, affinity: String?) async throws -> TaskResult {
+    func run(_ task: TaskRequest, selector: PoolSelector, affinity: String?, schedule: ScheduleRequest = ScheduleRequest()) async throws -> TaskResult {
         let pools = try pools()
         _ = try await pools.listPools()
-        return try await pools.routeTask(task, selector: selector, affinity: affinity, timeout: .seconds(Int(task.timeout ?? 300) + Self.resultGrace))
+        return try await pools.routeTask(task, selector: selector, affinity: affinity, schedule: schedule,
+                                         timeout: .seconds(Int(task.timeout ?? 300) + Self.resultGrace) + schedule.startsWithin)
     }
 }
