@@ -2,9 +2,9 @@ import Foundation
 import Mahavishnu
 import Testing
 
-/// Cancel and schedules against real processes: a broker on a journal, an `exec` pool, the CLI.
-@Suite("Cancel, deadlines and delays across processes", .serialized)
-struct CancelTests {
+/// Cancel and schedules against real processes: a broker (on a journal), pools, the CLI.
+@Suite("Cancel, priorities, deadlines and delays across processes", .serialized)
+struct SchedulingTests {
     /// An `exec` worker type whose program ignores SIGTERM and forks a child that does too: it
     /// writes both pids to `pidFile`, then waits. Only SIGKILL, after a 1 s grace, ends them.
     static func settings(journal: String, pidFile: String) -> String {
@@ -62,6 +62,36 @@ struct CancelTests {
         } catch {
             await broker.shutdown()
             throw error
+        }
+    }
+
+    @Test("1,000 tasks of priorities 0-9 behind one busy worker of a real pool run highest priority first, ties in arrival order")
+    func priorityOrder() async throws {
+        try await Deployment.with(pools: [("solo", 1)]) { deployment in
+            var generator = SystemRandomNumberGenerator()
+            let priorities = (0..<1_000).map { _ in Int.random(in: 0...9, using: &generator) }
+            let order = try await RawPeer.session(deployment.frontend) { peer in
+                try peer.send(["MHV1", "TASK", "blocker", "affinity", "solo", "", #"{"prompt":"blocker","sleep_ms":1000}"#])
+                // The blocker holds the pool's one worker before the others arrive.
+                while true {
+                    try peer.send(["MHV1", "CTRL", "stats", "stats", "{}"])
+                    let reply = try peer.receiveStrings()
+                    guard reply.count == 4, reply[1] == "REPLY" else { throw TestFailure("not a stats reply: \(reply)") }
+                    if try JSONCoding.decode(BrokerStats.self, from: Array(reply[3].utf8)).inFlight == 1 { break }
+                }
+                for (index, priority) in priorities.enumerated() {
+                    try peer.send(["MHV1", "TASK", "t\(index)", "affinity", "solo", "", #"{"prompt":"t\#(index)"}"#, #"{"priority":\#(priority)}"#])
+                }
+                var order: [String] = []
+                while order.count < 1_001 {
+                    let reply = try peer.receiveStrings()
+                    guard reply.count == 5, reply[1] == "RESULT" else { throw TestFailure("not a RESULT: \(reply)") }
+                    order.append(reply[2])
+                }
+                return order
+            }
+            let expected = ["blocker"] + priorities.indices.sorted { (priorities[$0], -$0) > (priorities[$1], -$1) }.map { "t\($0)" }
+            #expect(order == expected)
         }
     }
 
