@@ -40,11 +40,7 @@ struct ExecExecutor: Executor {
 
 /// The `exec` executor's loop: each task's program, from its start to its reaping.
 final class ExecRuns: SocketLoopHandler {
-    enum Command: Sendable {
-        case run(Job)
-        /// End the program of this task, if it runs.
-        case cancel(taskID: String)
-    }
+    typealias Command = ExecutorCommand<Job>
 
     /// A task to run.
     struct Job: Sendable {

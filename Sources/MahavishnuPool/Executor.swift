@@ -52,6 +52,13 @@ struct ExecutionFailure: Error {
     let outcome: ExecutionOutcome
 }
 
+/// What an executor posts to the loop that runs its programs: a task to start, or a cancel.
+enum ExecutorCommand<Job: Sendable>: Sendable {
+    case run(Job)
+    /// End the program running this task, if one is.
+    case cancel(taskID: String)
+}
+
 /// One task handed to an executor: what to run, on which worker slot, for how long at most.
 public struct TaskAssignment: Sendable {
     /// The producer's task id.

@@ -10,11 +10,7 @@ import Glibc
 /// `SocketLoop`. It starts the child with the slot's first task, writes each task to it, relays
 /// its results, and ends overdue tasks; a child that exits is started again for the next task.
 final class ProcessWorker: SocketLoopHandler {
-    enum Command: Sendable {
-        case run(Job)
-        /// End the child if it runs this task.
-        case cancel(taskID: String)
-    }
+    typealias Command = ExecutorCommand<Job>
 
     /// A task for the slot, already encoded as its line.
     struct Job: Sendable {

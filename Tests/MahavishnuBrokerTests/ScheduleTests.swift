@@ -15,7 +15,7 @@ struct ScheduleTests {
             let producer = try harness.producer()
             try producer.submit("blocker")
             #expect(try pool.nextTask().id == "blocker")
-            var generator = SeededGenerator(seed: 42)
+            var generator = SplitMix64(seed: 42)  // the same shuffle every run
             let priorities = (0..<1_000).map { _ in Int.random(in: 0...9, using: &generator) }
             for (index, priority) in priorities.enumerated() {
                 // Every fourth task names the default (5) by leaving the frame out.
@@ -186,19 +186,5 @@ struct ScheduleTests {
             guard case .result("delayed", 1, _) = try producer.reply() else { throw HarnessFailure("no result for delayed") }
             #expect(throws: HarnessFailure.self, "the cancelled task never runs") { try pool.next("TASK", within: 200) }
         }
-    }
-}
-
-/// A deterministic random number generator (SplitMix64), so a test's shuffle is the same every run.
-struct SeededGenerator: RandomNumberGenerator {
-    private var state: UInt64
-    init(seed: UInt64) { state = seed }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }
