@@ -68,6 +68,13 @@ public final class PoolManager: Sendable {
         try await client.submit(body: taskJSON, taskID: taskID, selector: selector ?? defaultSelector, affinity: affinity, schedule: schedule, timeout: timeout)
     }
 
+    /// Runs a task object given as raw JSON and streams it: its partial outputs as its worker sends
+    /// them (a retry starts over, with the next attempt), then its result.
+    public func stream(taskJSON: [UInt8], taskID: String = UUID().uuidString, selector: PoolSelector? = nil, affinity: String? = nil,
+                       schedule: ScheduleRequest = ScheduleRequest(), timeout: Duration? = nil) -> AsyncThrowingStream<TaskEvent, any Error> {
+        client.stream(body: taskJSON, taskID: taskID, selector: selector ?? defaultSelector, affinity: affinity, schedule: schedule, timeout: timeout)
+    }
+
     /// Cancels the task `taskID` if it has not started (waiting, or delayed): its producer gets
     /// a final result with status `cancelled`, and it never runs, not after a broker restart.
     public func cancel(_ taskID: String) async throws -> CancelReply {

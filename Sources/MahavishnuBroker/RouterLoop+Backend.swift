@@ -30,6 +30,8 @@ extension RouterLoop {
             handleResult(taskID, body: body, from: slot)
         case .lost(let taskID, let reason):
             handleLostTask(taskID, reason: reason, from: slot)
+        case .partial(let taskID, let sequence, let body):
+            forwardPartial(taskID, sequence: sequence, body: body, from: slot)
         case .heartbeat(let vitals):
             if let vitals { registry[slot].vitals.update(from: vitals) }
         case .capacity(let workers):
@@ -134,6 +136,21 @@ extension RouterLoop {
         guard registry[slot].ghostTasks > 0 else { return }
         registry[slot].ghostTasks -= 1
         releaseSlot(slot)
+    }
+
+    /// Sends a running task's partial output on to its producer, stamped with the attempt, if it
+    /// asked for them; from a pool that no longer holds the task, or to a producer that cannot
+    /// take it now, it is dropped (and counted): partials never hold up anyone's results.
+    private func forwardPartial(_ taskID: [UInt8], sequence: Int, body: Payload, from slot: Int) {
+        guard let lease = leases[taskID], lease.poolSlot == slot, lease.task.schedule.stream else {
+            stats.partialsDropped += 1
+            return
+        }
+        if sendToProducer(lease.task.replyTo, .partial(taskID: taskID, attempt: lease.task.attempts, sequence: sequence, body: body)) {
+            stats.partialsForwarded += 1
+        } else {
+            stats.partialsDropped += 1
+        }
     }
 
     /// The worker running a task died: the task runs again within its retry budget, as when a

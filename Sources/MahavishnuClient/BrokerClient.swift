@@ -67,6 +67,35 @@ public final class BrokerClient: Sendable {
         return result
     }
 
+    /// Submits a task that streams: its partial outputs as the worker sends them (a retry starts
+    /// over with the next attempt), then its result; the sequence ends after the result.
+    /// `schedule.stream` is set for it.
+    public func stream(
+        body: [UInt8], taskID: String = UUID().uuidString, selector: PoolSelector? = nil, affinity: String? = nil,
+        schedule: ScheduleRequest = ScheduleRequest(), timeout: Duration? = nil
+    ) -> AsyncThrowingStream<TaskEvent, any Error> {
+        var schedule = schedule
+        schedule.stream = true
+        let (events, continuation) = AsyncThrowingStream.makeStream(of: TaskEvent.self)
+        let task = SubmittedTask(taskID: Array(taskID.utf8), selector: selector, affinity: Array((affinity ?? "").utf8), body: Payload(body), schedule: schedule.frame)
+        let running = Task { [connection, retryInterval] in
+            do {
+                let reply = try await connection.request(.task(task), reference: taskID, timeout: timeout, resendEvery: retryInterval) { partial in
+                    continuation.yield(.partial(partial))
+                }
+                guard case .result(let attempts, let body) = reply else { throw BrokerClientError.protocolViolation("expected RESULT for task \(taskID)") }
+                var result = try JSONCoding.decode(TaskResult.self, from: body)
+                result.attempts = attempts
+                continuation.yield(.result(result))
+                continuation.finish()
+            } catch {
+                continuation.finish(throwing: error)
+            }
+        }
+        continuation.onTermination = { _ in running.cancel() }
+        return events
+    }
+
     /// Submits a `TaskRequest` and waits for its final result (see `submit(body:…)`).
     public func submit(
         _ task: TaskRequest, taskID: String = UUID().uuidString, selector: PoolSelector? = nil,

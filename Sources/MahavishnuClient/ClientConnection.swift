@@ -20,13 +20,15 @@ final class ClientConnection: Sendable {
         loop.start()
     }
 
-    /// Sends a request and waits for its reply; with `resendEvery`, sends it again until one arrives.
-    func request(_ message: ProducerToBroker, reference: String, timeout: Duration?, resendEvery: Duration? = nil) async throws -> Reply {
+    /// Sends a request and waits for its reply; with `resendEvery`, sends it again until one
+    /// arrives. A streaming task's partial outputs go to `onPartial`, on the connection's thread.
+    func request(_ message: ProducerToBroker, reference: String, timeout: Duration?, resendEvery: Duration? = nil,
+                 onPartial: (@Sendable (TaskPartial) -> Void)? = nil) async throws -> Reply {
         try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { continuation in
                 let outgoing = ClientRequests.Outgoing(
                     reference: reference, message: message.encoded, deadline: timeout.map { .now + $0 }, timeout: timeout,
-                    resendEvery: resendEvery, continuation: continuation, nextResend: nil
+                    resendEvery: resendEvery, continuation: continuation, onPartial: onPartial, nextResend: nil
                 )
                 if loop.post(.send(outgoing)) != .accepted { continuation.resume(throwing: BrokerClientError.closed) }
             }
@@ -52,6 +54,7 @@ private final class ClientRequests: SocketLoopHandler {
         /// Send the request again this often until a reply comes (idempotent requests only).
         let resendEvery: Duration?
         let continuation: CheckedContinuation<ClientConnection.Reply, any Error>
+        let onPartial: (@Sendable (TaskPartial) -> Void)?
         /// When it goes again, once sent.
         var nextResend: ContinuousClock.Instant?
     }
@@ -131,8 +134,15 @@ private final class ClientRequests: SocketLoopHandler {
             }
             return
         }
-        guard let request = pending.removeValue(forKey: String(decoding: message.reference, as: UTF8.self)) else { return }
+        let reference = String(decoding: message.reference, as: UTF8.self)
+        if case .partial(_, let attempt, let sequence, let body) = message {
+            pending[reference]?.onPartial?(TaskPartial(attempt: attempt, sequence: sequence, body: body.bytes))
+            return
+        }
+        guard let request = pending.removeValue(forKey: reference) else { return }
         switch message {
+        case .partial:
+            break
         case .result(_, let attempts, let body):
             request.continuation.resume(returning: .result(attempts: attempts, body: body.bytes))
         case .reply(_, let body):

@@ -148,6 +148,11 @@ public struct BrokerStats: Codable, Sendable, Equatable {
     public var tasksCancelled = 0
     /// Tasks that ended `expired`: their deadline passed while they waited.
     public var tasksExpired = 0
+    /// Partial outputs sent on to streaming producers.
+    public var partialsForwarded = 0
+    /// Partial outputs dropped: for a task that did not ask to stream, a run the broker no longer
+    /// leases, or a producer that could not take them.
+    public var partialsDropped = 0
     /// Tasks refused with `overloaded`.
     public var tasksRefusedOverloaded = 0
     /// Tasks refused with `too_large`.
@@ -202,6 +207,7 @@ public struct BrokerStats: Codable, Sendable, Equatable {
         case queueBytes = "queue_bytes", resultCacheEntries = "result_cache_entries", resultCacheBytes = "result_cache_bytes"
         case journalBytes = "journal_bytes", resultsOwed = "results_owed"
         case tasksCancelled = "tasks_cancelled", tasksExpired = "tasks_expired", delayed
+        case partialsForwarded = "partials_forwarded", partialsDropped = "partials_dropped"
     }
 }
 

@@ -76,3 +76,27 @@ public struct TaskResult: Codable, Sendable, Equatable {
         stderrTruncated = try container.decodeIfPresent(Bool.self, forKey: .stderrTruncated)
     }
 }
+
+/// One partial output of a streaming task, before its result (`PARTIAL`): number `sequence` of
+/// dispatch `attempt`. A task that runs again starts over with the next attempt, at sequence 0.
+public struct TaskPartial: Sendable, Equatable {
+    public let attempt: Int
+    public let sequence: Int
+    /// What the worker sent, as it sent it.
+    public let body: [UInt8]
+
+    public init(attempt: Int, sequence: Int, body: [UInt8]) {
+        self.attempt = attempt
+        self.sequence = sequence
+        self.body = body
+    }
+
+    /// The body as text.
+    public var text: String { String(decoding: body, as: UTF8.self) }
+}
+
+/// What a streaming task yields: its partial outputs as they come, then its result.
+public enum TaskEvent: Sendable, Equatable {
+    case partial(TaskPartial)
+    case result(TaskResult)
+}

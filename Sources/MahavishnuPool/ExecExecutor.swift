@@ -114,6 +114,8 @@ private final class ExecRun {
     private var stdout: CappedOutput
     private var stderr: CappedOutput
     private var schedule: TerminationSchedule
+    /// Standard output after its last newline, not yet sent as a partial output (`stream`).
+    private var unsentLine: [UInt8] = []
     /// Why it was ended before its time: the pool stopped, or the broker cancelled the task.
     private var stopped: StopReason?
 
@@ -146,12 +148,28 @@ private final class ExecRun {
         } catch {
             throw ExecutionFailure(outcome: .failed(error.description))
         }
-        pipes = ChildPipes(child, on: reactor, stdout: { [unowned self] in stdout.append($0) }, stderr: { [unowned self] in stderr.append($0) },
+        pipes = ChildPipes(child, on: reactor, stdout: { [unowned self] in receive($0) }, stderr: { [unowned self] in stderr.append($0) },
                            exited: { [unowned self] in exited() })
         if viaStdin { pipes.send(Array(prompt.utf8), thenClose: true) }
     }
 
     var taskID: String { job.assignment.taskID }
+
+    /// Standard output: kept for the result and, with `stream`, sent on line by line as partial outputs.
+    private func receive(_ chunk: UnsafeRawBufferPointer) {
+        stdout.append(chunk)
+        guard definition.stream, let onPartial = job.assignment.onPartial else { return }
+        unsentLine.append(contentsOf: chunk)
+        while let newline = unsentLine.firstIndex(of: UInt8(ascii: "\n")) {
+            onPartial(Array(unsentLine[..<newline]))
+            unsentLine.removeSubrange(...newline)
+        }
+        // A line longer than the output cap goes in pieces.
+        if unsentLine.count > definition.outputCapBytes {
+            onPartial(unsentLine)
+            unsentLine.removeAll()
+        }
+    }
 
     var nextSignal: ContinuousClock.Instant? { schedule.nextDue }
 
@@ -173,6 +191,7 @@ private final class ExecRun {
 
     private func exited() {
         pipes.drain()
+        if !unsentLine.isEmpty { job.assignment.onPartial?(unsentLine) }
         let termination = pipes.reap()
         job.completion(outcome(termination))
         ended(self)

@@ -71,6 +71,8 @@ public struct TaskAssignment: Sendable {
     public let worker: Int
     /// How long it may run: its own `timeout`, else the pool's default (`worker_timeout_seconds`).
     public let timeout: Duration
+    /// Where the executor sends the task's partial outputs, before its completion (`PARTIAL`).
+    public var onPartial: (@Sendable ([UInt8]) -> Void)?
 
     /// Timeouts longer than this many seconds (about 31 years) are shortened to it.
     static let longestTimeout = 1e9

@@ -43,6 +43,8 @@ public final class PoolProcess: ThreadLoop {
 enum PoolCommand: Sendable {
     /// A worker finished a task.
     case finished(Completion)
+    /// A worker sent a partial output of a running task.
+    case partial(taskID: [UInt8], body: [UInt8])
     /// Leave: tell the broker, finish the running tasks, end once released.
     case drain
 }
@@ -67,6 +69,8 @@ private final class PoolLoop: SocketLoopHandler {
     private var events = EventBatch()
     /// Tasks that arrived while every worker was busy (only after a scale-down race).
     private var backlog: [(taskID: [UInt8], body: [UInt8])] = []
+    /// The next partial output's number, per running task.
+    private var partialSequences: [[UInt8]: Int] = [:]
     private var registered = false
     /// This process's registration session: a `READY` the broker has seen repeats, not restarts.
     private let session = String(UInt64.random(in: .min ... .max), radix: 16)
@@ -114,6 +118,7 @@ private final class PoolLoop: SocketLoopHandler {
         for command in commands {
             switch command {
             case .finished(let completion): try send(completion)
+            case .partial(let taskID, let body): try sendPartial(taskID, body)
             case .drain: try beginDrain()
             }
         }
@@ -296,9 +301,19 @@ private final class PoolLoop: SocketLoopHandler {
             commands.post(.finished(Completion(taskID: taskID, worker: worker, outcome: outcome, started: started, prompt: prompt)))
         }
         switch assignment {
-        case .success(let assignment): executor.run(assignment, completion: post)
+        case .success(var assignment):
+            assignment.onPartial = { body in commands.post(.partial(taskID: taskID, body: body)) }
+            partialSequences[taskID] = 0
+            executor.run(assignment, completion: post)
         case .failure(let invalid): post(.failed(invalid.description))
         }
+    }
+
+    /// Sends a running task's next partial output, numbered from 0 for this run.
+    private func sendPartial(_ taskID: [UInt8], _ body: [UInt8]) throws {
+        guard let sequence = partialSequences[taskID] else { return }
+        partialSequences[taskID] = sequence + 1
+        try link.send(.partial(taskID: taskID, sequence: sequence, body: Payload(body)))
     }
 
     /// Ends the task `taskID`: one still waiting for a worker here at once, a running one through its executor.
@@ -347,6 +362,7 @@ private final class PoolLoop: SocketLoopHandler {
                 events.append(TaskCompletedEvent(result: result, poolName: configuration.name, prompt: completion.prompt))
             }
         }
+        partialSequences[completion.taskID] = nil
         slots.release(completion.worker)
         startBacklog()
     }

@@ -179,6 +179,7 @@ final class ProcessWorker: SocketLoopHandler {
         }
         // A result for another task (one that already ended) is stale: ignore it.
         guard taskID == job.assignment.taskID else { return }
+        if let partial = result.partial { return job.assignment.onPartial?(Array(partial.utf8)) ?? () }
         complete(result.outcome(cap: definition.outputCapBytes))
     }
 
@@ -207,8 +208,10 @@ private struct ResultLine: Decodable {
     let status: String?
     let output: String?
     let error: String?
+    /// A partial output: the task goes on, this line is not its result.
+    let partial: String?
 
-    enum CodingKeys: String, CodingKey { case taskID = "task_id", status, output, error }
+    enum CodingKeys: String, CodingKey { case taskID = "task_id", status, output, error, partial }
 
     /// The outcome it reports, with `output` cut at `cap` bytes.
     func outcome(cap: Int) -> ExecutionOutcome {

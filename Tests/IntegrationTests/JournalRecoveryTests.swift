@@ -17,8 +17,7 @@ struct JournalRecoveryTests {
             let client = try BrokerClient(endpoint: broker.frontend)
             defer { client.close() }
             #expect(try await client.submit(TaskRequest(prompt: "before"), taskID: "finished-before", timeout: .seconds(30)).status == .completed)
-            await early.stop()
-            try await waitUntil("pool a left") { try await client.control(.list, as: PoolList.self).pools.isEmpty }
+            try await stopAndWaitUntilGone(early, from: client)
 
             let frontend = broker.frontend
             let producer = Task {
@@ -69,8 +68,7 @@ struct JournalRecoveryTests {
             let client = try BrokerClient(endpoint: broker.frontend)
             defer { client.close() }
             #expect(try await client.submit(TaskRequest(prompt: "before the kill"), taskID: "finished", timeout: .seconds(30)).status == .completed)
-            await early.stop()
-            try await waitUntil("pool a left") { try await client.control(.list, as: PoolList.self).pools.isEmpty }
+            try await stopAndWaitUntilGone(early, from: client)
             _ = try await RawPeer.session(broker.frontend) { peer in
                 try peer.send(["MHV1", "TASK", "queued", "", "", "", #"{"prompt":"after the restart"}"#])
                 // Answered after the task (one connection keeps order), so it is not lost when the socket closes.
@@ -95,5 +93,18 @@ struct JournalRecoveryTests {
             await broker.shutdown()
             throw error
         }
+    }
+}
+
+/// Stops `pool` and waits until its broker no longer lists it; the failure says how the pool
+/// ended and what the broker still lists (a pool that was lost, not drained, stays listed for
+/// `affinity_wait_seconds`).
+private func stopAndWaitUntilGone(_ pool: ManagedProcess, from client: BrokerClient) async throws {
+    let status = await pool.stop()
+    do {
+        try await waitUntil("\(pool.name) left") { try await client.control(.list, as: PoolList.self).pools.isEmpty }
+    } catch {
+        let listed = (try? await client.control(.list, as: PoolList.self).pools.map(\.name)) ?? []
+        throw TestFailure("\(error); \(pool.name) ended \(pool.termination.map { "\($0)" } ?? "?") (status \(status)); the broker lists \(listed); its stderr: \(pool.stderrTail.suffix(2_000))")
     }
 }

@@ -90,6 +90,66 @@ struct ProcessWorkerTests {
         }
     }
 
+    /// A worker that sends `parts` partial lines (`PID part N`), then its result. With `hang_once`
+    /// naming a file that does not exist yet, it creates it, sends 10 partials and hangs.
+    static let streamer = """
+        import json, os, sys, time
+        for line in sys.stdin:
+            task = json.loads(line)
+            marker = task.get("hang_once")
+            hang = marker is not None and not os.path.exists(marker)
+            if hang:
+                open(marker, "w").close()
+            for i in range(10 if hang else task.get("parts", 100)):
+                print(json.dumps({"task_id": task["task_id"], "partial": f"{os.getpid()} part {i}"}), flush=True)
+            if hang:
+                time.sleep(60)
+            print(json.dumps({"task_id": task["task_id"], "output": "done"}), flush=True)
+        """
+
+    @Test("a streaming process worker's 100 partials arrive in order, once each, then the result; after its pool is killed mid-stream, the retry's partials carry the next attempt")
+    func streamingPartials() async throws {
+        let script = try temporaryFile("streamer", suffix: ".py", Self.streamer)
+        let settings = fastFailureSettings + "worker_types:\n  streamer: {executor: process, command: [python3, \"\(script)\"]}\n"
+        try await Deployment.with(pools: [], settings: settings) { deployment in
+            let first = try await deployment.startPool(name: "first", workers: 1, extraArguments: ["--worker-type", "streamer"])
+            let manager = try PoolManager(broker: deployment.frontend)
+            defer { manager.close() }
+
+            var partials: [TaskPartial] = []
+            var result: TaskResult?
+            for try await event in manager.stream(taskJSON: Array(#"{"prompt":"stream","parts":100}"#.utf8), timeout: .seconds(30)) {
+                switch event {
+                case .partial(let partial): partials.append(partial)
+                case .result(let final): result = final
+                }
+            }
+            #expect(result?.status == .completed && result?.output == "done")
+            #expect(partials.map(\.sequence) == Array(0..<100) && partials.allSatisfy { $0.attempt == 1 })
+            #expect(partials.map { $0.text.split(separator: " ").dropFirst().joined(separator: " ") } == (0..<100).map { "part \($0)" })
+
+            let marker = temporaryPath("hang-once")
+            var attempts: [Int: [Int]] = [:]
+            var retried: TaskResult?
+            for try await event in manager.stream(taskJSON: Array(#"{"prompt":"retried","parts":20,"hang_once":"\#(marker)"}"#.utf8), timeout: .seconds(60)) {
+                switch event {
+                case .partial(let partial):
+                    attempts[partial.attempt, default: []].append(partial.sequence)
+                    if partial.attempt == 1 && partial.sequence == 9 {
+                        _ = try await deployment.startPool(name: "second", workers: 1, extraArguments: ["--worker-type", "streamer"])
+                        first.send(SIGKILL)
+                        deployment.forgetPool("first")
+                    }
+                case .result(let final): retried = final
+                }
+            }
+            #expect(retried?.status == .completed && retried?.attempts == 2, "\(String(describing: retried))")
+            #expect(attempts == [1: Array(0..<10), 2: Array(0..<20)])
+            let stats = try await deployment.stats()
+            #expect(stats.partialsForwarded == 130 && stats.partialsDropped == 0)
+        }
+    }
+
     @Test("a cancelled running task ends its child and is reported cancelled; the slot's next task gets a fresh child")
     func cancelRunningTask() async throws {
         let script = try temporaryFile("worker", suffix: ".py", Self.pidWorker)

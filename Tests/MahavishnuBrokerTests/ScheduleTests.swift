@@ -138,6 +138,33 @@ struct ScheduleTests {
         }
     }
 
+    @Test("a streaming task's partials reach its producer in order, stamped with their attempt; a retry starts over with the next; a task that did not ask gets none")
+    func partials() throws {
+        try RouterHarness.with(RouterHarness.fastHeartbeats) { harness in
+            let doomed = try harness.pool("doomed")
+            let producer = try harness.producer()
+            try producer.submit("s", schedule: #"{"stream":true}"#)
+            #expect(try doomed.nextTask().id == "s")
+            for index in 0..<3 { try doomed.peer.send(["MHV1", "PARTIAL", "s", "\(index)", "part \(index)"]) }
+            for index in 0..<3 { #expect(try producer.next() == ["MHV1", "PARTIAL", "s", "1", "\(index)", "part \(index)"]) }
+            let survivor = try harness.pool("survivor")
+            // `doomed` is never used again: silent, it is lost, and the task runs again on `survivor`.
+            #expect(try survivor.nextTask().id == "s")
+            try survivor.peer.send(["MHV1", "PARTIAL", "s", "0", "again"])
+            #expect(try producer.next() == ["MHV1", "PARTIAL", "s", "2", "0", "again"])
+            try survivor.complete("s")
+            guard case .result("s", 2, _) = try producer.reply() else { throw HarnessFailure("no result for s") }
+
+            try producer.submit("quiet")
+            #expect(try survivor.nextTask().id == "quiet")
+            try survivor.peer.send(["MHV1", "PARTIAL", "quiet", "0", "unheard"])
+            try survivor.complete("quiet")
+            guard case .result("quiet", 1, _) = try producer.reply() else { throw HarnessFailure("the task that did not stream got a partial") }
+            let stats = try producer.stats()
+            #expect(stats.partialsForwarded == 4 && stats.partialsDropped == 1)
+        }
+    }
+
     @Test("a schedule the broker cannot use is refused bad_request, naming the key")
     func refusedSchedules() throws {
         let refusals = [
@@ -148,6 +175,7 @@ struct ScheduleTests {
             (#"{"expires_in":0}"#, "'expires_in' must be a number of seconds greater than 0"),
             (#"{"delay":1,"eta":1}"#, "'eta' or 'delay', not both"),
             (#"{"priority":true}"#, "'priority' must be a number"),
+            (#"{"stream":1}"#, "'stream' must be true or false"),
             ("[1]", "must be a JSON object"),
         ]
         try RouterHarness.with { harness in

@@ -14,6 +14,7 @@ struct WireCodecTests {
         ("READY", .ready(registration)),
         ("RESULT", .result(taskID: Array("t1".utf8), body: Payload(Array(#"{"status":"completed"}"#.utf8)))),
         ("LOST", .lost(taskID: Array("t2".utf8), reason: "the worker died")),
+        ("PARTIAL", .partial(taskID: Array("t1".utf8), sequence: 0, body: Payload(Array("step 1".utf8)))),
         ("HEARTBEAT", .heartbeat(vitals: Array("{}".utf8))),
         ("CAPACITY", .capacity(workers: 3)),
         ("BYE", .bye),
@@ -36,6 +37,7 @@ struct WireCodecTests {
     ]
     static let toProducer: [(command: String, message: BrokerToProducer)] = [
         ("RESULT", .result(taskID: Array("t1".utf8), attempts: 2, body: Payload(Array(#"{"status":"completed"}"#.utf8)))),
+        ("PARTIAL", .partial(taskID: Array("t1".utf8), attempt: 2, sequence: 7, body: Payload(Array("40% done".utf8)))),
         ("ERROR", .refusal(.overloaded, reference: Array("t1".utf8), "retry later")),
         ("REPLY", .reply(requestID: Array("r1".utf8), body: Array(#"{"pools":[]}"#.utf8))),
     ]

@@ -23,6 +23,25 @@ struct ExecExecutorTests {
         #expect(failed.error?.contains("broken") == true, "\(failed.error ?? "")")
     }
 
+    @Test("with stream, each output line is also a partial, in order, the last one unterminated included, all before the completion")
+    func streamedLines() async throws {
+        var definition = WorkerTypeDefinition(executor: .exec, command: ["sh", "-c", "printf 'one\\ntwo\\n'; sleep 0.05; printf 'three'"], promptVia: .stdin)
+        definition.stream = true
+        let streamer = ExecExecutor(definition: definition)
+        defer { streamer.shutdown() }
+        let partials = Mutex<[String]>([])
+        var assignment = try TaskAssignment(taskID: "t", body: try JSONCoding.encode(TaskRequest(prompt: "x")), worker: 0, defaultTimeout: 30)
+        assignment.onPartial = { body in partials.withLock { $0.append(String(decoding: body, as: UTF8.self)) } }
+        let outcome = await withCheckedContinuation { continuation in
+            streamer.run(assignment) { outcome in
+                // The completion comes after every partial: they are all in by now.
+                continuation.resume(returning: (outcome, partials.withLock { $0 }))
+            }
+        }
+        #expect(outcome.0.status == .completed && outcome.0.output == "one\ntwo\nthree")
+        #expect(outcome.1 == ["one", "two", "three"])
+    }
+
     @Test("stdin mode writes the prompt to standard input and closes it")
     func standardInput() async throws {
         let catter = ExecExecutor(definition: WorkerTypeDefinition(executor: .exec, command: ["cat"], promptVia: .stdin))

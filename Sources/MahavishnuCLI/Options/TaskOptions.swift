@@ -25,6 +25,9 @@ struct TaskOptions: ParsableArguments {
     @Option(help: "The task id (default: a fresh UUID); `task get` and `task cancel` take it.")
     var taskID: String?
 
+    @Flag(help: "Print the task's partial outputs as its worker sends them, before the result.")
+    var stream = false
+
     func validate() throws {
         guard (prompt == nil) != (task == nil) else { throw ValidationError("give exactly one of --prompt or --task") }
         guard timeout > 0 else { throw ValidationError("--timeout must be more than 0 seconds") }
@@ -53,10 +56,39 @@ struct TaskOptions: ParsableArguments {
     /// Runs the task through `manager` and prints its result; a task that did not complete is a failure exit.
     func run(on manager: PoolManager, selector: PoolSelector, affinity: String?, json: Bool) async throws {
         _ = try await manager.healthCheck()
-        let schedule = self.schedule
-        let result = try await manager.run(taskJSON: try body(), taskID: taskID ?? UUID().uuidString, selector: selector, affinity: affinity, schedule: schedule,
-                                           timeout: .milliseconds(Int64(timeout * 1000)) + schedule.startsWithin)
+        let schedule = self.schedule, wait = Duration.milliseconds(Int64(timeout * 1000)) + schedule.startsWithin
+        let taskID = self.taskID ?? UUID().uuidString
+        let result: TaskResult
+        if stream {
+            result = try await streamed(manager.stream(taskJSON: try body(), taskID: taskID, selector: selector, affinity: affinity, schedule: schedule, timeout: wait), json: json)
+        } else {
+            result = try await manager.run(taskJSON: try body(), taskID: taskID, selector: selector, affinity: affinity, schedule: schedule, timeout: wait)
+        }
         try Printer.result(result, json: json)
         if result.status != .completed { throw ExitCode.failure }
     }
+
+    /// Prints each partial output as it comes (`[attempt N] text`, or a JSON line with `--json`); returns the result.
+    private func streamed(_ events: AsyncThrowingStream<TaskEvent, any Error>, json: Bool) async throws -> TaskResult {
+        for try await event in events {
+            switch event {
+            case .partial(let partial):
+                if json {
+                    print(String(decoding: try JSONCoding.encode(PartialLine(attempt: partial.attempt, sequence: partial.sequence, partial: partial.text)), as: UTF8.self))
+                } else {
+                    print("[attempt \(partial.attempt)] \(partial.text)")
+                }
+            case .result(let result):
+                return result
+            }
+        }
+        throw ValidationError("the broker ended the stream without a result")
+    }
+}
+
+/// A partial output as `--stream --json` prints it.
+private struct PartialLine: Encodable {
+    let attempt: Int
+    let sequence: Int
+    let partial: String
 }

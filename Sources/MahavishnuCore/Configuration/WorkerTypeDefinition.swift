@@ -39,6 +39,9 @@ public struct WorkerTypeDefinition: Sendable, Equatable {
     public var outputCapBytes: Int
     /// Seconds between SIGTERM and SIGKILL when a task's process group is ended. Default 5.
     public var killGraceSeconds: Double
+    /// `exec` only: each line the program writes to standard output is also a partial output
+    /// of the task, for producers that stream. Default false.
+    public var stream = false
 
     public init(
         executor: ExecutorKind, command: [String] = [], promptVia: PromptDelivery = .argument,

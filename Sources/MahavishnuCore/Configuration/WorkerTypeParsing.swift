@@ -7,7 +7,7 @@ extension WorkerTypeCatalog {
     static let settingsKey = "worker_types"
 
     /// The keys a definition may have.
-    static let definitionKeys = ["executor", "command", "prompt_via", "working_directory", "environment", "output_cap_bytes", "kill_grace_seconds"]
+    static let definitionKeys = ["executor", "command", "prompt_via", "working_directory", "environment", "output_cap_bytes", "kill_grace_seconds", "stream"]
 
     /// The built-ins plus the definitions of `node` (a mapping of name to definition; empty or null for none).
     static func parse(_ node: Node, source: String) throws(ConfigurationError) -> WorkerTypeCatalog {
@@ -48,6 +48,10 @@ extension WorkerTypeCatalog {
         definition.environment = try fields.stringMapping("environment") ?? [:]
         definition.outputCapBytes = try fields.count("output_cap_bytes") ?? definition.outputCapBytes
         definition.killGraceSeconds = try fields.positiveSeconds("kill_grace_seconds") ?? definition.killGraceSeconds
+        definition.stream = try fields.bool("stream") ?? false
+        if definition.stream, definition.executor != .exec {
+            throw fields.error("stream", "only an exec worker streams its output lines; a process worker sends partial lines itself ({\"task_id\", \"partial\"})")
+        }
         try check(definition, fields)
         return definition
     }

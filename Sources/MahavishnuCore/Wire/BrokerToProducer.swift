@@ -8,6 +8,8 @@ public enum BrokerToProducer: Sendable {
     case error(reference: [UInt8], code: String, message: String)
     /// The answer to a `CTRL`, JSON.
     case reply(requestID: [UInt8], body: [UInt8])
+    /// A streaming task's partial output number `sequence` of dispatch `attempt` (a retry starts over at 0).
+    case partial(taskID: [UInt8], attempt: Int, sequence: Int, body: Payload)
 
     /// An `ERROR` with a code this build knows.
     public static func refusal(_ code: ErrorCode, reference: [UInt8] = [], _ message: String) -> BrokerToProducer {
@@ -22,6 +24,8 @@ public enum BrokerToProducer: Sendable {
             WireMessage(Wire.Command.error, reference, Array(code.utf8), Array(message.utf8))
         case .reply(let requestID, let body):
             WireMessage(Wire.Command.reply, requestID, body)
+        case .partial(let taskID, let attempt, let sequence, let body):
+            WireMessage(Wire.Command.partial, taskID, AttemptCount.bytes(attempt), Array(String(sequence).utf8), body: body)
         }
     }
 
@@ -31,6 +35,7 @@ public enum BrokerToProducer: Sendable {
         case .result(let taskID, _, _): taskID
         case .error(let reference, _, _): reference
         case .reply(let requestID, _): requestID
+        case .partial(let taskID, _, _, _): taskID
         }
     }
 
@@ -46,8 +51,13 @@ public enum BrokerToProducer: Sendable {
         } else if reader.isCommand(Wire.Command.reply) {
             try reader.expect(2, "REPLY takes a request id and a JSON body", reference: reader.reference(0))
             self = .reply(requestID: reader.bytes(0), body: reader.bytes(1))
+        } else if reader.isCommand(Wire.Command.partial) {
+            let table = "PARTIAL takes a task id, an attempt count, a sequence number and the partial output"
+            try reader.expect(4, table, reference: reader.reference(0))
+            guard let attempt = reader.count(1), let sequence = reader.count(2) else { throw WireDecodingError(.badRequest, table, reference: reader.bytes(0)) }
+            self = .partial(taskID: reader.bytes(0), attempt: attempt, sequence: sequence, body: reader.payload(3))
         } else {
-            throw WireDecodingError(.unknownCommand, "unknown reply '\(reader.commandName)'; brokers answer producers with RESULT, ERROR or REPLY",
+            throw WireDecodingError(.unknownCommand, "unknown reply '\(reader.commandName)'; brokers answer producers with RESULT, PARTIAL, ERROR or REPLY",
                                     reference: reader.reference(0))
         }
     }

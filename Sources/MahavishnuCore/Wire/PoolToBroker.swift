@@ -8,6 +8,8 @@ public enum PoolToBroker: Sendable {
     case result(taskID: [UInt8], body: Payload)
     /// The worker running the task died; frees one slot.
     case lost(taskID: [UInt8], reason: String)
+    /// The running task's partial output number `sequence` (0, 1, … for each run), before its result.
+    case partial(taskID: [UInt8], sequence: Int, body: Payload)
     /// Every heartbeat interval, with the pool's vitals JSON (`nil`: none sent).
     case heartbeat(vitals: [UInt8]?)
     /// The pool's slot count changed (it confirms every `SCALE`).
@@ -16,12 +18,12 @@ public enum PoolToBroker: Sendable {
     case bye
 
     /// The commands, in the order the protocol lists them, for error messages.
-    public static let commandNames = "READY, RESULT, LOST, HEARTBEAT, CAPACITY or BYE"
+    public static let commandNames = "READY, RESULT, PARTIAL, LOST, HEARTBEAT, CAPACITY or BYE"
 
     /// The task id a `RESULT` or `LOST` is about.
     public var taskID: [UInt8]? {
         switch self {
-        case .result(let taskID, _), .lost(let taskID, _): taskID
+        case .result(let taskID, _), .lost(let taskID, _), .partial(let taskID, _, _): taskID
         default: nil
         }
     }
@@ -34,6 +36,8 @@ public enum PoolToBroker: Sendable {
             WireMessage(Wire.Command.result, taskID, body: body)
         case .lost(let taskID, let reason):
             WireMessage(Wire.Command.lost, taskID, Array(reason.utf8))
+        case .partial(let taskID, let sequence, let body):
+            WireMessage(Wire.Command.partial, taskID, Array(String(sequence).utf8), body: body)
         case .heartbeat(let vitals):
             vitals.map { WireMessage(Wire.Command.heartbeat, $0) } ?? WireMessage(Wire.Command.heartbeat)
         case .capacity(let workers):
@@ -59,6 +63,11 @@ public enum PoolToBroker: Sendable {
                 throw WireDecodingError(.badRequest, table)
             }
             self = .ready(registration)
+        } else if reader.isCommand(Wire.Command.partial) {
+            let table = "PARTIAL takes a task id, a sequence number (decimal) and the partial output"
+            try reader.expect(3, table, reference: reader.reference(0))
+            guard let sequence = reader.count(1), sequence >= 0 else { throw WireDecodingError(.badRequest, table, reference: reader.bytes(0)) }
+            self = .partial(taskID: reader.bytes(0), sequence: sequence, body: reader.payload(2))
         } else if reader.isCommand(Wire.Command.lost) {
             try reader.expect(2, "LOST takes a task id and a reason", reference: reader.reference(0))
             self = .lost(taskID: reader.bytes(0), reason: reader.string(1))

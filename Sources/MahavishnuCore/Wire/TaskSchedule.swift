@@ -22,11 +22,14 @@ public struct TaskSchedule: Sendable, Equatable {
     public var deadline: UInt64?
     /// Never dispatched before this, in milliseconds since 1970; `nil` to run at once.
     public var eta: UInt64?
+    /// The producer wants the task's partial outputs (`PARTIAL`) before its result.
+    public var stream: Bool
 
-    public init(priority: Int = TaskSchedule.defaultPriority, deadline: UInt64? = nil, eta: UInt64? = nil) {
+    public init(priority: Int = TaskSchedule.defaultPriority, deadline: UInt64? = nil, eta: UInt64? = nil, stream: Bool = false) {
         self.priority = priority
         self.deadline = deadline
         self.eta = eta
+        self.stream = stream
     }
 
     /// Whether it asks for nothing: such a task's schedule frame may be left out.
@@ -39,11 +42,12 @@ public struct TaskSchedule: Sendable, Equatable {
         if priority != Self.defaultPriority { fields.append("\"priority\":\(priority)") }
         if let deadline { fields.append("\"deadline\":\(Self.seconds(deadline))") }
         if let eta { fields.append("\"eta\":\(Self.seconds(eta))") }
+        if stream { fields.append("\"stream\":true") }
         return Array("{\(fields.joined(separator: ","))}".utf8)
     }
 
-    /// Keys a schedule frame may hold.
-    public static let keys = ["priority", "deadline", "expires_in", "eta", "delay"]
+    /// Keys a schedule frame may hold: numbers, and `stream`, a boolean.
+    public static let keys = ["priority", "deadline", "expires_in", "eta", "delay", "stream"]
 
     /// Reads a schedule frame (empty: the default) received at `now` (milliseconds since 1970);
     /// the error names the key at fault and what it takes.
@@ -68,6 +72,7 @@ public struct TaskSchedule: Sendable, Equatable {
         // the one or before the other.
         deadline = try Self.time(fields, absolute: "deadline", relative: "expires_in", now: now, zeroAllowed: false, rounding: .down)
         eta = try Self.time(fields, absolute: "eta", relative: "delay", now: now, zeroAllowed: true, rounding: .up)
+        stream = fields.stream ?? false
     }
 
     /// The absolute time `fields` give under `absolute` (epoch seconds) or `relative` (seconds from `now`), in milliseconds.
@@ -97,6 +102,8 @@ public struct TaskSchedule: Sendable, Equatable {
 /// A schedule frame's keys and their numbers; an unknown key, or a value that is not a number, is refused by name.
 private struct ScheduleFields: FastJSONDecodable {
     private var priority, deadline, expiresIn, eta, delay: Double?
+    /// `stream`, the one boolean.
+    var stream: Bool?
 
     /// The number under `key`, one of `TaskSchedule.keys`.
     subscript(key: String) -> Double? {
@@ -128,6 +135,11 @@ private struct ScheduleFields: FastJSONDecodable {
         var fields = ScheduleFields()
         var scanner = JSONScanner(bytes: bytes)
         let read = scanner.object { key, scanner in
+            if key == "stream" {
+                guard fields.stream == nil, let value = scanner.boolean() else { return false }
+                fields.stream = value
+                return true
+            }
             guard TaskSchedule.keys.contains(key), fields[key] == nil, let value = scanner.double() else { return false }
             fields[key] = value
             return true
@@ -150,6 +162,11 @@ private struct ScheduleFields: FastJSONDecodable {
         for key in container.allKeys.sorted(by: { $0.stringValue < $1.stringValue }) {
             guard TaskSchedule.keys.contains(key.stringValue) else {
                 throw ScheduleError("unknown schedule key '\(key.stringValue)'; known keys: \(TaskSchedule.keys.joined(separator: ", "))")
+            }
+            if key.stringValue == "stream" {
+                guard let value = try? container.decode(Bool.self, forKey: key) else { throw ScheduleError("'stream' must be true or false") }
+                stream = value
+                continue
             }
             guard let value = try? container.decode(Double.self, forKey: key), value.isFinite else {
                 throw ScheduleError("'\(key.stringValue)' must be a number")
@@ -179,13 +196,16 @@ public struct ScheduleRequest: Sendable, Equatable {
     public var eta: Date?
     /// Not to be dispatched until this long after the broker receives it.
     public var delay: Duration?
+    /// Send the task's partial outputs before its result.
+    public var stream: Bool
 
-    public init(priority: Int? = nil, deadline: Date? = nil, expiresIn: Duration? = nil, eta: Date? = nil, delay: Duration? = nil) {
+    public init(priority: Int? = nil, deadline: Date? = nil, expiresIn: Duration? = nil, eta: Date? = nil, delay: Duration? = nil, stream: Bool = false) {
         self.priority = priority
         self.deadline = deadline
         self.expiresIn = expiresIn
         self.eta = eta
         self.delay = delay
+        self.stream = stream
     }
 
     /// The schedule frame: a JSON object of the fields set; empty when none is.
@@ -196,6 +216,7 @@ public struct ScheduleRequest: Sendable, Equatable {
         if let expiresIn { fields.append("\"expires_in\":\(expiresIn.seconds)") }
         if let eta { fields.append("\"eta\":\(eta.timeIntervalSince1970)") }
         if let delay { fields.append("\"delay\":\(delay.seconds)") }
+        if stream { fields.append("\"stream\":true") }
         return fields.isEmpty ? [] : Array("{\(fields.joined(separator: ","))}".utf8)
     }
 

@@ -36,6 +36,8 @@ public enum Wire {
         public static let lost: [UInt8] = Array("LOST".utf8)
         /// Broker → pool: change your worker count to this many.
         public static let scale: [UInt8] = Array("SCALE".utf8)
+        /// Pool → broker, broker → producer: a running task's partial output, before its `RESULT`.
+        public static let partial: [UInt8] = Array("PARTIAL".utf8)
         /// Broker → pool: end this running task (as at its timeout) and report it `cancelled`.
         public static let cancel: [UInt8] = Array("CANCEL".utf8)
     }

@@ -129,6 +129,44 @@ class Client:
         self._engine.send((request,))
         return future
 
+    def stream(self, task: Task, selector: Selector = None, affinity: Optional[str] = None, task_id: Optional[str] = None,
+               *, priority: Optional[int] = None, deadline: Optional[float] = None, expires_in: Optional[float] = None,
+               eta: Optional[float] = None, delay: Optional[float] = None, timeout: Optional[float] = None) -> Iterator[Dict[str, Any]]:
+        """Runs one task and yields its partial outputs as its worker sends them, then its result.
+
+        Each partial is `{"partial": text, "attempt": n, "sequence": k}`: in order within an
+        attempt, and a task that runs again (its pool was lost) starts over with the next attempt
+        at sequence 0. The last item is the result object. `timeout` (seconds) bounds each wait
+        for the next item (`TimeoutError`); the other arguments are `submit`'s.
+        """
+        partials: collections.deque = collections.deque()
+
+        def decode(command: bytes, frames: List[bytes]):
+            if command == protocol.PARTIAL and len(frames) >= 6:
+                partials.append({"partial": frames[5].decode(errors="replace"), "attempt": int(frames[3]), "sequence": int(frames[4])})
+                return Request.AGAIN
+            return decode_result(command, frames)
+
+        task_id = task_id or str(uuid.uuid4())
+        reference = task_id.encode()
+        protocol.check_id("task id", reference)
+        schedule = protocol.schedule_frame(priority, deadline, expires_in, eta, delay, stream=True)
+        request = Request(reference, protocol.task_frames(reference, protocol.task_body(task), selector, affinity, None, schedule),
+                          decode, resend_every=self.retry_interval)
+        self._engine.send((request,))
+        try:
+            while True:
+                if not self._engine.wait_until(lambda: bool(partials) or request.done, timeout):
+                    raise TimeoutError(f"no partial output or result for task {task_id} within {timeout} s")
+                while partials:
+                    yield partials.popleft()
+                if request.done:
+                    yield request.outcome()
+                    return
+        finally:
+            if not request.done:
+                self._engine.forget(request)
+
     def map(self, tasks: Iterable[Task], ordered: bool = True, window: int = 256, selector: Selector = None,
             affinity: Optional[str] = None, timeout: Optional[float] = None) -> Iterator[Dict[str, Any]]:
         """Runs every task, at most `window` in flight, and yields one result per task.

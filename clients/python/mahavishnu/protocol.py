@@ -11,6 +11,7 @@ CTRL = b"CTRL"
 RESULT = b"RESULT"
 REPLY = b"REPLY"
 ERROR = b"ERROR"
+PARTIAL = b"PARTIAL"
 
 #: Task and request ids are 1 to 255 bytes.
 MAX_ID_LENGTH = 255
@@ -57,13 +58,15 @@ def selector_frame(selector: Selector) -> bytes:
 
 
 def schedule_frame(priority: Optional[int] = None, deadline: Optional[float] = None, expires_in: Optional[float] = None,
-                   eta: Optional[float] = None, delay: Optional[float] = None) -> bytes:
+                   eta: Optional[float] = None, delay: Optional[float] = None, stream: bool = False) -> bytes:
     """`TASK`'s schedule frame (docs/protocol.md, "Scheduling a task"); empty when nothing is asked.
 
     `priority` 0 to 9 (higher first, default 5); `deadline` and `eta` are seconds since 1970,
-    `expires_in` and `delay` seconds from when the broker receives the task. The broker checks them.
+    `expires_in` and `delay` seconds from when the broker receives the task; `stream` asks for
+    the task's partial outputs (`PARTIAL`). The broker checks them.
     """
-    fields = {"priority": priority, "deadline": deadline, "expires_in": expires_in, "eta": eta, "delay": delay}
+    fields = {"priority": priority, "deadline": deadline, "expires_in": expires_in, "eta": eta, "delay": delay,
+              "stream": True if stream else None}
     given = {key: value for key, value in fields.items() if value is not None}
     return json.dumps(given).encode() if given else b""
 

@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from deployment import MAHAVISHNU_BIN, Deployment, free_ports
+from deployment import FAST_SETTINGS, MAHAVISHNU_BIN, Deployment, free_ports
 from mahavishnu import BadRequest, BrokerUnreachable, Client, ClientClosed, Forbidden, PoolSelector, TaskFuture, UnknownTask
 
 
@@ -118,6 +118,31 @@ def test_priorities_order_tasks_waiting_for_one_busy_worker(deployment):
         for future in futures:
             future.result(timeout=10)
         assert finished == ["p9-1", "p9-3", "p5-2", "p1-0", "p0-4"]
+
+
+STREAMER = """\
+import json, sys
+for line in sys.stdin:
+    task = json.loads(line)
+    for i in range(task["parts"]):
+        print(json.dumps({"task_id": task["task_id"], "partial": f"part {i}"}), flush=True)
+    print(json.dumps({"task_id": task["task_id"], "output": "done"}), flush=True)
+"""
+
+
+def test_stream_yields_each_partial_in_order_then_the_result(tmp_path):
+    script = tmp_path / "streamer.py"
+    script.write_text(STREAMER)
+    settings = FAST_SETTINGS + f"worker_types:\n  streamer: {{executor: process, command: [python3, '{script}']}}\n"
+    running = Deployment(tmp_path, settings=settings)
+    try:
+        running.start_pool("s", 1, extra=["--worker-type", "streamer"])
+        with Client(running.frontend) as client:
+            items = list(client.stream({"prompt": "go", "parts": 50}, timeout=10))
+        assert items[:-1] == [{"partial": f"part {i}", "attempt": 1, "sequence": i} for i in range(50)]
+        assert items[-1]["status"] == "completed" and items[-1]["output"] == "done"
+    finally:
+        running.stop()
 
 
 def test_a_bad_schedule_is_refused_naming_the_key(client):
