@@ -64,9 +64,9 @@ extension ProcessSet {
 
     /// `count` fake pools in one process (see `FakePoolSet`), all registered when this returns.
     @discardableResult
-    func startFakePools(count: Int, workers: Int, broker: BrokerEndpoints, prefix: String = "fake") throws -> BenchChild {
+    func startFakePools(count: Int, workers: Int, broker: BrokerEndpoints, prefix: String = "fake", partials: Int = 0) throws -> BenchChild {
         try start("fake-pools \(count)x\(workers)", role: ChildRole.fakePools, [
-            "--broker", broker.backend, "--count", "\(count)", "--workers", "\(workers)", "--prefix", prefix,
+            "--broker", broker.backend, "--count", "\(count)", "--workers", "\(workers)", "--prefix", prefix, "--partials", "\(partials)",
         ], ready: "fake-pools ready").child
     }
 

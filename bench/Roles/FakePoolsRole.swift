@@ -33,15 +33,19 @@ struct FakePoolsRole: AsyncParsableCommand {
     @Option(help: "Milliseconds between heartbeats: as often as a real pool beats (heartbeat_interval_ms, 1,000 by default).")
     var heartbeatMs = 1_000
 
+    @Option(help: "Partial outputs (PARTIAL, the task body each) sent for every task before its result.")
+    var partials = 0
+
     func validate() throws {
         guard count >= 1, workers >= 1, heartbeatMs >= 1 else { throw ValidationError("--count, --workers and --heartbeat-ms must be at least 1") }
+        guard partials >= 0 else { throw ValidationError("--partials must be 0 or more") }
     }
 
     func run() async throws {
         ParentWatch.start(onParentGone: .exitNow)
-        let (broker, count, workers, prefix, heartbeat) = (broker, count, workers, prefix, heartbeatMs)
+        let (broker, count, workers, prefix, heartbeat, partials) = (broker, count, workers, prefix, heartbeatMs, partials)
         try await onDedicatedThread(named: "bench.fake-pools") {
-            let pools = try FakePoolSet(broker: broker, count: count, workers: workers, prefix: prefix, heartbeatMilliseconds: heartbeat)
+            let pools = try FakePoolSet(broker: broker, count: count, workers: workers, prefix: prefix, heartbeatMilliseconds: heartbeat, partials: partials)
             defer { pools.close() }
             try pools.run()
         }
@@ -60,8 +64,14 @@ final class FakePoolSet {
     private let poller: ManySocketPoller
     private let frames = Frames(capacity: 8)
     private var welcomed = 0
+    /// `PARTIAL`s sent before each result.
+    private let partials: Int
+    /// Their sequence numbers as frames, made once.
+    private let sequences: [[UInt8]]
 
-    init(broker: String, count: Int, workers: Int, prefix: String, heartbeatMilliseconds: Int) throws {
+    init(broker: String, count: Int, workers: Int, prefix: String, heartbeatMilliseconds: Int, partials: Int = 0) throws {
+        self.partials = partials
+        sequences = (0..<partials).map { Array(String($0).utf8) }
         context = try Context(maxSockets: max(Context.defaultMaxSockets, Int32(clamping: count)))
         poller = try ManySocketPoller()
         var sockets: [Socket] = []
@@ -127,6 +137,11 @@ final class FakePoolSet {
             guard try socket.receive(into: frames, dontWait: true) else { continue }
             guard frames.count >= 2, frames.frame(0, equals: Wire.version) else { continue }
             if frames.frame(1, equals: Wire.Command.task), frames.count == 4 {
+                if !sequences.isEmpty {
+                    // Copies: sending a received frame empties it, and the result needs both.
+                    let (taskID, body) = (frames.bytes(2), frames.bytes(3))
+                    for sequence in sequences { try socket.send(multipart: [Wire.version, Wire.Command.partial, taskID, sequence, body]) }
+                }
                 try socket.send(Wire.version, more: true)
                 try socket.send(Wire.Command.result, more: true)
                 try socket.send(frame: 2, of: frames, more: true)

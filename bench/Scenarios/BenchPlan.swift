@@ -63,18 +63,20 @@ struct BenchPlan: Codable {
     /// Their etas spread evenly over this many seconds, the first this many seconds after sending starts.
     let delaySpreadSeconds: Double
     let delayLeadSeconds: Double
+    /// Partial outputs one streaming task sends through the broker in `lifecycle`.
+    let streamPartials: Int
 
     static let full = BenchPlan(
         mode: "full", latencySamples: 20_000, warmUpRoundTrips: 2_000, throughputTasks: 200_000, throughputRuns: 3,
         window: 100, backends: 2, workersPerPool: 100, scalePoolCounts: [1, 10, 100, 1_000], manyWorkers: 100,
         memoryWarmUpTasks: 100_000, memoryTasks: 1_000_000, poolMemoryTasks: 100_000, recoveryTasks: 100_000,
-        delayedTasks: 100_000, delaySpreadSeconds: 10, delayLeadSeconds: 10
+        delayedTasks: 100_000, delaySpreadSeconds: 10, delayLeadSeconds: 10, streamPartials: 200_000
     )
 
     static let quick = BenchPlan(
         mode: "quick", latencySamples: 2_000, warmUpRoundTrips: 300, throughputTasks: 20_000, throughputRuns: 1,
         window: 100, backends: 2, workersPerPool: 100, scalePoolCounts: [1, 10, 100, 1_000], manyWorkers: 100,
         memoryWarmUpTasks: 30_000, memoryTasks: 100_000, poolMemoryTasks: 10_000, recoveryTasks: 10_000,
-        delayedTasks: 10_000, delaySpreadSeconds: 2, delayLeadSeconds: 4
+        delayedTasks: 10_000, delaySpreadSeconds: 2, delayLeadSeconds: 4, streamPartials: 20_000
     )
 }

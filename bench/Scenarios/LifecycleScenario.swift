@@ -5,7 +5,8 @@ import ZeroMQ
 /// `lifecycle`: what scheduling costs and how well it keeps time. `route least_loaded` with
 /// plain tasks and with tasks that carry a priority and a deadline, through the same fleet; then
 /// `delayedTasks` delayed tasks held by a broker with no pools (its memory per delayed task) and
-/// released to fake pools, each timed from its eta to its result.
+/// released to fake pools, each timed from its eta to its result; then one streaming task whose
+/// fake pool sends `streamPartials` partial outputs through the broker before its result.
 extension BenchSession {
     func runLifecycle() throws {
         try withRouteFleet(memoryDatabase: nil) { broker, _, fleet in
@@ -27,6 +28,45 @@ extension BenchSession {
             }
         }
         try measureDelayedTasks()
+        try measureStream()
+    }
+
+    /// One task with `"stream": true` on a fake pool that sends `streamPartials` partials, then
+    /// its result: partials delivered per second from the first to the result, in order, and
+    /// what the broker dropped because this producer could not take them as fast.
+    private func measureStream() throws {
+        let count = plan.streamPartials
+        try withProcesses { processes in
+            let broker = try processes.startBroker()
+            try processes.startFakePools(count: 1, workers: 1, broker: broker, partials: count)
+            let socket = try Socket(context, type: .dealer, linger: 0)
+            defer { socket.close() }
+            try socket.set(.receiveHighWaterMark, 0)
+            try socket.set(.receiveTimeout, Int32(60_000))
+            try socket.connect(broker.frontend)
+            progress.say("lifecycle: one streaming task, \(count) partial outputs through the broker")
+            _ = try socket.send(multipart: [Wire.version, Wire.Command.task, Array("stream".utf8), [], [], [], Exchange.taskBody,
+                                            ScheduleRequest(stream: true).frame])
+            let frames = Frames(capacity: 8)
+            var received = 0, firstAt: UInt64?, expected = 0
+            while true {
+                guard try socket.receive(into: frames) else { throw BenchError("the streaming task sent nothing for 60 s") }
+                if frames.frame(1, equals: Wire.Command.result) { break }
+                guard frames.count == 6, frames.frame(1, equals: Wire.Command.partial), let sequence = Int(frames.string(4)), sequence >= expected else {
+                    throw BenchError("a partial output came out of order or malformed (\(frames.count) frames)")
+                }
+                firstAt = firstAt ?? MonotonicClock.nanoseconds()
+                expected = sequence + 1
+                received += 1
+            }
+            let seconds = Double(MonotonicClock.nanoseconds() - (firstAt ?? MonotonicClock.nanoseconds())) / 1e9
+            let dropped = try brokerStats(at: broker.frontend).partialsDropped
+            var stream = CaseResult(key: "lifecycle/stream", scenario: .lifecycle, label: "one streaming task: partials delivered",
+                                    setup: "1 fake pool sending \(count) partials (18-byte bodies) then its result", pools: 1, slots: 1)
+            stream.throughput = ThroughputSummary(tasks: received, window: 1, runs: [seconds > 0 ? Double(received) / seconds : 0])
+            record(stream)
+            note("lifecycle: of \(count) partial outputs one task sent, \(received) reached the producer in order (tasks/s is partials per second there) and the broker dropped \(dropped), which this producer could not take as fast: partials are never held.")
+        }
     }
 
     /// Sends `delayedTasks` tasks with etas spread over `delaySpreadSeconds`, reads the broker's
