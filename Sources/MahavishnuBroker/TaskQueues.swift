@@ -47,6 +47,9 @@ struct TaskQueues {
         self.byteBound = byteBound
     }
 
+    /// Deadlines held, those of tasks that have left included: at most about twice the waiting tasks.
+    var deadlineCount: Int { deadlines.count }
+
     /// Tasks waiting now (delayed and ended ones included: they hold their bytes).
     var depth: Int { index.count }
 
@@ -76,7 +79,12 @@ struct TaskQueues {
     /// Call when `task` joins a queue (or `delay`).
     mutating func noteEnqueued(_ task: PendingTask) {
         if index.updateValue(Waiting(sender: task.replyTo, attempts: task.attempts), forKey: task.taskID) == nil { bytes += task.body.count }
-        if let deadline = task.schedule.deadline { deadlines.insert(Deadline(due: deadline, sequence: task.sequence, taskID: task.taskID)) }
+        if let deadline = task.schedule.deadline {
+            deadlines.insert(Deadline(due: deadline, sequence: task.sequence, taskID: task.taskID))
+            // The deadlines of tasks that left (dispatched) wait here for their time; keep them
+            // to at most about as many as wait, so a far deadline costs no memory for long.
+            if deadlines.count > 2 * index.count + 1_024 { deadlines = Heap(deadlines.unordered.filter { isWaiting($0.taskID) }) }
+        }
     }
 
     /// Call when `task` leaves a queue; it takes on its latest sender. `false` if it had ended
@@ -122,9 +130,14 @@ struct TaskQueues {
         index[task.taskID]!.isDelayed = true
     }
 
-    /// When the next delayed task or deadline is due, in milliseconds since 1970.
+    /// When the next delayed task or deadline is due, in milliseconds since 1970 (asked every
+    /// pass of the loop: no allocation).
     var nextDue: UInt64? {
-        [delayed.min?.due, deadlines.min?.due].compactMap { $0 }.min()
+        switch (delayed.min?.due, deadlines.min?.due) {
+        case (let delay?, let deadline?): min(delay, deadline)
+        case (let due?, nil), (nil, let due?): due
+        case (nil, nil): nil
+        }
     }
 
     /// Takes the delayed tasks whose time has come by `now`, soonest first.

@@ -9,6 +9,27 @@ struct ByteBoundsTests {
                     body: Payload([UInt8](repeating: 0x61, count: bytes)), sequence: 0)
     }
 
+    @Test("deadlines of tasks that left are dropped once they outnumber the waiting ones; a waiting task's deadline still expires it")
+    func deadlinesOfDepartedTasks() {
+        var queues = TaskQueues(bound: 10_000, byteBound: 1 << 30)
+        func withDeadline(_ id: String) -> PendingTask {
+            var pending = task(id, bytes: 1)
+            pending.schedule.deadline = 5_000
+            return pending
+        }
+        var departed = (0..<3_000).map { withDeadline("gone-\($0)") }
+        for pending in departed { queues.noteEnqueued(pending) }
+        for index in departed.indices {
+            let live = queues.noteDequeued(&departed[index])
+            #expect(live)
+        }
+        #expect(queues.deadlineCount == 3_000, "dispatched tasks' deadlines wait for their time")
+        queues.noteEnqueued(withDeadline("waiting"))
+        #expect(queues.deadlineCount == 1, "past twice the waiting tasks (and 1,024), the departed ones' are dropped")
+        #expect(queues.takeExpired(at: 4_999).isEmpty)
+        #expect(queues.takeExpired(at: 5_000).map(\.taskID) == [Array("waiting".utf8)])
+    }
+
     @Test("the queues admit tasks until their bodies would pass the byte bound, and count bytes back out")
     func queueBytes() {
         var queues = TaskQueues(bound: 100, byteBound: 1_000)
@@ -26,7 +47,10 @@ struct ByteBoundsTests {
         #expect(queues.admits(task("fits", bytes: 100)))
         queues.noteEnqueued(waiting[0])
         #expect(queues.bytes == 900, "a task already waiting is not counted twice")
-        for var task in waiting { queues.noteDequeued(&task) }
+        for var task in waiting {
+            let live = queues.noteDequeued(&task)
+            #expect(live, "\(task.taskID) was waiting, not ended")
+        }
         #expect(queues.bytes == 0)
         #expect(queues.depth == 0)
     }
