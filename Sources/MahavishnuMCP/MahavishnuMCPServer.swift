@@ -56,7 +56,9 @@ public enum MahavishnuMCPServer {
         )
         let server = Server(name: "mahavishnu", version: "1.0.0", capabilities: .init(tools: .init(listChanged: false)))
         await server.withMethodHandler(ListTools.self) { _ in ListTools.Result(tools: tools.map(\.tool)) }
-        await server.withMethodHandler(CallTool.self) { request in await router.call(request) }
+        await server.withMethodHandler(CallTool.self) { request in
+            await router.call(request) { progress in try? await server.notify(ProgressNotification.message(progress)) }
+        }
         try await server.start(transport: StdioTransport(logger: logger))
         logger.info("mcp server ready", metadata: ["zmq.endpoint": "\(configuration.broker)", "workflow.database": "\(configuration.workflowDatabase)"])
         await workflows.resumeUnfinished()

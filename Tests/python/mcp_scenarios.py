@@ -360,8 +360,26 @@ async def memory(args):
         assert missing["matches"] == [], missing
 
 
+async def progress(args):
+    """A call with a progress token streams its task: each partial output arrives as a progress
+    notification, in order, before the result (pool `streamer` runs a process worker that sends
+    five partials)."""
+    async with session(args) as client:
+        notes = []
+
+        async def noted(progress_value, total, message):
+            notes.append((progress_value, message))
+
+        result = await client.call_tool("pool_execute", {"pool_id": "streamer", "prompt": "go"}, progress_callback=noted)
+        assert not result.is_error, result.content[0].text
+        assert result.structured_content["output"] == "done", result.structured_content
+        assert notes == [(float(i + 1), f"[attempt 1] part {i}") for i in range(5)], notes
+        quiet = await call(client, "pool_execute", {"pool_id": "streamer", "prompt": "again"})
+        assert quiet["output"] == "done", quiet
+
+
 SCENARIOS = {
-    "tools": tools, "memory": memory, "pools": pools, "workflows": workflows, "invalid": invalid,
+    "tools": tools, "memory": memory, "pools": pools, "workflows": workflows, "invalid": invalid, "progress": progress,
     "broker-down": broker_down, "rate-limit": rate_limit, "session-buddy": session_buddy,
     "session-buddy-http": session_buddy_http,
 }

@@ -14,7 +14,8 @@ struct ToolRouter: Sendable {
         self.context = context
     }
 
-    func call(_ request: CallTool.Parameters) async -> CallTool.Result {
+    /// Runs the call; a call with a `progressToken` reports its task's partial outputs to `notify`.
+    func call(_ request: CallTool.Parameters, notify: @escaping @Sendable (ProgressNotification.Parameters) async -> Void = { _ in }) async -> CallTool.Result {
         let caller = request.arguments?["caller_kind"]?.stringValue ?? "default"
         if let wait = limiter.admit(caller) {
             let quota = limiter.quota
@@ -25,6 +26,10 @@ struct ToolRouter: Sendable {
         }
         guard let tool = tools[request.name] else {
             return ToolFailure(.invalidArgument, "unknown tool '\(request.name)'; tools: \(tools.keys.sorted().joined(separator: ", "))").result
+        }
+        var context = self.context
+        if let token = request._meta?.progressToken {
+            context.progress = { count, message in await notify(.init(progressToken: token, progress: Double(count), message: message)) }
         }
         do {
             let value = try await tool.handler(try tool.check(request.arguments), context)
