@@ -95,6 +95,36 @@ struct SchedulingTests {
         }
     }
 
+    @Test("mahavishnu pool route: --stream prints each partial output as it comes, then the result; --delay, --priority and --expires-in reach the broker")
+    func cliScheduleAndStream() async throws {
+        let script = try temporaryFile("streamer", suffix: ".py", """
+            import json, sys
+            for line in sys.stdin:
+                task = json.loads(line)
+                for i in range(3):
+                    print(json.dumps({"task_id": task["task_id"], "partial": f"part {i}"}), flush=True)
+                print(json.dumps({"task_id": task["task_id"], "output": "done"}), flush=True)
+            """)
+        let settings = "worker_types:\n  streamer: {executor: process, command: [python3, \"\(script)\"]}\n"
+        try await Deployment.with(pools: [], settings: settings) { deployment in
+            try await deployment.startPool(name: "streamer", workers: 1, extraArguments: ["--worker-type", "streamer"])
+            let streamed = try await runCommand(mahavishnuExecutable, ["pool", "route", "--prompt", "go", "--stream", "--task-id", "cli-stream", "--broker", deployment.frontend])
+            #expect(streamed.status == 0, "\(streamed.stderr)")
+            let lines = streamed.stdout.split(separator: "\n").map(String.init)
+            #expect(Array(lines.prefix(3)) == (0..<3).map { "[attempt 1] part \($0)" }, "\(lines)")
+            #expect(lines.dropFirst(3).first?.hasPrefix("task cli-stream completed on pool pool_streamer") == true, "\(lines)")
+            #expect(lines.last == "done")
+
+            let started = ContinuousClock.now
+            let scheduled = try await runCommand(mahavishnuExecutable, ["pool", "route", "--prompt", "later", "--delay", "0.5", "--priority", "9", "--expires-in", "60",
+                                                                        "--broker", deployment.frontend])
+            #expect(scheduled.status == 0 && scheduled.stdout.contains("completed"), "\(scheduled.stdout)\(scheduled.stderr)")
+            #expect(ContinuousClock.now - started >= .milliseconds(500), "the delay was not applied")
+            let refused = try await runCommand(mahavishnuExecutable, ["pool", "route", "--prompt", "x", "--priority", "12", "--broker", deployment.frontend])
+            #expect(refused.status != 0 && refused.stderr.contains("--priority must be from 0 to 9"), "\(refused.stderr)")
+        }
+    }
+
     @Test("a delayed task survives a broker SIGKILL and runs at its time; an expired one never runs")
     func delayedAcrossKill() async throws {
         let journal = temporaryPath("journal")
