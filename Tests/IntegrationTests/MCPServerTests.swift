@@ -23,15 +23,7 @@ struct MCPServerTests {
 
     @Test("a tool call with a progress token gets its task's partial outputs as progress notifications, in order, before the result")
     func progressNotifications() async throws {
-        let script = try temporaryFile("streamer", suffix: ".py", """
-            import json, sys
-            for line in sys.stdin:
-                task = json.loads(line)
-                for i in range(5):
-                    print(json.dumps({"task_id": task["task_id"], "partial": f"part {i}"}), flush=True)
-                print(json.dumps({"task_id": task["task_id"], "output": "done"}), flush=True)
-            """)
-        let settings = "worker_types:\n  streamer: {executor: process, command: [python3, \"\(script)\"]}\n"
+        let settings = try streamerSettings(parts: 5)
         try await Deployment.with(pools: [], settings: settings) { deployment in
             try await deployment.startPool(name: "streamer", workers: 1, extraArguments: ["--worker-type", "streamer"])
             try await runMCPScenario("progress", broker: deployment.frontend)

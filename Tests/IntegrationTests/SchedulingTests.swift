@@ -97,15 +97,7 @@ struct SchedulingTests {
 
     @Test("mahavishnu pool route: --stream prints each partial output as it comes, then the result; --delay, --priority and --expires-in reach the broker")
     func cliScheduleAndStream() async throws {
-        let script = try temporaryFile("streamer", suffix: ".py", """
-            import json, sys
-            for line in sys.stdin:
-                task = json.loads(line)
-                for i in range(3):
-                    print(json.dumps({"task_id": task["task_id"], "partial": f"part {i}"}), flush=True)
-                print(json.dumps({"task_id": task["task_id"], "output": "done"}), flush=True)
-            """)
-        let settings = "worker_types:\n  streamer: {executor: process, command: [python3, \"\(script)\"]}\n"
+        let settings = try streamerSettings(parts: 3)
         try await Deployment.with(pools: [], settings: settings) { deployment in
             try await deployment.startPool(name: "streamer", workers: 1, extraArguments: ["--worker-type", "streamer"])
             let streamed = try await runCommand(mahavishnuExecutable, ["pool", "route", "--prompt", "go", "--stream", "--task-id", "cli-stream", "--broker", deployment.frontend])
