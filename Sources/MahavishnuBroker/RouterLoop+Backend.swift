@@ -138,21 +138,6 @@ extension RouterLoop {
         releaseSlot(slot)
     }
 
-    /// Sends a running task's partial output on to its producer, stamped with the attempt, if it
-    /// asked for them; from a pool that no longer holds the task, or to a producer that cannot
-    /// take it now, it is dropped (and counted): partials never hold up anyone's results.
-    private func forwardPartial(_ taskID: [UInt8], sequence: Int, body: Payload, from slot: Int) {
-        guard let lease = leases[taskID], lease.poolSlot == slot, lease.task.schedule.stream else {
-            stats.partialsDropped += 1
-            return
-        }
-        if sendToProducer(lease.task.replyTo, .partial(taskID: taskID, attempt: lease.task.attempts, sequence: sequence, body: body)) {
-            stats.partialsForwarded += 1
-        } else {
-            stats.partialsDropped += 1
-        }
-    }
-
     /// The worker running a task died: the task runs again within its retry budget, as when a
     /// whole pool is lost, or fails `worker_lost`.
     private func handleLostTask(_ taskID: [UInt8], reason: String, from slot: Int) {

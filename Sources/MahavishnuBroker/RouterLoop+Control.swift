@@ -79,6 +79,8 @@ extension RouterLoop {
         snapshot.queueDepth = queues.depth
         snapshot.queueBytes = queues.bytes
         snapshot.delayed = queues.delayed.count
+        snapshot.partialsHeld = heldStreams.partialCount
+        snapshot.partialsHeldBytes = heldStreams.bytes
         snapshot.resultCacheEntries = resultCache.count
         snapshot.resultCacheBytes = resultCache.bytes
         snapshot.journalBytes = journal?.file.size ?? 0

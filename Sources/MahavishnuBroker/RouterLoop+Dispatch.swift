@@ -57,6 +57,7 @@ extension RouterLoop {
             sendToProducer(address, .result(taskID: taskID, attempts: cached.attempts, body: cached.body))
             return true
         }
+        if !heldStreams.isEmpty { heldStreams.redirect(taskID, to: address) }
         if leases[taskID] != nil {
             leases[taskID]!.task.replyTo = address
             return true
@@ -74,7 +75,7 @@ extension RouterLoop {
         task.attempts += 1
         dispatchClock += 1
         journal?.record(.dispatched(taskID: task.taskID))
-        guard sendToPool(registry[slot].routingID, .task(taskID: task.taskID, body: task.body)) else {
+        guard sendToPool(registry[slot].routingID, .task(taskID: task.taskID, body: task.body, partialWindow: task.schedule.stream ? HeldStreams.window : nil)) else {
             task.attempts -= 1
             requeue(task)
             poolLost(slot, reason: "the broker could not reach it")

@@ -17,12 +17,18 @@ extension RouterLoop {
     }
 
     func deliverToProducer(_ address: ReplyAddress, _ message: WireMessage) -> Bool {
+        offerToProducer(address, message) == .sent
+    }
+
+    /// Sends `message` to a producer now if its pipe has room: `.full` if it has none (it reads
+    /// slower than it is sent to), `.gone` if it is not connected.
+    func offerToProducer(_ address: ReplyAddress, _ message: WireMessage) -> ProducerDelivery {
         do {
-            guard try frontend.send(address.routingID, more: true, dontWait: true) else { return false }
+            guard try frontend.send(address.routingID, more: true, dontWait: true) else { return .full }
             if address.delimited { try frontend.send([], more: true) }
-            return try frontend.send(message)
+            return try frontend.send(message) ? .sent : .full
         } catch {
-            return false
+            return .gone
         }
     }
 
@@ -72,4 +78,9 @@ extension RouterLoop {
     func replyErrorToPool(_ routingID: [UInt8], reference: [UInt8], _ code: ErrorCode, _ message: String) {
         _ = sendToPool(routingID, .refusal(code, reference: reference, message))
     }
+}
+
+/// What became of a message offered to a producer.
+enum ProducerDelivery {
+    case sent, full, gone
 }

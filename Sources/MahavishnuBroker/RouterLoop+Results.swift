@@ -24,6 +24,10 @@ extension RouterLoop {
     /// or once the outbox it waits in is flushed).
     func sendResult(_ taskID: [UInt8], attempts: Int, body: Payload, to address: ReplyAddress) {
         let result = BrokerToProducer.result(taskID: taskID, attempts: attempts, body: body).encoded
+        // A streaming task's result goes after the partials its producer has not taken yet.
+        if !heldStreams.isEmpty && heldStreams.isHolding(taskID) {
+            return heldStreams.hold(.init(wire: result, attempt: nil, bytes: body.count), for: taskID, to: address)
+        }
         if holdInOutbox(.init(peer: .producer(address), wire: result, isOwedResult: true)) { return }
         resultSent(taskID, to: address, delivered: deliverToProducer(address, result))
     }

@@ -40,6 +40,8 @@ final class RouterLoop: SocketLoopHandler {
     let journal: Journal?
     /// Messages waiting for the journal's next write.
     var outbox = Outbox()
+    /// Streaming tasks' partials and results waiting for room at their producers.
+    var heldStreams = HeldStreams()
     /// Results for producers with their own routing id that were away when they finished.
     var owedResults: OwedResults
     /// Ticks once per dispatch; a pool's `lastUse` is the tick of its last task.
@@ -157,6 +159,8 @@ struct TaskLease {
     let poolSlot: Int
     /// The producer cancelled it and its pool was told to end it: it is never run again.
     var cancelled = false
+    /// Partial outputs of this run passed on to the producer since the pool's last `CREDIT`.
+    var uncredited = 0
 }
 
 /// An error that stops the broker from starting or running.

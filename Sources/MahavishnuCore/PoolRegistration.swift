@@ -151,8 +151,12 @@ public struct BrokerStats: Codable, Sendable, Equatable {
     /// Partial outputs sent on to streaming producers.
     public var partialsForwarded = 0
     /// Partial outputs dropped: for a task that did not ask to stream, a run the broker no longer
-    /// leases, or a producer that could not take them.
+    /// leases, a producer that has gone, or past the bytes the broker holds for slow producers.
     public var partialsDropped = 0
+    /// Partial outputs held now for producers that had no room for them yet.
+    public var partialsHeld = 0
+    /// Bytes of those partials (and of results held behind them) now.
+    public var partialsHeldBytes = 0
     /// Tasks refused with `overloaded`.
     public var tasksRefusedOverloaded = 0
     /// Tasks refused with `too_large`.
@@ -208,6 +212,7 @@ public struct BrokerStats: Codable, Sendable, Equatable {
         case journalBytes = "journal_bytes", resultsOwed = "results_owed"
         case tasksCancelled = "tasks_cancelled", tasksExpired = "tasks_expired", delayed
         case partialsForwarded = "partials_forwarded", partialsDropped = "partials_dropped"
+        case partialsHeld = "partials_held", partialsHeldBytes = "partials_held_bytes"
     }
 }
 

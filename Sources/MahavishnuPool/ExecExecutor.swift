@@ -17,7 +17,8 @@ struct ExecExecutor: Executor {
 
     init(definition: WorkerTypeDefinition) {
         self.definition = definition
-        loop = SocketLoop(name: "mahavishnu.exec", handler: ExecRuns(definition: definition))
+        let mailbox = Mailbox<ExecRuns.Command>()
+        loop = SocketLoop(name: "mahavishnu.exec", mailbox: mailbox, handler: ExecRuns(definition: definition, mailbox: mailbox))
     }
 
     func run(_ assignment: TaskAssignment, completion: @escaping @Sendable (ExecutionOutcome) -> Void) {
@@ -49,12 +50,15 @@ final class ExecRuns: SocketLoopHandler {
     }
 
     private let definition: WorkerTypeDefinition
+    /// The loop's own mailbox: credit for a paused stream arrives through it.
+    private let mailbox: Mailbox<Command>
     private var reactor: SocketReactor!
     private var runs: [ObjectIdentifier: ExecRun] = [:]
     private var stopping = false
 
-    init(definition: WorkerTypeDefinition) {
+    init(definition: WorkerTypeDefinition, mailbox: Mailbox<Command>) {
         self.definition = definition
+        self.mailbox = mailbox
     }
 
     func start(_ reactor: SocketReactor) {
@@ -69,9 +73,13 @@ final class ExecRuns: SocketLoopHandler {
             case .cancel(let taskID):
                 runs.values.first { $0.taskID == taskID }?.stop(cancelled: true)
                 continue
+            case .resume(let taskID):
+                runs.values.first { $0.taskID == taskID }?.resume()
+                continue
             }
+            let mailbox = self.mailbox, taskID = job.assignment.taskID
             do throws(ExecutionFailure) {
-                let run = try ExecRun(definition: definition, job: job, on: reactor) { [unowned self] run in
+                let run = try ExecRun(definition: definition, job: job, on: reactor, resume: { mailbox.post(.resume(taskID: taskID)) }) { [unowned self] run in
                     runs[ObjectIdentifier(run)] = nil
                 }
                 runs[ObjectIdentifier(run)] = run
@@ -114,8 +122,15 @@ private final class ExecRun {
     private var stdout: CappedOutput
     private var stderr: CappedOutput
     private var schedule: TerminationSchedule
-    /// Standard output after its last newline, not yet sent as a partial output (`stream`).
-    private var unsentLine: [UInt8] = []
+    /// Standard output not yet sent as partial outputs (`stream`).
+    private var unsent = LineBuffer()
+    /// Posts `resume()` to the loop once the broker grants credit for more partials.
+    private let resumeStream: @Sendable () -> Void
+    /// Partials are dropped, not sent: the program is being ended, or it is done and its
+    /// deadline passed while its producer took no more.
+    private var droppingPartials = false
+    /// The program has exited (it is reaped once its output is all taken).
+    private var exited = false
     /// Why it was ended before its time: the pool stopped, or the broker cancelled the task.
     private var stopped: StopReason?
 
@@ -125,9 +140,11 @@ private final class ExecRun {
     typealias Job = ExecRuns.Job
 
     /// Starts the task's program; `ended` is called once it has been reaped and the task completed.
-    init(definition: WorkerTypeDefinition, job: Job, on reactor: SocketReactor, ended: @escaping (ExecRun) -> Void) throws(ExecutionFailure) {
+    init(definition: WorkerTypeDefinition, job: Job, on reactor: SocketReactor, resume: @escaping @Sendable () -> Void,
+         ended: @escaping (ExecRun) -> Void) throws(ExecutionFailure) {
         self.definition = definition
         self.job = job
+        self.resumeStream = resume
         self.ended = ended
         stdout = CappedOutput(cap: definition.outputCapBytes)
         stderr = CappedOutput(cap: definition.outputCapBytes)
@@ -149,7 +166,10 @@ private final class ExecRun {
             throw ExecutionFailure(outcome: .failed(error.description))
         }
         pipes = ChildPipes(child, on: reactor, stdout: { [unowned self] in receive($0) }, stderr: { [unowned self] in stderr.append($0) },
-                           exited: { [unowned self] in exited() })
+                           exited: { [unowned self] in
+                               exited = true
+                               finishIfDone()
+                           })
         if viaStdin { pipes.send(Array(prompt.utf8), thenClose: true) }
     }
 
@@ -158,28 +178,68 @@ private final class ExecRun {
     /// Standard output: kept for the result and, with `stream`, sent on line by line as partial outputs.
     private func receive(_ chunk: UnsafeRawBufferPointer) {
         stdout.append(chunk)
-        guard definition.stream, let onPartial = job.assignment.onPartial else { return }
-        unsentLine.append(contentsOf: chunk)
-        while let newline = unsentLine.firstIndex(of: UInt8(ascii: "\n")) {
-            onPartial(Array(unsentLine[..<newline]))
-            unsentLine.removeSubrange(...newline)
-        }
-        // A line longer than the output cap goes in pieces.
-        if unsentLine.count > definition.outputCapBytes {
-            onPartial(unsentLine)
-            unsentLine.removeAll()
-        }
+        guard definition.stream, job.assignment.partials != nil else { return }
+        unsent.append(chunk)
+        sendPartials(final: false)
     }
 
-    var nextSignal: ContinuousClock.Instant? { schedule.nextDue }
+    /// Sends the complete lines of output as partials, a line longer than the output cap in
+    /// pieces and, when `final`, what follows the last newline. Out of credit, it stops reading
+    /// the program until the broker grants more: `false` then.
+    @discardableResult
+    private func sendPartials(final: Bool) -> Bool {
+        guard let outlet = job.assignment.partials else { return true }
+        let send = { [unowned self] (line: [UInt8]) in droppingPartials || outlet.send(line) }
+        var sent = unsent.takeLines(send)
+        if sent && (final || unsent.count > definition.outputCapBytes) { sent = unsent.takeRest(send) }
+        if !sent {
+            pipes.pauseOutput()
+            outlet.whenCredited(resumeStream)
+        }
+        return sent
+    }
 
-    func fireSignals() { schedule.fire(pipes.child) }
+    /// Credit came: the held lines go, then the program's output is read again.
+    func resume() {
+        guard pipes.outputPaused, sendPartials(final: false) else { return }
+        pipes.resumeOutput()
+        finishIfDone()
+    }
+
+    /// Once the program has exited and all its output is taken: reaps it and completes the task.
+    private func finishIfDone() {
+        guard exited, !pipes.outputPaused else { return }
+        pipes.drain()
+        guard !pipes.outputPaused, sendPartials(final: true) else { return }
+        let termination = pipes.reap()
+        job.completion(outcome(termination))
+        ended(self)
+    }
+
+    /// A program that exited waits for credit until its deadline only.
+    var nextSignal: ContinuousClock.Instant? { exited ? (pipes.outputPaused ? schedule.deadline : nil) : schedule.nextDue }
+
+    func fireSignals() {
+        if exited {
+            if let deadline = schedule.deadline, ContinuousClock.now >= deadline { dropPartials() }
+            return
+        }
+        schedule.fire(pipes.child)
+        if schedule.ending { dropPartials() }
+    }
 
     /// Ends its process group because the pool stops, or because the task was `cancelled`.
     func stop(cancelled: Bool) {
         guard stopped == nil else { return }
         stopped = cancelled ? .cancelled : .poolStopping
         schedule.endNow(pipes.child)
+        dropPartials()
+    }
+
+    /// Sends no more partials, so nothing waits for credit: the task is ending.
+    private func dropPartials() {
+        droppingPartials = true
+        resume()
     }
 
     /// Kills and reaps it at once, the task failed: the loop is ending.
@@ -187,14 +247,6 @@ private final class ExecRun {
         pipes.child.signalGroup(SIGKILL)
         _ = pipes.reap()
         job.completion(.failed("the pool stopped; the task was not finished"))
-    }
-
-    private func exited() {
-        pipes.drain()
-        if !unsentLine.isEmpty { job.assignment.onPartial?(unsentLine) }
-        let termination = pipes.reap()
-        job.completion(outcome(termination))
-        ended(self)
     }
 
     private func outcome(_ termination: Termination) -> ExecutionOutcome {

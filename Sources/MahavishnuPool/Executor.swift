@@ -57,6 +57,8 @@ enum ExecutorCommand<Job: Sendable>: Sendable {
     case run(Job)
     /// End the program running this task, if one is.
     case cancel(taskID: String)
+    /// The broker granted this task's partial outputs more credit: read its program again.
+    case resume(taskID: String)
 }
 
 /// One task handed to an executor: what to run, on which worker slot, for how long at most.
@@ -71,8 +73,9 @@ public struct TaskAssignment: Sendable {
     public let worker: Int
     /// How long it may run: its own `timeout`, else the pool's default (`worker_timeout_seconds`).
     public let timeout: Duration
-    /// Where the executor sends the task's partial outputs, before its completion (`PARTIAL`).
-    public var onPartial: (@Sendable ([UInt8]) -> Void)?
+    /// Where the executor sends the task's partial outputs, before its completion (`PARTIAL`);
+    /// `nil` when its producer did not ask for them, and they are dropped.
+    public var partials: PartialOutlet?
 
     /// Timeouts longer than this many seconds (about 31 years) are shortened to it.
     static let longestTimeout = 1e9

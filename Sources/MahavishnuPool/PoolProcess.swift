@@ -68,9 +68,9 @@ private final class PoolLoop: SocketLoopHandler {
     /// Finished tasks' events not yet given to `hooks.tasksFinished`.
     private var events = EventBatch()
     /// Tasks that arrived while every worker was busy (only after a scale-down race).
-    private var backlog: [(taskID: [UInt8], body: [UInt8])] = []
-    /// The next partial output's number, per running task.
-    private var partialSequences: [[UInt8]: Int] = [:]
+    private var backlog: [(taskID: [UInt8], body: [UInt8], partialWindow: Int?)] = []
+    /// The running tasks whose producers stream them: each one's outlet and next partial's number.
+    private var streams: [[UInt8]: (outlet: PartialOutlet, nextSequence: Int)] = [:]
     private var registered = false
     /// This process's registration session: a `READY` the broker has seen repeats, not restarts.
     private let session = String(UInt64.random(in: .min ... .max), radix: 16)
@@ -238,8 +238,8 @@ private final class PoolLoop: SocketLoopHandler {
             return logger.info("ignoring a malformed broker message", metadata: ["pool.id": "\(configuration.poolID)", "error.message": "\(error.message)"])
         }
         switch message {
-        case .task(let taskID, let body):
-            start(taskID: taskID, body: body.bytes)
+        case .task(let taskID, let body, let window):
+            start(taskID: taskID, body: body.bytes, partialWindow: window)
         case .heartbeat:
             return
         case .welcome(let terms):
@@ -256,6 +256,8 @@ private final class PoolLoop: SocketLoopHandler {
             resize(to: target)
         case .cancel(let taskID):
             try cancel(taskID)
+        case .credit(let taskID, let partials):
+            streams[taskID]?.outlet.grant(partials)
         case .drain:
             try beginDrain()
         case .bye:
@@ -286,9 +288,9 @@ private final class PoolLoop: SocketLoopHandler {
         startBacklog()
     }
 
-    private func start(taskID: [UInt8], body: [UInt8]) {
+    private func start(taskID: [UInt8], body: [UInt8], partialWindow: Int?) {
         guard let worker = slots.acquire() else {
-            backlog.append((taskID, body))
+            backlog.append((taskID, body, partialWindow))
             return
         }
         let started = ContinuousClock.now
@@ -302,8 +304,11 @@ private final class PoolLoop: SocketLoopHandler {
         }
         switch assignment {
         case .success(var assignment):
-            assignment.onPartial = { body in commands.post(.partial(taskID: taskID, body: body)) }
-            partialSequences[taskID] = 0
+            if let partialWindow {
+                let outlet = PartialOutlet(window: partialWindow) { body in commands.post(.partial(taskID: taskID, body: body)) }
+                assignment.partials = outlet
+                streams[taskID] = (outlet, 0)
+            }
             executor.run(assignment, completion: post)
         case .failure(let invalid): post(.failed(invalid.description))
         }
@@ -311,8 +316,8 @@ private final class PoolLoop: SocketLoopHandler {
 
     /// Sends a running task's next partial output, numbered from 0 for this run.
     private func sendPartial(_ taskID: [UInt8], _ body: [UInt8]) throws {
-        guard let sequence = partialSequences[taskID] else { return }
-        partialSequences[taskID] = sequence + 1
+        guard let sequence = streams[taskID]?.nextSequence else { return }
+        streams[taskID]!.nextSequence = sequence + 1
         try link.send(.partial(taskID: taskID, sequence: sequence, body: Payload(body)))
     }
 
@@ -330,7 +335,7 @@ private final class PoolLoop: SocketLoopHandler {
     private func startBacklog() {
         while !backlog.isEmpty && slots.idleCount > 0 {
             let next = backlog.removeFirst()
-            start(taskID: next.taskID, body: next.body)
+            start(taskID: next.taskID, body: next.body, partialWindow: next.partialWindow)
         }
     }
 
@@ -362,7 +367,7 @@ private final class PoolLoop: SocketLoopHandler {
                 events.append(TaskCompletedEvent(result: result, poolName: configuration.name, prompt: completion.prompt))
             }
         }
-        partialSequences[completion.taskID] = nil
+        if !streams.isEmpty { streams[completion.taskID] = nil }
         slots.release(completion.worker)
         startBacklog()
     }

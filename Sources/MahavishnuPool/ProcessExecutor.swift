@@ -31,7 +31,9 @@ final class ProcessExecutor: Executor {
         let loop = slots.withLock { slots -> SocketLoop<ProcessWorker.Command>? in
             guard !slots.stopped else { return nil }
             if let existing = slots.loops[assignment.worker] { return existing }
-            let loop = SocketLoop<ProcessWorker.Command>(name: "mahavishnu.process.w\(assignment.worker)", handler: ProcessWorker(definition: definition, slot: assignment.worker))
+            let mailbox = Mailbox<ProcessWorker.Command>()
+            let loop = SocketLoop(name: "mahavishnu.process.w\(assignment.worker)", mailbox: mailbox,
+                                  handler: ProcessWorker(definition: definition, slot: assignment.worker, mailbox: mailbox))
             loop.start()
             slots.loops[assignment.worker] = loop
             return loop

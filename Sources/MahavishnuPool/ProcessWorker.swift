@@ -21,6 +21,8 @@ final class ProcessWorker: SocketLoopHandler {
 
     private let definition: WorkerTypeDefinition
     private let slot: Int
+    /// The loop's own mailbox: credit for a paused stream arrives through it.
+    private let mailbox: Mailbox<Command>
     private var reactor: SocketReactor!
     private var pipes: ChildPipes?
     private var current: Job?
@@ -30,17 +32,23 @@ final class ProcessWorker: SocketLoopHandler {
     private var endReason: String?
     /// The broker cancelled the current task.
     private var cancelled = false
-    /// Standard output not yet ending in a newline.
-    private var partialLine: [UInt8] = []
+    /// The child has exited; it is reaped once its output is all taken.
+    private var childGone = false
+    /// The current task's partials are dropped, not sent: it is ending, or its child is done and
+    /// its deadline passed while its producer took no more.
+    private var droppingPartials = false
+    /// Standard output not yet handled.
+    private var lines = LineBuffer()
     /// The last bytes the child wrote to standard error, quoted when it dies.
     private var stderrTail: [UInt8] = []
 
     /// The longest result line accepted: the output cap, allowing for JSON escapes, and room for the other fields.
     private var maxLineBytes: Int { definition.outputCapBytes * 6 + 65_536 }
 
-    init(definition: WorkerTypeDefinition, slot: Int) {
+    init(definition: WorkerTypeDefinition, slot: Int, mailbox: Mailbox<Command>) {
         self.definition = definition
         self.slot = slot
+        self.mailbox = mailbox
         schedule = TerminationSchedule(deadline: nil, grace: .seconds(definition.killGraceSeconds))
     }
 
@@ -64,17 +72,29 @@ final class ProcessWorker: SocketLoopHandler {
             case .cancel(let taskID) where current?.assignment.taskID == taskID:
                 cancelled = true
                 endChild(reason: "cancelled")
-            case .cancel: continue
+            case .resume(let taskID) where current?.assignment.taskID == taskID:
+                resume()
+            case .cancel, .resume: continue
             }
         }
     }
 
-    /// Sends the signals due to an overdue task's child.
+    /// Sends the signals due to an overdue task's child; a child that exited waits for credit
+    /// for its task's partials until the task's deadline only.
     func beforeWait() {
-        if let child = pipes?.child { schedule.fire(child) }
+        guard let child = pipes?.child else { return }
+        if childGone {
+            if let deadline = schedule.deadline, ContinuousClock.now >= deadline { dropPartials() }
+            return
+        }
+        schedule.fire(child)
+        if schedule.ending { dropPartials() }
     }
 
-    var nextDeadline: ContinuousClock.Instant? { pipes == nil ? nil : schedule.nextDue }
+    var nextDeadline: ContinuousClock.Instant? {
+        guard let pipes else { return nil }
+        return childGone ? (pipes.outputPaused ? schedule.deadline : nil) : schedule.nextDue
+    }
 
     /// The pool stops: the child is ended, and the loop serves until it has exited.
     func stopRequested() -> Bool {
@@ -112,6 +132,7 @@ final class ProcessWorker: SocketLoopHandler {
         current = job
         endReason = nil
         cancelled = false
+        droppingPartials = false
         schedule.reset(deadline: .now + job.assignment.timeout)
         pipes?.send(job.line)
     }
@@ -128,14 +149,29 @@ final class ProcessWorker: SocketLoopHandler {
         endReason = endReason ?? reason
         pipes.closeInput()
         schedule.endNow(pipes.child)
+        dropPartials()
+    }
+
+    /// Sends no more of the current task's partials, so nothing waits for credit: it is ending.
+    private func dropPartials() {
+        droppingPartials = true
+        resume()
     }
 
     private func childExited() {
-        guard let pipes else { return }
+        childGone = true
+        finishExitIfDone()
+    }
+
+    /// Once the child has exited and its output is all taken: reaps it and ends the task it ran.
+    private func finishExitIfDone() {
+        guard childGone, let pipes, !pipes.outputPaused else { return }
         pipes.drain()
+        guard !pipes.outputPaused else { return }
         let termination = pipes.reap()
         self.pipes = nil
-        partialLine.removeAll()
+        childGone = false
+        lines.removeAll()
         guard let job = current else { return }
         if cancelled {
             complete(.cancelled(schedule.killed ? "while it ran; the worker process ignored SIGTERM and was killed; it restarts for the next task" : "while it ran; the worker process was terminated; it restarts for the next task"))
@@ -153,34 +189,54 @@ final class ProcessWorker: SocketLoopHandler {
     // MARK: Standard streams
 
     private func receive(_ chunk: UnsafeRawBufferPointer) {
-        partialLine.append(contentsOf: chunk)
-        while let newline = partialLine.firstIndex(of: UInt8(ascii: "\n")) {
-            let line = Array(partialLine[..<newline])
-            partialLine.removeSubrange(...newline)
-            handle(line)
-        }
-        if partialLine.count > maxLineBytes {
-            partialLine.removeAll()
+        lines.append(chunk)
+        guard lines.takeLines(handle) else { return waitForCredit() }
+        if lines.count > maxLineBytes {
+            lines.removeAll()
             if current != nil {
                 endChild(reason: "the worker process wrote a result line longer than \(maxLineBytes) bytes; it was stopped and restarts for the next task")
             }
         }
     }
 
-    /// One line of the child's standard output: a result for the current task, or noise.
-    private func handle(_ line: [UInt8]) {
+    /// Stops reading the child until the broker grants the current task's partials more credit.
+    private func waitForCredit() {
+        pipes?.pauseOutput()
+        guard let job = current else { return }
+        let mailbox = self.mailbox, taskID = job.assignment.taskID
+        job.assignment.partials?.whenCredited { mailbox.post(.resume(taskID: taskID)) }
+    }
+
+    /// Credit came (or the partials are dropped now): the held lines are handled, then the
+    /// child's output is read again.
+    private func resume() {
+        guard let pipes, pipes.outputPaused else { return }
+        guard lines.takeLines(handle) else { return waitForCredit() }
+        pipes.resumeOutput()
+        finishExitIfDone()
+    }
+
+    /// One line of the child's standard output: a result for the current task, a partial output,
+    /// or noise. `false` for a partial the broker has no credit for yet: it is kept.
+    private func handle(_ line: [UInt8]) -> Bool {
         guard let result = try? JSONCoding.decode(ResultLine.self, from: line) else {
             // Not a JSON object: a stray print. It goes to the pool's stderr, like the child's own.
-            return relayStderr(line + [UInt8(ascii: "\n")])
+            relayStderr(line + [UInt8(ascii: "\n")])
+            return true
         }
-        guard let job = current else { return }
+        guard let job = current else { return true }
         guard let taskID = result.taskID else {
-            return complete(.failed("the worker process wrote a result without task_id; every result line needs the task_id of its task"))
+            complete(.failed("the worker process wrote a result without task_id; every result line needs the task_id of its task"))
+            return true
         }
         // A result for another task (one that already ended) is stale: ignore it.
-        guard taskID == job.assignment.taskID else { return }
-        if let partial = result.partial { return job.assignment.onPartial?(Array(partial.utf8)) ?? () }
+        guard taskID == job.assignment.taskID else { return true }
+        if let partial = result.partial {
+            guard let outlet = job.assignment.partials, !droppingPartials else { return true }
+            return outlet.send(Array(partial.utf8))
+        }
         complete(result.outcome(cap: definition.outputCapBytes))
+        return true
     }
 
     private func relayStderr(_ chunk: UnsafeRawBufferPointer) {

@@ -18,6 +18,8 @@ package final class ChildPipes {
     private var closeInputWhenWritten = false
     /// The standard input is watched for room to write.
     private var writing = false
+    /// The standard output is not read for now (`pauseOutput`).
+    private(set) package var outputPaused = false
 
     package init(
         _ child: ChildProcess, on reactor: SocketReactor,
@@ -34,7 +36,7 @@ package final class ChildPipes {
             reactor.stopWatching(fileDescriptor: exitDescriptor)
             exited()
         }
-        if child.standardOutput >= 0 { reactor.onReadable(fileDescriptor: child.standardOutput) { [unowned self] in readOutput() } }
+        watchOutput()
         if child.standardError >= 0 { reactor.onReadable(fileDescriptor: child.standardError) { [unowned self] in readError() } }
     }
 
@@ -57,10 +59,31 @@ package final class ChildPipes {
         child.closeStandardInput()
     }
 
-    /// After the child has exited: takes what its pipes still hold, without waiting for more.
+    /// After the child has exited: takes what its pipes still hold, without waiting for more
+    /// (its standard output only if it is not paused).
     package func drain() {
-        readOutput()
+        if !outputPaused { readOutput() }
         readError()
+    }
+
+    /// Stops reading the child's standard output, so a child that writes more blocks once the
+    /// pipe is full; `resumeOutput` reads on.
+    package func pauseOutput() {
+        guard !outputPaused else { return }
+        outputPaused = true
+        if child.standardOutput >= 0 { reactor.stopWatching(fileDescriptor: child.standardOutput) }
+    }
+
+    /// Reads the child's standard output again: what the pipe holds now, then as it comes.
+    package func resumeOutput() {
+        guard outputPaused else { return }
+        outputPaused = false
+        watchOutput()
+        readOutput()
+    }
+
+    private func watchOutput() {
+        if child.standardOutput >= 0 { reactor.onReadable(fileDescriptor: child.standardOutput) { [unowned self] in readOutput() } }
     }
 
     /// The child's standard error has reached its end of file (or it had none).
@@ -77,7 +100,7 @@ package final class ChildPipes {
 
     private func readOutput() {
         let fd = child.standardOutput
-        child.readStandardOutput(into: stdout)
+        child.readStandardOutput(into: stdout) { [unowned self] in outputPaused }
         if fd >= 0 && child.standardOutput < 0 { reactor.stopWatching(fileDescriptor: fd) }
     }
 

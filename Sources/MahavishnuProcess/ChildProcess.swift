@@ -105,9 +105,10 @@ package final class ChildProcess {
         return (standardInput, standardOutput)
     }
 
-    /// Reads its standard output until it would block, passing each chunk to `sink`.
-    package func readStandardOutput(into sink: (UnsafeRawBufferPointer) -> Void) {
-        standardOutput = Self.read(standardOutput, into: sink)
+    /// Reads its standard output until it would block, passing each chunk to `sink`, or until
+    /// `paused` says to stop after a chunk.
+    package func readStandardOutput(into sink: (UnsafeRawBufferPointer) -> Void, until paused: () -> Bool) {
+        standardOutput = Self.read(standardOutput, into: sink, until: paused)
     }
 
     /// Reads its standard error until it would block, passing each chunk to `sink`.
@@ -141,13 +142,14 @@ package final class ChildProcess {
     }
 
     /// Reads `fd` (if not -1) until it would block; returns `fd`, or -1 (having closed it) at end of file.
-    private static func read(_ fd: Int32, into sink: (UnsafeRawBufferPointer) -> Void) -> Int32 {
+    private static func read(_ fd: Int32, into sink: (UnsafeRawBufferPointer) -> Void, until paused: () -> Bool = { false }) -> Int32 {
         guard fd >= 0 else { return fd }
         return withUnsafeTemporaryAllocation(byteCount: 65_536, alignment: 1) { buffer in
             while true {
                 let count = Glibc.read(fd, buffer.baseAddress, buffer.count)
                 if count > 0 {
                     sink(UnsafeRawBufferPointer(rebasing: buffer[..<count]))
+                    if paused() { return fd }
                 } else if count < 0 && errno == EINTR {
                     continue
                 } else if count < 0 && (errno == EAGAIN || errno == EWOULDBLOCK) {

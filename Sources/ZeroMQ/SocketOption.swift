@@ -10,6 +10,9 @@ public struct IntOption: Hashable, Sendable {
     public static let sendHighWaterMark = IntOption(rawValue: ZMQ_SNDHWM)
     /// Inbound high-water mark in messages; 0 means unlimited.
     public static let receiveHighWaterMark = IntOption(rawValue: ZMQ_RCVHWM)
+    /// The kernel's receive buffer in bytes (`SO_RCVBUF`); set, it stops the kernel growing the
+    /// buffer on its own. 0 keeps the system's default.
+    public static let receiveBuffer = IntOption(rawValue: ZMQ_RCVBUF)
     /// ROUTER: report unroutable messages as `.hostUnreachable` instead of dropping them.
     public static let routerMandatory = IntOption(rawValue: ZMQ_ROUTER_MANDATORY)
     /// ROUTER: a new peer with an identity already in use takes it over.

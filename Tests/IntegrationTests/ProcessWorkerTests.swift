@@ -150,6 +150,60 @@ struct ProcessWorkerTests {
         }
     }
 
+    /// A worker that sends `parts` partials of `size` bytes, notes in `marker` that it wrote the last, then sends its result.
+    static let floodingStreamer = """
+        import json, sys
+        for line in sys.stdin:
+            task = json.loads(line)
+            pad = "x" * task["size"]
+            for i in range(task["parts"]):
+                print(json.dumps({"task_id": task["task_id"], "partial": f"{i} {pad}"}), flush=True)
+            open(task["marker"], "a").write("wrote\\n")
+            print(json.dumps({"task_id": task["task_id"], "output": "done"}), flush=True)
+        """
+
+    @Test("a producer that stops reading its stream slows only its own task: its worker waits for credit while the pool runs another task, the broker holds no more than the window, and once it reads, every partial arrives in order, none dropped")
+    func streamBackpressure() async throws {
+        let script = try temporaryFile("flooder", suffix: ".py", Self.floodingStreamer)
+        let settings = fastFailureSettings + "producer_high_water_mark: 10\nworker_types:\n  flooder: {executor: process, command: [python3, \"\(script)\"]}\n"
+        let (marker, otherMarker) = (temporaryPath("flood-wrote"), temporaryPath("other-wrote"))
+        try await Deployment.with(pools: [], settings: settings) { deployment in
+            _ = try await deployment.startPool(name: "flood", workers: 2, extraArguments: ["--worker-type", "flooder"])
+            // 32 MB of partials: far more than the pipes, high-water marks and kernel buffers (the producer's fixed at 64 KB) between worker and producer hold.
+            let (parts, size) = (2_000, 16 << 10)
+            let readNow = DispatchSemaphore(value: 0)
+            let body = #"{"prompt":"flood","parts":\#(parts),"size":\#(size),"marker":"\#(marker)"}"#
+            let stalled = Task {
+                try await RawPeer.session(deployment.frontend, options: [(.receiveHighWaterMark, 1), (.receiveBuffer, 65_536)]) { peer in
+                    try peer.send(["MHV1", "TASK", "stalled", "", "", "", body, #"{"stream":true}"#])
+                    readNow.wait()
+                    var sequences: [Int] = []
+                    while true {
+                        let message = try peer.receiveStrings()
+                        if message[1] == "RESULT" { return (sequences, message) }
+                        if message[1] == "PARTIAL", message[3] == "1", message[5].hasPrefix("\(message[4]) ") { sequences.append(Int(message[4]) ?? -1) }
+                    }
+                }
+            }
+            try await waitUntil("the broker to hold partials the producer does not read") { try await deployment.stats().partialsHeld > 0 }
+            let other = try await deployment.client.submit(body: Array(#"{"prompt":"other","parts":50,"size":10,"marker":"\#(otherMarker)"}"#.utf8),
+                                                           taskID: "other", timeout: .seconds(30))
+            #expect(other.status == .completed && other.output == "done", "the pool's other worker runs meanwhile: \(other)")
+            let holding = try await deployment.stats()
+            #expect(holding.partialsHeld <= 32 && holding.partialsHeldBytes <= 32 * (size + 8) && holding.partialsDropped == 0, "\(holding)")
+            #expect(!FileManager.default.fileExists(atPath: marker), "the stalled task's worker waits for credit, not done writing")
+
+            readNow.signal()
+            let (sequences, result) = try await stalled.value
+            #expect(sequences == Array(0..<parts), "\(sequences.count) partials, in order from 0")
+            #expect(result.count == 5 && result[2] == "stalled" && result[4].contains(#""status":"completed""#), "\(result.prefix(4))")
+            #expect(FileManager.default.fileExists(atPath: marker))
+            let stats = try await deployment.stats()
+            #expect(stats.partialsForwarded == parts && stats.partialsDropped == 0 && stats.partialsHeld == 0,
+                    "the other task did not stream: its pool sent none of its partials; \(stats)")
+        }
+    }
+
     @Test("a cancelled running task ends its child and is reported cancelled; the slot's next task gets a fresh child")
     func cancelRunningTask() async throws {
         let script = try temporaryFile("worker", suffix: ".py", Self.pidWorker)

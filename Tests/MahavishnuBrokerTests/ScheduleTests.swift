@@ -165,6 +165,51 @@ struct ScheduleTests {
         }
     }
 
+    @Test("a streaming task comes to its pool with a window of 32; a producer that reads earns the pool CREDIT 16 at a time")
+    func creditForReadPartials() throws {
+        try RouterHarness.with { harness in
+            let pool = try harness.pool("a")
+            let producer = try harness.producer()
+            try producer.submit("reader", schedule: #"{"stream":true}"#)
+            let task = try pool.next("TASK")
+            #expect(task.count == 5 && task[2] == "reader" && task[4] == "32", "\(task)")
+            for index in 0..<32 { try pool.peer.send(["MHV1", "PARTIAL", "reader", "\(index)", "r\(index)"]) }
+            for index in 0..<32 { #expect(try producer.next() == ["MHV1", "PARTIAL", "reader", "1", "\(index)", "r\(index)"]) }
+            for _ in 0..<2 { #expect(try pool.next("CREDIT") == ["MHV1", "CREDIT", "reader", "16"]) }
+            try pool.complete("reader")
+            guard case .result("reader", 1, _) = try producer.reply() else { throw HarnessFailure("no result for reader") }
+
+            try producer.submit("plain")
+            #expect(try pool.next("TASK").count == 4, "a task that does not stream comes without a window")
+        }
+    }
+
+    @Test("a producer that stops reading has its task's partials held at the broker, within the window, and its result behind them; once it reads, all arrive in order and none was dropped")
+    func heldPartials() throws {
+        try RouterHarness.with({ $0.producerHighWaterMark = 1 }) { harness in
+            let pool = try harness.pool("a")
+            let watcher = try harness.producer()
+            let stalled = try harness.producer(receiveHighWaterMark: 1, receiveBuffer: 65_536)
+            try stalled.submit("s", schedule: #"{"stream":true}"#)
+            #expect(try pool.nextTask().id == "s")
+            // 16 MB: more than the kernel's buffers between broker and producer hold.
+            let part = String(repeating: "p", count: 512 << 10)
+            for index in 0..<32 { try pool.peer.send(["MHV1", "PARTIAL", "s", "\(index)", "\(index) \(part)"]) }
+            let holding = try watcher.stats("the broker to take all 32 partials") { $0.partialsForwarded + $0.partialsHeld == 32 }
+            #expect(holding.partialsHeld > 0 && holding.partialsDropped == 0, "\(holding)")
+            #expect(holding.partialsHeldBytes <= 32 * (part.utf8.count + 3), "\(holding)")
+            try pool.complete("s")
+            for index in 0..<32 {
+                let partial = try stalled.next()
+                #expect(partial.count == 6 && partial[1] == "PARTIAL" && partial[4] == "\(index)" && partial[5].hasPrefix("\(index) "), "partial \(index): \(partial.prefix(5))")
+            }
+            guard case .result("s", 1, let result) = try stalled.reply() else { throw HarnessFailure("no result after the partials") }
+            #expect(result.status == .completed)
+            let drained = try watcher.stats("the hold to empty") { $0.partialsHeld == 0 }
+            #expect(drained.partialsForwarded == 32 && drained.partialsDropped == 0 && drained.partialsHeldBytes == 0, "\(drained)")
+        }
+    }
+
     @Test("a schedule the broker cannot use is refused bad_request, naming the key")
     func refusedSchedules() throws {
         let refusals = [

@@ -21,12 +21,13 @@ struct WireCodecTests {
     ]
     static let fromBroker: [(command: String, message: BrokerToPool)] = [
         ("WELCOME", .welcome(WelcomeTerms(heartbeatInterval: .milliseconds(250), liveness: 3, maxResultBytes: 1024))),
-        ("TASK", .task(taskID: Array("t1".utf8), body: Payload(Array(#"{"prompt":"hi"}"#.utf8)))),
+        ("TASK", .task(taskID: Array("t1".utf8), body: Payload(Array(#"{"prompt":"hi"}"#.utf8)), partialWindow: 32)),
         ("BYE", .bye),
         ("HEARTBEAT", .heartbeat),
         ("SCALE", .scale(workers: 5)),
         ("DRAIN", .drain),
         ("CANCEL", .cancel(taskID: Array("t1".utf8))),
+        ("CREDIT", .credit(taskID: Array("t1".utf8), partials: 16)),
         ("ERROR", .refusal(.notRegistered, reference: Array("t1".utf8), "send READY")),
     ]
 
@@ -107,6 +108,11 @@ struct WireCodecTests {
             let frames = try pair.carry(message.encoded)
             let decoded = try BrokerToPool(frames: frames, first: 0)
             #expect(Self.frames(of: decoded.encoded) == Self.frames(of: message.encoded), "\(command)")
+        }
+        let plain = try BrokerToPool(frames: try pair.carry(WireMessageParts(["MHV1", "TASK", "t2", "{}"])), first: 0)
+        guard case .task(_, _, nil) = plain else { throw WireTestFailure("a TASK without a window frame is not a plain task") }
+        for broken in [["MHV1", "TASK", "t2", "{}", "0"], ["MHV1", "CREDIT", "t2", "-3"], ["MHV1", "CREDIT", "t2"]] {
+            #expect(throws: WireDecodingError.self, "\(broken)") { try BrokerToPool(frames: try pair.carry(WireMessageParts(broken)), first: 0) }
         }
     }
 

@@ -31,7 +31,7 @@ struct ExecExecutorTests {
         defer { streamer.shutdown() }
         let partials = Mutex<[String]>([])
         var assignment = try TaskAssignment(taskID: "t", body: try JSONCoding.encode(TaskRequest(prompt: "x")), worker: 0, defaultTimeout: 30)
-        assignment.onPartial = { body in partials.withLock { $0.append(String(decoding: body, as: UTF8.self)) } }
+        assignment.partials = PartialOutlet(window: 100) { body in partials.withLock { $0.append(String(decoding: body, as: UTF8.self)) } }
         let outcome = await withCheckedContinuation { continuation in
             streamer.run(assignment) { outcome in
                 // The completion comes after every partial: they are all in by now.
@@ -40,6 +40,33 @@ struct ExecExecutorTests {
         }
         #expect(outcome.0.status == .completed && outcome.0.output == "one\ntwo\nthree")
         #expect(outcome.1 == ["one", "two", "three"])
+    }
+
+    @Test("out of credit, a streaming program's output waits, and its completion with it, until credit comes; then every line goes, in order, before the completion")
+    func streamWaitsForCredit() async throws {
+        let marker = FileManager.default.temporaryDirectory.appendingPathComponent("exec-\(UUID().uuidString).done").path
+        defer { try? FileManager.default.removeItem(atPath: marker) }
+        let stream = try StreamedRun(command: "for i in 1 2 3 4 5; do echo line$i; done; touch \(marker)", window: 2)
+        try await waitUntil { FileManager.default.fileExists(atPath: marker) && stream.partials.count == 2 }
+        stream.outlet.grant(3)
+        let (outcome, partials) = await stream.completion.value
+        #expect(outcome.status == .completed && outcome.output == (1...5).map { "line\($0)\n" }.joined())
+        #expect(partials == (1...5).map { "line\($0)" }, "the completion came after all five partials")
+    }
+
+    @Test("a program done while its partials wait for credit completes at its deadline without them; a cancelled one at once")
+    func creditWaitEnds() async throws {
+        let done = try StreamedRun(command: "echo one; echo two; echo three", window: 1, timeout: 0.5)
+        let started = ContinuousClock.now
+        let (outcome, partials) = await done.completion.value
+        #expect(outcome.status == .completed && outcome.output == "one\ntwo\nthree\n" && partials == ["one"], "\(outcome)")
+        #expect(ContinuousClock.now - started >= .milliseconds(400), "it waited for credit until its deadline")
+
+        let endless = try StreamedRun(command: "i=0; while true; do i=$((i+1)); echo line$i; done", window: 1)
+        try await waitUntil { endless.partials.count == 1 }
+        endless.executor.cancel("t")
+        let (cancelled, sent) = await endless.completion.value
+        #expect(cancelled.status == .cancelled && sent == ["line1"], "\(cancelled)")
     }
 
     @Test("stdin mode writes the prompt to standard input and closes it")
@@ -87,4 +114,52 @@ struct ExecExecutorTests {
         guard let status = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8) else { return false }
         return !status.contains(") Z ")
     }
+}
+
+/// One streaming task of an `exec` executor running `command` under `sh -c`, its partials let
+/// through `window` at a time: what it sent so far, and its completion with the partials sent by then.
+private final class StreamedRun: Sendable {
+    let executor: ExecExecutor
+    let outlet: PartialOutlet
+    let completion: Task<(ExecutionOutcome, [String]), Never>
+    private let sent: SentPartials
+
+    var partials: [String] { sent.lines.withLock { $0 } }
+
+    init(command: String, window: Int, timeout: Double = 30) throws {
+        var definition = WorkerTypeDefinition(executor: .exec, command: ["sh", "-c", command], promptVia: .stdin)
+        definition.stream = true
+        let executor = ExecExecutor(definition: definition), sent = SentPartials()
+        let outlet = PartialOutlet(window: window) { body in sent.lines.withLock { $0.append(String(decoding: body, as: UTF8.self)) } }
+        var assignment = try TaskAssignment(taskID: "t", body: try JSONCoding.encode(TaskRequest(prompt: "x", timeout: timeout)), worker: 0, defaultTimeout: 30)
+        assignment.partials = outlet
+        let started = assignment
+        completion = Task {
+            let result = await withCheckedContinuation { continuation in
+                executor.run(started) { outcome in continuation.resume(returning: (outcome, sent.lines.withLock { $0 })) }
+            }
+            executor.shutdown()
+            return result
+        }
+        self.executor = executor
+        self.outlet = outlet
+        self.sent = sent
+    }
+}
+
+private final class SentPartials: Sendable {
+    let lines = Mutex<[String]>([])
+}
+
+/// Returns once `condition` holds; a failure if it does not within 5 s.
+private func waitUntil(_ condition: () -> Bool) async throws {
+    let deadline = ContinuousClock.now + .seconds(5)
+    while !condition() {
+        guard ContinuousClock.now < deadline else { throw StreamTestFailure() }
+        try await Task.sleep(for: .milliseconds(5))
+    }
+}
+
+private struct StreamTestFailure: Error, CustomStringConvertible {
+    var description: String { "the condition did not hold within 5 s" }
 }

@@ -33,7 +33,7 @@ struct FakePoolsRole: AsyncParsableCommand {
     @Option(help: "Milliseconds between heartbeats: as often as a real pool beats (heartbeat_interval_ms, 1,000 by default).")
     var heartbeatMs = 1_000
 
-    @Option(help: "Partial outputs (PARTIAL, the task body each) sent for every task before its result.")
+    @Option(help: "Partial outputs (PARTIAL, the task body each) sent for every streaming task before its result, within the broker's credit.")
     var partials = 0
 
     func validate() throws {
@@ -64,10 +64,12 @@ final class FakePoolSet {
     private let poller: ManySocketPoller
     private let frames = Frames(capacity: 8)
     private var welcomed = 0
-    /// `PARTIAL`s sent before each result.
+    /// `PARTIAL`s sent before each streaming task's result.
     private let partials: Int
     /// Their sequence numbers as frames, made once.
     private let sequences: [[UInt8]]
+    /// Streaming tasks still sending partials, by task id: as far as the broker's credit let them.
+    private var streams: [[UInt8]: FakeStream] = [:]
 
     init(broker: String, count: Int, workers: Int, prefix: String, heartbeatMilliseconds: Int, partials: Int = 0) throws {
         self.partials = partials
@@ -136,16 +138,19 @@ final class FakePoolSet {
         while try socket.hasIncoming {
             guard try socket.receive(into: frames, dontWait: true) else { continue }
             guard frames.count >= 2, frames.frame(0, equals: Wire.version) else { continue }
-            if frames.frame(1, equals: Wire.Command.task), frames.count == 4 {
-                if !sequences.isEmpty {
-                    // Copies: sending a received frame empties it, and the result needs both.
-                    let (taskID, body) = (frames.bytes(2), frames.bytes(3))
-                    for sequence in sequences { try socket.send(multipart: [Wire.version, Wire.Command.partial, taskID, sequence, body]) }
-                }
+            if frames.frame(1, equals: Wire.Command.task), frames.count == 5, !sequences.isEmpty, let window = Int(frames.string(4)) {
+                let taskID = frames.bytes(2)
+                streams[taskID] = FakeStream(socket: index, body: frames.bytes(3), credit: window)
+                try stream(taskID)
+            } else if frames.frame(1, equals: Wire.Command.task), frames.count >= 4 {
                 try socket.send(Wire.version, more: true)
                 try socket.send(Wire.Command.result, more: true)
                 try socket.send(frame: 2, of: frames, more: true)
                 try socket.send(frame: 3, of: frames)
+            } else if frames.frame(1, equals: Wire.Command.credit), frames.count == 4, let granted = Int(frames.string(3)) {
+                let taskID = frames.bytes(2)
+                streams[taskID]?.credit += granted
+                try stream(taskID)
             } else if frames.frame(1, equals: Wire.Command.welcome) {
                 welcomed += 1
                 if welcomed == sockets.count { ReadyLine.announce("fake-pools ready count=\(sockets.count)") }
@@ -154,4 +159,29 @@ final class FakePoolSet {
             }
         }
     }
+
+    /// Sends a streaming task's partials as far as its credit goes, and its result after the last.
+    private func stream(_ taskID: [UInt8]) throws {
+        guard var stream = streams[taskID] else { return }
+        let socket = sockets[stream.socket]
+        while stream.credit > 0 && stream.sent < sequences.count {
+            try socket.send(multipart: [Wire.version, Wire.Command.partial, taskID, sequences[stream.sent], stream.body])
+            stream.sent += 1
+            stream.credit -= 1
+        }
+        guard stream.sent == sequences.count else {
+            streams[taskID] = stream
+            return
+        }
+        streams[taskID] = nil
+        try socket.send(multipart: [Wire.version, Wire.Command.result, taskID, stream.body])
+    }
+}
+
+/// A fake pool's streaming task: its partials sent so far, and the credit left for more.
+private struct FakeStream {
+    let socket: Int
+    let body: [UInt8]
+    var credit: Int
+    var sent = 0
 }

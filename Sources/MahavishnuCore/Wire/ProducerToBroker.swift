@@ -10,11 +10,10 @@ public enum ProducerToBroker: Sendable {
     public var encoded: WireMessage {
         switch self {
         case .task(let task):
-            var message = WireMessage(Wire.Command.task, task.taskID, task.selector.map(SelectorName.bytes) ?? [], task.affinity, task.fallback, body: task.body)
-            if !task.schedule.isEmpty { message.trailer = task.schedule }
-            return message
+            WireMessage(Wire.Command.task, task.taskID, task.selector.map(SelectorName.bytes) ?? [], task.affinity, task.fallback, body: task.body)
+                .trailed(by: task.schedule.isEmpty ? nil : task.schedule)
         case .control(let requestID, let command, let arguments):
-            return WireMessage(Wire.Command.control, requestID, Array(command.rawValue.utf8), arguments)
+            WireMessage(Wire.Command.control, requestID, Array(command.rawValue.utf8), arguments)
         }
     }
 

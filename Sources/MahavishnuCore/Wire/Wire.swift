@@ -40,6 +40,8 @@ public enum Wire {
         public static let partial: [UInt8] = Array("PARTIAL".utf8)
         /// Broker → pool: end this running task (as at its timeout) and report it `cancelled`.
         public static let cancel: [UInt8] = Array("CANCEL".utf8)
+        /// Broker → pool: this streaming task may send this many more partial outputs.
+        public static let credit: [UInt8] = Array("CREDIT".utf8)
     }
 
     /// Frames in a producer's `CTRL`: version, command, request id, command name, JSON arguments.

@@ -30,6 +30,13 @@ public struct WireMessage: Sendable {
         self.init(headers: [Wire.version, command, first, second, third, fourth], body: body)
     }
 
+    /// The message with `trailer` after its body (`nil`: none).
+    public func trailed(by trailer: [UInt8]?) -> WireMessage {
+        var message = self
+        message.trailer = trailer
+        return message
+    }
+
     /// Frames as given, version frame included.
     public init(headers: [[UInt8]], body: Payload? = nil) {
         self.headers = headers

@@ -35,9 +35,10 @@ final class RawPeer {
         }
     }
 
-    /// Connects a `type` socket to `endpoint` (with `routingID` if given) and runs `body` on a dedicated thread.
+    /// Connects a `type` socket to `endpoint` (with `routingID` and `options` if given) and runs
+    /// `body` on a dedicated thread.
     static func session<T: Sendable>(
-        _ endpoint: String, type: SocketType = .dealer, routingID: String? = nil,
+        _ endpoint: String, type: SocketType = .dealer, routingID: String? = nil, options: [(IntOption, Int32)] = [],
         _ body: @escaping @Sendable (RawPeer) throws -> T
     ) async throws -> T {
         try await withCheckedThrowingContinuation { continuation in
@@ -47,6 +48,7 @@ final class RawPeer {
                     let socket = try Socket(context, type: type, linger: 0)
                     defer { socket.close() }
                     if let routingID { try socket.set(.routingID, routingID) }
+                    for (option, value) in options { try socket.set(option, value) }
                     try socket.connect(endpoint)
                     return try body(RawPeer(socket: socket))
                 })

@@ -57,9 +57,11 @@ final class RouterHarness {
     }
 
     /// A producer, with its own `routingID` if given; one with a `receiveHighWaterMark` takes at
-    /// most that many messages off the wire unread.
-    func producer(routingID: String? = nil, receiveHighWaterMark: Int32? = nil) throws -> ScriptedPeer {
-        try ScriptedPeer(context: context, endpoint: broker.frontendEndpoint, routingID: routingID, receiveHighWaterMark: receiveHighWaterMark)
+    /// most that many messages off the wire unread, and with a `receiveBuffer` the kernel holds
+    /// about that many bytes for it (twice as many, as Linux counts).
+    func producer(routingID: String? = nil, receiveHighWaterMark: Int32? = nil, receiveBuffer: Int32? = nil) throws -> ScriptedPeer {
+        try ScriptedPeer(context: context, endpoint: broker.frontendEndpoint, routingID: routingID,
+                         receiveHighWaterMark: receiveHighWaterMark, receiveBuffer: receiveBuffer)
     }
 
     /// A pool registered with `workers` slots (and `busy` of them still running from before).
@@ -76,10 +78,11 @@ final class ScriptedPeer {
     /// Messages `control` received while it waited for its reply, for `receive` to return first.
     private var held: [[String]] = []
 
-    init(context: Context, endpoint: String, routingID: String?, receiveHighWaterMark: Int32? = nil) throws {
+    init(context: Context, endpoint: String, routingID: String?, receiveHighWaterMark: Int32? = nil, receiveBuffer: Int32? = nil) throws {
         socket = try Socket(context, type: .dealer, linger: 0)
         if let routingID { try socket.set(.routingID, routingID) }
         if let receiveHighWaterMark { try socket.set(.receiveHighWaterMark, receiveHighWaterMark) }
+        if let receiveBuffer { try socket.set(.receiveBuffer, receiveBuffer) }
         try socket.connect(endpoint)
     }
 
@@ -127,6 +130,17 @@ final class ScriptedPeer {
     /// The broker's counters, asked for with `CTRL stats`.
     func stats() throws -> BrokerStats {
         try control("stats", "{}", as: BrokerStats.self)
+    }
+
+    /// The broker's counters once `condition` holds for them, asked again until it does; a
+    /// failure naming `what` if it does not within `milliseconds`.
+    func stats(_ what: String, within milliseconds: Int = 5_000, until condition: (BrokerStats) -> Bool) throws -> BrokerStats {
+        let deadline = ContinuousClock.now + .milliseconds(milliseconds)
+        while true {
+            let stats = try stats()
+            if condition(stats) { return stats }
+            guard ContinuousClock.now < deadline else { throw HarnessFailure("\(what): not within \(milliseconds) ms; last stats \(stats)") }
+        }
     }
 }
 
