@@ -167,6 +167,12 @@ async def workflows(args):
         assert seen["status"] in ("queued", "running"), f"the slow task should still run: {seen}"
         again = await call(client, "dispatch_to_pool", {"prompt": "survives", "pool_selector": "affinity", "pool_affinity": "slow", "async_callback": True, "workflow_id": workflow_id})
         assert again["workflow_id"] == workflow_id
+        # Behind the slow task for 3 s, this one expires after 1 s without running.
+        await call(client, "dispatch_to_pool", {"prompt": "too late", "pool_selector": "affinity", "pool_affinity": "slow", "async_callback": True,
+                                                "workflow_id": "expiring", "expires_in_seconds": 1})
+        delayed_at = time.monotonic()
+        await call(client, "dispatch_to_pool", {"prompt": "later", "pool_selector": "affinity", "pool_affinity": "fast", "async_callback": True,
+                                                "workflow_id": "delayed", "delay_seconds": 2, "priority": 8})
     # that MCP server has exited with the workflow unfinished; a new one takes it up
     async with session(args) as client:
         async def finished():
@@ -182,6 +188,15 @@ async def workflows(args):
             return report if report["status"] == "completed" else None
         assert (await until("my.flow-1 to complete", done))["result"]["output"] == "fresh"
         await refused(client, "workflow_result", {"workflow_id": "never-dispatched"}, "no such workflow", "never-dispatched")
+        # Their schedules outlive the restart: the delay counts from the first dispatch, not the resend.
+        async def settled(workflow_id):
+            report = await call(client, "workflow_result", {"workflow_id": workflow_id})
+            return report if report["status"] in ("completed", "failed") else None
+        expired = await until("the expiring workflow to end", lambda: settled("expiring"), timeout=30)
+        assert expired["status"] == "failed" and expired["result"]["status"] == "expired", expired
+        later = await until("the delayed workflow to end", lambda: settled("delayed"), timeout=30)
+        assert later["status"] == "completed" and later["result"]["output"] == "later", later
+        assert time.monotonic() - delayed_at >= 2, "the delayed workflow ran before its delay"
     with open(args.run_log) as log:
         runs = log.read().splitlines()
     assert runs == ["survives"], f"the task should have run exactly once, ran: {runs}"

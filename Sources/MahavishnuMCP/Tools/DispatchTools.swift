@@ -13,24 +13,25 @@ enum DispatchTools {
             CommonArguments.poolAffinity,
             .string("workflow_id", "With async_callback: the id to give the workflow (default: generated); dispatching an id again returns the existing workflow instead of running the task twice.",
                     pattern: "^[A-Za-z0-9._-]{1,128}$"),
-        ]
+        ] + CommonArguments.schedule
     ) { arguments, context in
         let (selector, affinity) = try CommonArguments.route(arguments)
         let task = CommonArguments.task(arguments)
+        let schedule = CommonArguments.schedule(arguments)
         guard arguments.bool("async_callback") == true else {
             if arguments.string("workflow_id") != nil {
                 throw ToolFailure(.invalidArgument, "invalid argument 'workflow_id': it applies only with async_callback true", argument: "workflow_id")
             }
-            return try await context.run(task, selector: selector, affinity: affinity)
+            return try await context.run(task, selector: selector, affinity: affinity, schedule: schedule)
         }
         _ = try await context.pools().listPools()
         let id = arguments.string("workflow_id") ?? "wf_" + UUID().uuidString.lowercased()
-        return WorkflowReport(try await context.workflows.dispatch(id: id, task: task, selector: selector, affinity: affinity))
+        return WorkflowReport(try await context.workflows.dispatch(id: id, task: task, selector: selector, affinity: affinity, schedule: schedule))
     }
 
     static let cancel = ToolDefinition(
         "task_cancel",
-        "Cancel a task that has not started (waiting or delayed): it ends with status cancelled and never runs. Says whether it was cancelled, or that it already finished, is running, or is unknown.",
+        "Cancel a task: a waiting or delayed one ends with status cancelled at once and never runs; a running one is ended by its pool (as at its timeout) and reported cancelled. Says whether it was cancelled, is being cancelled, already finished, or is unknown.",
         arguments: [.string("task_id", "The task's id, as submitted.", pattern: "^.{1,255}$", required: true)]
     ) { arguments, context in
         try await context.pools().cancel(arguments.text("task_id"))

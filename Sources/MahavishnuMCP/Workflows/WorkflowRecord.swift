@@ -31,6 +31,11 @@ struct WorkflowRecord: Codable, Sendable, FetchableRecord, PersistableRecord {
     var affinity: String?
     /// The task's own timeout in seconds.
     var timeoutSeconds: Int
+    /// Its schedule, in absolute times, so a resend after a restart keeps them: its priority
+    /// (`nil`: the default), not before `eta`, not after `expiresAt` (seconds since 1970).
+    var priority: Int?
+    var eta: Double?
+    var expiresAt: Double?
     /// The task's result, JSON, once it has one.
     var resultJSON: String?
     /// Why it failed without a result.
@@ -40,12 +45,12 @@ struct WorkflowRecord: Codable, Sendable, FetchableRecord, PersistableRecord {
     var updatedAt: Double
 
     enum CodingKeys: String, CodingKey, ColumnExpression {
-        case id, status, taskJSON = "task_json", selector, affinity, timeoutSeconds = "timeout_seconds"
+        case id, status, taskJSON = "task_json", selector, affinity, timeoutSeconds = "timeout_seconds", priority, eta, expiresAt = "expires_at"
         case resultJSON = "result_json", error, createdAt = "created_at", updatedAt = "updated_at"
     }
 
-    /// A new, queued workflow.
-    init(id: String, task: TaskRequest, selector: PoolSelector, affinity: String?) throws {
+    /// A new, queued workflow; `schedule`'s delays count from now.
+    init(id: String, task: TaskRequest, selector: PoolSelector, affinity: String?, schedule: ScheduleRequest) throws {
         self.id = id
         status = .queued
         taskJSON = String(decoding: try JSONCoding.encode(task), as: UTF8.self)
@@ -53,12 +58,21 @@ struct WorkflowRecord: Codable, Sendable, FetchableRecord, PersistableRecord {
         self.affinity = affinity
         timeoutSeconds = Int(task.timeout ?? 300)
         let now = Date().timeIntervalSince1970
+        priority = schedule.priority
+        eta = schedule.eta?.timeIntervalSince1970 ?? schedule.delay.map { now + $0.seconds }
+        expiresAt = schedule.deadline?.timeIntervalSince1970 ?? schedule.expiresIn.map { now + $0.seconds }
         createdAt = now
         updatedAt = now
     }
 
-    /// The latest moment worth waiting for its result: its timeout after it was created, plus grace.
-    var deadline: Date { Date(timeIntervalSince1970: createdAt + Double(timeoutSeconds + ToolContext.resultGrace)) }
+    /// The schedule the task is sent with.
+    var schedule: ScheduleRequest {
+        ScheduleRequest(priority: priority, deadline: expiresAt.map(Date.init(timeIntervalSince1970:)), eta: eta.map(Date.init(timeIntervalSince1970:)))
+    }
+
+    /// The latest moment worth waiting for its result: its timeout after it may start (its
+    /// creation, or its eta), plus grace.
+    var deadline: Date { Date(timeIntervalSince1970: max(createdAt, eta ?? 0) + Double(timeoutSeconds + ToolContext.resultGrace)) }
 }
 
 /// What `workflow_result` and `dispatch_to_pool` return about a workflow.

@@ -22,8 +22,8 @@ actor WorkflowRunner {
     }
 
     /// Records a workflow (or finds the one with that id) and starts following it.
-    func dispatch(id: String, task: TaskRequest, selector: PoolSelector, affinity: String?) async throws -> WorkflowRecord {
-        let record = try await store.insertIfNew(WorkflowRecord(id: id, task: task, selector: selector, affinity: affinity))
+    func dispatch(id: String, task: TaskRequest, selector: PoolSelector, affinity: String?, schedule: ScheduleRequest) async throws -> WorkflowRecord {
+        let record = try await store.insertIfNew(WorkflowRecord(id: id, task: task, selector: selector, affinity: affinity, schedule: schedule))
         follow(record)
         return record
     }
@@ -67,7 +67,7 @@ actor WorkflowRunner {
             let remaining = max(record.deadline.timeIntervalSinceNow, 5)
             let result = try await client.submit(
                 body: Array(record.taskJSON.utf8), taskID: record.id, selector: PoolSelector(rawValue: record.selector),
-                affinity: record.affinity, timeout: .milliseconds(Int(remaining * 1000))
+                affinity: record.affinity, schedule: record.schedule, timeout: .milliseconds(Int(remaining * 1000))
             )
             record.status = result.status == .completed ? .completed : .failed
             record.resultJSON = String(decoding: try JSONCoding.encode(result), as: UTF8.self)

@@ -25,6 +25,13 @@ struct WorkflowStore: Sendable {
                     table.column("updated_at", .double).notNull()
                 }
             }
+            migrator.registerMigration("add schedule") { db in
+                try db.alter(table: WorkflowRecord.databaseTableName) { table in
+                    table.add(column: "priority", .integer)
+                    table.add(column: "eta", .double)
+                    table.add(column: "expires_at", .double)
+                }
+            }
             try migrator.migrate(database)
         } catch {
             throw WorkflowStoreError(description: "cannot open the workflow database \(path): \(error)")
