@@ -21,6 +21,9 @@ let package = Package(
         .package(url: "https://github.com/modelcontextprotocol/swift-sdk.git", from: "0.12.1"),
         .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
         .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift.git", from: "0.2.0"),
+        // Already built for the MCP SDK: the broker's HTTP listener costs no new package.
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
     ],
     targets: [
         .systemLibrary(
@@ -55,6 +58,17 @@ let package = Package(
                 "ZeroMQ", "MahavishnuCore", "MahavishnuProcess", "CZlib",
                 .product(name: "DequeModule", package: "swift-collections"),
                 .product(name: "HeapModule", package: "swift-collections"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+            ]
+        ),
+        // A small HTTP/1.1 server on SwiftNIO, for the broker's /metrics and dashboard: off the router thread.
+        .target(
+            name: "MahavishnuHTTP",
+            dependencies: [
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
@@ -103,7 +117,7 @@ let package = Package(
         .target(
             name: "MahavishnuBrokerService",
             dependencies: [
-                "MahavishnuBroker", "MahavishnuClient", "MahavishnuMemory", "MahavishnuCore",
+                "MahavishnuBroker", "MahavishnuClient", "MahavishnuMemory", "MahavishnuCore", "MahavishnuHTTP",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]

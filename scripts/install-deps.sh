@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what building and testing Mahavishnu needs, only where it is missing:
 # libzmq3-dev, libsqlite3-dev (the memory store and the MCP server's workflows, through GRDB), zlib1g-dev,
-# pkg-config and iproute2 from Debian; pyzmq for the Python client and producer example, the
+# pkg-config, iproute2 and prometheus from Debian; pyzmq for the Python client and producer example, the
 # official MCP client (mcp) for the MCP server's tests, pytest, and the `mahavishnu` Python
 # package itself (clients/python, installed editable) for its tests.
 set -euo pipefail
@@ -13,6 +13,7 @@ pkg-config --exists sqlite3 2>/dev/null || missing+=(libsqlite3-dev)   # GRDB: t
 pkg-config --exists zlib 2>/dev/null || missing+=(zlib1g-dev)          # the journal's CRC-32
 command -v python3 >/dev/null 2>&1 || missing+=(python3 python3-pip)
 command -v ip >/dev/null 2>&1 || missing+=(iproute2)   # network namespaces for the multi-host test
+command -v prometheus >/dev/null 2>&1 || missing+=(prometheus)   # a real Prometheus (and promtool) scrapes the broker in a test
 
 if [ ${#missing[@]} -gt 0 ]; then
     sudo=""

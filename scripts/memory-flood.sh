@@ -13,7 +13,7 @@ bin="$(cd "$(dirname "$0")/.." && pwd)/.build/release/mahavishnu"
 work=$(mktemp -d)
 db="$work/memory.sqlite"
 cd "$work"
-"$bin" broker --frontend 'tcp://127.0.0.1:*' --backend 'tcp://127.0.0.1:*' --bus-pub 'tcp://127.0.0.1:*' \
+"$bin" broker --frontend 'tcp://127.0.0.1:*' --backend 'tcp://127.0.0.1:*' --http 127.0.0.1:0 --bus-pub 'tcp://127.0.0.1:*' \
     --bus-sub 'tcp://127.0.0.1:*' --memory-database "$db" > broker.log 2>&1 &
 broker=$!
 trap 'kill -TERM $broker 2>/dev/null || true; rm -rf "$work"' EXIT

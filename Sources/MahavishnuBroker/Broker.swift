@@ -11,6 +11,8 @@ import ZeroMQ
 public final class Broker: ThreadLoop {
     /// The endpoints actually bound (with the ports the OS chose for `:*`).
     public let frontendEndpoint: String
+    /// Its Prometheus metrics, for an HTTP listener to expose (`BrokerMetrics.exposition()`).
+    public let metrics = BrokerMetrics()
     public let backendEndpoint: String
     /// The message bus proxy (bound, not yet running), when the configuration asked for one.
     ///
@@ -84,7 +86,7 @@ public final class Broker: ThreadLoop {
             heartbeatIntervalMs: Int(configuration.heartbeatInterval.roundedUpMilliseconds), heartbeatLiveness: configuration.heartbeatLiveness
         )
         let router = RouterLoop(configuration: configuration, info: info, frontend: frontend, backend: backend, journal: journal,
-                                supervisor: supervisor, authenticator: authenticator, logger: logger)
+                                supervisor: supervisor, authenticator: authenticator, metrics: metrics, logger: logger)
         loop = SocketLoop(name: "mahavishnu.router", handler: router)
     }
 

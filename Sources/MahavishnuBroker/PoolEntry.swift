@@ -33,6 +33,8 @@ struct PoolEntry {
     var idleSince: ContinuousClock.Instant?
     /// When the pool was last resized.
     var lastScaled: ContinuousClock.Instant?
+    /// Its series in the broker's metrics, labelled with its name.
+    var metrics: PoolMetricHandles?
 
     init(registration: PoolRegistration) {
         self.registration = registration
@@ -107,6 +109,11 @@ struct PendingTask {
     /// Where it stands in a queue: its arrival in milliseconds on the loop's clock, later by
     /// `TaskSchedule.agingPerLevel` for each priority level below 9. Lower is served first.
     var rank: UInt64 = 0
+
+    /// When it arrived in its queue, in milliseconds on the loop's clock (its rank without the aging).
+    var arrivalMilliseconds: UInt64 {
+        rank - UInt64(TaskSchedule.priorities.upperBound - schedule.priority) * UInt64(TaskSchedule.agingPerLevel.roundedUpMilliseconds)
+    }
 
     /// Who is owed its result.
     var owner: ResultOwner { ResultOwner(taskID: taskID, replyTo: replyTo, attempts: attempts) }

@@ -86,6 +86,7 @@ extension RouterLoop {
             registry[slot].lastSeen = .now
         } else {
             slot = registry.add(PoolEntry(registration: registration))
+            registry[slot].metrics = metrics.pool(named: registration.name)
         }
         stats.pools = registry.count
         welcome(routingID)
@@ -108,6 +109,7 @@ extension RouterLoop {
         let leased: Bool
         if let lease = claimLease(taskID, from: slot) {
             (task, leased) = (lease.task, true)
+            metrics.runTime.record(.now - lease.dispatchedAt)
         } else if let waiting = takeWaiting(taskID) {
             // A run from before the pool registered again (after a broker restart, or a pool
             // declared lost that came back) finished a task waiting to run again: its result is
@@ -118,6 +120,7 @@ extension RouterLoop {
             return releaseGhost(slot)
         }
         registry[slot].tasksCompleted += 1
+        if let status = ResultStatusPeek.status(of: body) { registry[slot].metrics?.finished[status]?.increment() }
         finishTask(task.owner, body: body)
         if leased { releaseSlot(slot) } else { releaseGhost(slot) }
         finishDrainIfDone()

@@ -84,7 +84,10 @@ extension RouterLoop {
         registry[slot].inFlight += 1
         registry[slot].lastUse = dispatchClock
         available.refresh(slot, pool: registry[slot])
-        leases[task.taskID] = TaskLease(task: task, poolSlot: slot)
+        let now = ContinuousClock.now
+        leases[task.taskID] = TaskLease(task: task, poolSlot: slot, dispatchedAt: now)
+        // Arrivals are rounded up to the millisecond: one dispatched within it waited 0.
+        metrics.queueWait.record(max(.zero, now - (clockOrigin + .milliseconds(task.arrivalMilliseconds))))
         stats.tasksDispatched += 1
     }
 
@@ -164,6 +167,7 @@ extension RouterLoop {
         } else if lease.task.attempts > configuration.retryBudget {
             failLost(lease.task, pool: pool, reason: reason)
         } else {
+            metrics.retried.increment()
             requeue(lease.task)
         }
     }
@@ -177,6 +181,7 @@ extension RouterLoop {
         )
         let body = Payload((try? JSONCoding.encode(result)) ?? [])
         stats.tasksFailedWorkerLost += 1
+        metrics.endedByBroker[.failed]?.increment()
         finishTask(task.owner, body: body)
     }
 
@@ -202,6 +207,7 @@ extension RouterLoop {
         refuseWaiting(slot, .noSuchPool, "pool '\(registry[slot].registration.name)' left before it could run the task (\(reason))")
         available.remove(slot)
         let pool = registry.remove(slot)
+        if let handles = pool.metrics { metrics.remove(handles) }
         awaitedPools.noteDeparted(name: pool.registration.name, poolID: pool.registration.poolID)
         // A draining pool waits for this: the broker has released it and sends it nothing more.
         _ = sendToPool(pool.routingID, .bye)

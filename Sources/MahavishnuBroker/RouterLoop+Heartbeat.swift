@@ -22,10 +22,27 @@ extension RouterLoop {
             }
         }
         autoscale(now)
+        exportMetrics()
         maintainResults()
         maintainJournal()
         heapTrimmer.tick(activity: stats.tasksAccepted + stats.resultsDelivered + stats.resultsUndeliverable + stats.tasksRefusedOverloaded
                          + (journal?.compactions ?? 0))
+    }
+
+    /// Copies `stats` and the pools' state into `metrics`, for the next scrape.
+    private func exportMetrics() {
+        let current = statsSnapshot()
+        metrics.advance(from: exportedStats, to: current, depthByPriority: queues.waitingByPriority(plus: registry.entries.map(\.affinityQueue)))
+        exportedStats = current
+        for pool in registry.entries {
+            guard let handles = pool.metrics else { continue }
+            let live = pool.phase == .active || pool.phase == .draining
+            handles.up.set(to: live ? 1 : 0)
+            handles.busyWorkers.set(Int64(pool.inFlight))
+            handles.idleWorkers.set(Int64(max(0, pool.capacity - pool.inFlight)))
+            handles.restarts.set(Int64(supervisor?.restarts(of: pool.registration.poolID) ?? 0))
+            handles.residentMemory.set(Int64((pool.vitals.decoded?.residentMemoryMB ?? 0) * 1_048_576))
+        }
     }
 
     /// A lost pool did not come back in time: its waiting affinity tasks fail `pool_lost`.

@@ -8,6 +8,7 @@ extension RouterLoop {
     /// Ends the waiting `task` with status `expired`: its deadline passed before it could run.
     func expire(_ task: ResultOwner) {
         stats.tasksExpired += 1
+        metrics.endedByBroker[.expired]?.increment()
         finishTask(task, body: brokerResult(task, .expired, "the task's deadline passed before a worker was free to run it; it was not run"))
     }
 
@@ -69,6 +70,7 @@ extension RouterLoop {
 
     /// Ends `task` with status `cancelled`; `when` says at what point.
     func finishCancelled(_ task: ResultOwner, _ when: String) {
+        metrics.endedByBroker[.cancelled]?.increment()
         finishTask(task, body: brokerResult(task, .cancelled, "the task was cancelled \(when)"))
     }
 

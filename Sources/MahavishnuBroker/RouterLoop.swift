@@ -32,6 +32,9 @@ final class RouterLoop: SocketLoopHandler {
     /// In-flight tasks by task id: who sent each, which pool runs it, its body for a retry.
     var leases: ByteKeyedDictionary<TaskLease> = [:]
     var stats = BrokerStats()
+    let metrics: BrokerMetrics
+    /// The `stats` last copied into `metrics`.
+    var exportedStats = BrokerStats()
     /// Recent results by task id, to answer retries without running a task twice.
     var resultCache: ResultCache
     var heartbeat: HeartbeatClock
@@ -63,7 +66,8 @@ final class RouterLoop: SocketLoopHandler {
 
     /// A loop over bound `frontend` and `backend` sockets, which it owns from now on.
     init(configuration: BrokerConfiguration, info: BrokerInfo, frontend: Socket, backend: Socket, journal: Journal?,
-         supervisor: PoolSupervisor?, authenticator: ZapAuthenticator?, logger: Logger) {
+         supervisor: PoolSupervisor?, authenticator: ZapAuthenticator?, metrics: BrokerMetrics, logger: Logger) {
+        self.metrics = metrics
         self.logger = logger
         self.configuration = configuration
         self.info = info
@@ -157,6 +161,8 @@ struct TaskLease {
     var task: PendingTask
     /// The registry slot of the pool running it.
     let poolSlot: Int
+    /// When it was dispatched there.
+    var dispatchedAt = ContinuousClock.now
     /// The producer cancelled it and its pool was told to end it: it is never run again.
     var cancelled = false
     /// Partial outputs of this run passed on to the producer since the pool's last `CREDIT`.

@@ -53,6 +53,16 @@ struct TaskQueues {
     /// Tasks waiting now (delayed and ended ones included: they hold their bytes).
     var depth: Int { index.count }
 
+    /// Tasks waiting to be dispatched (delayed ones not included), per priority, 0 first: the
+    /// shared queue's and those of `affinity`, the pools' queues.
+    func waitingByPriority(plus affinity: [WaitingQueue]) -> [Int] {
+        var counts = shared.countByPriority
+        for queue in affinity {
+            for (priority, count) in queue.countByPriority.enumerated() { counts[priority] += count }
+        }
+        return counts
+    }
+
     /// Whether `task` may join a queue without passing either bound.
     func admits(_ task: PendingTask) -> Bool {
         depth < bound && bytes + task.body.count <= byteBound

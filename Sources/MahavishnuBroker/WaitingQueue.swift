@@ -10,6 +10,9 @@ struct WaitingQueue: Sequence {
     private var levels = [Deque<PendingTask>](repeating: [], count: TaskSchedule.priorities.count)
     private(set) var count = 0
 
+    /// Tasks per priority, 0 first (those that ended while they waited included, until dequeued).
+    var countByPriority: [Int] { levels.map(\.count) }
+
     var isEmpty: Bool { count == 0 }
 
     /// The priority level whose head is served next.

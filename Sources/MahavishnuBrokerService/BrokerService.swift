@@ -1,5 +1,6 @@
 import Logging
 import MahavishnuBroker
+import MahavishnuHTTP
 import MahavishnuClient
 import MahavishnuCore
 import MahavishnuMemory
@@ -19,6 +20,8 @@ public final class BrokerService: Service, Sendable {
     public let endpoints: BrokerEndpoints
     private let broker: Broker
     private let proxy: BusProxy
+    /// The HTTP listener serving `/metrics`; `nil` with `broker_http: off`.
+    private let http: HTTPServer?
     private let settings: Settings
     private let logger: Logger
     private let relay: EventRelay
@@ -53,6 +56,14 @@ public final class BrokerService: Service, Sendable {
             throw BrokerServiceError("the broker started without its message bus")
         }
         self.proxy = proxy
+        do {
+            http = try HTTPListenAddress.parse(settings.brokerHTTP).map { [broker] address in
+                try HTTPServer(host: address.host, port: address.port, logger: logger) { request in BrokerHTTPRoutes.answer(request, metrics: broker.metrics) }
+            }
+        } catch {
+            broker.stop()
+            throw BrokerServiceError("cannot serve broker_http \(settings.brokerHTTP): \(error)")
+        }
         var bound = settings
         bound.brokerBusPub = proxy.publishEndpoint
         bound.brokerBusSub = proxy.subscribeEndpoint
@@ -63,7 +74,7 @@ public final class BrokerService: Service, Sendable {
         endpoints = BrokerEndpoints(
             frontend: broker.frontendEndpoint, backend: broker.backendEndpoint,
             busPublish: proxy.publishEndpoint, busSubscribe: proxy.subscribeEndpoint,
-            memoryDatabase: configuration.memoryDatabasePath, curve: broker.internalKeys != nil
+            memoryDatabase: configuration.memoryDatabasePath, curve: broker.internalKeys != nil, http: http?.address
         )
     }
 
@@ -83,9 +94,11 @@ public final class BrokerService: Service, Sendable {
             broker.stop()
             proxy.stop()
             try? await proxy.finished()
+            await http?.close()
             throw error
         }
         proxy.stop()
+        await http?.close()
         try await proxy.finished()
     }
 
@@ -168,6 +181,8 @@ public struct BrokerEndpoints: Sendable, Equatable {
     public let memoryDatabase: String?
     /// Whether CURVE is on.
     public let curve: Bool
+    /// The HTTP listener's `host:port` (`/metrics`), or `nil` when `broker_http` is off.
+    public let http: String?
 }
 
 /// A broker that could not be assembled.

@@ -27,7 +27,7 @@ enum BrokerRunner {
     /// The line scripts and tests wait for: every endpoint, with the ports the OS chose.
     private static func readyLine(_ endpoints: BrokerEndpoints) -> String {
         "broker ready frontend=\(endpoints.frontend) backend=\(endpoints.backend) bus_pub=\(endpoints.busPublish) bus_sub=\(endpoints.busSubscribe)"
-            + " memory=\(endpoints.memoryDatabase ?? "off")\(endpoints.curve ? " curve=on" : "")"
+            + " memory=\(endpoints.memoryDatabase ?? "off") http=\(endpoints.http ?? "off")\(endpoints.curve ? " curve=on" : "")"
     }
 
     /// The line printed for each pool coming and going.

@@ -1,5 +1,5 @@
 /// The state a task ended in.
-public enum TaskStatus: String, Codable, Sendable {
+public enum TaskStatus: String, Codable, Sendable, CaseIterable {
     case completed, failed, timeout
     /// Cancelled (`cancel`) before it ran; no pool ran it.
     case cancelled

@@ -23,7 +23,7 @@ struct MultiHostTests {
             let bus = ["--bus-pub", "tcp://\(broker):5557", "--bus-sub", "tcp://\(broker):5558"]
             let mahavishnu = mahavishnuExecutable.path
             let brokerProcess = try ManagedProcess(name: "broker", executable: NetworkLab.ip, arguments: lab.inside("broker", [
-                mahavishnu, "broker", "--frontend", frontend, "--backend", backend,
+                mahavishnu, "broker", "--frontend", frontend, "--backend", backend, "--http", "127.0.0.1:0",
                 "--keys", ring.broker, "--allow", ring.allowList, "--settings", settings, "--memory-database", database.path,
             ] + bus))
             processes.append(brokerProcess)

@@ -157,14 +157,14 @@ struct SecurityTests {
     @Test("binding a non-loopback address without keys is refused with how to generate them; --insecure starts and warns")
     func insecureBind() async throws {
         let loopbackBus = ["--bus-pub", "tcp://127.0.0.1:*", "--bus-sub", "tcp://127.0.0.1:*"]
-        let refused = try await runCommand(mahavishnuExecutable, ["broker", "--frontend", "tcp://0.0.0.0:*", "--backend", "tcp://127.0.0.1:*"] + loopbackBus)
+        let refused = try await runCommand(mahavishnuExecutable, ["broker", "--frontend", "tcp://0.0.0.0:*", "--backend", "tcp://127.0.0.1:*", "--http", "127.0.0.1:0"] + loopbackBus)
         #expect(refused.status != 0)
         #expect(refused.stderr.contains("refusing to bind tcp://0.0.0.0:*"))
         #expect(refused.stderr.contains("mahavishnu keys generate"))
         #expect(!refused.stdout.contains("broker ready"))
 
         let insecure = try ManagedProcess(name: "insecure broker", executable: mahavishnuExecutable,
-                                          arguments: ["broker", "--frontend", "tcp://0.0.0.0:*", "--backend", "tcp://127.0.0.1:*", "--insecure"] + loopbackBus)
+                                          arguments: ["broker", "--frontend", "tcp://0.0.0.0:*", "--backend", "tcp://127.0.0.1:*", "--http", "127.0.0.1:0", "--insecure"] + loopbackBus)
         _ = try await insecure.line(startingWith: "broker ready")
         #expect(insecure.stderrTail.contains("running with --insecure"))
         #expect(await insecure.stop() == 0)

@@ -1,4 +1,7 @@
 import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
 import Mahavishnu
 import MahavishnuBroker
 import MahavishnuBrokerService
@@ -19,6 +22,7 @@ struct BrokerServiceTests {
         var settings = Settings()
         settings.brokerBusPub = "tcp://127.0.0.1:*"
         settings.brokerBusSub = "tcp://127.0.0.1:*"
+        settings.brokerHTTP = "127.0.0.1:0"
         settings.memoryAggregationEnabled = true
         settings.memoryDatabasePath = directory.appendingPathComponent("memory.db").path
         var configuration = try BrokerConfiguration(settings: settings, settingsFile: nil)
@@ -47,7 +51,14 @@ struct BrokerServiceTests {
                 try await Task.sleep(for: .milliseconds(20))
             }
             #expect(try await store.search("wombat").map(\.poolName) == ["embedded"])
-            return (bus, closings, [endpoints.frontend, endpoints.backend, endpoints.busPublish, endpoints.busSubscribe])
+            let http = try #require(endpoints.http)
+            let (data, response) = try await URLSession.shared.data(from: URL(string: "http://\(http)/metrics")!)
+            let metrics = String(decoding: data, as: UTF8.self)
+            #expect((response as? HTTPURLResponse)?.statusCode == 200)
+            #expect(metrics.contains(#"mahavishnu_tasks_finished_total{pool="embedded",status="completed"} 1"#), "\(metrics.prefix(2_000))")
+            let (_, missing) = try await URLSession.shared.data(from: URL(string: "http://\(http)/nowhere")!)
+            #expect((missing as? HTTPURLResponse)?.statusCode == 404)
+            return (bus, closings, [endpoints.frontend, endpoints.backend, endpoints.busPublish, endpoints.busSubscribe, "tcp://\(http)"])
         }
         defer { bus.close() }
         // Every socket the broker bound is closed once withBroker returns: its ports bind again.
@@ -76,6 +87,7 @@ struct BrokerServiceTests {
         let taken = try squatter.lastEndpoint
         var settings = Settings()
         settings.memoryAggregationEnabled = false
+        settings.brokerHTTP = "off"
         var configuration = try BrokerConfiguration(settings: settings, settingsFile: nil)
         configuration.frontend = taken
         configuration.backend = "tcp://127.0.0.1:*"

@@ -43,7 +43,7 @@ extension ProcessSet {
         let endpoints = previous.map { [$0.frontend, $0.backend, $0.busPub, $0.busSub] } ?? Array(repeating: "tcp://127.0.0.1:*", count: 4)
         let build = build ?? ownBuild
         let (child, fields) = try start("broker", executable: build.brokerExecutable, [
-            "broker", "--frontend", endpoints[0], "--backend", endpoints[1], "--bus-pub", endpoints[2], "--bus-sub", endpoints[3],
+            "broker", "--frontend", endpoints[0], "--backend", endpoints[1], "--http", "127.0.0.1:0", "--bus-pub", endpoints[2], "--bus-sub", endpoints[3],
         ] + memory + journal.arguments + arguments, ready: "broker ready")
         guard let frontend = fields["frontend"], let backend = fields["backend"], let busPub = fields["bus_pub"], let busSub = fields["bus_sub"] else {
             throw BenchError("the broker's ready line has no endpoints; see \(child.logFile.path)")

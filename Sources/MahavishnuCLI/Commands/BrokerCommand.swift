@@ -31,6 +31,7 @@ struct BrokerCommand: AsyncParsableCommand {
 
     @OptionGroup var bus: BusOptions
     @OptionGroup var journal: JournalOptions
+    @OptionGroup var http: HTTPOptions
 
     @OptionGroup var settingsOptions: SettingsOptions
     @OptionGroup var logging: LoggingOptions
@@ -42,7 +43,7 @@ struct BrokerCommand: AsyncParsableCommand {
             "broker_keys_dir": security.keys, "broker_allow_list": security.allow,
             "memory_aggregation_enabled": memory.map(String.init), "memory_database_path": memoryDatabase,
         ].compactMapValues { $0 }
-        let settings = try settingsOptions.load(flags: flags.merging(bus.settingsFlags) { $1 }.merging(journal.settingsFlags) { $1 })
+        let settings = try settingsOptions.load(flags: flags.merging(bus.settingsFlags) { $1 }.merging(journal.settingsFlags) { $1 }.merging(http.settingsFlags) { $1 })
         var configuration = try BrokerConfiguration(settings: settings, settingsFile: settingsOptions.file)
         configuration.insecure = security.insecure
         try await BrokerRunner.run(configuration, settings: settings, logging: logging)

@@ -26,12 +26,13 @@ struct UpCommand: AsyncParsableCommand {
 
     @OptionGroup var security: SecurityOptions
     @OptionGroup var journal: JournalOptions
+    @OptionGroup var http: HTTPOptions
     @OptionGroup var settingsOptions: SettingsOptions
     @OptionGroup var logging: LoggingOptions
 
     func run() async throws {
         let flags = ["broker_keys_dir": security.keys, "broker_allow_list": security.allow, "broker_frontend": frontend, "broker_backend": backend]
-        var settings = try settingsOptions.load(flags: flags.compactMapValues { $0 }.merging(journal.settingsFlags) { $1 })
+        var settings = try settingsOptions.load(flags: flags.compactMapValues { $0 }.merging(journal.settingsFlags) { $1 }.merging(http.settingsFlags) { $1 })
         let deployment: Topology
         do {
             deployment = try topology.map { try Topology.load(file: $0, settings: settings) }

@@ -93,6 +93,8 @@ public struct Settings: Sendable, Equatable {
     public var brokerBusPub = "tcp://127.0.0.1:5557"
     /// The bus's subscribe side (the broker's XPUB): subscribers connect here. Default `tcp://127.0.0.1:5558`.
     public var brokerBusSub = "tcp://127.0.0.1:5558"
+    /// Where the broker serves `/metrics` over HTTP: `HOST:PORT`, or `off`. Default `127.0.0.1:9464`.
+    public var brokerHTTP = "127.0.0.1:9464"
     /// Messages each bus socket queues (the broker's proxy per peer, each publisher, each
     /// subscriber) before dropping new ones. Default 10,000.
     public var busHighWaterMark = 10_000
@@ -162,6 +164,14 @@ struct SettingsKey: Sendable {
         }
     }
 
+    static func httpAddress(_ name: String, _ field: WritableKeyPath<Settings, String> & Sendable) -> SettingsKey {
+        SettingsKey(name: name, expected: "HOST:PORT (port 0: the OS chooses), or off") { settings, node in
+            guard let value = ValueParser.string(node), (try? HTTPListenAddress.parse(value)) != nil else { return false }
+            settings[keyPath: field] = value
+            return true
+        }
+    }
+
     static func endpoint(_ name: String, _ field: WritableKeyPath<Settings, String> & Sendable) -> SettingsKey {
         SettingsKey(name: name, expected: "an endpoint: tcp://HOST:PORT, ipc://PATH or inproc://NAME") { settings, node in
             guard let value = ValueParser.string(node), validateEndpoint(value) == nil else { return false }
@@ -226,6 +236,7 @@ extension Settings {
         .path("workflow_database", \.workflowDatabase),
         .endpoint("broker_bus_pub", \.brokerBusPub),
         .endpoint("broker_bus_sub", \.brokerBusSub),
+        .httpAddress("broker_http", \.brokerHTTP),
         .int("bus_high_water_mark", \.busHighWaterMark, minimum: 1),
         .string("memory_database_path", \.memoryDatabasePath),
         .int("memory_batch_size", \.memoryBatchSize, minimum: 1),

@@ -47,6 +47,8 @@ final class Deployment: Sendable {
     /// The broker's bus endpoints: publishers connect to `busPub`, subscribers to `busSub`.
     let busPub: String
     let busSub: String
+    /// The broker's HTTP listener, `host:port` (`/metrics`).
+    let http: String
     let client: BrokerClient
     /// The memory database, when the deployment made a scratch one that `shutdown()` removes.
     private let scratchDatabase: TestDatabase?
@@ -61,6 +63,7 @@ final class Deployment: Sendable {
         backend = endpoints["backend"]!
         busPub = endpoints["bus_pub"]!
         busSub = endpoints["bus_sub"]!
+        http = endpoints["http"]!
         self.settings = settings
         self.scratchDatabase = scratchDatabase
         client = try BrokerClient(endpoint: frontend)
@@ -81,7 +84,7 @@ final class Deployment: Sendable {
         let anyPort = "tcp://\(loopback):*"
         let broker = try ManagedProcess(
             name: "broker", executable: mahavishnuExecutable,
-            arguments: ["broker", "--frontend", anyPort, "--backend", anyPort,
+            arguments: ["broker", "--frontend", anyPort, "--backend", anyPort, "--http", "127.0.0.1:0",
                         "--bus-pub", anyPort, "--bus-sub", anyPort, "--memory-database", database.path] + brokerArguments
                 + (settingsFile.map { ["--settings", $0] } ?? []),
             environment: environment

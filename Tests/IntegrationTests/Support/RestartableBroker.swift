@@ -38,7 +38,7 @@ final class RestartableBroker: @unchecked Sendable {
     func restart() async throws {
         generation += 1
         process = try ManagedProcess(name: "broker \(generation)", executable: mahavishnuExecutable,
-                                     arguments: ["broker", "--frontend", frontend, "--backend", backend] + busArguments + arguments,
+                                     arguments: ["broker", "--frontend", frontend, "--backend", backend, "--http", "127.0.0.1:0"] + busArguments + arguments,
                                      environment: environment)
         _ = try await process.line(startingWith: "broker ready")
     }
@@ -63,7 +63,7 @@ final class RestartableBroker: @unchecked Sendable {
 }
 
 /// `mahavishnu broker` on loopback ports the OS picks (frontend, backend and bus).
-let brokerOnAnyPorts = ["broker", "--frontend", "tcp://127.0.0.1:*", "--backend", "tcp://127.0.0.1:*",
+let brokerOnAnyPorts = ["broker", "--frontend", "tcp://127.0.0.1:*", "--backend", "tcp://127.0.0.1:*", "--http", "127.0.0.1:0",
                         "--bus-pub", "tcp://127.0.0.1:*", "--bus-sub", "tcp://127.0.0.1:*"]
 
 /// Runs a broker on ports the OS picks with `arguments` added, for one that must refuse to start:

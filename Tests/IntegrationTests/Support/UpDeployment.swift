@@ -28,7 +28,7 @@ struct UpDeployment: Sendable {
         let settingsFile = try settings.map(writeSettings)
         let database = TestDatabase()
         let up = try ManagedProcess(name: "up", executable: mahavishnuExecutable,
-                                    arguments: ["up"] + topologyArguments + (settingsFile.map { ["--settings", $0] } ?? []) + arguments,
+                                    arguments: ["up", "--http", "127.0.0.1:0"] + topologyArguments + (settingsFile.map { ["--settings", $0] } ?? []) + arguments,
                                     environment: ["MAHAVISHNU_MEMORY_DATABASE_PATH": database.path])
         do {
             let fields = readyFields(try await up.line(startingWith: "broker ready"))

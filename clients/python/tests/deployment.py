@@ -139,7 +139,7 @@ class Deployment:
 
     def start_broker(self) -> ManagedProcess:
         """Starts the broker (again, after a kill: same ports, same database) and waits until it is ready."""
-        argv = [str(self.executable), "broker", "--frontend", self.frontend, "--backend", self.backend,
+        argv = [str(self.executable), "broker", "--frontend", self.frontend, "--backend", self.backend, "--http", "127.0.0.1:0",
                 "--bus-pub", self.bus_pub, "--bus-sub", self.bus_sub, "--memory-database", str(self.database),
                 "--settings", str(self.settings_path)] + self.broker_arguments
         self.broker = ManagedProcess("broker", argv, self.directory, self.environment)
