@@ -3,17 +3,24 @@
 # libzmq3-dev, libsqlite3-dev (the memory store and the MCP server's workflows, through GRDB), zlib1g-dev,
 # pkg-config, iproute2 and prometheus from Debian; pyzmq for the Python client and producer example, the
 # official MCP client (mcp) for the MCP server's tests, pytest, and the `mahavishnu` Python
-# package itself (clients/python, installed editable) for its tests.
+# package itself (clients/python, installed editable) for its tests; chromium for the dashboard's
+# browser test and tmux for `mahavishnu top`'s. With --runtime (scripts/up.sh), only what running Mahavishnu needs.
 set -euo pipefail
+runtime_only=false
+[ "${1:-}" = "--runtime" ] && runtime_only=true
 
 missing=()
 command -v pkg-config >/dev/null 2>&1 || missing+=(pkg-config)
 pkg-config --exists libzmq 2>/dev/null || missing+=(libzmq3-dev)
 pkg-config --exists sqlite3 2>/dev/null || missing+=(libsqlite3-dev)   # GRDB: the memory store, the MCP server's workflows
 pkg-config --exists zlib 2>/dev/null || missing+=(zlib1g-dev)          # the journal's CRC-32
-command -v python3 >/dev/null 2>&1 || missing+=(python3 python3-pip)
-command -v ip >/dev/null 2>&1 || missing+=(iproute2)   # network namespaces for the multi-host test
-command -v prometheus >/dev/null 2>&1 || missing+=(prometheus)   # a real Prometheus (and promtool) scrapes the broker in a test
+if ! $runtime_only; then
+    command -v python3 >/dev/null 2>&1 || missing+=(python3 python3-pip)
+    command -v ip >/dev/null 2>&1 || missing+=(iproute2)   # network namespaces for the multi-host test
+    command -v prometheus >/dev/null 2>&1 || missing+=(prometheus)   # a real Prometheus (and promtool) scrapes the broker in a test
+    command -v chromium >/dev/null 2>&1 || missing+=(chromium)   # the dashboard in a real headless browser
+    command -v tmux >/dev/null 2>&1 || missing+=(tmux)   # `mahavishnu top` in a real terminal
+fi
 
 if [ ${#missing[@]} -gt 0 ]; then
     sudo=""
@@ -22,6 +29,8 @@ if [ ${#missing[@]} -gt 0 ]; then
     $sudo apt-get update -qq
     DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
+
+$runtime_only && exit 0
 
 # pip, or pip with --break-system-packages where the system's Python is externally managed.
 pip_install() {

@@ -6,6 +6,6 @@
 # given with --topology FILE), in the foreground. Ctrl-C drains and stops them all.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-scripts/install-deps.sh
+scripts/install-deps.sh --runtime
 swift build -c release --product mahavishnu
 exec .build/release/mahavishnu up "$@"

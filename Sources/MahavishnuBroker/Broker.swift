@@ -21,6 +21,9 @@ public final class Broker: ThreadLoop {
     /// Keys for the pools the broker starts when CURVE is on; the broker admits them. (Its own
     /// bus clients use the proxy's `inproc://` endpoints, which need none.)
     public let internalKeys: ClientCurveKeys?
+    /// Keys for the broker's own HTTP dashboard when CURVE is on, admitted as admin: it sends the
+    /// actions of whoever showed it the HTTP admin token.
+    public let dashboardKeys: ClientCurveKeys?
     private let authenticator: ZapAuthenticator?
     /// Outlives every socket made in it.
     private let context: Context
@@ -37,8 +40,15 @@ public final class Broker: ThreadLoop {
             ClientCurveKeys(keys: try CurveKeyPair.generate(), serverKey: security.keys.publicKey)
         }
         self.internalKeys = internalKeys
+        let dashboardKeys = try configuration.security.map { security in
+            ClientCurveKeys(keys: try CurveKeyPair.generate(), serverKey: security.keys.publicKey)
+        }
+        self.dashboardKeys = dashboardKeys
         let zap = try configuration.security.map { security in
-            let allowList = try LiveAllowList(file: security.allowListFile, ownKeys: internalKeys.map { [$0.keys.publicKey: .pool] } ?? [:], logger: logger)
+            var ownKeys: [String: CurveRole] = [:]
+            if let internalKeys { ownKeys[internalKeys.keys.publicKey] = .pool }
+            if let dashboardKeys { ownKeys[dashboardKeys.keys.publicKey] = .admin }
+            let allowList = try LiveAllowList(file: security.allowListFile, ownKeys: ownKeys, logger: logger)
             return try ZapServer(context: context, allowList: allowList, logger: logger)
         }
         let frontend: Socket, backend: Socket

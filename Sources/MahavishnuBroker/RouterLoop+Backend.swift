@@ -120,7 +120,11 @@ extension RouterLoop {
             return releaseGhost(slot)
         }
         registry[slot].tasksCompleted += 1
-        if let status = ResultStatusPeek.status(of: body) { registry[slot].metrics?.finished[status]?.increment() }
+        if let status = ResultStatusPeek.status(of: body) {
+            registry[slot].metrics?.finished[status]?.increment()
+            let latency = ContinuousClock.now - (clockOrigin + .milliseconds(task.arrivalMilliseconds))
+            activity.record(failed: status == .failed || status == .timeout, latency: max(.zero, latency), at: Int(Self.epochMilliseconds() / 1000))
+        }
         finishTask(task.owner, body: body)
         if leased { releaseSlot(slot) } else { releaseGhost(slot) }
         finishDrainIfDone()

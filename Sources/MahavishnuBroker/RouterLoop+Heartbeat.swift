@@ -29,20 +29,31 @@ extension RouterLoop {
                          + (journal?.compactions ?? 0))
     }
 
-    /// Copies `stats` and the pools' state into `metrics`, for the next scrape.
+    /// Copies `stats` and the pools' state into `metrics`, for the next scrape and the dashboard.
     private func exportMetrics() {
-        let current = statsSnapshot()
-        metrics.advance(from: exportedStats, to: current, depthByPriority: queues.waitingByPriority(plus: registry.entries.map(\.affinityQueue)))
-        exportedStats = current
-        for pool in registry.entries {
+        let entries = registry.entries
+        var overview = BrokerOverview()
+        overview.publishedAt = Double(Self.epochMilliseconds()) / 1000
+        overview.stats = statsSnapshot()
+        overview.health = healthReport()
+        overview.activity = activity.snapshot(at: Int(overview.publishedAt))
+        metrics.advance(from: exportedStats, to: overview.stats, depthByPriority: queues.waitingByPriority(plus: entries.map(\.affinityQueue)))
+        exportedStats = overview.stats
+        for pool in entries {
+            let details = PoolDetails(
+                poolID: pool.registration.poolID, name: pool.registration.name, host: pool.registration.host, pid: pool.registration.pid,
+                workerType: pool.registration.workerType, restarts: supervisor?.restarts(of: pool.registration.poolID) ?? 0,
+                residentMemoryBytes: Int((pool.vitals.decoded?.residentMemoryMB ?? 0) * 1_048_576), tasksCompleted: pool.tasksCompleted
+            )
+            overview.pools.append(details)
             guard let handles = pool.metrics else { continue }
-            let live = pool.phase == .active || pool.phase == .draining
-            handles.up.set(to: live ? 1 : 0)
+            handles.up.set(to: pool.phase == .active || pool.phase == .draining ? 1 : 0)
             handles.busyWorkers.set(Int64(pool.inFlight))
             handles.idleWorkers.set(Int64(max(0, pool.capacity - pool.inFlight)))
-            handles.restarts.set(Int64(supervisor?.restarts(of: pool.registration.poolID) ?? 0))
-            handles.residentMemory.set(Int64((pool.vitals.decoded?.residentMemoryMB ?? 0) * 1_048_576))
+            handles.restarts.set(Int64(details.restarts))
+            handles.residentMemory.set(Int64(details.residentMemoryBytes))
         }
+        metrics.overview.withLock { $0 = overview }
     }
 
     /// A lost pool did not come back in time: its waiting affinity tasks fail `pool_lost`.

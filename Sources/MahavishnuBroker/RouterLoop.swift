@@ -35,6 +35,8 @@ final class RouterLoop: SocketLoopHandler {
     let metrics: BrokerMetrics
     /// The `stats` last copied into `metrics`.
     var exportedStats = BrokerStats()
+    /// Finished tasks of the last 15 minutes, for the dashboard.
+    var activity = ActivityHistory()
     /// Recent results by task id, to answer retries without running a task twice.
     var resultCache: ResultCache
     var heartbeat: HeartbeatClock

@@ -20,8 +20,9 @@ public final class BrokerService: Service, Sendable {
     public let endpoints: BrokerEndpoints
     private let broker: Broker
     private let proxy: BusProxy
-    /// The HTTP listener serving `/metrics`; `nil` with `broker_http: off`.
+    /// The HTTP listener serving `/metrics` and the dashboard; `nil` with `broker_http: off`.
     private let http: HTTPServer?
+    private let routes: BrokerHTTPRoutes?
     private let settings: Settings
     private let logger: Logger
     private let relay: EventRelay
@@ -57,9 +58,7 @@ public final class BrokerService: Service, Sendable {
         }
         self.proxy = proxy
         do {
-            http = try HTTPListenAddress.parse(settings.brokerHTTP).map { [broker] address in
-                try HTTPServer(host: address.host, port: address.port, logger: logger) { request in BrokerHTTPRoutes.answer(request, metrics: broker.metrics) }
-            }
+            (http, routes) = try Self.serveHTTP(broker: broker, settings: settings, memoryDatabase: configuration.memoryDatabasePath, logger: logger)
         } catch {
             broker.stop()
             throw BrokerServiceError("cannot serve broker_http \(settings.brokerHTTP): \(error)")
@@ -74,8 +73,29 @@ public final class BrokerService: Service, Sendable {
         endpoints = BrokerEndpoints(
             frontend: broker.frontendEndpoint, backend: broker.backendEndpoint,
             busPublish: proxy.publishEndpoint, busSubscribe: proxy.subscribeEndpoint,
-            memoryDatabase: configuration.memoryDatabasePath, curve: broker.internalKeys != nil, http: http?.address
+            memoryDatabase: configuration.memoryDatabasePath, curve: broker.internalKeys != nil, http: http?.address,
+            httpTokenFile: routes?.tokenFile
         )
+    }
+
+    /// The HTTP listener of `broker_http`, bound, with its routes; none when it is `off`.
+    private static func serveHTTP(broker: Broker, settings: Settings, memoryDatabase: String?, logger: Logger) throws -> (HTTPServer?, BrokerHTTPRoutes?) {
+        guard let address = try HTTPListenAddress.parse(settings.brokerHTTP) else { return (nil, nil) }
+        let box = RoutesBox()
+        let server = try HTTPServer(host: address.host, port: address.port, logger: logger) { request in
+            guard let routes = box.routes.withLock({ $0 }) else { return HTTPResponse(.serviceUnavailable, text: "starting\n") }
+            return await routes.answer(request)
+        }
+        do {
+            let token = try AdminToken(file: AdminToken.file(settings, port: server.port))
+            let client = try BrokerClient(endpoint: broker.frontendEndpoint, retryInterval: nil, curve: broker.dashboardKeys, logger: logger)
+            let routes = BrokerHTTPRoutes(metrics: broker.metrics, token: token, client: client, memoryDatabase: memoryDatabase)
+            box.routes.withLock { $0 = routes }
+            return (server, routes)
+        } catch {
+            server.closeNow()
+            throw error
+        }
     }
 
     /// Re-reads the allow-list file (on SIGHUP): new handshakes see the change, live connections stay.
@@ -95,10 +115,12 @@ public final class BrokerService: Service, Sendable {
             proxy.stop()
             try? await proxy.finished()
             await http?.close()
+            routes?.close()
             throw error
         }
         proxy.stop()
         await http?.close()
+        routes?.close()
         try await proxy.finished()
     }
 
@@ -181,8 +203,15 @@ public struct BrokerEndpoints: Sendable, Equatable {
     public let memoryDatabase: String?
     /// Whether CURVE is on.
     public let curve: Bool
-    /// The HTTP listener's `host:port` (`/metrics`), or `nil` when `broker_http` is off.
+    /// The HTTP listener's `host:port` (`/metrics`, the dashboard), or `nil` when `broker_http` is off.
     public let http: String?
+    /// The file holding the dashboard's admin token (its actions need it).
+    public let httpTokenFile: String?
+}
+
+/// The routes, for the HTTP server's handler, once they exist (the token file needs the port bound first).
+private final class RoutesBox: Sendable {
+    let routes = Mutex<BrokerHTTPRoutes?>(nil)
 }
 
 /// A broker that could not be assembled.

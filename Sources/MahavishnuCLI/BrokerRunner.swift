@@ -16,7 +16,12 @@ enum BrokerRunner {
         let service = try BrokerService(
             configuration: configuration, settings: settings, logger: logger,
             events: { announce(describe($0)) },
-            ready: { announce(readyLine($0)) }
+            ready: { endpoints in
+                announce(readyLine(endpoints))
+                if let http = endpoints.http {
+                    announce("dashboard http://\(http)/ (Prometheus: http://\(http)/metrics; the admin token for its actions is in \(endpoints.httpTokenFile ?? "?"))")
+                }
+            }
         )
         let reloader = reloadOnHangUp(service, logger: logger)
         defer { reloader.cancel() }
@@ -27,7 +32,7 @@ enum BrokerRunner {
     /// The line scripts and tests wait for: every endpoint, with the ports the OS chose.
     private static func readyLine(_ endpoints: BrokerEndpoints) -> String {
         "broker ready frontend=\(endpoints.frontend) backend=\(endpoints.backend) bus_pub=\(endpoints.busPublish) bus_sub=\(endpoints.busSubscribe)"
-            + " memory=\(endpoints.memoryDatabase ?? "off") http=\(endpoints.http ?? "off")\(endpoints.curve ? " curve=on" : "")"
+            + " memory=\(endpoints.memoryDatabase ?? "off") http=\(endpoints.http ?? "off")\(endpoints.httpTokenFile.map { " http_token=\($0)" } ?? "")\(endpoints.curve ? " curve=on" : "")"
     }
 
     /// The line printed for each pool coming and going.

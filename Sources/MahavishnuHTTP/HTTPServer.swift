@@ -1,7 +1,11 @@
+import Foundation
 import Logging
 import NIOCore
 import NIOHTTP1
 import NIOPosix
+
+/// A response status (`.ok`, `.notFound`, …), so users of this module need not import NIOHTTP1.
+public typealias HTTPStatus = HTTPResponseStatus
 
 /// A request the server read in full: method, path (without the query), query and body.
 public struct HTTPRequest: Sendable {
@@ -10,6 +14,19 @@ public struct HTTPRequest: Sendable {
     public let query: String
     public let headers: HTTPHeaders
     public let body: [UInt8]
+
+    /// The first value of header `name` (any case), if it was sent.
+    public func header(_ name: String) -> String? { headers.first(name: name) }
+
+    /// The query's value for `name`, decoded (`+` as a space), if it has one.
+    public func queryValue(_ name: String) -> String? {
+        for pair in query.split(separator: "&") {
+            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            guard parts.first == Substring(name) else { continue }
+            return parts.count == 2 ? String(parts[1]).replacingOccurrences(of: "+", with: " ").removingPercentEncoding : ""
+        }
+        return nil
+    }
 }
 
 /// What a handler answers.
@@ -72,6 +89,12 @@ public final class HTTPServer: Sendable {
     public func close() async {
         try? await channel.close()
         try? await group.shutdownGracefully()
+    }
+
+    /// `close()`, blocking: for code that is not async (never on the server's own event loop).
+    public func closeNow() {
+        try? channel.close().wait()
+        try? group.syncShutdownGracefully()
     }
 }
 

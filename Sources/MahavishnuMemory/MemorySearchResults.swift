@@ -27,6 +27,23 @@ public struct MemoryMatch: Codable, Sendable, Equatable {
     }
 }
 
+/// A stored result as the dashboard lists it: prompt and output cut short.
+public struct RecentTask: Codable, Sendable, Equatable {
+    public var taskID: String
+    public var poolName: String
+    public var status: TaskStatus
+    public var prompt: String
+    public var output: String
+    /// Seconds the pool took.
+    public var duration: Double
+    /// When the pool finished it, in seconds since 1970.
+    public var completedAt: Double
+
+    enum CodingKeys: String, CodingKey {
+        case taskID = "task_id", poolName = "pool_name", status, prompt, output, duration, completedAt = "completed_at"
+    }
+}
+
 /// What the memory store holds: results per pool, and how the aggregator that fills it has fared.
 public struct MemoryStats: Codable, Sendable, Equatable {
     /// Stored results per pool.

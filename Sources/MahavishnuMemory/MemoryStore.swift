@@ -65,6 +65,30 @@ public final class MemoryStore: Sendable {
         }
     }
 
+    /// The `limit` results stored last (newest first), or with `query` the newest that match
+    /// every word of it: the dashboard's recent tasks. Prompt and output are cut at 200 characters.
+    public func recent(matching query: String? = nil, limit: Int = 50) async throws -> [RecentTask] {
+        guard limit >= 1 else { throw MemoryStoreError.invalidLimit(limit) }
+        let pattern = try query.map { query throws in
+            guard let pattern = FTS5Pattern(matchingAllTokensIn: query) else { throw MemoryStoreError.emptyQuery(query) }
+            return pattern
+        }
+        return try await database.read { db in
+            var sql = "SELECT task_id, pool_name, status, substr(prompt, 1, 200) AS prompt, substr(output, 1, 200) AS output, duration, completed_at FROM memory_record"
+            var arguments: StatementArguments = []
+            if let pattern {
+                sql += " WHERE id IN (SELECT rowid FROM memory_record_fts WHERE memory_record_fts MATCH ?)"
+                arguments += [pattern]
+            }
+            sql += " ORDER BY completed_at DESC LIMIT ?"
+            arguments += [limit]
+            return try Row.fetchAll(db, sql: sql, arguments: arguments).map { row in
+                RecentTask(taskID: row["task_id"], poolName: row["pool_name"], status: TaskStatus(rawValue: row["status"]) ?? .failed,
+                           prompt: row["prompt"], output: row["output"], duration: row["duration"], completedAt: row["completed_at"])
+            }
+        }
+    }
+
     /// Up to `limit` stored results matching every word of `query`, best first, from every pool or
     /// only `pool` (an id or name).
     ///

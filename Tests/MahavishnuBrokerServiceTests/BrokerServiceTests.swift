@@ -23,6 +23,7 @@ struct BrokerServiceTests {
         settings.brokerBusPub = "tcp://127.0.0.1:*"
         settings.brokerBusSub = "tcp://127.0.0.1:*"
         settings.brokerHTTP = "127.0.0.1:0"
+        settings.brokerHTTPToken = directory.appendingPathComponent("dashboard.token").path
         settings.memoryAggregationEnabled = true
         settings.memoryDatabasePath = directory.appendingPathComponent("memory.db").path
         var configuration = try BrokerConfiguration(settings: settings, settingsFile: nil)

@@ -1,6 +1,7 @@
 import Foundation
 import MahavishnuCore
 import Prometheus
+import Synchronization
 
 /// The broker's Prometheus metrics, `mahavishnu_` each, in base units.
 ///
@@ -10,6 +11,8 @@ import Prometheus
 /// them out (`exposition()`) for a scrape: the router never waits on one.
 public final class BrokerMetrics: Sendable {
     public let registry = PrometheusCollectorRegistry()
+    /// What the dashboard shows, published once per heartbeat tick.
+    public let overview = Mutex(BrokerOverview())
 
     private let accepted: Counter
     private let dispatched: Counter

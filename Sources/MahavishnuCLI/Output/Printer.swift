@@ -12,12 +12,16 @@ enum Printer {
 
     /// Prints rows under a header, each column as wide as its widest cell.
     static func table(_ header: [String], _ rows: [[String]]) {
+        for line in tableLines(header, rows) { print(line) }
+    }
+
+    /// The lines of `table(header, rows)`.
+    static func tableLines(_ header: [String], _ rows: [[String]]) -> [String] {
         let widths = header.indices.map { column in ([header] + rows).map { $0[column].count }.max() ?? 0 }
         func line(_ cells: [String]) -> String {
             zip(cells, widths).map { $0.padding(toLength: $1, withPad: " ", startingAt: 0) }.joined(separator: "  ").trimmingCharacters(in: .whitespaces)
         }
-        print(line(header))
-        for row in rows { print(line(row)) }
+        return [line(header)] + rows.map(line)
     }
 
     /// Prints a task result: JSON, or a summary line and the output.

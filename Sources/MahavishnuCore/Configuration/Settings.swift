@@ -95,6 +95,9 @@ public struct Settings: Sendable, Equatable {
     public var brokerBusSub = "tcp://127.0.0.1:5558"
     /// Where the broker serves `/metrics` over HTTP: `HOST:PORT`, or `off`. Default `127.0.0.1:9464`.
     public var brokerHTTP = "127.0.0.1:9464"
+    /// The file of the dashboard's admin token. Default `dashboard.token` in `broker_keys_dir`
+    /// with CURVE, else `dashboard-PORT.token` in `$XDG_STATE_HOME/mahavishnu`.
+    public var brokerHTTPToken: String?
     /// Messages each bus socket queues (the broker's proxy per peer, each publisher, each
     /// subscriber) before dropping new ones. Default 10,000.
     public var busHighWaterMark = 10_000
@@ -237,6 +240,7 @@ extension Settings {
         .endpoint("broker_bus_pub", \.brokerBusPub),
         .endpoint("broker_bus_sub", \.brokerBusSub),
         .httpAddress("broker_http", \.brokerHTTP),
+        .path("broker_http_token", \.brokerHTTPToken),
         .int("bus_high_water_mark", \.busHighWaterMark, minimum: 1),
         .string("memory_database_path", \.memoryDatabasePath),
         .int("memory_batch_size", \.memoryBatchSize, minimum: 1),

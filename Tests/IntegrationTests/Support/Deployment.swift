@@ -47,8 +47,9 @@ final class Deployment: Sendable {
     /// The broker's bus endpoints: publishers connect to `busPub`, subscribers to `busSub`.
     let busPub: String
     let busSub: String
-    /// The broker's HTTP listener, `host:port` (`/metrics`).
+    /// The broker's HTTP listener, `host:port` (`/metrics`, the dashboard), and the file of its admin token.
     let http: String
+    let httpTokenFile: String
     let client: BrokerClient
     /// The memory database, when the deployment made a scratch one that `shutdown()` removes.
     private let scratchDatabase: TestDatabase?
@@ -64,6 +65,7 @@ final class Deployment: Sendable {
         busPub = endpoints["bus_pub"]!
         busSub = endpoints["bus_sub"]!
         http = endpoints["http"]!
+        httpTokenFile = endpoints["http_token"]!
         self.settings = settings
         self.scratchDatabase = scratchDatabase
         client = try BrokerClient(endpoint: frontend)
