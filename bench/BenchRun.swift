@@ -58,6 +58,7 @@ struct BenchRun: AsyncParsableCommand {
             case .memory: try session.runMemory()
             case .journal: try session.runJournal()
             case .lifecycle: try session.runLifecycle()
+            case .observe: try session.runObserve()
             case .compare: try session.runCompare()
             }
         }

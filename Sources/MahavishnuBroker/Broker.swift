@@ -73,6 +73,8 @@ public final class Broker: ThreadLoop {
             journal = try configuration.journal.map { journal throws(JournalError) in
                 try Journal(path: journal.file(frontend: frontendEndpoint), mode: journal.mode, logger: logger)
             }
+            journal?.writeTimes = metrics.journalWrites
+            if let bus { metrics.watch(bus) }
         } catch {
             bus?.stop()
             frontend.close()

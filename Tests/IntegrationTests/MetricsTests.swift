@@ -23,7 +23,8 @@ struct MetricsTests {
             let check = try await runCommand(URL(fileURLWithPath: "/bin/sh"), ["-c", "\(Self.promtool.path) check metrics < \(file)"])
             #expect(check.status == 0 && check.stdout.isEmpty && check.stderr.isEmpty, "promtool: \(check.stdout)\(check.stderr)")
             for family in ["mahavishnu_tasks_accepted_total", "mahavishnu_task_run_seconds_bucket", "mahavishnu_task_queue_wait_seconds_count",
-                           "mahavishnu_pool_up{pool=\"metered\"}", "mahavishnu_queue_depth{priority=\"5\"}", "mahavishnu_build_info"] {
+                           "mahavishnu_pool_up{pool=\"metered\"}", "mahavishnu_queue_depth{priority=\"5\"}", "mahavishnu_build_info",
+                           "mahavishnu_journal_write_seconds_count", "mahavishnu_bus_messages_forwarded_total"] {
                 #expect(exposition.contains(family), "\(family) is exported")
             }
 

@@ -8,6 +8,8 @@ struct BrokerEndpoints {
     /// The message bus: publishers connect to `busPub`, subscribers to `busSub`.
     let busPub: String
     let busSub: String
+    /// The HTTP listener (`/metrics`, the dashboard), `host:port`; `nil` for a build without one.
+    let http: String?
 }
 
 /// The journal a bench broker keeps: none, or `mode` (`crash`, `fsync`) in `file`.
@@ -43,12 +45,12 @@ extension ProcessSet {
         let endpoints = previous.map { [$0.frontend, $0.backend, $0.busPub, $0.busSub] } ?? Array(repeating: "tcp://127.0.0.1:*", count: 4)
         let build = build ?? ownBuild
         let (child, fields) = try start("broker", executable: build.brokerExecutable, [
-            "broker", "--frontend", endpoints[0], "--backend", endpoints[1], "--http", "127.0.0.1:0", "--bus-pub", endpoints[2], "--bus-sub", endpoints[3],
-        ] + memory + journal.arguments + arguments, ready: "broker ready")
+            "broker", "--frontend", endpoints[0], "--backend", endpoints[1], "--bus-pub", endpoints[2], "--bus-sub", endpoints[3],
+        ] + (build.brokerExecutable == ownBuild.brokerExecutable ? ["--http", "127.0.0.1:0"] : []) + memory + journal.arguments + arguments, ready: "broker ready")
         guard let frontend = fields["frontend"], let backend = fields["backend"], let busPub = fields["bus_pub"], let busSub = fields["bus_sub"] else {
             throw BenchError("the broker's ready line has no endpoints; see \(child.logFile.path)")
         }
-        return BrokerEndpoints(process: child, frontend: frontend, backend: backend, busPub: busPub, busSub: busSub)
+        return BrokerEndpoints(process: child, frontend: frontend, backend: backend, busPub: busPub, busSub: busSub, http: fields["http"])
     }
 
     /// A real pool process, `mahavishnu-pool` as a broker starts it, with `workers` echo workers;

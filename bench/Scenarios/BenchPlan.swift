@@ -20,6 +20,8 @@ enum ScenarioName: String, CaseIterable, Codable, ExpressibleByArgument {
     case compare
     /// Tasks with a priority and a deadline against plain ones; delayed tasks held and released on time.
     case lifecycle
+    /// `route least_loaded` while Prometheus scrapes `/metrics` every second and a dashboard polls, against without.
+    case observe
 
     /// What runs when none is named: everything, and `compare` only with a baseline to compare against.
     static func defaults(withBaseline: Bool) -> [ScenarioName] {

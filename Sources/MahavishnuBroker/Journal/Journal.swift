@@ -8,6 +8,8 @@ import MahavishnuCore
 /// could forget when the broker process dies (or, with `fsync`, when the machine loses power).
 ///
 /// - Important: owned by the router thread.
+import Prometheus
+
 final class Journal {
     let file: JournalFile
     let mode: JournalMode
@@ -19,6 +21,8 @@ final class Journal {
     private var sizeAfterCompaction: Int
     /// Times the file was rewritten: each builds and frees a copy of everything live.
     private(set) var compactions = 0
+    /// Where each write's duration goes (the `write(2)`, and with `fsync` the sync).
+    var writeTimes: DurationHistogram?
 
     /// Pending bytes past which a record is written without waiting for the pass to end.
     static let batchBytes = 1 << 20
@@ -64,11 +68,13 @@ final class Journal {
     /// Writes what is pending, unless a write failed since the last `retryFailedWrite()`.
     func flush() {
         guard !pending.isEmpty, failure == nil else { return }
+        let started = ContinuousClock.now
         do {
             try file.append(pending)
             pending.removeAll(keepingCapacity: pending.capacity <= 2 * Self.batchBytes)
             // A failed sync leaves the records in the file: the next sync covers them.
             if mode == .fsync { try file.sync() }
+            writeTimes?.record(.now - started)
         } catch {
             failure = error.description
             logger.error("journal write failed: new tasks are refused, and the write is retried every heartbeat", metadata: [

@@ -30,6 +30,12 @@ public final class BrokerMetrics: Sendable {
     let endedByBroker: [TaskStatus: Counter]
     let runTime: DurationHistogram
     let queueWait: DurationHistogram
+    /// Each journal write, with its sync under `fsync`.
+    let journalWrites: DurationHistogram
+    private let busForwarded: Counter
+    private let busMalformed: Counter
+    /// The bus proxy whose counts a scrape copies in, and what it copied last.
+    private let bus = Mutex<(proxy: BusProxy?, exported: BusProxyStatistics)>((nil, BusProxyStatistics(messagesForwarded: 0, subscriptionChanges: 0, malformed: 0)))
 
     private let queueDepth: [Gauge]
     private let delayed: Gauge
@@ -39,6 +45,12 @@ public final class BrokerMetrics: Sendable {
     private let journalBytes: Gauge
     private let queueBytes: Gauge
     private let partialsHeld: Gauge
+
+    /// Buckets of journal writes: 10 µs to 1 s.
+    static let journalBuckets: [Duration] = [
+        .microseconds(10), .microseconds(50), .microseconds(100), .microseconds(500), .milliseconds(1), .milliseconds(5),
+        .milliseconds(10), .milliseconds(50), .milliseconds(100), .milliseconds(500), .seconds(1),
+    ]
 
     /// Buckets of task run time and queue wait: 1 ms to 10 min.
     static let durationBuckets: [Duration] = [
@@ -75,6 +87,10 @@ public final class BrokerMetrics: Sendable {
                                                  help: "From a task's dispatch to its result at the broker.")
         queueWait = registry.makeDurationHistogram(name: "mahavishnu_task_queue_wait_seconds", buckets: Self.durationBuckets,
                                                    help: "From a task's arrival in its queue to its dispatch.")
+        journalWrites = registry.makeDurationHistogram(name: "mahavishnu_journal_write_seconds", buckets: Self.journalBuckets,
+                                                       help: "Each journal write: write(2) of a batch of records, and fdatasync(2) with journal_mode fsync.")
+        busForwarded = counter("bus_messages_forwarded_total", "Bus messages the broker's proxy passed from publishers to subscribers.")
+        busMalformed = counter("bus_messages_malformed_total", "Bus messages the proxy dropped as malformed (more than 16 frames).")
         queueDepth = TaskSchedule.priorities.map { gauge("queue_depth", "Tasks waiting in the broker's queues, delayed ones included, by priority.", [("priority", String($0))]) }
         delayed = gauge("tasks_delayed", "Tasks held until their eta.")
         inFlight = gauge("tasks_in_flight", "Tasks dispatched and not answered yet.")
@@ -119,8 +135,21 @@ public final class BrokerMetrics: Sendable {
 
     static let finishedHelp = "Tasks that ended, by the pool that ran them and their status."
 
+    /// Counts `proxy`'s messages (read at each scrape).
+    func watch(_ proxy: BusProxy) {
+        bus.withLock { $0.proxy = proxy }
+    }
+
     /// The metrics in the Prometheus text format, version 0.0.4.
-    public func exposition() -> [UInt8] { registry.emitToBuffer() }
+    public func exposition() -> [UInt8] {
+        bus.withLock { bus in
+            guard let current = bus.proxy?.statistics else { return }
+            if current.messagesForwarded > bus.exported.messagesForwarded { busForwarded.increment(by: Int64(current.messagesForwarded - bus.exported.messagesForwarded)) }
+            if current.malformed > bus.exported.malformed { busMalformed.increment(by: Int64(current.malformed - bus.exported.malformed)) }
+            bus.exported = current
+        }
+        return registry.emitToBuffer()
+    }
 
     /// One pool's metrics, labelled with its name.
     func pool(named name: String) -> PoolMetricHandles {

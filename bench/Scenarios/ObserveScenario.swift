@@ -1,0 +1,79 @@
+import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+
+/// `observe`: what watching the broker costs. `route least_loaded` through one fleet, in rounds
+/// that alternate between nobody watching and a watcher that scrapes `/metrics` every second
+/// (as Prometheus would, at a far shorter interval than its default) while a dashboard polls
+/// `/api/overview` every two seconds and `/api/tasks` every five.
+extension BenchSession {
+    func runObserve() throws {
+        try withRouteFleet(memoryDatabase: nil) { broker, _, fleet in
+            guard let http = broker.http else { throw BenchError("the broker printed no http= endpoint") }
+            let slots = plan.backends * plan.workersPerPool
+            var rounds: [(quiet: CaseResult, watched: CaseResult)] = []
+            for round in 1...2 {
+                let quiet = try measure("observe/quiet/\(round)", scenario: .observe, label: "route least_loaded, nobody watching, round \(round)", setup: fleet,
+                                        pools: plan.backends, slots: slots, exchange: .task(selector: .leastLoaded), endpoint: broker.frontend)
+                let watcher = HTTPWatcher(http: http)
+                let watched = try measure("observe/watched/\(round)", scenario: .observe, label: "route least_loaded, scraped and dashboard open, round \(round)",
+                                          setup: "\(fleet); GET /metrics every 1 s, /api/overview every 2 s, /api/tasks every 5 s", pools: plan.backends, slots: slots,
+                                          exchange: .task(selector: .leastLoaded), endpoint: broker.frontend)
+                let requests = watcher.stop()
+                guard requests.failed == 0, requests.succeeded > 0 else {
+                    throw BenchError("the watcher's requests: \(requests.succeeded) answered, \(requests.failed) failed")
+                }
+                rounds.append((quiet, watched))
+            }
+            let quiet = rounds.compactMap { $0.quiet.throughput?.median }, watched = rounds.compactMap { $0.watched.throughput?.median }
+            if quiet.count == 2, watched.count == 2 {
+                note(String(format: "observe: with /metrics scraped every second and a dashboard polling, route throughput is %.3f× that with nobody watching (means of two alternating rounds of medians, same fleet; the target is ≥ 0.97×).",
+                            watched.reduce(0, +) / quiet.reduce(0, +)))
+            }
+        }
+    }
+}
+
+/// Polls the broker's HTTP listener, as Prometheus and an open dashboard would, until stopped.
+private final class HTTPWatcher: Sendable {
+    private let watching: Task<(succeeded: Int, failed: Int), Never>
+    private let finished = DispatchSemaphore(value: 0)
+    private let outcome = WatchOutcome()
+
+    init(http: String) {
+        let schedule: [(path: String, every: Duration)] = [("/metrics", .seconds(1)), ("/api/overview", .seconds(2)), ("/api/tasks?limit=50", .seconds(5))]
+        watching = Task {
+            let session = URLSession(configuration: .ephemeral)
+            var due = schedule.map { _ in ContinuousClock.now }
+            var counts = (succeeded: 0, failed: 0)
+            while !Task.isCancelled {
+                for (index, entry) in schedule.enumerated() where ContinuousClock.now >= due[index] {
+                    let response = try? await session.data(from: URL(string: "http://\(http)\(entry.path)")!).1
+                    if (response as? HTTPURLResponse)?.statusCode == 200 { counts.succeeded += 1 } else { counts.failed += 1 }
+                    due[index] = due[index] + entry.every
+                }
+                try? await Task.sleep(until: due.min()!, clock: .continuous)
+            }
+            return counts
+        }
+        let watching = self.watching, outcome = self.outcome, finished = self.finished
+        Task {
+            let counts = await watching.value
+            outcome.counts = counts
+            finished.signal()
+        }
+    }
+
+    /// Stops polling; how many requests were answered 200 and how many were not.
+    func stop() -> (succeeded: Int, failed: Int) {
+        watching.cancel()
+        finished.wait()
+        return outcome.counts
+    }
+}
+
+/// The watcher's counts: written before `finished` is signalled, read after it is waited for.
+private final class WatchOutcome: @unchecked Sendable {
+    var counts = (succeeded: 0, failed: 0)
+}
