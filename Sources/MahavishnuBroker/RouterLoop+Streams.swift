@@ -8,6 +8,10 @@ extension RouterLoop {
     /// asked to stream. One its producer has no room for yet is held, and the pool gets no credit
     /// for it until it goes. From a pool that no longer holds the task, for a producer that has
     /// gone, or past the bytes held for all producers, it is dropped (and counted).
+    ///
+    /// Partials are not journaled, so they never wait in the outbox (whose send could not hold
+    /// one the producer has no room for); the task's result, which does wait for the journal,
+    /// always comes after them.
     func forwardPartial(_ taskID: [UInt8], sequence: Int, body: Payload, from slot: Int) {
         guard let lease = leases[taskID], lease.poolSlot == slot, lease.task.schedule.stream else {
             stats.partialsDropped += 1
@@ -16,7 +20,7 @@ extension RouterLoop {
         let attempt = lease.task.attempts
         let wire = BrokerToProducer.partial(taskID: taskID, attempt: attempt, sequence: sequence, body: body).encoded
         if heldStreams.isEmpty || !heldStreams.isHolding(taskID) {
-            let delivery = offerPartial(wire, to: lease.task.replyTo)
+            let delivery = offerToProducer(lease.task.replyTo, wire)
             if delivery != .full { return partialPassedOn(taskID, attempt: attempt, delivered: delivery == .sent) }
         }
         if heldStreams.isFull(adding: body.count) { return partialPassedOn(taskID, attempt: attempt, delivered: false) }
@@ -28,7 +32,7 @@ extension RouterLoop {
         var progressed = false
         for (taskID, address) in heldStreams.heldTasks {
             while let message = heldStreams.first(of: taskID) {
-                let delivery = message.attempt == nil ? offerHeldResult(taskID, message.wire, to: address) : offerPartial(message.wire, to: address)
+                let delivery = message.attempt == nil ? offerHeldResult(taskID, message.wire, to: address) : offerToProducer(address, message.wire)
                 if delivery == .full { break }
                 heldStreams.removeFirst(of: taskID)
                 progressed = true
@@ -49,11 +53,6 @@ extension RouterLoop {
         }
         leases[taskID]!.uncredited = 0
         _ = sendToPool(registry[lease.poolSlot].routingID, .credit(taskID: taskID, partials: HeldStreams.grant))
-    }
-
-    /// A partial for a producer: behind the journal's write if the outbox holds messages, else now.
-    private func offerPartial(_ wire: WireMessage, to address: ReplyAddress) -> ProducerDelivery {
-        holdInOutbox(.init(peer: .producer(address), wire: wire)) ? .sent : offerToProducer(address, wire)
     }
 
     /// A held final result, once its partials have gone: sent as `sendResult` sends one, and
