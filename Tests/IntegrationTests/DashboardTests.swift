@@ -16,7 +16,7 @@ struct DashboardTests {
         try await Deployment.with(pools: [("webpool", 2), ("second", 1)]) { deployment in
             let page = "http://\(deployment.http)/"
             // The broker publishes what the page reads once per heartbeat interval.
-            try await waitUntil("the overview to list both pools") { try await Self.overviewPools(deployment).count == 2 }
+            try await waitUntil("the overview to list both pools") { try await Self.apiArray(deployment, "/api/overview", "pools").count == 2 }
             let before = try await Self.renderedDOM(page)
             #expect(before.contains(#"data-pool="webpool""#) && before.contains(#"data-pool="second""#), "both live pools are listed")
             #expect(Self.completedCount(in: before) == 0)
@@ -24,11 +24,15 @@ struct DashboardTests {
             let results = try await deployment.submit(count: 12, window: 4, selector: nil)
             #expect(results.allSatisfy { $0.status == .completed })
             try await waitUntil("the overview to count 12 completed tasks") {
-                try await Self.overviewPools(deployment).compactMap { $0["tasks_completed"] as? Int }.reduce(0, +) == 12
+                try await Self.apiArray(deployment, "/api/overview", "pools").compactMap { $0["tasks_completed"] as? Int }.reduce(0, +) == 12
             }
             let after = try await Self.renderedDOM(page)
             #expect(Self.completedCount(in: after) == 12, "the page shows the tasks that ran")
             #expect(after.contains("status-completed"), "recent tasks come from the memory store")
+            // The memory store takes results within memory_sync_interval (1 s).
+            try await waitUntil("the memory store to hold all 12") { try await Self.apiArray(deployment, "/api/tasks?limit=100", "tasks").count == 12 }
+            let tasks = try await Self.apiArray(deployment, "/api/tasks?limit=100", "tasks")
+            #expect(tasks.allSatisfy { $0["attempts"] as? Int == 1 && ($0["duration"] as? Double ?? -1) >= 0 }, "each with its one attempt: \(tasks.prefix(2))")
 
             let screenshot = repositoryRoot.appendingPathComponent(".build/test-output/dashboard.png")
             try FileManager.default.createDirectory(at: screenshot.deletingLastPathComponent(), withIntermediateDirectories: true)
@@ -59,10 +63,10 @@ struct DashboardTests {
         }
     }
 
-    /// The pools of `GET /api/overview`.
-    static func overviewPools(_ deployment: Deployment) async throws -> [[String: Any]] {
-        let overview = try JSONSerialization.jsonObject(with: Data(try await httpGet("http://\(deployment.http)/api/overview").utf8)) as? [String: Any]
-        return overview?["pools"] as? [[String: Any]] ?? []
+    /// The array `key` of the JSON object at `path` on the deployment's HTTP listener.
+    static func apiArray(_ deployment: Deployment, _ path: String, _ key: String) async throws -> [[String: Any]] {
+        let object = try JSONSerialization.jsonObject(with: Data(try await httpGet("http://\(deployment.http)\(path)").utf8)) as? [String: Any]
+        return object?[key] as? [[String: Any]] ?? []
     }
 
     static let headless = ["--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars", "--virtual-time-budget=5000"]

@@ -59,6 +59,8 @@ struct SettingsTests {
         ("pool_routing_strategy: affinity", "pool_routing_strategy", "affinity needs a pool per task"),
         ("broker_frontend: localhost:5555", "broker_frontend", "expected an endpoint"),
         ("broker_backend: tcp://127.0.0.1:99999", "broker_backend", "expected an endpoint"),
+        ("broker_http: 9464", "broker_http", "HOST:PORT (port 0: the OS chooses), or off"),
+        ("broker_http: localhost:99999", "broker_http", "HOST:PORT"),
         ("memory_sync_interval: -1", "memory_sync_interval", "greater than 0"),
         ("memory_sync_interval: 61", "memory_sync_interval", "a number of seconds greater than 0 and at most 60, got '61'"),
         ("worker_default_type:\n  nested: true", "worker_default_type", "got a mapping"),

@@ -65,12 +65,25 @@ final class BrokerHTTPRoutes: Sendable {
         do {
             guard FileManager.default.fileExists(atPath: memoryDatabase) else { return Self.json(RecentTasks(memory: "empty", tasks: [])) }
             let store = try MemoryStore(path: memoryDatabase, create: false)
-            return Self.json(RecentTasks(memory: "on", tasks: try await store.recent(matching: query, limit: limit)))
+            return Self.json(RecentTasks(memory: "on", tasks: await withAttempts(try await store.recent(matching: query, limit: limit))))
         } catch MemoryStoreError.emptyQuery(let text) {
             return Self.failure(.badRequest, "invalid_argument", "the search '\(text)' has no words to look for")
         } catch {
             return Self.failure(.internalServerError, "memory_unavailable", "cannot read the memory store \(memoryDatabase): \(error)")
         }
+    }
+
+    /// `tasks` with the attempts the broker counted for each, while its recent results still
+    /// hold it (the memory store does not: pools do not know it).
+    private func withAttempts(_ tasks: [RecentTask]) async -> [DashboardTask] {
+        let client = self.client
+        let attempts = await withTaskGroup(of: (String, Int?).self) { group in
+            for task in tasks {
+                group.addTask { (task.taskID, try? await client.task(task.taskID, timeout: .seconds(2)).attempts) }
+            }
+            return await group.reduce(into: [String: Int]()) { $0[$1.0] = $1.1 }
+        }
+        return tasks.map { DashboardTask(task: $0, attempts: attempts[$0.taskID].flatMap { $0 > 0 ? $0 : nil }) }
     }
 
     /// `["pools", NAME, "scale" | "close"]` or `["tasks", ID, "cancel"]`.
@@ -111,5 +124,19 @@ final class BrokerHTTPRoutes: Sendable {
 /// `GET /api/tasks`: whether the memory store is on, and the tasks found.
 private struct RecentTasks: Encodable {
     let memory: String
-    let tasks: [RecentTask]
+    let tasks: [DashboardTask]
+}
+
+/// A recent task with its attempts (`nil` once the broker no longer holds its result).
+private struct DashboardTask: Encodable {
+    let task: RecentTask
+    let attempts: Int?
+
+    func encode(to encoder: any Encoder) throws {
+        try task.encode(to: encoder)
+        var container = encoder.container(keyedBy: AttemptsKey.self)
+        try container.encodeIfPresent(attempts, forKey: .attempts)
+    }
+
+    private enum AttemptsKey: String, CodingKey { case attempts }
 }

@@ -56,7 +56,7 @@ enum DashboardPage {
         <h2>Recent tasks</h2>
         <form id="search"><input id="query" placeholder="search prompts and outputs" size="40"> <button>search</button> <span id="tasks-note" class="muted"></span></form>
         <table>
-          <thead><tr><th>task</th><th>status</th><th>pool</th><th>duration</th><th>prompt</th><th>output</th><th></th></tr></thead>
+          <thead><tr><th>task</th><th>status</th><th>pool</th><th>duration</th><th>attempts</th><th>prompt</th><th>output</th><th></th></tr></thead>
           <tbody id="tasks"></tbody>
         </table>
       </section>
@@ -139,7 +139,7 @@ enum DashboardPage {
       for (const task of answer.tasks) {
         const row = body.insertRow();
         cell(row, task.task_id); cell(row, task.status, "status-" + task.status); cell(row, task.pool_name);
-        cell(row, `${(task.duration * 1000).toFixed(0)} ms`); cell(row, task.prompt, "text"); cell(row, task.output, "text");
+        cell(row, `${(task.duration * 1000).toFixed(0)} ms`); cell(row, task.attempts ?? "—"); cell(row, task.prompt, "text"); cell(row, task.output, "text");
         cell(row, button("cancel", () => act(`/api/tasks/${encodeURIComponent(task.task_id)}/cancel`)));
       }
     }
