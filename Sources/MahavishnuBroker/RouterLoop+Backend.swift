@@ -107,9 +107,10 @@ extension RouterLoop {
     private func handleResult(_ taskID: [UInt8], body: Payload, from slot: Int) {
         let task: PendingTask
         let leased: Bool
+        let now = ContinuousClock.now
         if let lease = claimLease(taskID, from: slot) {
             (task, leased) = (lease.task, true)
-            metrics.runTime.record(.now - lease.dispatchedAt)
+            metrics.runTime.record(now - lease.dispatchedAt)
         } else if let waiting = takeWaiting(taskID) {
             // A run from before the pool registered again (after a broker restart, or a pool
             // declared lost that came back) finished a task waiting to run again: its result is
@@ -122,8 +123,8 @@ extension RouterLoop {
         registry[slot].tasksCompleted += 1
         if let status = ResultStatusPeek.status(of: body) {
             registry[slot].metrics?.finished[status]?.increment()
-            let latency = ContinuousClock.now - (clockOrigin + .milliseconds(task.arrivalMilliseconds))
-            activity.record(failed: status == .failed || status == .timeout, latency: max(.zero, latency), at: Int(Self.epochMilliseconds() / 1000))
+            let latency = now - (clockOrigin + .milliseconds(task.arrivalMilliseconds))
+            activity.record(failed: status == .failed || status == .timeout, latency: max(.zero, latency), at: activitySecond)
         }
         finishTask(task.owner, body: body)
         if leased { releaseSlot(slot) } else { releaseGhost(slot) }

@@ -36,7 +36,8 @@ extension RouterLoop {
         overview.publishedAt = Double(Self.epochMilliseconds()) / 1000
         overview.stats = statsSnapshot()
         overview.health = healthReport()
-        overview.activity = activity.snapshot(at: Int(overview.publishedAt))
+        activitySecond = Int(overview.publishedAt)
+        overview.activity = activity.snapshot(at: activitySecond)
         metrics.advance(from: exportedStats, to: overview.stats, depthByPriority: queues.waitingByPriority(plus: entries.map(\.affinityQueue)))
         exportedStats = overview.stats
         for pool in entries {

@@ -77,6 +77,17 @@ struct SettingsTests {
         #expect(error?.description.contains(fragment) == true, "\(error?.description ?? "")")
     }
 
+    @Test("broker_http is HOST:PORT, [IPv6]:PORT or off")
+    func httpAddresses() throws {
+        #expect(try HTTPListenAddress.parse("127.0.0.1:9464") == HTTPListenAddress(host: "127.0.0.1", port: 9464))
+        #expect(try HTTPListenAddress.parse("[::1]:0") == HTTPListenAddress(host: "::1", port: 0))
+        #expect(try HTTPListenAddress.parse("off") == nil)
+        #expect(try SettingsLoader.load(file: nil, environment: [:], flags: ["broker_http": "off"]).brokerHTTP == "off")
+        for bad in ["9464", ":80", "host:port", "::1:80"] {
+            #expect(throws: HTTPListenAddressError.self, "\(bad)") { try HTTPListenAddress.parse(bad) }
+        }
+    }
+
     @Test("sizes are bytes or a number with a unit, from the file and the environment")
     func sizes() throws {
         let path = try settingsFile("""

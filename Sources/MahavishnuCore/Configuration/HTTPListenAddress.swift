@@ -9,6 +9,16 @@ public struct HTTPListenAddress: Sendable, Equatable {
         self.port = port
     }
 
+    /// Whether `text` is an address or `off`.
+    public static func isValid(_ text: String) -> Bool {
+        do {
+            _ = try parse(text)
+            return true
+        } catch {
+            return false
+        }
+    }
+
     /// The address `text` names; `nil` for `off`. Throws with what is wrong.
     public static func parse(_ text: String) throws(HTTPListenAddressError) -> HTTPListenAddress? {
         if text == "off" { return nil }

@@ -169,7 +169,7 @@ struct SettingsKey: Sendable {
 
     static func httpAddress(_ name: String, _ field: WritableKeyPath<Settings, String> & Sendable) -> SettingsKey {
         SettingsKey(name: name, expected: "HOST:PORT (port 0: the OS chooses), or off") { settings, node in
-            guard let value = ValueParser.string(node), (try? HTTPListenAddress.parse(value)) != nil else { return false }
+            guard let value = ValueParser.string(node), HTTPListenAddress.isValid(value) else { return false }
             settings[keyPath: field] = value
             return true
         }
