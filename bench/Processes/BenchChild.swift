@@ -13,11 +13,14 @@ final class BenchChild {
     private let process: AttachedProcess
     private var pendingOutput: [UInt8] = []
 
-    /// Starts `executable` with `arguments`.
+    /// Starts `executable` with `arguments`, in the log directory: no child picks up the
+    /// checkout's `settings/mahavishnu.yaml` (which a baseline build may not read), so every
+    /// build runs on its own defaults and the flags the bench gives.
     init(name: String, executable: String, arguments: [String], logFile: URL) throws {
         self.name = name
         self.logFile = logFile
-        let spec = LaunchSpec(arguments: [executable] + arguments, environment: ProcessInfo.processInfo.environment, workingDirectory: nil,
+        let spec = LaunchSpec(arguments: [executable] + arguments, environment: ProcessInfo.processInfo.environment,
+                              workingDirectory: logFile.deletingLastPathComponent().path,
                               pipeStandardInput: true, standardErrorFile: logFile.path)
         do {
             process = try AttachedProcess(spec, name: "bench.\(name)")
