@@ -5,7 +5,7 @@ import Foundation
 /// counts in power-of-two millisecond bins so a bucket's p50 and p99 cost no list of samples.
 ///
 /// The router loop records into it; once per heartbeat tick it publishes a snapshot for the
-/// dashboard (`BrokerMetrics.activity`).
+/// dashboard (`BrokerMetrics.overview`).
 struct ActivityHistory {
     static let bucketSeconds = 10
     static let bucketCount = 90
