@@ -11,11 +11,15 @@ struct Outbox {
             case pool([UInt8])
         }
 
+        /// A final result the producer is owed (not a copy answering a retry), whose fate is
+        /// reported once it is sent; a streaming task's waits for room if its producer has none.
+        enum Result {
+            case owed, streamed
+        }
+
         let peer: Peer
         let wire: WireMessage
-        /// Whether it is a final result the producer is owed (not a copy answering a retry):
-        /// its fate is reported once it is sent.
-        var isOwedResult = false
+        var result: Result?
     }
 
     private(set) var messages: [Message] = []

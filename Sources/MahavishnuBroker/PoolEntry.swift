@@ -116,7 +116,7 @@ struct PendingTask {
     }
 
     /// Who is owed its result.
-    var owner: ResultOwner { ResultOwner(taskID: taskID, replyTo: replyTo, attempts: attempts) }
+    var owner: ResultOwner { ResultOwner(taskID: taskID, replyTo: replyTo, attempts: attempts, streams: schedule.stream) }
 
     /// Whether it is served before `other` in a queue: lower rank, then earlier arrival.
     func isServed(before other: PendingTask) -> Bool {

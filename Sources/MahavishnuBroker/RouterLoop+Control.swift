@@ -79,8 +79,9 @@ extension RouterLoop {
         snapshot.queueDepth = queues.depth
         snapshot.queueBytes = queues.bytes
         snapshot.delayed = queues.delayed.count
-        snapshot.partialsHeld = heldStreams.partialCount
-        snapshot.partialsHeldBytes = heldStreams.bytes
+        snapshot.partialsHeld = heldDeliveries.partialCount
+        snapshot.partialsHeldBytes = heldDeliveries.bytes
+        snapshot.resultsHeld = heldDeliveries.resultCount
         snapshot.resultCacheEntries = resultCache.count
         snapshot.resultCacheBytes = resultCache.bytes
         snapshot.journalBytes = journal?.file.size ?? 0

@@ -52,12 +52,14 @@ extension RouterLoop {
     /// Answers a task id the broker already knows: from the result cache, or by re-addressing
     /// its lease or its place in a queue to the latest sender. `true` if it was known.
     func answerKnownTask(_ taskID: [UInt8], replyTo address: ReplyAddress) -> Bool {
+        // What is held for it (partials, or its result waiting for room) goes to the latest sender.
+        let held = !heldDeliveries.isEmpty && heldDeliveries.redirect(taskID, to: address)
         if let cached = resultCache[taskID] {
+            if held { return true }
             stats.resultsFromCache += 1
             sendToProducer(address, .result(taskID: taskID, attempts: cached.attempts, body: cached.body))
             return true
         }
-        if !heldStreams.isEmpty { heldStreams.redirect(taskID, to: address) }
         if leases[taskID] != nil {
             leases[taskID]!.task.replyTo = address
             return true
@@ -75,7 +77,7 @@ extension RouterLoop {
         task.attempts += 1
         dispatchClock += 1
         journal?.record(.dispatched(taskID: task.taskID))
-        guard sendToPool(registry[slot].routingID, .task(taskID: task.taskID, body: task.body, partialWindow: task.schedule.stream ? HeldStreams.window : nil)) else {
+        guard sendToPool(registry[slot].routingID, .task(taskID: task.taskID, body: task.body, partialWindow: task.schedule.stream ? HeldDeliveries.window : nil)) else {
             task.attempts -= 1
             requeue(task)
             poolLost(slot, reason: "the broker could not reach it")

@@ -180,7 +180,7 @@ extension RouterLoop {
         // Records noted after the last write (results delivered) are written soon, not at the next message.
         if journal?.writesSoon == true { next = min(next, .now + Journal.pendingDelay) }
         if let scheduled = nextScheduleTimer { next = min(next, scheduled) }
-        if let retryAt = heldStreams.retryAt { next = min(next, retryAt) }
+        if let retryAt = heldDeliveries.retryAt { next = min(next, retryAt) }
         return next
     }
 
@@ -199,7 +199,7 @@ extension RouterLoop {
         }
         supervisor?.restartDue(now)
         runScheduleTimers()
-        if let retryAt = heldStreams.retryAt, retryAt <= now { flushHeldStreams() }
+        if let retryAt = heldDeliveries.retryAt, retryAt <= now { flushHeldDeliveries() }
         if heartbeat.tick(now) { heartbeatTick(now) }
         if case .draining(let deadline) = state, deadline <= now {
             logger.info("drain deadline reached", metadata: ["broker.in_flight": "\(leases.count)", "broker.children": "\(supervisor?.runningCount ?? 0)"])

@@ -58,9 +58,10 @@ extension RouterLoop {
         journal.flush()
         for message in outbox.take() {
             switch message.peer {
+            case .producer(let address) where message.result != nil:
+                offerResult(message.wire.headers[2], message.wire, to: address, waitsForRoom: message.result == .streamed)
             case .producer(let address):
-                let delivered = deliverToProducer(address, message.wire)
-                if message.isOwedResult { resultSent(message.wire.headers[2], to: address, delivered: delivered) }
+                _ = deliverToProducer(address, message.wire)
             case .pool(let routingID):
                 if !deliverToPool(routingID, message.wire), let slot = registry.slot(routingID: routingID) {
                     poolLost(slot, reason: "the broker could not reach it")

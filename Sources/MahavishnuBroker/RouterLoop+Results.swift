@@ -17,19 +17,33 @@ extension RouterLoop {
             }
         }
         resultCache.insert(task.taskID, attempts: task.attempts, body: body, finishedAt: finishedAt)
-        sendResult(task.taskID, attempts: task.attempts, body: body, to: task.replyTo)
+        sendResult(task.taskID, attempts: task.attempts, body: body, to: task.replyTo, streamed: task.streams)
     }
 
     /// Sends a final result the producer is owed; its fate is reported to `resultSent` (now,
     /// or once the outbox it waits in is flushed).
-    func sendResult(_ taskID: [UInt8], attempts: Int, body: Payload, to address: ReplyAddress) {
+    ///
+    /// A `streamed` task's result goes after the partials its producer has not taken yet, and
+    /// waits for room when the partials before it filled the producer's pipe (`offerResult`).
+    func sendResult(_ taskID: [UInt8], attempts: Int, body: Payload, to address: ReplyAddress, streamed: Bool = false) {
         let result = BrokerToProducer.result(taskID: taskID, attempts: attempts, body: body).encoded
-        // A streaming task's result goes after the partials its producer has not taken yet.
-        if !heldStreams.isEmpty && heldStreams.isHolding(taskID) {
-            return heldStreams.hold(.init(wire: result, attempt: nil, bytes: body.count), for: taskID, to: address)
+        if !heldDeliveries.isEmpty && heldDeliveries.isHolding(taskID) {
+            return heldDeliveries.hold(.init(wire: result, attempt: nil, bytes: body.count), for: taskID, to: address)
         }
-        if holdInOutbox(.init(peer: .producer(address), wire: result, isOwedResult: true)) { return }
-        resultSent(taskID, to: address, delivered: deliverToProducer(address, result))
+        if holdInOutbox(.init(peer: .producer(address), wire: result, result: streamed ? .streamed : .owed)) { return }
+        offerResult(taskID, result, to: address, waitsForRoom: streamed)
+    }
+
+    /// Sends a final result now if its producer has room. One that `waitsForRoom` (a streaming
+    /// task's) and finds none is held and tried again, unless the bytes held for all producers
+    /// are spent; any other is undeliverable then, and a resend gets it from the result cache.
+    func offerResult(_ taskID: [UInt8], _ result: WireMessage, to address: ReplyAddress, waitsForRoom: Bool) {
+        let delivery = offerToProducer(address, result)
+        let bytes = result.body?.count ?? 0
+        if delivery == .full && waitsForRoom && !heldDeliveries.isFull(adding: bytes) {
+            return heldDeliveries.hold(.init(wire: result, attempt: nil, bytes: bytes), for: taskID, to: address)
+        }
+        resultSent(taskID, to: address, delivered: delivery == .sent)
     }
 
     /// Counts an owed result sent, notes it delivered in the journal, or holds it for a producer
@@ -54,7 +68,7 @@ extension RouterLoop {
                 continue
             }
             let result = BrokerToProducer.result(taskID: taskID, attempts: cached.attempts, body: cached.body).encoded
-            if holdInOutbox(.init(peer: .producer(address), wire: result, isOwedResult: true)) { continue }
+            if holdInOutbox(.init(peer: .producer(address), wire: result, result: .owed)) { continue }
             guard deliverToProducer(address, result) else {
                 // Still away: the rest wait for its next try.
                 for rest in taskIDs[index...] { resultSent(rest, to: address, delivered: false) }

@@ -2,7 +2,7 @@ import MahavishnuCore
 import ZeroMQ
 
 /// Streaming tasks: partial outputs on their way from pool to producer under the pool's credit,
-/// held in order when the producer has no room (`HeldStreams`), with the final result behind them.
+/// held in order when the producer has no room (`HeldDeliveries`), with the final result behind them.
 extension RouterLoop {
     /// Passes a running task's partial output on to its producer, stamped with the attempt, if it
     /// asked to stream. One its producer has no room for yet is held, and the pool gets no credit
@@ -19,46 +19,46 @@ extension RouterLoop {
         }
         let attempt = lease.task.attempts
         let wire = BrokerToProducer.partial(taskID: taskID, attempt: attempt, sequence: sequence, body: body).encoded
-        if heldStreams.isEmpty || !heldStreams.isHolding(taskID) {
+        if heldDeliveries.isEmpty || !heldDeliveries.isHolding(taskID) {
             let delivery = offerToProducer(lease.task.replyTo, wire)
             if delivery != .full { return partialPassedOn(taskID, attempt: attempt, delivered: delivery == .sent) }
         }
-        if heldStreams.isFull(adding: body.count) { return partialPassedOn(taskID, attempt: attempt, delivered: false) }
-        heldStreams.hold(.init(wire: wire, attempt: attempt, bytes: body.count), for: taskID, to: lease.task.replyTo)
+        if heldDeliveries.isFull(adding: body.count) { return partialPassedOn(taskID, attempt: attempt, delivered: false) }
+        heldDeliveries.hold(.init(wire: wire, attempt: attempt, bytes: body.count), for: taskID, to: lease.task.replyTo)
     }
 
     /// Tries the held messages again, oldest first per task, until a producer has no room.
-    func flushHeldStreams() {
+    func flushHeldDeliveries() {
         var progressed = false
-        for (taskID, address) in heldStreams.heldTasks {
-            while let message = heldStreams.first(of: taskID) {
+        for (taskID, address) in heldDeliveries.heldTasks {
+            while let message = heldDeliveries.first(of: taskID) {
                 let delivery = message.attempt == nil ? offerHeldResult(taskID, message.wire, to: address) : offerToProducer(address, message.wire)
                 if delivery == .full { break }
-                heldStreams.removeFirst(of: taskID)
+                heldDeliveries.removeFirst(of: taskID)
                 progressed = true
                 if let attempt = message.attempt { partialPassedOn(taskID, attempt: attempt, delivered: delivery == .sent) }
             }
         }
-        heldStreams.tried(progressed: progressed)
+        heldDeliveries.tried(progressed: progressed)
     }
 
     /// A partial went to its producer (or was dropped): counted, and credited to the pool once
-    /// `HeldStreams.grant` of its run have gone, if that run is still leased.
+    /// `HeldDeliveries.grant` of its run have gone, if that run is still leased.
     private func partialPassedOn(_ taskID: [UInt8], attempt: Int, delivered: Bool) {
         if delivered { stats.partialsForwarded += 1 } else { stats.partialsDropped += 1 }
         guard let lease = leases[taskID], lease.task.attempts == attempt else { return }
-        guard lease.uncredited + 1 >= HeldStreams.grant else {
+        guard lease.uncredited + 1 >= HeldDeliveries.grant else {
             leases[taskID]!.uncredited += 1
             return
         }
         leases[taskID]!.uncredited = 0
-        _ = sendToPool(registry[lease.poolSlot].routingID, .credit(taskID: taskID, partials: HeldStreams.grant))
+        _ = sendToPool(registry[lease.poolSlot].routingID, .credit(taskID: taskID, partials: HeldDeliveries.grant))
     }
 
     /// A held final result, once its partials have gone: sent as `sendResult` sends one, and
     /// held on while its producer has no room.
     private func offerHeldResult(_ taskID: [UInt8], _ wire: WireMessage, to address: ReplyAddress) -> ProducerDelivery {
-        if holdInOutbox(.init(peer: .producer(address), wire: wire, isOwedResult: true)) { return .sent }
+        if holdInOutbox(.init(peer: .producer(address), wire: wire, result: .streamed)) { return .sent }
         let delivery = offerToProducer(address, wire)
         if delivery != .full { resultSent(taskID, to: address, delivered: delivery == .sent) }
         return delivery

@@ -49,7 +49,7 @@ final class RouterLoop: SocketLoopHandler {
     /// Messages waiting for the journal's next write.
     var outbox = Outbox()
     /// Streaming tasks' partials and results waiting for room at their producers.
-    var heldStreams = HeldStreams()
+    var heldDeliveries = HeldDeliveries()
     /// Results for producers with their own routing id that were away when they finished.
     var owedResults: OwedResults
     /// Ticks once per dispatch; a pool's `lastUse` is the tick of its last task.

@@ -183,6 +183,8 @@ struct ResultOwner {
     let taskID: [UInt8]
     let replyTo: ReplyAddress
     let attempts: Int
+    /// The producer asked for partials: it reads, and its result waits for room behind them.
+    var streams = false
 }
 
 /// A delayed task and its `eta`.

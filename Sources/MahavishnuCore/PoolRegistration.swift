@@ -155,8 +155,11 @@ public struct BrokerStats: Codable, Sendable, Equatable {
     public var partialsDropped = 0
     /// Partial outputs held now for producers that had no room for them yet.
     public var partialsHeld = 0
-    /// Bytes of those partials (and of results held behind them) now.
+    /// Bytes of those partials (and of the results held) now.
     public var partialsHeldBytes = 0
+    /// Final results of streaming tasks held now for producers that had no room for them yet
+    /// (behind their partials, or after partials that filled the pipe).
+    public var resultsHeld = 0
     /// Tasks refused with `overloaded`.
     public var tasksRefusedOverloaded = 0
     /// Tasks refused with `too_large`.
@@ -212,7 +215,7 @@ public struct BrokerStats: Codable, Sendable, Equatable {
         case journalBytes = "journal_bytes", resultsOwed = "results_owed"
         case tasksCancelled = "tasks_cancelled", tasksExpired = "tasks_expired", delayed
         case partialsForwarded = "partials_forwarded", partialsDropped = "partials_dropped"
-        case partialsHeld = "partials_held", partialsHeldBytes = "partials_held_bytes"
+        case partialsHeld = "partials_held", partialsHeldBytes = "partials_held_bytes", resultsHeld = "results_held"
     }
 }
 

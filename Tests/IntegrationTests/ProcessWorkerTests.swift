@@ -199,8 +199,9 @@ struct ProcessWorkerTests {
             #expect(result.count == 5 && result[2] == "stalled" && result[4].contains(#""status":"completed""#), "\(result.prefix(4))")
             #expect(FileManager.default.fileExists(atPath: marker))
             let stats = try await deployment.stats()
-            #expect(stats.partialsForwarded == parts && stats.partialsDropped == 0 && stats.partialsHeld == 0,
+            #expect(stats.partialsForwarded == parts && stats.partialsDropped == 0 && stats.partialsHeld == 0 && stats.resultsHeld == 0,
                     "the other task did not stream: its pool sent none of its partials; \(stats)")
+            #expect(stats.resultsUndeliverable == 0, "the result behind partials that filled the producer's pipe waited for room")
         }
     }
 

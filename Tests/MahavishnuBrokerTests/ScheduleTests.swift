@@ -210,6 +210,38 @@ struct ScheduleTests {
         }
     }
 
+    @Test("a streaming task's result that finds its producer's pipe full waits for room, where a plain task's is undeliverable (a resend gets it from the cache)")
+    func streamedResultWaitsForRoom() throws {
+        try RouterHarness.with({ $0.producerHighWaterMark = 1 }) { harness in
+            let pool = try harness.pool("a")
+            let watcher = try harness.producer()
+            let stalled = try harness.producer(receiveHighWaterMark: 1, receiveBuffer: 65_536)
+            // 16 MB of plain results fill the stalled producer's pipe and kernel buffers; the rest are undeliverable.
+            let output = String(repeating: "r", count: 256 << 10)
+            for index in 0..<64 {
+                try stalled.submit("p\(index)")
+                try pool.complete(try pool.nextTask().id, output: output)
+            }
+            let full = try watcher.stats("plain results to be undeliverable") { $0.resultsDelivered + $0.resultsUndeliverable == 64 }
+            #expect(full.resultsUndeliverable > 0, "\(full)")
+
+            try stalled.submit("s", schedule: #"{"stream":true}"#)
+            #expect(try pool.nextTask().id == "s")
+            try pool.complete("s", output: "streamed")
+            let holding = try watcher.stats("the streamed result to be held") { $0.resultsHeld == 1 }
+            #expect(holding.resultsUndeliverable == full.resultsUndeliverable && holding.partialsHeld == 0, "\(holding)")
+
+            var delivered: [String] = []
+            while delivered.last != "s" {
+                guard case .result(let id, _, _) = try stalled.reply() else { throw HarnessFailure("not a result") }
+                delivered.append(id)
+            }
+            #expect(delivered.count == full.resultsDelivered + 1, "every result that went, then the held one: \(delivered)")
+            let drained = try watcher.stats("the hold to empty") { $0.resultsHeld == 0 }
+            #expect(drained.resultsUndeliverable == full.resultsUndeliverable && drained.partialsHeldBytes == 0, "\(drained)")
+        }
+    }
+
     @Test("a schedule the broker cannot use is refused bad_request, naming the key")
     func refusedSchedules() throws {
         let refusals = [

@@ -45,6 +45,7 @@ public final class BrokerMetrics: Sendable {
     private let journalBytes: Gauge
     private let queueBytes: Gauge
     private let partialsHeld: Gauge
+    private let resultsHeld: Gauge
 
     /// Buckets of journal writes: 10 µs to 1 s.
     static let journalBuckets: [Duration] = [
@@ -99,6 +100,7 @@ public final class BrokerMetrics: Sendable {
         journalBytes = gauge("journal_bytes", "The journal file's size (0 with journal_mode off).")
         queueBytes = gauge("queue_bytes", "Bytes of the task bodies waiting in the broker's queues.")
         partialsHeld = gauge("partials_held", "Partial outputs held for producers that had no room for them yet.")
+        resultsHeld = gauge("results_held", "Final results of streaming tasks held for producers that had no room for them yet.")
         gauge("build_info", "The broker's version; always 1.", [("version", MahavishnuVersion.current)]).set(to: 1)
     }
 
@@ -130,6 +132,7 @@ public final class BrokerMetrics: Sendable {
         journalBytes.set(Int64(current.journalBytes))
         queueBytes.set(Int64(current.queueBytes))
         partialsHeld.set(Int64(current.partialsHeld))
+        resultsHeld.set(Int64(current.resultsHeld))
         residentMemory.set(Int64(residentMemoryBytes()))
     }
 

@@ -1,19 +1,20 @@
 import DequeModule
 import MahavishnuCore
 
-/// Streaming tasks' messages that their producers had no room for yet: partial outputs and,
-/// behind them, the final result, held in order per task and tried again on a short timer.
+/// Messages for streaming producers that had no room for them yet, held in order per task and
+/// tried again on a short timer: a task's partial outputs and, behind them, its final result
+/// (which may find the pipe full of the partials before it, with none held).
 ///
 /// A pool sends a streaming task at most `window` partials ahead of the broker's `CREDIT`, and
 /// the broker grants credit only for partials it passed on, so one task holds at most `window`
 /// partials here: a producer that does not read slows its own task, and nobody else's.
-struct HeldStreams {
+struct HeldDeliveries {
     /// Partial outputs a pool may send for one task beyond what the broker passed on.
     static let window = 32
     /// Credit goes back to the pool this many partials at a time.
     static let grant = window / 2
-    /// Most bytes of partial outputs held for all producers together; past it a partial is
-    /// dropped (and counted) rather than held.
+    /// Most body bytes held for all producers together; past it a partial is dropped (and
+    /// counted) rather than held, and a result is undeliverable (a resend gets it from the cache).
     static let byteLimit = 64 << 20
 
     /// One held message: a partial output of one attempt, or the task's final result.
@@ -39,6 +40,8 @@ struct HeldStreams {
     var isEmpty: Bool { streams.isEmpty }
     /// Partial outputs held, all tasks together.
     var partialCount: Int { streams.reduce(0) { $0 + $1.value.messages.count { $0.attempt != nil } } }
+    /// Final results held, all tasks together (one per task at most, last in its line).
+    var resultCount: Int { streams.count { $0.value.messages.last?.attempt == nil } }
 
     func isHolding(_ taskID: [UInt8]) -> Bool { streams[taskID] != nil }
 
@@ -54,9 +57,12 @@ struct HeldStreams {
         if retryAt == nil { retryAt = .now + backoff }
     }
 
-    /// The producer resent the task from `address`: what is held goes there.
-    mutating func redirect(_ taskID: [UInt8], to address: ReplyAddress) {
-        streams[taskID]?.address = address
+    /// The producer resent the task from `address`: what is held goes there. `false` if
+    /// nothing is held for it.
+    mutating func redirect(_ taskID: [UInt8], to address: ReplyAddress) -> Bool {
+        guard streams[taskID] != nil else { return false }
+        streams[taskID]!.address = address
+        return true
     }
 
     /// The tasks holding messages, each with where they go.
