@@ -137,6 +137,8 @@ public final class BrokerService: Service, Sendable {
         var memory = MemoryAggregatorConfiguration(settings: settings)
         memory.bus = memory.bus.inProcess(with: proxy)
         let aggregator = try settings.memoryAggregationEnabled ? MemoryAggregator(configuration: memory, logger: logger) : nil
+        broker.metrics.watchBusClient("broker") { bus.statistics.losses }
+        if let aggregator { broker.metrics.watchBusClient("memory") { aggregator.busStatistics.losses } }
         // Subscribed before any pool can start, so no result goes unstored.
         try await aggregator?.start()
         let broker = self.broker, endpoints = self.endpoints, ready = self.ready
@@ -244,4 +246,9 @@ extension MessageBusConfiguration {
         configuration.curve = nil
         return configuration
     }
+}
+
+extension BusStatistics {
+    /// What the metrics count of these as lost.
+    var losses: BusLosses { BusLosses(missed: missed, dropped: dropped, publishDropped: publishDropped) }
 }

@@ -79,6 +79,50 @@ struct BrokerServiceTests {
         #expect(seen.contains { if case .poolRemoved(_, let name, _) = $0 { name == "embedded" } else { false } }, "the pool said goodbye before the broker stopped: \(seen)")
     }
 
+    @Test("bus messages the broker's memory aggregator never received (a gap in their publisher's numbers) are counted in /metrics")
+    func busLossesInMetrics() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("broker-bus-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        var settings = Settings()
+        settings.brokerBusPub = "tcp://127.0.0.1:*"
+        settings.brokerBusSub = "tcp://127.0.0.1:*"
+        settings.brokerHTTP = "127.0.0.1:0"
+        settings.brokerHTTPToken = directory.appendingPathComponent("dashboard.token").path
+        settings.memoryAggregationEnabled = true
+        settings.memoryDatabasePath = directory.appendingPathComponent("memory.db").path
+        var configuration = try BrokerConfiguration(settings: settings, settingsFile: nil)
+        configuration.frontend = "tcp://127.0.0.1:*"
+        configuration.backend = "tcp://127.0.0.1:*"
+        try await withBroker(configuration: configuration, settings: settings) { endpoints in
+            // A publisher of our own, which sees the subscriptions reach it: the aggregator's is for every task_completed.
+            let context = try ZeroMQ.Context()
+            let publisher = try ZeroMQ.Socket(context, type: .xpub, linger: 0)
+            defer { publisher.close() }
+            try publisher.connect(endpoints.busPublish)
+            try publisher.set(.receiveTimeout, Int32(10_000))
+            let topic = BusTopic.topic(.taskCompleted, target: nil)
+            while true {
+                guard let subscription = try publisher.receiveMultipart() else { throw BrokerServiceTestFailure("no subscription reached the publisher") }
+                if let frame = subscription.first, frame.first == 1, topic.starts(with: frame.dropFirst()) { break }
+            }
+            let header = try JSONCoding.encode(BusHeader(type: .taskCompleted, sourcePoolID: "forger", targetPoolID: nil, timestamp: Date()))
+            // Numbers 1 and 5: the three between never arrive.
+            for sequence: UInt64 in [1, 5] {
+                _ = try publisher.send(multipart: BusEnvelope(topic: topic, publisher: Array("forger-run".utf8), sequence: sequence).frames(header: header, payload: Array("{}".utf8)))
+            }
+            let http = try #require(endpoints.http)
+            let expected = #"mahavishnu_bus_messages_lost_total{client="memory",reason="missed"} 3"#
+            let deadline = ContinuousClock.now + .seconds(10)
+            var metrics = ""
+            while !metrics.contains(expected) {
+                guard ContinuousClock.now < deadline else { throw BrokerServiceTestFailure("no \(expected) in /metrics: \(metrics.split(separator: "\n").filter { $0.contains("bus_") })") }
+                let (data, _) = try await URLSession.shared.data(from: URL(string: "http://\(http)/metrics")!)
+                metrics = String(decoding: data, as: UTF8.self)
+            }
+            #expect(metrics.contains(#"mahavishnu_bus_messages_lost_total{client="broker",reason="publish_dropped"} 0"#))
+        }
+    }
+
     @Test("a broker that cannot bind throws from withBroker, naming the endpoint, and runs nothing")
     func endpointInUse() async throws {
         let context = try ZeroMQ.Context()

@@ -36,6 +36,8 @@ public final class BrokerMetrics: Sendable {
     private let busMalformed: Counter
     /// The bus proxy whose counts a scrape copies in, and what it copied last.
     private let bus = Mutex<(proxy: BusProxy?, exported: BusProxyStatistics)>((nil, BusProxyStatistics(messagesForwarded: 0, subscriptionChanges: 0, malformed: 0)))
+    /// The broker's own bus clients, whose losses a scrape copies in.
+    private let busClients = Mutex<[WatchedBusClient]>([])
 
     private let queueDepth: [Gauge]
     private let delayed: Gauge
@@ -143,8 +145,20 @@ public final class BrokerMetrics: Sendable {
         bus.withLock { $0.proxy = proxy }
     }
 
+    /// Counts what the broker's bus client `client` lost, read with `losses` at each scrape.
+    public func watchBusClient(_ client: String, losses: @escaping @Sendable () -> BusLosses) {
+        let counters = BusLosses.reasons.map { reason in
+            registry.makeCounter(name: "mahavishnu_bus_messages_lost_total", labels: [("client", client), ("reason", reason)],
+                                 help: "Bus messages the broker's own bus clients lost, by client and reason.")
+        }
+        busClients.withLock { $0.append(WatchedBusClient(read: losses, counters: counters)) }
+    }
+
     /// The metrics in the Prometheus text format, version 0.0.4.
     public func exposition() -> [UInt8] {
+        busClients.withLock { clients in
+            for index in clients.indices { clients[index].copy() }
+        }
         bus.withLock { bus in
             guard let current = bus.proxy?.statistics else { return }
             if current.messagesForwarded > bus.exported.messagesForwarded { busForwarded.increment(by: Int64(current.messagesForwarded - bus.exported.messagesForwarded)) }
