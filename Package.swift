@@ -177,14 +177,16 @@ let package = Package(
             name: "mahavishnu-bench",
             dependencies: [
                 "MahavishnuCore", "ZeroMQ", "MahavishnuProcess",
-                // Not linked: building the bench builds the broker and pool executables it measures.
-                "mahavishnu", "mahavishnu-pool",
+                // Not linked: building the bench builds the broker and pool executables it measures, and its floor.
+                "mahavishnu", "mahavishnu-pool", "mahavishnu-cfloor",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
             ],
             path: "bench",
-            exclude: ["python_client_bench.py"]
+            exclude: ["python_client_bench.py", "cfloor"]
         ),
+        // The bench's floor, in C on libzmq alone: its load generator, a minimal credit broker, echo workers.
+        .executableTarget(name: "mahavishnu-cfloor", path: "bench/cfloor", linkerSettings: [.linkedLibrary("zmq")]),
         .testTarget(name: "ZeroMQTests", dependencies: ["ZeroMQ"]),
         .testTarget(name: "MahavishnuCoreTests", dependencies: ["MahavishnuCore", "ZeroMQ"]),
         .testTarget(

@@ -52,6 +52,7 @@ struct BenchRun: AsyncParsableCommand {
             switch scenario {
             case .echo: try session.runEcho()
             case .proxy: try session.runProxy()
+            case .cbroker: try session.runCBroker()
             case .route: try session.runRoute()
             case .scale: try session.runScale()
             case .health: try session.runHealth()

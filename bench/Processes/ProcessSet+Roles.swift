@@ -79,6 +79,17 @@ extension ProcessSet {
         return endpoint
     }
 
+    /// The C credit broker with `workers` C echo workers of `credits` each, all connected when
+    /// this returns; returns where producers connect and the broker's pid.
+    func startCBroker(workers: Int, credits: Int) throws -> (frontend: String, pid: pid_t) {
+        let (broker, fields) = try start("c broker", executable: floorExecutable, ["broker", "tcp://127.0.0.1:*", "tcp://127.0.0.1:*"], ready: "cbroker ready")
+        guard let frontend = fields["frontend"], let backend = fields["backend"] else { throw BenchError("the C broker printed no endpoints; see \(broker.logFile.path)") }
+        for index in 0..<workers {
+            try start("c worker \(index)", executable: floorExecutable, ["worker", backend, "\(credits)"], ready: "cworker ready")
+        }
+        return (frontend, broker.pid)
+    }
+
     /// libzmq's `zmq_proxy` in front of `backends`; returns the frontend endpoint producers connect to.
     func startZMQProxy(backends: [String]) throws -> String {
         let (child, fields) = try start("zmq-proxy", role: ChildRole.zmqProxy, backends.flatMap { ["--backend", $0] }, ready: "proxy ready")

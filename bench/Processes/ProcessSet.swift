@@ -10,6 +10,8 @@ final class ProcessSet {
     private let executable: String
     /// `mahavishnu` and `mahavishnu-pool` next to this binary: the build being measured.
     let ownBuild: MahavishnuBuild
+    /// `mahavishnu-cfloor` next to this binary: the C load generator, broker and workers.
+    let floorExecutable: String
     private let logDirectory: URL
     private var children: [BenchChild] = []
     /// Numbers the log files of every child this run starts.
@@ -21,6 +23,10 @@ final class ProcessSet {
         let directory = URL(fileURLWithPath: executable).deletingLastPathComponent()
         ownBuild = try MahavishnuBuild(name: "this build", in: directory) { program in
             "no \(program) in \(directory.path); build it next to the bench with `swift build -c release --product \(program)`"
+        }
+        floorExecutable = directory.appendingPathComponent("mahavishnu-cfloor").path
+        guard FileManager.default.isExecutableFile(atPath: floorExecutable) else {
+            throw BenchError("no mahavishnu-cfloor in \(directory.path); build it next to the bench with `swift build -c release --product mahavishnu-bench`")
         }
     }
 

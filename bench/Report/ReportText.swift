@@ -32,8 +32,9 @@ struct ReportText {
     }
 
     private func resultsTable() -> String {
-        let proxy = report.cases.first { $0.key == "proxy" }
-        var table = TextTable(["case", "pools", "window", "slots", "p50 µs", "p90 µs", "p99 µs", "max µs", "tasks/s", "p50/proxy", "p99/proxy", "tput/proxy"])
+        let proxy = report.cases.first { $0.key == "proxy" }, cBroker = report.cases.first { $0.key == "cbroker" }
+        var table = TextTable(["case", "pools", "window", "slots", "p50 µs", "p90 µs", "p99 µs", "max µs", "tasks/s", "p50/proxy", "p99/proxy", "tput/proxy",
+                               "p50/C", "p99/C", "tput/C", "broker CPU µs/task"])
         for result in report.cases {
             let latency = result.latency, throughput = result.throughput
             table.add([
@@ -43,6 +44,8 @@ struct ReportText {
                 throughput.map { String(format: "%.0f", $0.median) } ?? "—",
                 ratio(latency?.p50, proxy?.latency?.p50), ratio(latency?.p99, proxy?.latency?.p99),
                 ratio(throughput?.median, proxy?.throughput?.median),
+                ratio(latency?.p50, cBroker?.latency?.p50), ratio(latency?.p99, cBroker?.latency?.p99), ratio(throughput?.median, cBroker?.throughput?.median),
+                figure(result.brokerCPUPerTask),
             ])
         }
         return table.rendered()

@@ -67,6 +67,7 @@ struct ResultPlot {
         switch result.scenario {
         case .echo: return .init(color: "#000", width: 2.5)
         case .proxy: return .init(color: "#777", width: 2.5)
+        case .cbroker: return .init(color: "#b00", width: 2.5)
         case .route, .journal, .compare, .lifecycle, .observe: return .init(color: color, width: 1.8)
         case .scale: return .init(color: color, width: 1.8, dash: "7 4")
         case .health, .memory: return .init(color: color, width: 1.8, dash: "2 3")

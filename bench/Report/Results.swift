@@ -31,6 +31,9 @@ struct CaseResult: Codable {
     let slots: Int?
     var latency: LatencySummary?
     var throughput: ThroughputSummary?
+    /// CPU time the broker used per task over the throughput runs, in microseconds; measured
+    /// where a scenario asks for it.
+    var brokerCPUPerTask: Double?
 }
 
 /// Throughput of one case: `tasks` requests per run with `window` in flight.
@@ -46,8 +49,7 @@ struct ThroughputSummary: Codable {
         self.tasks = tasks
         self.window = window
         self.runs = runs
-        let sorted = runs.sorted()
-        median = sorted.count % 2 == 1 ? sorted[sorted.count / 2] : (sorted[sorted.count / 2 - 1] + sorted[sorted.count / 2]) / 2
+        median = runs.median
     }
 }
 
@@ -69,4 +71,13 @@ struct MemoryFigure: Codable {
 
     /// VmRSS in MB (10⁶ bytes): what the targets are checked against.
     var megabytes: Double { Double(resident.bytes) / 1_000_000 }
+}
+
+extension Array<Double> {
+    /// The middle value (the mean of the two middle ones for an even count); 0 for none.
+    var median: Double {
+        guard !isEmpty else { return 0 }
+        let sorted = self.sorted()
+        return sorted.count % 2 == 1 ? sorted[sorted.count / 2] : (sorted[sorted.count / 2 - 1] + sorted[sorted.count / 2]) / 2
+    }
 }

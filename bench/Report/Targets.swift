@@ -40,11 +40,17 @@ struct TargetEvaluator {
         let journalCrash = cases.filter { $0.key == "journal/crash" }
         let journalFsync = cases.first { $0.key == "journal/fsync" }
         let proxy = cases.first { $0.key == "proxy" }
+        let cBroker = cases.first { $0.key == "cbroker" }
         let scale = cases.filter { $0.scenario == .scale }
         let onePool = scale.first { $0.pools == 1 }
         let thousandPools = scale.filter { $0.pools == 1_000 }
         let tenThousandWorkers = scale.filter { ($0.slots ?? 0) >= 10_000 && $0.pools == 100 }
         return [
+            worstRatio("route throughput ≥ 0.8 × C broker (journal off)", routes, over: cBroker, limit: 0.8, atMost: false) { $0.throughput?.median },
+            worstRatio("journal crash: throughput ≥ 0.5 × C broker", journalCrash, over: cBroker, limit: 0.5, atMost: false) { $0.throughput?.median },
+            worstRatio("route p50 ≤ 1.1 × C broker p50", routes, over: cBroker, limit: 1.1, atMost: true) { $0.latency?.p50 },
+            worstRatio("route p99 ≤ 1.5 × C broker p99", routes, over: cBroker, limit: 1.5, atMost: true) { $0.latency?.p99 },
+            spread("selectors' broker CPU per task within 10%", routes) { $0.brokerCPUPerTask },
             worstRatio("route p50 ≤ 1.2 × proxy p50", routes, over: proxy, limit: 1.2, atMost: true) { $0.latency?.p50 },
             worstRatio("route p99 ≤ 1.5 × proxy p99", routes, over: proxy, limit: 1.5, atMost: true) { $0.latency?.p99 },
             worstRatio("route throughput ≥ 0.8 × proxy", routes, over: proxy, limit: 0.8, atMost: false) { $0.throughput?.median },
@@ -63,7 +69,21 @@ struct TargetEvaluator {
                         unit: "tasks/s", detail: journalFsync?.label ?? "not measured in this run"),
             recovery("recovery of 100,000 journaled tasks < 2 s", tasks: 100_000, limit: 2),
             worstRatio("health, 100 pools ≤ 2 × route round trip", cases.filter { $0.key == "health/100" }, over: cases.first { $0.key == "health/100/route" }, limit: 2, atMost: true) { $0.latency?.p50 },
+            observed("observe: watched throughput ≥ 0.97 × quiet", limit: 0.97, atMost: false) { $0.throughput?.median },
+            observed("observe: watched broker CPU per task ≤ 1.03 × quiet", limit: 1.03, atMost: true) { $0.brokerCPUPerTask },
         ]
+    }
+
+    /// `observe`'s figure watched over quiet: the median of its rounds' ratios.
+    private func observed(_ name: String, limit: Double, atMost: Bool, _ figure: (CaseResult) -> Double?) -> TargetCheck {
+        let ratios = cases.filter { $0.key.hasPrefix("observe/watched/") }.compactMap { watched -> Double? in
+            let round = watched.key.split(separator: "/").last!
+            guard let quiet = cases.first(where: { $0.key == "observe/quiet/\(round)" }).flatMap(figure), quiet > 0 else { return nil }
+            return figure(watched).map { $0 / quiet }
+        }
+        guard !ratios.isEmpty else { return TargetCheck(name: name, measured: nil, limit: limit, atMost: atMost, unit: "×", detail: "not measured in this run") }
+        return TargetCheck(name: name, measured: ratios.median, limit: limit, atMost: atMost, unit: "×",
+                           detail: "median of \(ratios.count) rounds' ratios: " + ratios.map { String(format: "%.3f", $0) }.joined(separator: ", "))
     }
 
     private func worstRatio(

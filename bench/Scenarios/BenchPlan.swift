@@ -6,6 +6,8 @@ enum ScenarioName: String, CaseIterable, Codable, ExpressibleByArgument {
     case echo
     /// Producer → `zmq_proxy` → echo processes: the two-hop floor.
     case proxy
+    /// Producer → a minimal credit-based broker in C → C echo workers: the floor routing is held to.
+    case cbroker
     /// Producer → broker → pool processes, once per selector.
     case route
     /// Route latency and throughput against the number of registered pools.
@@ -67,18 +69,20 @@ struct BenchPlan: Codable {
     let delayLeadSeconds: Double
     /// Partial outputs one streaming task sends through the broker in `lifecycle`.
     let streamPartials: Int
+    /// Rounds of `observe`, each one case with nobody watching and one watched.
+    let observeRounds: Int
 
     static let full = BenchPlan(
         mode: "full", latencySamples: 20_000, warmUpRoundTrips: 2_000, throughputTasks: 200_000, throughputRuns: 3,
         window: 100, backends: 2, workersPerPool: 100, scalePoolCounts: [1, 10, 100, 1_000], manyWorkers: 100,
         memoryWarmUpTasks: 100_000, memoryTasks: 1_000_000, poolMemoryTasks: 100_000, recoveryTasks: 100_000,
-        delayedTasks: 100_000, delaySpreadSeconds: 10, delayLeadSeconds: 10, streamPartials: 200_000
+        delayedTasks: 100_000, delaySpreadSeconds: 10, delayLeadSeconds: 10, streamPartials: 200_000, observeRounds: 4
     )
 
     static let quick = BenchPlan(
         mode: "quick", latencySamples: 2_000, warmUpRoundTrips: 300, throughputTasks: 20_000, throughputRuns: 1,
         window: 100, backends: 2, workersPerPool: 100, scalePoolCounts: [1, 10, 100, 1_000], manyWorkers: 100,
         memoryWarmUpTasks: 30_000, memoryTasks: 100_000, poolMemoryTasks: 10_000, recoveryTasks: 10_000,
-        delayedTasks: 10_000, delaySpreadSeconds: 2, delayLeadSeconds: 4, streamPartials: 20_000
+        delayedTasks: 10_000, delaySpreadSeconds: 2, delayLeadSeconds: 4, streamPartials: 20_000, observeRounds: 2
     )
 }

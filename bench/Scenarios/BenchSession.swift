@@ -50,24 +50,25 @@ final class BenchSession {
         return try body(driver)
     }
 
-    /// Measures the latency and, unless `latencyOnly`, the throughput of `exchange` at `endpoint`; records the case.
+    /// Measures the latency and, unless `latencyOnly`, the throughput of `exchange` at `endpoint`
+    /// with the C load generator (and the CPU time process `cpuOf` used for the throughput, if
+    /// given); records the case.
     @discardableResult
     func measure(
         _ key: String, scenario: ScenarioName, label: String, setup: String, pools: Int?, slots: Int?,
-        exchange: Exchange, endpoint: String, latencyOnly: Bool = false
+        exchange: Exchange, endpoint: String, latencyOnly: Bool = false, cpuOf broker: pid_t? = nil
     ) throws -> CaseResult {
         var result = CaseResult(key: key, scenario: scenario, label: label, setup: setup, pools: pools, slots: slots)
-        try withDriver(exchange, at: endpoint, target: label) { driver in
-            progress.say("\(label): \(plan.latencySamples) sequential round trips")
-            result.latency = try driver.latency(samples: plan.latencySamples, warmUp: plan.warmUpRoundTrips)
-            guard !latencyOnly else { return }
-            var runs: [Double] = []
-            for run in 1...plan.throughputRuns {
-                progress.say("\(label): throughput run \(run)/\(plan.throughputRuns), \(plan.throughputTasks) tasks, window \(plan.window)")
-                runs.append(try driver.throughput(tasks: plan.throughputTasks, window: plan.window))
-            }
-            result.throughput = ThroughputSummary(tasks: plan.throughputTasks, window: plan.window, runs: runs)
+        progress.say("\(label): \(plan.latencySamples) sequential round trips" + (latencyOnly ? "" : ", then \(plan.throughputRuns) throughput run(s) of \(plan.throughputTasks) tasks, window \(plan.window)"))
+        let measured = try withProcesses { processes in
+            try CLoadGenerator(executable: processes.floorExecutable).measure(
+                exchange, at: endpoint, plan: plan, latencyOnly: latencyOnly, cpuOf: broker, in: processes,
+                samplesFile: logDirectory.appendingPathComponent("round-trips.bin")
+            )
         }
+        result.latency = measured.latency
+        if !latencyOnly { result.throughput = ThroughputSummary(tasks: plan.throughputTasks, window: plan.window, runs: measured.throughputRuns) }
+        result.brokerCPUPerTask = measured.cpuSeconds.map { $0 * 1e6 / Double(plan.throughputRuns * plan.throughputTasks) }
         cases.append(result)
         return result
     }

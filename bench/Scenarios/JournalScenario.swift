@@ -14,7 +14,7 @@ extension BenchSession {
                 try measure(
                     "journal/\(mode)", scenario: .journal, label: "route least_loaded, journal \(mode)", setup: fleet,
                     pools: plan.backends, slots: plan.backends * plan.workersPerPool,
-                    exchange: .task(selector: .leastLoaded), endpoint: broker.frontend
+                    exchange: .task(selector: .leastLoaded), endpoint: broker.frontend, cpuOf: broker.process.pid
                 )
             }
         }

@@ -4,32 +4,30 @@ import FoundationNetworking
 #endif
 
 /// `observe`: what watching the broker costs. `route least_loaded` through one fleet, in rounds
-/// that alternate between nobody watching and a watcher that scrapes `/metrics` every second
-/// (as Prometheus would, at a far shorter interval than its default) while a dashboard polls
-/// `/api/overview` every two seconds and `/api/tasks` every five.
+/// of two cases: nobody watching, and a watcher that scrapes `/metrics` every second (as
+/// Prometheus would, at a far shorter interval than its default) while a dashboard polls
+/// `/api/overview` every two seconds and `/api/tasks` every five. The order alternates (quiet
+/// first, then watched first), so a machine that slows or speeds up during the run weighs on
+/// both alike; each round gives a ratio, and the report takes their median.
 extension BenchSession {
     func runObserve() throws {
         try withRouteFleet(memoryDatabase: nil) { broker, _, fleet in
             guard let http = broker.http else { throw BenchError("the broker printed no http= endpoint") }
             let slots = plan.backends * plan.workersPerPool
-            var rounds: [(quiet: CaseResult, watched: CaseResult)] = []
-            for round in 1...2 {
-                let quiet = try measure("observe/quiet/\(round)", scenario: .observe, label: "route least_loaded, nobody watching, round \(round)", setup: fleet,
-                                        pools: plan.backends, slots: slots, exchange: .task(selector: .leastLoaded), endpoint: broker.frontend)
-                let watcher = HTTPWatcher(http: http)
-                let watched = try measure("observe/watched/\(round)", scenario: .observe, label: "route least_loaded, scraped and dashboard open, round \(round)",
-                                          setup: "\(fleet); GET /metrics every 1 s, /api/overview every 2 s, /api/tasks every 5 s", pools: plan.backends, slots: slots,
-                                          exchange: .task(selector: .leastLoaded), endpoint: broker.frontend)
-                let requests = watcher.stop()
-                guard requests.failed == 0, requests.succeeded > 0 else {
-                    throw BenchError("the watcher's requests: \(requests.succeeded) answered, \(requests.failed) failed")
+            for round in 1...plan.observeRounds {
+                for watched in round % 2 == 1 ? [false, true] : [true, false] {
+                    let watcher = watched ? HTTPWatcher(http: http) : nil
+                    try measure(
+                        "observe/\(watched ? "watched" : "quiet")/\(round)", scenario: .observe,
+                        label: "route least_loaded, \(watched ? "scraped and dashboard open" : "nobody watching"), round \(round)",
+                        setup: watched ? "\(fleet); GET /metrics every 1 s, /api/overview every 2 s, /api/tasks every 5 s" : fleet,
+                        pools: plan.backends, slots: slots, exchange: .task(selector: .leastLoaded), endpoint: broker.frontend, cpuOf: broker.process.pid
+                    )
+                    guard let requests = watcher?.stop() else { continue }
+                    guard requests.failed == 0, requests.succeeded > 0 else {
+                        throw BenchError("the watcher's requests: \(requests.succeeded) answered, \(requests.failed) failed")
+                    }
                 }
-                rounds.append((quiet, watched))
-            }
-            let quiet = rounds.compactMap { $0.quiet.throughput?.median }, watched = rounds.compactMap { $0.watched.throughput?.median }
-            if quiet.count == 2, watched.count == 2 {
-                note(String(format: "observe: with /metrics scraped every second and a dashboard polling, route throughput is %.3f× that with nobody watching (means of two alternating rounds of medians, same fleet; the target is ≥ 0.97×).",
-                            watched.reduce(0, +) / quiet.reduce(0, +)))
             }
         }
     }

@@ -13,7 +13,7 @@ extension BenchSession {
                     "route/\(selector)", scenario: .route, label: "route \(selector)",
                     setup: pinned ? "\(fleet); each task pinned by name, to \(names.joined(separator: " and ")) in turn" : fleet,
                     pools: plan.backends, slots: plan.backends * plan.workersPerPool,
-                    exchange: .task(selector: selector, affinities: pinned ? names : [""]), endpoint: broker.frontend
+                    exchange: .task(selector: selector, affinities: pinned ? names : [""]), endpoint: broker.frontend, cpuOf: broker.process.pid
                 )
             }
         }
