@@ -1,6 +1,11 @@
 // swift-tools-version:6.1
 import PackageDescription
 
+/// The message path's targets skip dynamic exclusivity checks in release builds: every message
+/// crosses class properties the checks would guard, at a cost perf shows per message. Debug
+/// builds, which the tests also run, keep them, so a violation still traps there.
+let messagePathSettings: [SwiftSetting] = [.unsafeFlags(["-enforce-exclusivity=unchecked"], .when(configuration: .release))]
+
 let package = Package(
     name: "mahavishnu",
     platforms: [.macOS(.v15)],
@@ -31,7 +36,7 @@ let package = Package(
             pkgConfig: "libzmq",
             providers: [.apt(["libzmq3-dev"])]
         ),
-        .target(name: "ZeroMQ", dependencies: ["CZeroMQ"]),
+        .target(name: "ZeroMQ", dependencies: ["CZeroMQ"], swiftSettings: messagePathSettings),
         // zlib's CRC-32 for the journal's record checksums: fast in a debug build too.
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         .target(name: "CProcessSpawn"),
@@ -50,7 +55,8 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-            ]
+            ],
+            swiftSettings: messagePathSettings
         ),
         .target(
             name: "MahavishnuBroker",
@@ -60,7 +66,8 @@ let package = Package(
                 .product(name: "HeapModule", package: "swift-collections"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
-            ]
+            ],
+            swiftSettings: messagePathSettings
         ),
         // A small HTTP/1.1 server on SwiftNIO, for the broker's /metrics and dashboard: off the router thread.
         .target(
@@ -77,7 +84,8 @@ let package = Package(
             dependencies: [
                 "ZeroMQ", "MahavishnuCore", "MahavishnuProcess",
                 .product(name: "Logging", package: "swift-log"),
-            ]
+            ],
+            swiftSettings: messagePathSettings
         ),
         .target(
             name: "MahavishnuSessionBuddy",
