@@ -239,7 +239,7 @@ private final class PoolLoop: SocketLoopHandler {
         }
         switch message {
         case .task(let taskID, let body, let window):
-            start(taskID: taskID, body: body.bytes, partialWindow: window)
+            try start(taskID: taskID, body: body.bytes, partialWindow: window)
         case .heartbeat:
             return
         case .welcome(let terms):
@@ -253,7 +253,7 @@ private final class PoolLoop: SocketLoopHandler {
                 onReady(configuration)
             }
         case .scale(let target):
-            resize(to: target)
+            try resize(to: target)
         case .cancel(let taskID):
             try cancel(taskID)
         case .credit(let taskID, let partials):
@@ -279,16 +279,18 @@ private final class PoolLoop: SocketLoopHandler {
     }
 
     /// Applies a new worker count within `[min, max]` and confirms it to the broker.
-    private func resize(to requested: Int) {
+    private func resize(to requested: Int) throws {
         let target = min(max(requested, configuration.minWorkers), configuration.maxWorkers)
         slots.resize(to: target)
         executor.resized(to: target)
         logger.info("pool resized", metadata: ["pool.id": "\(configuration.poolID)", "pool.workers": "\(target)", "pool.busy": "\(slots.busyCount)"])
-        try? link.send(.capacity(workers: announcedCapacity))
-        startBacklog()
+        try link.send(.capacity(workers: announcedCapacity))
+        try startBacklog()
     }
 
-    private func start(taskID: [UInt8], body: [UInt8], partialWindow: Int?) {
+    /// Gives the task to a free worker (or the backlog); a result its executor reports before
+    /// `run` returns is sent at once, from this thread.
+    private func start(taskID: [UInt8], body: [UInt8], partialWindow: Int?) throws {
         guard let worker = slots.acquire() else {
             backlog.append((taskID, body, partialWindow))
             return
@@ -299,7 +301,9 @@ private final class PoolLoop: SocketLoopHandler {
             try TaskAssignment(taskID: String(decoding: taskID, as: UTF8.self), body: body, worker: worker, defaultTimeout: configuration.taskTimeout)
         }
         let prompt = (try? assignment.get())?.task.prompt ?? ""
+        let inline = InlineCompletion()
         let post: @Sendable (ExecutionOutcome) -> Void = { outcome in
+            guard !inline.keep(outcome) else { return }
             commands.post(.finished(Completion(taskID: taskID, worker: worker, outcome: outcome, started: started, prompt: prompt)))
         }
         switch assignment {
@@ -311,6 +315,10 @@ private final class PoolLoop: SocketLoopHandler {
             }
             executor.run(assignment, completion: post)
         case .failure(let invalid): post(.failed(invalid.description))
+        }
+        if let outcome = inline.returned() {
+            if !link.isReconnecting { try followAvailability() }
+            try send(Completion(taskID: taskID, worker: worker, outcome: outcome, started: started, prompt: prompt))
         }
     }
 
@@ -332,10 +340,10 @@ private final class PoolLoop: SocketLoopHandler {
         try link.send(.result(taskID: taskID, body: Payload(try JSONCoding.encode(result))))
     }
 
-    private func startBacklog() {
+    private func startBacklog() throws {
         while !backlog.isEmpty && slots.idleCount > 0 {
             let next = backlog.removeFirst()
-            start(taskID: next.taskID, body: next.body, partialWindow: next.partialWindow)
+            try start(taskID: next.taskID, body: next.body, partialWindow: next.partialWindow)
         }
     }
 
@@ -369,7 +377,7 @@ private final class PoolLoop: SocketLoopHandler {
         }
         if !streams.isEmpty { streams[completion.taskID] = nil }
         slots.release(completion.worker)
-        startBacklog()
+        try startBacklog()
     }
 }
 

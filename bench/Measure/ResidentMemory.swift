@@ -9,6 +9,8 @@ struct ResidentMemory: Codable {
     /// `RssFile`: resident pages mapped from files: the executable's and shared libraries', pages
     /// other processes running them share.
     let fileBytes: Int
+    /// `VmHWM`: the most resident memory the process has had since it started.
+    let peakBytes: Int
 
     /// Reads process `pid`'s figures.
     init(of pid: pid_t) throws {
@@ -24,5 +26,6 @@ struct ResidentMemory: Codable {
         bytes = try kilobytes("VmRSS")
         anonymousBytes = try kilobytes("RssAnon")
         fileBytes = try kilobytes("RssFile")
+        peakBytes = try kilobytes("VmHWM")
     }
 }

@@ -52,10 +52,10 @@ struct ReportText {
     }
 
     private func memoryTable() -> String {
-        var table = TextTable(["resident memory", "VmRSS MB", "private (RssAnon)", "mapped files (RssFile)"])
+        var table = TextTable(["resident memory", "VmRSS MB", "private (RssAnon)", "mapped files (RssFile)", "peak (VmHWM)"])
         for figure in report.memory {
             let resident = figure.resident
-            table.add([figure.label] + [resident.bytes, resident.anonymousBytes, resident.fileBytes].map { String(format: "%.1f", Double($0) / 1e6) })
+            table.add([figure.label] + [resident.bytes, resident.anonymousBytes, resident.fileBytes, resident.peakBytes].map { String(format: "%.1f", Double($0) / 1e6) })
         }
         return table.rendered()
     }

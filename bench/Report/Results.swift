@@ -71,6 +71,8 @@ struct MemoryFigure: Codable {
 
     /// VmRSS in MB (10⁶ bytes): what the targets are checked against.
     var megabytes: Double { Double(resident.bytes) / 1_000_000 }
+    /// VmHWM in MB: the most the process has had resident.
+    var peakMegabytes: Double { Double(resident.peakBytes) / 1_000_000 }
 }
 
 extension Array<Double> {

@@ -60,6 +60,7 @@ struct TargetEvaluator {
             worstRatio("10,000 workers: p50 ≤ 1.2 × proxy p50", tenThousandWorkers, over: proxy, limit: 1.2, atMost: true) { $0.latency?.p50 },
             worstRatio("10,000 workers: p99 ≤ 1.5 × proxy p99", tenThousandWorkers, over: proxy, limit: 1.5, atMost: true) { $0.latency?.p99 },
             worstRatio("10,000 workers: throughput ≥ 0.8 × proxy", tenThousandWorkers, over: proxy, limit: 0.8, atMost: false) { $0.throughput?.median },
+            size("broker peak RSS during the route runs ≤ 25 MB", "broker/route", limit: 25, peak: true),
             size("pool process idle ≤ 15 MB", "pool/idle", limit: 15),
             size("broker with 100 pools ≤ 50 MB", "broker/100-pools", limit: 50),
             growth("broker: no growth after the tasks (≤ 1 MB)", from: "broker/warm", to: "broker/after-tasks", limit: 1),
@@ -114,9 +115,11 @@ struct TargetEvaluator {
         return TargetCheck(name: name, measured: (high.1 / low.1 - 1) * 100, limit: 10, atMost: true, unit: "%", detail: "(highest − lowest) / lowest: \(high.0) vs \(low.0)")
     }
 
-    private func size(_ name: String, _ key: String, limit: Double) -> TargetCheck {
+    /// VmRSS of the figure `key`, or its VmHWM if `peak`.
+    private func size(_ name: String, _ key: String, limit: Double, peak: Bool = false) -> TargetCheck {
         let figure = memory.first { $0.key == key }
-        return TargetCheck(name: name, measured: figure?.megabytes, limit: limit, atMost: true, unit: "MB", detail: figure?.label ?? "not measured in this run")
+        return TargetCheck(name: name, measured: peak ? figure?.peakMegabytes : figure?.megabytes, limit: limit, atMost: true, unit: "MB",
+                           detail: figure?.label ?? "not measured in this run")
     }
 
     private func growth(_ name: String, from start: String, to end: String, limit: Double) -> TargetCheck {

@@ -16,6 +16,7 @@ extension BenchSession {
                     exchange: .task(selector: selector, affinities: pinned ? names : [""]), endpoint: broker.frontend, cpuOf: broker.process.pid
                 )
             }
+            try recordMemory("broker/route", label: "broker, after the route runs (peak: during them)", pid: broker.process.pid)
         }
         try withRouteFleet(memoryDatabase: memoryDatabase) { broker, _, fleet in
             try measure(
