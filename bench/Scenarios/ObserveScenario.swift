@@ -25,7 +25,7 @@ extension BenchSession {
                     )
                     guard let requests = watcher?.stop() else { continue }
                     guard requests.failed == 0, requests.succeeded > 0 else {
-                        throw BenchError("the watcher's requests: \(requests.succeeded) answered, \(requests.failed) failed")
+                        throw BenchError("the watcher's requests: \(requests.succeeded) answered, \(requests.failed) failed; the first failure: \(requests.firstFailure ?? "none")")
                     }
                 }
             }
@@ -35,7 +35,15 @@ extension BenchSession {
 
 /// Polls the broker's HTTP listener, as Prometheus and an open dashboard would, until stopped.
 private final class HTTPWatcher: Sendable {
-    private let watching: Task<(succeeded: Int, failed: Int), Never>
+    /// What the watcher's requests came to.
+    struct Counts {
+        var succeeded = 0
+        var failed = 0
+        /// The path and the status or error of the first request that failed.
+        var firstFailure: String?
+    }
+
+    private let watching: Task<Counts, Never>
     private let finished = DispatchSemaphore(value: 0)
     private let outcome = WatchOutcome()
 
@@ -44,11 +52,18 @@ private final class HTTPWatcher: Sendable {
         watching = Task {
             let session = URLSession(configuration: .ephemeral)
             var due = schedule.map { _ in ContinuousClock.now }
-            var counts = (succeeded: 0, failed: 0)
+            var counts = Counts()
             while !Task.isCancelled {
                 for (index, entry) in schedule.enumerated() where ContinuousClock.now >= due[index] {
-                    let response = try? await session.data(from: URL(string: "http://\(http)\(entry.path)")!).1
-                    if (response as? HTTPURLResponse)?.statusCode == 200 { counts.succeeded += 1 } else { counts.failed += 1 }
+                    do {
+                        let response = try await session.data(from: URL(string: "http://\(http)\(entry.path)")!).1
+                        let status = (response as? HTTPURLResponse)?.statusCode ?? 0
+                        if status == 200 { counts.succeeded += 1 } else { counts.noteFailure(entry.path, "HTTP \(status)") }
+                    } catch {
+                        // A request in flight when the watcher stops is cancelled, not failed.
+                        if Task.isCancelled { break }
+                        counts.noteFailure(entry.path, "\(error)")
+                    }
                     due[index] = due[index] + entry.every
                 }
                 try? await Task.sleep(until: due.min()!, clock: .continuous)
@@ -63,15 +78,22 @@ private final class HTTPWatcher: Sendable {
         }
     }
 
-    /// Stops polling; how many requests were answered 200 and how many were not.
-    func stop() -> (succeeded: Int, failed: Int) {
+    /// Stops polling; what the requests came to.
+    func stop() -> Counts {
         watching.cancel()
         finished.wait()
         return outcome.counts
     }
 }
 
+extension HTTPWatcher.Counts {
+    mutating func noteFailure(_ path: String, _ why: String) {
+        failed += 1
+        if firstFailure == nil { firstFailure = "GET \(path): \(why)" }
+    }
+}
+
 /// The watcher's counts: written before `finished` is signalled, read after it is waited for.
 private final class WatchOutcome: @unchecked Sendable {
-    var counts = (succeeded: 0, failed: 0)
+    var counts = HTTPWatcher.Counts()
 }
