@@ -67,11 +67,24 @@ public final class Frames {
         return zmq_msg_gets(messages + index, name).map { String(cString: $0) }
     }
 
-    /// A reference-counted share of frame `index` that outlives the next receive (no copy for large frames).
+    /// Frame `index` as a payload that outlives the next receive: a reference-counted share of a
+    /// large frame, a copy of a small one.
+    ///
+    /// libzmq decodes the small messages of one read into a shared receive buffer (8 KB) and
+    /// frees it once no message refers to it, so a share of a small frame would keep that whole
+    /// buffer alive: a broker holding 10,000 results that came one read each would hold 80 MB
+    /// for 1.5 MB of bodies. Copying a frame of up to `copiedFrameBytes` costs one small
+    /// allocation, and what is kept is its size.
     public func retain(_ index: Int) -> Payload {
         precondition(index < count, "frame \(index) of \(count)")
-        return Payload(copying: messages + index)
+        let message = messages + index
+        let size = zmq_msg_size(message)
+        guard size <= Self.copiedFrameBytes else { return Payload(copying: message) }
+        return Payload(UnsafeRawBufferPointer(start: zmq_msg_data(message), count: size))
     }
+
+    /// Frames up to libzmq's receive buffer size are copied by `retain`.
+    public static let copiedFrameBytes = 8_192
 
     func beginReceive() {
         count = 0
@@ -117,6 +130,9 @@ public final class Payload: @unchecked Sendable {
 
     /// A copy of the payload's bytes.
     public var bytes: [UInt8] { withBytes { Array($0) } }
+
+    /// Whether its bytes may be shared with other messages (a share of a received frame).
+    var sharesStorage: Bool { zmq_msg_get(&message, ZMQ_SHARED) == 1 }
 
     deinit { zmq_msg_close(&message) }
 }

@@ -1,5 +1,5 @@
 import Testing
-import ZeroMQ
+@testable import ZeroMQ
 
 @Suite("ZeroMQ binding over real sockets")
 struct SocketTests {
@@ -62,6 +62,21 @@ struct SocketTests {
             try router.send(kept)
             #expect(try dealer.receiveMultipart() == [body])
             #expect(kept.bytes == body)
+        }
+    }
+
+    @Test("a kept small frame is a copy of its own, not a share of the receive buffer it arrived in; a kept large frame is shared, not copied")
+    func retainedFramesOwnTheirBytes() throws {
+        try withPair("tcp://127.0.0.1:*") { router, dealer in
+            let frames = Frames()
+            for size in [200, Frames.copiedFrameBytes, Frames.copiedFrameBytes + 1, 64 << 10] {
+                let body = (0..<size).map { UInt8(truncatingIfNeeded: $0) }
+                try dealer.send(multipart: [body])
+                _ = try router.receive(into: frames)
+                let kept = frames.retain(1)
+                #expect(kept.sharesStorage == (size > Frames.copiedFrameBytes), "\(size) bytes")
+                #expect(kept.bytes == body)
+            }
         }
     }
 
