@@ -15,10 +15,9 @@ import ZeroMQ
 /// the pool it starts is a real `mahavishnu-pool` process, reached over real sockets.
 @Suite("Broker service, embedded")
 struct BrokerServiceTests {
-    @Test("an embedded broker starts a pool, routes a task to it, stores the result in memory, drains the pool when its body ends, and frees its ports")
-    func embeddedBroker() async throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("broker-service-\(UUID().uuidString)")
-        defer { try? FileManager.default.removeItem(at: directory) }
+    /// Settings for a broker on loopback ports the OS picks, with its HTTP listener and memory
+    /// store on, keeping its files in `directory`; and the broker configuration from them.
+    static func loopbackBroker(in directory: URL) throws -> (Settings, BrokerConfiguration) {
         var settings = Settings()
         settings.brokerBusPub = "tcp://127.0.0.1:*"
         settings.brokerBusSub = "tcp://127.0.0.1:*"
@@ -29,6 +28,14 @@ struct BrokerServiceTests {
         var configuration = try BrokerConfiguration(settings: settings, settingsFile: nil)
         configuration.frontend = "tcp://127.0.0.1:*"
         configuration.backend = "tcp://127.0.0.1:*"
+        return (settings, configuration)
+    }
+
+    @Test("an embedded broker starts a pool, routes a task to it, stores the result in memory, drains the pool when its body ends, and frees its ports")
+    func embeddedBroker() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("broker-service-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let (settings, configuration) = try Self.loopbackBroker(in: directory)
         let events = Mutex<[BrokerEvent]>([])
 
         let (bus, closings, bound) = try await withBroker(configuration: configuration, settings: settings, events: { event in events.withLock { $0.append(event) } }) { endpoints in
@@ -83,16 +90,7 @@ struct BrokerServiceTests {
     func busLossesInMetrics() async throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("broker-bus-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: directory) }
-        var settings = Settings()
-        settings.brokerBusPub = "tcp://127.0.0.1:*"
-        settings.brokerBusSub = "tcp://127.0.0.1:*"
-        settings.brokerHTTP = "127.0.0.1:0"
-        settings.brokerHTTPToken = directory.appendingPathComponent("dashboard.token").path
-        settings.memoryAggregationEnabled = true
-        settings.memoryDatabasePath = directory.appendingPathComponent("memory.db").path
-        var configuration = try BrokerConfiguration(settings: settings, settingsFile: nil)
-        configuration.frontend = "tcp://127.0.0.1:*"
-        configuration.backend = "tcp://127.0.0.1:*"
+        let (settings, configuration) = try Self.loopbackBroker(in: directory)
         try await withBroker(configuration: configuration, settings: settings) { endpoints in
             // A publisher of our own, which sees the subscriptions reach it: the aggregator's is for every task_completed.
             let context = try ZeroMQ.Context()
