@@ -38,8 +38,9 @@ struct CLoadGenerator {
             guard let rate = Double(line.dropFirst("throughput ".count)) else { throw BenchError("the load generator printed '\(line)'") }
             throughputRuns.append(rate)
         }
-        let cpuSeconds = try pid.map { try ProcessCPUTime.seconds(of: $0) - cpuBefore! }
-        return Measurement(latency: try Self.latency(from: samplesFile), throughputRuns: throughputRuns, cpuSeconds: runs > 0 ? cpuSeconds : nil)
+        var cpuSeconds: Double?
+        if let pid, let cpuBefore, runs > 0 { cpuSeconds = try ProcessCPUTime.seconds(of: pid) - cpuBefore }
+        return Measurement(latency: try Self.latency(from: samplesFile), throughputRuns: throughputRuns, cpuSeconds: cpuSeconds)
     }
 
     /// The round trips the generator wrote to `file`, one native-endian `UInt64` of nanoseconds each.
