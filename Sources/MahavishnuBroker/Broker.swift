@@ -48,6 +48,7 @@ public final class Broker: ThreadLoop {
             var ownKeys: [String: CurveRole] = [:]
             if let internalKeys { ownKeys[internalKeys.keys.publicKey] = .pool }
             if let dashboardKeys { ownKeys[dashboardKeys.keys.publicKey] = .admin }
+            if configuration.pair != nil { ownKeys[security.keys.publicKey] = .peer }
             let allowList = try LiveAllowList(file: security.allowListFile, ownKeys: ownKeys, logger: logger)
             return try ZapServer(context: context, allowList: allowList, logger: logger)
         }
@@ -58,8 +59,9 @@ public final class Broker: ThreadLoop {
             zap?.close()
             throw error
         }
-        let journal: Journal?
+        var journal: Journal?
         var bus: BusProxy?
+        var pair: PairSession?
         do {
             try zap?.watchHandshakes(of: RouterSockets.frontendName)
             try zap?.watchHandshakes(of: RouterSockets.backendName)
@@ -75,7 +77,19 @@ public final class Broker: ThreadLoop {
             }
             journal?.writeTimes = metrics.journalWrites
             if let bus { metrics.watch(bus) }
+            if let pairConfiguration = configuration.pair {
+                guard let journal else {
+                    throw BrokerError(code: .bindFailed, message: "a broker pair needs the journal (journal_mode crash or fsync): the active streams it to the passive")
+                }
+                let epochFile = EpochFile(journal: journal.file.path)
+                let epoch = try epochFile.read()
+                let link = try PairLink(pairConfiguration, context: context, security: configuration.security)
+                pair = PairSession(configuration: pairConfiguration, link: link, epochFile: epochFile, epoch: epoch, durable: journal.mode == .fsync)
+                try zap?.watchHandshakes(of: PairLink.zapDomain)
+            }
         } catch {
+            pair?.link.close()
+            journal?.close()
             bus?.stop()
             frontend.close()
             backend.close()
@@ -97,7 +111,7 @@ public final class Broker: ThreadLoop {
             busPub: bus?.publishEndpoint, busSub: bus?.subscribeEndpoint, memoryDatabasePath: configuration.memoryDatabasePath,
             heartbeatIntervalMs: Int(configuration.heartbeatInterval.roundedUpMilliseconds), heartbeatLiveness: configuration.heartbeatLiveness
         )
-        let router = RouterLoop(configuration: configuration, info: info, frontend: frontend, backend: backend, journal: journal,
+        let router = RouterLoop(configuration: configuration, info: info, frontend: frontend, backend: backend, journal: journal, pair: pair,
                                 supervisor: supervisor, authenticator: authenticator, metrics: metrics, logger: logger)
         loop = SocketLoop(name: "mahavishnu.router", handler: router)
     }

@@ -54,6 +54,9 @@ public struct BrokerConfiguration: Sendable {
     /// The write-ahead journal: tasks and results survive the broker process dying (or the
     /// machine losing power); `nil` keeps them in memory only. Default `nil`.
     public var journal: JournalConfiguration?
+    /// This broker's half of a primary/backup pair; `nil` for a broker on its own. A pair needs
+    /// the journal, which the active streams to the passive. Default `nil`.
+    public var pair: BrokerPairConfiguration?
     /// Recent results kept to answer a retried task id. Default 10,000.
     public var resultCacheSize = 10_000
     /// Most bytes of recent results kept. Default 64 MiB.
@@ -105,4 +108,6 @@ public enum BrokerEvent: Sendable {
     case poolRestarting(poolID: String, name: String, after: Duration)
     /// The broker stopped taking work and is waiting for in-flight tasks and child pools.
     case draining
+    /// The broker's place in its pair changed (it started, became passive or active).
+    case pairChanged(PairStatus)
 }

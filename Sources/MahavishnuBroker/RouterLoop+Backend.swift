@@ -15,6 +15,7 @@ extension RouterLoop {
             if let slot = registry.slot(routingID: routingID), !isLost(slot) { registry[slot].lastSeen = .now }
             return refuseMalformedPool(routingID, error)
         }
+        if pair?.isActive == false, try !pairAdmits({ replyErrorToPool(routingID, reference: message.taskID ?? [], .notActive, $0) }) { return }
         if case .ready(let registration) = message {
             return register(routingID, registration)
         }

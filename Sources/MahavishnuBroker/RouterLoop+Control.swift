@@ -32,7 +32,9 @@ extension RouterLoop {
             guard let slot = lookUp(reference.pool, reply: reply) else { return }
             sendReply(reply, metrics(of: slot))
         case .info:
-            sendReply(reply, info)
+            var current = info
+            current.pair = pair?.status(at: .now)
+            sendReply(reply, current)
         case .task:
             guard let query = decode(TaskQuery.self, arguments, reply, expected: "task_id (a string)") else { return }
             sendReply(reply, json: taskReport(query.taskID))

@@ -17,6 +17,14 @@ extension RouterLoop {
         } catch {
             return refuseMalformed(address, reference: error.reference, error.code, error.message)
         }
+        if pair?.isActive == false {
+            let reference = switch message {
+            case .task(let task): task.taskID
+            case .control(let requestID, let command, _): command == .info ? nil : requestID
+            }
+            // `info` is answered in every state: it says where the broker stands in its pair.
+            if let reference, try !pairAdmits({ replyError(address, reference: reference, .notActive, $0) }) { return }
+        }
         switch message {
         case .task(let task):
             handleTaskSubmission(task, from: address)

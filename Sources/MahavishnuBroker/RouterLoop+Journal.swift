@@ -93,6 +93,14 @@ extension RouterLoop {
     /// Rewrites the journal with only what is live: owed tasks (with their dispatch counts) and the cached results.
     func compactJournal() throws {
         guard let journal else { return }
+        try journal.compact { (append) throws(JournalError) in try encodeLiveState(append) }
+    }
+
+    /// Encodes the live state as journal records, in batches of about a megabyte (the live state
+    /// is never copied whole) given to `append`: owed tasks in the order they were accepted, each
+    /// with its dispatches, then the cached results. Compaction writes it; an active broker
+    /// sends it to its passive peer as a snapshot.
+    func encodeLiveState(_ append: ([UInt8]) throws(JournalError) -> Void) throws(JournalError) {
         var owed: [PendingTask] = Array(queues.shared) + leases.map { $0.value.task }
         let cancelled = Set(leases.filter { $0.value.cancelled }.map { $0.key })
         for slot in registry.slotIndices { owed.append(contentsOf: registry[slot].affinityQueue) }
@@ -101,32 +109,29 @@ extension RouterLoop {
             owed.append(task)
             awaited[task.taskID] = Array(reference.utf8)
         }
-        try journal.compact { (append) throws(JournalError) in
-            // In batches of about a megabyte: the live state is never copied whole.
-            var records: [UInt8] = []
-            func emit(_ record: JournalRecord) throws(JournalError) {
-                record.encode(into: &records)
-                guard records.count >= 1 << 20 else { return }
-                try append(records)
-                records.removeAll(keepingCapacity: true)
-            }
-            owed.append(contentsOf: queues.delayed.unordered.map(\.task))
-            for task in owed.sorted(by: { $0.sequence < $1.sequence }) {
-                let (selector, affinity): ([UInt8], [UInt8]) = switch task.route {
-                case .selector(let selector): (Array(selector.rawValue.utf8), [])
-                case .pinned(let routingID): (Array(PoolSelector.affinity.rawValue.utf8), awaited[task.taskID] ?? routingID)
-                }
-                try emit(.accepted(.init(taskID: task.taskID, replyTo: task.replyTo.routingID, delimited: task.replyTo.delimited,
-                                         selector: selector, affinity: affinity, fallback: [], body: task.body.bytes, schedule: task.schedule.frame)))
-                for _ in 0..<task.attempts { try emit(.dispatched(taskID: task.taskID)) }
-                if cancelled.contains(task.taskID) { try emit(.cancelled(taskID: task.taskID)) }
-            }
-            for (taskID, entry) in resultCache.oldestFirst {
-                let owner = owedResults.owner(of: taskID)
-                try emit(.finished(.init(taskID: taskID, attempts: entry.attempts, body: entry.body.bytes, finishedAt: entry.finishedAt,
-                                         owedTo: owner?.routingID ?? [], delimited: owner?.delimited ?? false)))
-            }
+        var records: [UInt8] = []
+        func emit(_ record: JournalRecord) throws(JournalError) {
+            record.encode(into: &records)
+            guard records.count >= 1 << 20 else { return }
             try append(records)
+            records.removeAll(keepingCapacity: true)
         }
+        owed.append(contentsOf: queues.delayed.unordered.map(\.task))
+        for task in owed.sorted(by: { $0.sequence < $1.sequence }) {
+            let (selector, affinity): ([UInt8], [UInt8]) = switch task.route {
+            case .selector(let selector): (Array(selector.rawValue.utf8), [])
+            case .pinned(let routingID): (Array(PoolSelector.affinity.rawValue.utf8), awaited[task.taskID] ?? routingID)
+            }
+            try emit(.accepted(.init(taskID: task.taskID, replyTo: task.replyTo.routingID, delimited: task.replyTo.delimited,
+                                     selector: selector, affinity: affinity, fallback: [], body: task.body.bytes, schedule: task.schedule.frame)))
+            for _ in 0..<task.attempts { try emit(.dispatched(taskID: task.taskID)) }
+            if cancelled.contains(task.taskID) { try emit(.cancelled(taskID: task.taskID)) }
+        }
+        for (taskID, entry) in resultCache.oldestFirst {
+            let owner = owedResults.owner(of: taskID)
+            try emit(.finished(.init(taskID: taskID, attempts: entry.attempts, body: entry.body.bytes, finishedAt: entry.finishedAt,
+                                     owedTo: owner?.routingID ?? [], delimited: owner?.delimited ?? false)))
+        }
+        if !records.isEmpty { try append(records) }
     }
 }

@@ -181,6 +181,7 @@ extension RouterLoop {
         if journal?.writesSoon == true { next = min(next, .now + Journal.pendingDelay) }
         if let scheduled = nextScheduleTimer { next = min(next, scheduled) }
         if let retryAt = heldDeliveries.retryAt { next = min(next, retryAt) }
+        if let pair { next = min(next, pair.nextBeat) }
         return next
     }
 
@@ -201,6 +202,7 @@ extension RouterLoop {
         runScheduleTimers()
         if let retryAt = heldDeliveries.retryAt, retryAt <= now { flushHeldDeliveries() }
         if heartbeat.tick(now) { heartbeatTick(now) }
+        if let pair { pairTick(pair, now) }
         if case .draining(let deadline) = state, deadline <= now {
             logger.info("drain deadline reached", metadata: ["broker.in_flight": "\(leases.count)", "broker.children": "\(supervisor?.runningCount ?? 0)"])
             state = .stopped

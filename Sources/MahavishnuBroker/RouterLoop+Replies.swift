@@ -56,7 +56,17 @@ extension RouterLoop {
     func flushOutbox() {
         guard let journal, !outbox.isEmpty || journal.hasPending else { return }
         journal.flush()
-        for message in outbox.take() {
+        if let pair {
+            // In order: what waited for the passive goes first, and this pass waits behind it.
+            releaseHeldForPeer(pair)
+            if holdsForPeer { return pair.source.hold(outbox.take()) }
+        }
+        send(outbox.take())
+    }
+
+    /// Sends messages the outbox held, in order.
+    func send(_ messages: [Outbox.Message]) {
+        for message in messages {
             switch message.peer {
             case .producer(let address) where message.result != nil:
                 offerResult(message.wire.headers[2], message.wire, to: address, waitsForRoom: message.result == .streamed)

@@ -44,8 +44,11 @@ final class RouterLoop: SocketLoopHandler {
     var resultCache: ResultCache
     var heartbeat: HeartbeatClock
     var heapTrimmer = HeapTrimmer()
-    /// The write-ahead journal; `nil` with `journal_mode: off`.
-    let journal: Journal?
+    /// The write-ahead journal; `nil` with `journal_mode: off`. A broker of a pair opens it
+    /// again when it becomes active, to recover what its peer streamed into it.
+    var journal: Journal?
+    /// The broker's pair: its peer, its state, the journal stream; `nil` for a broker on its own.
+    let pair: PairSession?
     /// Messages waiting for the journal's next write.
     var outbox = Outbox()
     /// Streaming tasks' partials and results waiting for room at their producers.
@@ -70,7 +73,7 @@ final class RouterLoop: SocketLoopHandler {
     var pendingCloseAlls: [(reply: ControlReply, remaining: Set<String>, closed: [PoolIdentity])] = []
 
     /// A loop over bound `frontend` and `backend` sockets, which it owns from now on.
-    init(configuration: BrokerConfiguration, info: BrokerInfo, frontend: Socket, backend: Socket, journal: Journal?,
+    init(configuration: BrokerConfiguration, info: BrokerInfo, frontend: Socket, backend: Socket, journal: Journal?, pair: PairSession?,
          supervisor: PoolSupervisor?, authenticator: ZapAuthenticator?, metrics: BrokerMetrics, logger: Logger) {
         self.metrics = metrics
         self.logger = logger
@@ -79,6 +82,7 @@ final class RouterLoop: SocketLoopHandler {
         self.frontend = frontend
         self.backend = backend
         self.journal = journal
+        self.pair = pair
         self.supervisor = supervisor
         self.authenticator = authenticator
         queues = TaskQueues(bound: configuration.queueBound, byteBound: configuration.queueBytes)
@@ -90,13 +94,18 @@ final class RouterLoop: SocketLoopHandler {
                                     maxResultBytes: configuration.maxResultBytes)
     }
 
-    /// Recovers the journal, starts the configured pools, then watches both sockets (results
+    /// Recovers the journal and starts the configured pools (a broker of a pair does both when
+    /// it becomes active), then watches both sockets (results
     /// first: they free the slots that waiting and new tasks need) and the supervisor's reports.
     func start(_ reactor: SocketReactor) throws {
         logger.info("router loop running", metadata: ["zmq.frontend": "\(info.frontend)", "zmq.backend": "\(info.backend)"])
-        awaitedPools = AwaitedPools(deadline: .now + configuration.affinityWait)
-        try recoverFromJournal()
-        for request in configuration.initialPools { spawn(request, reply: nil) }
+        if let pair {
+            startPair(pair, reactor)
+        } else {
+            awaitedPools = AwaitedPools(deadline: .now + configuration.affinityWait)
+            try recoverFromJournal()
+            for request in configuration.initialPools { spawn(request, reply: nil) }
+        }
         reactor.onReadable(backend) { [unowned self] in try drain(backend, handler: handleBackendMessage) }
         reactor.onReadable(frontend) { [unowned self] in try drain(frontend, handler: handleFrontendMessage) }
         if let supervisor { reactor.onPosted(supervisor.events) { [unowned self] in handleChildExits($0) } }
@@ -126,6 +135,7 @@ final class RouterLoop: SocketLoopHandler {
         supervisor?.killRemaining()
         frontend.close()
         backend.close()
+        pair?.link.close()
         journal?.close()
     }
 
@@ -176,7 +186,11 @@ struct TaskLease {
 
 /// An error that stops the broker from starting or running.
 public struct BrokerError: Error, CustomStringConvertible, Sendable {
-    public enum Code: Sendable { case bindFailed, insecureBind }
+    public enum Code: Sendable {
+        case bindFailed, insecureBind
+        /// A broker of a pair heard its peer active at a higher epoch: it stopped.
+        case fenced
+    }
     public let code: Code
     public let message: String
     public var description: String { message }

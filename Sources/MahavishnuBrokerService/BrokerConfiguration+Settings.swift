@@ -28,6 +28,9 @@ extension BrokerConfiguration {
             journal = JournalConfiguration(mode: settings.journalMode, path: settings.journalFile, directory: Settings.stateDirectory,
                                            retention: .milliseconds(Int(settings.journalRetentionSeconds * 1000)))
         }
+        if let role = settings.brokerRole, let peer = settings.brokerPeer {
+            pair = BrokerPairConfiguration(role: role, bind: settings.brokerPairBind, peer: peer, timeout: .milliseconds(settings.brokerPeerTimeoutMs))
+        }
         autoscaleCooldown = .milliseconds(Int(settings.autoscaleCooldownSeconds * 1000))
         workerTypeNames = settings.workerTypes.names
         poolsEnabled = settings.poolsEnabled

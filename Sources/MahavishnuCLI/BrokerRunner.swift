@@ -52,6 +52,8 @@ enum BrokerRunner {
             "pool restarting name=\(name) id=\(poolID) in \(after)"
         case .draining:
             "broker draining: no new tasks; waiting for running tasks and pools to finish"
+        case .pairChanged(let pair):
+            "broker pair state=\(pair.state.rawValue) role=\(pair.role.rawValue) epoch=\(pair.epoch) peer=\(pair.peer)"
         }
     }
 

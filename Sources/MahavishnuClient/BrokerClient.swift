@@ -9,8 +9,10 @@ import ZeroMQ
 ///
 /// One dedicated thread owns the DEALER socket; callers never touch it. Call `close()` when done.
 public final class BrokerClient: Sendable {
-    /// The frontend endpoint this client talks to.
-    public let endpoint: String
+    /// The frontend endpoint this client talks to first.
+    public var endpoint: String { endpoints[0] }
+    /// The frontends it tries in turn: one broker, or the brokers of a pair.
+    public let endpoints: [String]
     /// How often a task whose result has not arrived is sent again (`nil`: never).
     public let retryInterval: Duration?
     private let connection: ClientConnection
@@ -21,17 +23,28 @@ public final class BrokerClient: Sendable {
     ///   with the same id, so a broker restart loses nothing; the broker answers a duplicate id
     ///   from its running task or its recent results, never by running the task twice at once.
     /// - Parameter curve: this client's CURVE keys and the broker's public key, for a broker that requires them.
-    public init(endpoint: String, retryInterval: Duration? = .seconds(2), curve: ClientCurveKeys? = nil, logger: Logger = Logger(label: "mahavishnu.client")) throws {
-        self.endpoint = endpoint
-        self.retryInterval = retryInterval
-        connection = try ClientConnection(endpoint: endpoint, curve: curve, logger: logger)
+    public convenience init(endpoint: String, retryInterval: Duration? = .seconds(2), curve: ClientCurveKeys? = nil, logger: Logger = Logger(label: "mahavishnu.client")) throws {
+        try self.init(endpoints: [endpoint], retryInterval: retryInterval, curve: curve, logger: logger)
     }
 
-    /// Connects to `broker` (default `broker_frontend`) as `settings` say: resending unanswered
-    /// tasks every `client_retry_interval_seconds`, with `curve` keys or those in `client_keys_dir`.
+    /// Connects to the first of `endpoints` (the frontends of a broker pair) and moves to the
+    /// next when the broker there refuses with `not_active` or is silent for `failoverAfter`
+    /// while requests wait (it is asked `info` to tell a silent broker from a busy one), sending
+    /// every unanswered request again there; a task id already known there is never run twice at once.
+    public init(endpoints: [String], retryInterval: Duration? = .seconds(2), failoverAfter: Duration = .seconds(3), curve: ClientCurveKeys? = nil,
+                logger: Logger = Logger(label: "mahavishnu.client")) throws {
+        precondition(!endpoints.isEmpty, "a client needs a broker endpoint")
+        self.endpoints = endpoints
+        self.retryInterval = retryInterval
+        connection = try ClientConnection(endpoints: endpoints, failoverAfter: failoverAfter, curve: curve, logger: logger)
+    }
+
+    /// Connects to `broker` (default `broker_frontend`; a comma-separated list for a pair) as
+    /// `settings` say: resending unanswered tasks every `client_retry_interval_seconds`, with
+    /// `curve` keys or those in `client_keys_dir`.
     public convenience init(settings: Settings, broker: String? = nil, curve: ClientCurveKeys? = nil, logger: Logger) throws {
         try self.init(
-            endpoint: broker ?? settings.brokerFrontend,
+            endpoints: try endpointList(broker ?? settings.brokerFrontend, flag: "broker"),
             retryInterval: .milliseconds(Int(settings.clientRetryIntervalSeconds * 1000)),
             curve: try curve ?? settings.clientKeysDir.map(CurveKeyFiles.clientKeys(in:)), logger: logger
         )

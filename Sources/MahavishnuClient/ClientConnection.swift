@@ -15,8 +15,8 @@ final class ClientConnection: Sendable {
     private let loop: SocketLoop<ClientRequests.Command>
 
     /// Connects in the background, on the connection's own thread.
-    init(endpoint: String, curve: ClientCurveKeys?, logger: Logger) throws {
-        loop = SocketLoop(name: "mahavishnu.client", handler: try ClientRequests(endpoint: endpoint, curve: curve, logger: logger))
+    init(endpoints: [String], failoverAfter: Duration, curve: ClientCurveKeys?, logger: Logger) throws {
+        loop = SocketLoop(name: "mahavishnu.client", handler: try ClientRequests(endpoints: endpoints, failoverAfter: failoverAfter, curve: curve, logger: logger))
         loop.start()
     }
 
@@ -64,26 +64,83 @@ private final class ClientRequests: SocketLoopHandler {
         case cancel(String)
     }
 
-    private let endpoint: String
+    private let endpoints: [String]
+    private var current = 0
+    private var endpoint: String { endpoints[current] }
+    private let failoverAfter: Duration
+    private let curve: ClientCurveKeys?
     private let logger: Logger
     private let context: Context
-    private let socket: Socket
+    private var socket: Socket
     /// The DEALER's handshakes: why the broker does not answer, when it refuses this client.
-    private let handshakes: HandshakeWatch
+    private var handshakes: HandshakeWatch
     private let frames = Frames(capacity: 8)
     private var pending: [String: Outgoing] = [:]
+    private var reactor: SocketReactor?
+    /// When the broker last sent anything.
+    private var lastHeard = ContinuousClock.now
+    /// When the silent broker was last asked `info`.
+    private var probedAt: ContinuousClock.Instant?
+    /// No second move within a moment of one (both brokers of a pair may refuse while they settle).
+    private var movedAt: ContinuousClock.Instant?
 
-    init(endpoint: String, curve: ClientCurveKeys?, logger: Logger) throws {
-        self.endpoint = endpoint
+    /// The request id of the `info` probes that tell a silent broker from a busy one.
+    private static let probeID = "mahavishnu.client.probe"
+
+    init(endpoints: [String], failoverAfter: Duration, curve: ClientCurveKeys?, logger: Logger) throws {
+        self.endpoints = endpoints
+        self.failoverAfter = failoverAfter
+        self.curve = curve
         self.logger = logger
         context = try Context()
-        (socket, handshakes) = try Socket.watchedBrokerDealer(context, endpoint: endpoint, curve: curve)
+        (socket, handshakes) = try Socket.watchedBrokerDealer(context, endpoint: endpoints[0], curve: curve)
     }
 
     func start(_ reactor: SocketReactor) {
-        reactor.onReadable(socket) { [unowned self] in
-            while try socket.receive(into: frames, dontWait: true) { deliver(frames) }
+        self.reactor = reactor
+        watch()
+    }
+
+    private func watch() {
+        reactor?.onReadable(socket) { [unowned self] in
+            let watched = socket
+            // A move closes this socket: what it still holds is sent again to the next broker.
+            while !watched.isClosed, try watched.receive(into: frames, dontWait: true) { try deliver(frames) }
         }
+    }
+
+    /// Whether the client can move to another broker.
+    private var failsOver: Bool { endpoints.count > 1 }
+
+    /// Moves to the next broker and sends it every unanswered request.
+    private func moveOn(because reason: String) throws {
+        let now = ContinuousClock.now
+        if let movedAt, now - movedAt < .milliseconds(250) { return }
+        reactor?.stopWatching(socket)
+        handshakes.close()
+        socket.close()
+        let from = endpoint
+        current = (current + 1) % endpoints.count
+        (socket, handshakes) = try Socket.watchedBrokerDealer(context, endpoint: endpoint, curve: curve)
+        watch()
+        (movedAt, lastHeard, probedAt) = (now, now, nil)
+        logger.info("moving to the next broker", metadata: ["zmq.from": "\(from)", "zmq.endpoint": "\(endpoint)", "reason": "\(reason)", "client.unanswered": "\(pending.count)"])
+        for (reference, request) in pending {
+            try socket.send(request.message, dontWait: true)
+            pending[reference]!.nextResend = request.resendEvery.map { now + $0 }
+        }
+    }
+
+    /// While requests wait: asks a broker silent for a third of `failoverAfter` for `info`, and
+    /// moves on from one silent for all of it.
+    private func watchSilence() throws {
+        guard failsOver, !pending.isEmpty else { return }
+        let now = ContinuousClock.now
+        if now - lastHeard > failoverAfter { return try moveOn(because: "silent for \(failoverAfter)") }
+        guard now - lastHeard > failoverAfter / 3, probedAt.map({ now - $0 > failoverAfter / 3 }) ?? true else { return }
+        probedAt = now
+        let probe = ProducerToBroker.control(requestID: Array(Self.probeID.utf8), command: .info, arguments: Array("{}".utf8))
+        try socket.send(probe.encoded, dontWait: true)
     }
 
     func handle(_ commands: [Command]) throws {
@@ -93,10 +150,14 @@ private final class ClientRequests: SocketLoopHandler {
     func beforeWait() throws {
         expireOverdue()
         try resendUnanswered()
+        try watchSilence()
     }
 
     var nextDeadline: ContinuousClock.Instant? {
-        pending.values.lazy.flatMap { [$0.deadline, $0.nextResend].compactMap { $0 } }.min()
+        let request = pending.values.lazy.flatMap { [$0.deadline, $0.nextResend].compactMap { $0 } }.min()
+        guard failsOver, !pending.isEmpty else { return request }
+        let watch = max(lastHeard, probedAt ?? lastHeard) + failoverAfter / 3
+        return min(request ?? watch, watch)
     }
 
     func finish(after error: (any Error)?) {
@@ -123,7 +184,8 @@ private final class ClientRequests: SocketLoopHandler {
         }
     }
 
-    private func deliver(_ frames: Frames) {
+    private func deliver(_ frames: Frames) throws {
+        lastHeard = .now
         let message: BrokerToProducer
         do {
             message = try BrokerToProducer(frames: frames, first: 0)
@@ -138,6 +200,10 @@ private final class ClientRequests: SocketLoopHandler {
         if case .partial(_, let attempt, let sequence, let body) = message {
             pending[reference]?.onPartial?(TaskPartial(attempt: attempt, sequence: sequence, body: body.bytes))
             return
+        }
+        if failsOver, case .error(_, let code, let text) = message, code == ErrorCode.notActive.rawValue {
+            // Not this pair's active broker: the request stays, and goes to the other broker.
+            return try moveOn(because: text)
         }
         guard let request = pending.removeValue(forKey: reference) else { return }
         switch message {

@@ -17,6 +17,8 @@ public struct BrokerInfo: Codable, Sendable, Equatable {
     public var heartbeatIntervalMs: Int
     /// Heartbeats a pool may miss before it is declared lost.
     public var heartbeatLiveness: Int
+    /// Where the broker stands in its primary/backup pair; `nil` for a broker without a peer.
+    public var pair: PairStatus?
 
     public init(
         version: String, frontend: String, backend: String, busPub: String?, busSub: String?,
@@ -35,6 +37,7 @@ public struct BrokerInfo: Codable, Sendable, Equatable {
     enum CodingKeys: String, CodingKey {
         case version, frontend, backend, busPub = "bus_pub", busSub = "bus_sub"
         case memoryDatabasePath = "memory_database_path", heartbeatIntervalMs = "heartbeat_interval_ms", heartbeatLiveness = "heartbeat_liveness"
+        case pair
     }
 
     /// Encodes every key, the absent ones as `null`.
@@ -48,5 +51,6 @@ public struct BrokerInfo: Codable, Sendable, Equatable {
         try container.encode(memoryDatabasePath, forKey: .memoryDatabasePath)
         try container.encode(heartbeatIntervalMs, forKey: .heartbeatIntervalMs)
         try container.encode(heartbeatLiveness, forKey: .heartbeatLiveness)
+        try container.encode(pair, forKey: .pair)
     }
 }

@@ -170,6 +170,10 @@ public struct BrokerStats: Codable, Sendable, Equatable {
     public var malformedFrontend = 0
     /// Malformed messages received on the backend (pools).
     public var malformedBackend = 0
+    /// Requests from producers and pools refused with `not_active` (this broker is not the pair's active).
+    public var refusedNotActive = 0
+    /// Malformed messages received from the pair's peer broker.
+    public var malformedPeer = 0
     /// Connections refused because the peer had no CURVE keys.
     public var authRefusedNoKey = 0
     /// Connections refused because the key is not in the allow-list.
@@ -216,6 +220,7 @@ public struct BrokerStats: Codable, Sendable, Equatable {
         case tasksCancelled = "tasks_cancelled", tasksExpired = "tasks_expired", delayed
         case partialsForwarded = "partials_forwarded", partialsDropped = "partials_dropped"
         case partialsHeld = "partials_held", partialsHeldBytes = "partials_held_bytes", resultsHeld = "results_held"
+        case refusedNotActive = "refused_not_active", malformedPeer = "malformed_peer"
     }
 }
 

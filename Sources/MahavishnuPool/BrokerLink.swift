@@ -4,11 +4,17 @@ import MahavishnuCore
 import ZeroMQ
 
 /// The pool's connection to the broker: one DEALER, heartbeats, and a fresh socket (with
-/// backoff) when the broker has been silent too long — after a broker restart, say.
+/// backoff) when the broker has been silent too long — after a broker restart, say. Given the
+/// backends of a broker pair, the fresh socket goes to the next one, and so does a pool that the
+/// broker it reached refuses with `not_active`.
 ///
 /// - Important: owned by the pool's socket thread.
 final class BrokerLink {
-    let endpoint: String
+    /// The broker backends to try, in turn.
+    let endpoints: [String]
+    private var current = 0
+    /// The backend the socket is connected to.
+    var endpoint: String { endpoints[current] }
     private let routingID: String
     private let context: Context
     private let logger: Logger
@@ -26,16 +32,19 @@ final class BrokerLink {
     private var nextBeat = ContinuousClock.now
     private var backoff = Duration.milliseconds(250)
     private var reconnectAt: ContinuousClock.Instant?
+    /// `moveOn()` was called: the socket goes at the next `service`.
+    private var movingOn = false
 
-    init(endpoint: String, routingID: String, heartbeatInterval: Duration, liveness: Int, curve: ClientCurveKeys?, logger: Logger) throws {
-        self.endpoint = endpoint
+    init(endpoints: [String], routingID: String, heartbeatInterval: Duration, liveness: Int, curve: ClientCurveKeys?, logger: Logger) throws {
+        precondition(!endpoints.isEmpty, "a pool needs a broker endpoint")
+        self.endpoints = endpoints
         self.routingID = routingID
         self.logger = logger
         interval = heartbeatInterval
         self.liveness = liveness
         self.curve = curve
         context = try Context()
-        (socket, handshakes) = try Socket.watchedBrokerDealer(context, endpoint: endpoint, routingID: routingID, curve: curve)
+        (socket, handshakes) = try Socket.watchedBrokerDealer(context, endpoint: endpoints[0], routingID: routingID, curve: curve)
     }
 
     /// How long the broker may be silent before the link gives up on the socket.
@@ -86,6 +95,11 @@ final class BrokerLink {
     /// opens a fresh one when the backoff has passed.
     func service(vitals: () -> [UInt8]) throws -> Change {
         let now = ContinuousClock.now
+        if movingOn, !isReconnecting {
+            movingOn = false
+            logger.info("the broker is not active: trying the next one", metadata: ["pool.id": "\(routingID)", "zmq.endpoint": "\(endpoint)"])
+            return dropSocket(now, at: current + 1 == endpoints.count ? backoff : .zero)
+        }
         if let due = reconnectAt {
             guard now >= due else { return .none }
             (socket, handshakes) = try Socket.watchedBrokerDealer(context, endpoint: endpoint, routingID: routingID, curve: curve)
@@ -106,17 +120,30 @@ final class BrokerLink {
                 logger.info("the broker refuses this pool's connection; it will not register until that is fixed", metadata: ["pool.id": "\(routingID)", "zmq.endpoint": "\(endpoint)", "security.reason": "\(reason)"])
                 refusalLogged = true
             }
-            handshakes.close()
-            socket.close()
-            reconnectAt = now + backoff
-            backoff = min(backoff * 2, .seconds(5))
-            return .disconnected
+            return dropSocket(now)
         }
         if now >= nextBeat {
             try send(.heartbeat(vitals: vitals()))
             nextBeat = now + interval
         }
         return .none
+    }
+
+    /// The broker reached is not its pair's active: at the next `service`, the next one is tried
+    /// at once (after a backoff once every one has refused).
+    func moveOn() {
+        guard endpoints.count > 1 else { return }
+        movingOn = true
+    }
+
+    /// Closes the socket; the next is opened to the next endpoint after `delay` (the backoff unless given).
+    private func dropSocket(_ now: ContinuousClock.Instant, at delay: Duration? = nil) -> Change {
+        handshakes.close()
+        socket.close()
+        reconnectAt = now + (delay ?? backoff)
+        if delay != .zero { backoff = min(backoff * 2, .seconds(5)) }
+        current = (current + 1) % endpoints.count
+        return .disconnected
     }
 
     func close() {

@@ -21,6 +21,8 @@ public struct PoolConfiguration: Sendable {
     public var maxWorkers = 10
     /// The broker's backend endpoint. Default `tcp://127.0.0.1:5556`.
     public var broker = "tcp://127.0.0.1:5556"
+    /// The other backends of a broker pair, tried in turn when the broker is silent or not active. Default none.
+    public var otherBrokers: [String] = []
     /// Seconds a stopping pool waits for the broker to release it before exiting anyway. Default 10.
     public var drainTimeout = 10.0
     /// Drain and exit if the parent process (the broker that started the pool) goes away. Default false.

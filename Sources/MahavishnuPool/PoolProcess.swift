@@ -99,7 +99,7 @@ private final class PoolLoop: SocketLoopHandler {
         self.executor = DelegatingExecutor(local: local, delegation: hooks.delegation)
         slots = WorkerSlots(poolID: configuration.poolID, count: configuration.minWorkers)
         link = try BrokerLink(
-            endpoint: configuration.broker, routingID: configuration.poolID,
+            endpoints: [configuration.broker] + configuration.otherBrokers, routingID: configuration.poolID,
             heartbeatInterval: configuration.heartbeatInterval, liveness: configuration.heartbeatLiveness,
             curve: configuration.curve, logger: logger
         )
@@ -273,6 +273,8 @@ private final class PoolLoop: SocketLoopHandler {
             try registerAgainIfNeeded()
         case .duplicatePoolName:
             throw PoolConfigurationError(message)
+        case .notActive:
+            link.moveOn()
         default:
             logger.info("broker refused a message", metadata: ["error.code": "\(code)", "error.message": "\(message)"])
         }

@@ -30,7 +30,7 @@ package struct PoolRunOptions: ParsableArguments {
     @Option(name: .customLong(PoolLaunchSpec.Option.delegate), help: "A session-buddy pool's delegate service, a name under delegates: in the settings (default: the only one defined).")
     var delegate: String?
 
-    @Option(name: .customLong(PoolLaunchSpec.Option.broker), help: "The broker's backend endpoint (default: broker_backend).")
+    @Option(name: .customLong(PoolLaunchSpec.Option.broker), help: "The broker's backend endpoint (default: broker_backend); for a broker pair, both backends separated by a comma, tried in turn.")
     var broker: String?
 
     @Option(name: .customLong(PoolLaunchSpec.Option.frontend), help: "The broker's frontend, where the pool runs tasks other pools delegate to it (default: broker_frontend).")
@@ -56,7 +56,8 @@ package struct PoolRunOptions: ParsableArguments {
     /// - Parameter delegates: connects a `session-buddy` pool to its delegate service; without
     ///   it, such a pool fails to start with a message saying where it can run.
     package func run(delegates: (any DelegateConnecting)?) async throws {
-        let flags = ["broker_backend": broker, "broker_frontend": frontend].compactMapValues { $0 }
+        let brokers = try broker.map { try endpointList($0, flag: PoolLaunchSpec.Option.broker) }
+        let flags = ["broker_backend": brokers?.first, "broker_frontend": frontend].compactMapValues { $0 }
         let settings = try settingsOptions.load(flags: flags.merging(bus.settingsFlags) { $1 })
         var configuration = PoolConfiguration()
         configuration.name = name
@@ -68,6 +69,7 @@ package struct PoolRunOptions: ParsableArguments {
         configuration.workerTypes = settings.workerTypes
         configuration.taskTimeout = settings.workerTimeoutSeconds
         configuration.broker = settings.brokerBackend
+        configuration.otherBrokers = Array(brokers?.dropFirst() ?? [])
         configuration.exitWithParent = exitWithParent
         configuration.autoScale = autoScale
         configuration.heartbeatInterval = .milliseconds(settings.heartbeatIntervalMs)

@@ -18,6 +18,8 @@ extension BrokerEvent {
             (.statusUpdate, StatusUpdate(status: .restarting, name: name, poolID: poolID, reason: "restarting in \(after)"))
         case .draining:
             (.statusUpdate, StatusUpdate(status: .draining))
+        case .pairChanged(let status):
+            (.statusUpdate, StatusUpdate(status: .pair, reason: "\(status.state.rawValue) at epoch \(status.epoch) (role \(status.role.rawValue))"))
         }
     }
 }

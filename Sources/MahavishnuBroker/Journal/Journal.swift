@@ -23,6 +23,8 @@ final class Journal {
     private(set) var compactions = 0
     /// Where each write's duration goes (the `write(2)`, and with `fsync` the sync).
     var writeTimes: DurationHistogram?
+    /// Given every batch of records once it is written: an active broker streams them to its passive peer.
+    var onWrite: (([UInt8]) -> Void)?
 
     /// Pending bytes past which a record is written without waiting for the pass to end.
     static let batchBytes = 1 << 20
@@ -71,6 +73,7 @@ final class Journal {
         let started = ContinuousClock.now
         do {
             try file.append(pending)
+            onWrite?(pending)
             pending.removeAll(keepingCapacity: pending.capacity <= 2 * Self.batchBytes)
             // A failed sync leaves the records in the file: the next sync covers them.
             if mode == .fsync { try file.sync() }

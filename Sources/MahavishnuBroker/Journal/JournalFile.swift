@@ -19,6 +19,8 @@ final class JournalFile {
     private(set) var size = 0
     private var descriptor: Int32
     private var lockDescriptor: Int32
+    /// The file's descriptor and size while a replacement is written (`beginReplacement()`).
+    private var replaced: (descriptor: Int32, size: Int)?
 
     static let magic: [UInt8] = Array("MHVJ".utf8)
     static let formatVersion: UInt32 = 2
@@ -78,6 +80,7 @@ final class JournalFile {
     /// Closes the file and releases its lock, so another broker may open it; idempotent.
     func close() {
         guard lockDescriptor >= 0 else { return }
+        abandonReplacement()
         if descriptor >= 0 { Glibc.close(descriptor) }
         Glibc.close(lockDescriptor)
         descriptor = -1
@@ -154,25 +157,57 @@ final class JournalFile {
     /// leaves either the old file or the new one; `durably`, synced before and after the rename,
     /// so a power loss does too.
     func replace(durably: Bool, _ write: (_ append: ([UInt8]) throws(JournalError) -> Void) throws(JournalError) -> Void) throws(JournalError) {
-        let temporary = path + ".compacting"
-        let fresh = open(temporary, O_RDWR | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0o644)
-        guard fresh >= 0 else { throw JournalError(path, "cannot create \(temporary) to compact it: \(Self.lastError())") }
-        let (old, oldSize) = (descriptor, size)
-        descriptor = fresh
-        size = 0
+        try beginReplacement()
         do throws(JournalError) {
-            try append(Self.header)
             try write(append)
-            guard !durably || fsync(fresh) == 0, rename(temporary, path) == 0 else { throw JournalError(path, "cannot compact it: \(Self.lastError())") }
-            if durably { syncDirectory() }
+            try commitReplacement(durably: durably)
         } catch {
-            (descriptor, size) = (old, oldSize)
-            Glibc.close(fresh)
-            unlink(temporary)
+            abandonReplacement()
             throw error
         }
-        Glibc.close(old)
     }
+
+    /// Starts a replacement: from now on `append` writes the header and records to `PATH.compacting`,
+    /// until `commitReplacement` renames it over the file or `abandonReplacement` removes it.
+    /// (A passive broker receives its peer's snapshot this way, across many passes of its loop.)
+    func beginReplacement() throws(JournalError) {
+        abandonReplacement()
+        let fresh = open(replacementPath, O_RDWR | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0o644)
+        guard fresh >= 0 else { throw JournalError(path, "cannot create \(replacementPath) to replace it: \(Self.lastError())") }
+        replaced = (descriptor, size)
+        descriptor = fresh
+        size = 0
+        do {
+            try append(Self.header)
+        } catch {
+            abandonReplacement()
+            throw error
+        }
+    }
+
+    /// Makes the replacement the file; `durably`, synced before and after the rename.
+    func commitReplacement(durably: Bool) throws(JournalError) {
+        guard let (old, _) = replaced else { return }
+        guard !durably || fsync(descriptor) == 0, rename(replacementPath, path) == 0 else {
+            let problem = "cannot replace it: \(Self.lastError())"
+            abandonReplacement()
+            throw JournalError(path, problem)
+        }
+        if durably { syncDirectory() }
+        Glibc.close(old)
+        replaced = nil
+    }
+
+    /// Drops a replacement under way; the file is as before it began.
+    func abandonReplacement() {
+        guard let (old, oldSize) = replaced else { return }
+        Glibc.close(descriptor)
+        unlink(replacementPath)
+        (descriptor, size) = (old, oldSize)
+        replaced = nil
+    }
+
+    private var replacementPath: String { path + ".compacting" }
 
     /// Syncs the directory, so a file created or renamed in it survives a power loss.
     private func syncDirectory() {

@@ -11,13 +11,14 @@ import ZeroMQ
 final class ZapAuthenticator: Sendable {
     /// The ZAP domain of each server socket, and the roles it admits.
     enum Domain: String, CaseIterable {
-        case frontend, backend, bus
+        case frontend, backend, bus, pair
 
         var admits: Set<CurveRole> {
             switch self {
             case .frontend: [.producer, .admin]
             case .backend: [.pool]
             case .bus: Set(CurveRole.allCases)
+            case .pair: [.peer]
             }
         }
     }

@@ -22,6 +22,15 @@ struct BrokerCommand: AsyncParsableCommand {
     @Option(help: "Selector for tasks that name none (default: pool_routing_strategy).")
     var selector: String?
 
+    @Option(help: "This broker's place in a primary/backup pair: primary, backup or none (default: broker_role). See docs/failover.md.")
+    var role: String?
+
+    @Option(help: "The peer broker's pair endpoint, with --role (default: broker_peer).")
+    var peer: String?
+
+    @Option(help: "Where this broker listens for its peer (default: broker_pair_bind).")
+    var pairBind: String?
+
     @OptionGroup var security: SecurityOptions
     @Flag(inversion: .prefixedNo, help: "Store every finished task's result for `memory search` (default: memory_aggregation_enabled).")
     var memory: Bool?
@@ -42,6 +51,7 @@ struct BrokerCommand: AsyncParsableCommand {
             "broker_queue_bound": queueBound.map(String.init), "pool_routing_strategy": selector,
             "broker_keys_dir": security.keys, "broker_allow_list": security.allow,
             "memory_aggregation_enabled": memory.map(String.init), "memory_database_path": memoryDatabase,
+            "broker_role": role, "broker_peer": peer, "broker_pair_bind": pairBind,
         ].compactMapValues { $0 }
         let settings = try settingsOptions.load(flags: flags.merging(bus.settingsFlags) { $1 }.merging(journal.settingsFlags) { $1 }.merging(http.settingsFlags) { $1 })
         var configuration = try BrokerConfiguration(settings: settings, settingsFile: settingsOptions.file)

@@ -8,7 +8,7 @@ import MahavishnuCommandCore
 struct BrokerOptions: ParsableArguments {
     @OptionGroup var settingsOptions: SettingsOptions
 
-    @Option(help: "The broker's frontend endpoint (default: $MAHAVISHNU_BROKER, else broker_frontend from settings).")
+    @Option(help: "The broker's frontend endpoint (default: $MAHAVISHNU_BROKER, else broker_frontend from settings); for a broker pair, both frontends separated by a comma.")
     var broker: String?
 
     @OptionGroup var keys: ClientKeysOption
@@ -27,7 +27,11 @@ struct BrokerOptions: ParsableArguments {
     func connection() throws -> (settings: Settings, endpoint: String) {
         let settings = try settingsOptions.load()
         let endpoint = endpoint(settings)
-        if let problem = validateEndpoint(endpoint) { throw ValidationError("--broker \(problem)") }
+        do {
+            _ = try endpointList(endpoint, flag: "broker")
+        } catch {
+            throw ValidationError("--broker \(error.message)")
+        }
         return (settings, endpoint)
     }
 

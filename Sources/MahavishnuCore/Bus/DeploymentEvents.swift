@@ -30,6 +30,8 @@ public struct StatusUpdate: Codable, Sendable, Equatable {
         case lost
         /// The broker restarts a crashed pool process after `reason`'s backoff.
         case restarting
+        /// The broker's place in its pair changed; `reason` gives its state and epoch.
+        case pair
         /// Anything else a publisher wants to say; `reason` says it.
         case note
     }

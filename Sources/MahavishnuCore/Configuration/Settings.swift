@@ -69,6 +69,15 @@ public struct Settings: Sendable, Equatable {
     /// Seconds a finished task's result stays in the journal (and the result cache) to answer
     /// retries and `task` queries. Default 3,600.
     public var journalRetentionSeconds = 3_600.0
+    /// This broker's place in a primary/backup pair: `primary`, `backup`, or `nil` (`none`) for a
+    /// broker on its own. Default none.
+    public var brokerRole: PairRole?
+    /// The peer broker's pair endpoint (needed with `broker_role`). Default none.
+    public var brokerPeer: String?
+    /// Where this broker's pair socket listens for its peer. Default `tcp://127.0.0.1:5559`.
+    public var brokerPairBind = "tcp://127.0.0.1:5559"
+    /// Milliseconds the pair's peer may be silent before it counts as gone. Default 2,000.
+    public var brokerPeerTimeoutMs = 2_000
     /// Seconds an auto-scaling pool's workers must sit idle before it shrinks. Default 30.
     public var autoscaleCooldownSeconds = 30.0
     /// Seconds after which a client sends a task again if its result has not arrived. Default 2.
@@ -191,6 +200,22 @@ struct SettingsKey: Sendable {
         }
     }
 
+    static func optionalEndpoint(_ name: String, _ field: WritableKeyPath<Settings, String?> & Sendable) -> SettingsKey {
+        SettingsKey(name: name, expected: "an endpoint: tcp://HOST:PORT, ipc://PATH or inproc://NAME") { settings, node in
+            guard let value = ValueParser.string(node), validateEndpoint(value) == nil else { return false }
+            settings[keyPath: field] = value
+            return true
+        }
+    }
+
+    static func pairRole(_ name: String, _ field: WritableKeyPath<Settings, PairRole?> & Sendable) -> SettingsKey {
+        SettingsKey(name: name, expected: "primary, backup or none") { settings, node in
+            guard let value = ValueParser.string(node), value == "none" || PairRole(rawValue: value) != nil else { return false }
+            settings[keyPath: field] = PairRole(rawValue: value)
+            return true
+        }
+    }
+
     static func selector(_ name: String, _ field: WritableKeyPath<Settings, PoolSelector> & Sendable) -> SettingsKey {
         let routable = PoolSelector.allCases.filter { $0 != .affinity }.map(\.rawValue).joined(separator: ", ")
         return SettingsKey(name: name, expected: "one of \(routable) (affinity needs a pool per task)") { settings, node in
@@ -231,6 +256,10 @@ extension Settings {
         .journalMode("journal_mode", \.journalMode),
         .path("journal_path", \.journalPath),
         .seconds("journal_retention_seconds", \.journalRetentionSeconds),
+        .pairRole("broker_role", \.brokerRole),
+        .optionalEndpoint("broker_peer", \.brokerPeer),
+        .endpoint("broker_pair_bind", \.brokerPairBind),
+        .int("broker_peer_timeout_ms", \.brokerPeerTimeoutMs, minimum: 100),
         .seconds("autoscale_cooldown_seconds", \.autoscaleCooldownSeconds),
         .seconds("client_retry_interval_seconds", \.clientRetryIntervalSeconds),
         .path("broker_keys_dir", \.brokerKeysDir),
@@ -254,6 +283,14 @@ extension Settings {
         if (brokerKeysDir == nil) != (brokerAllowList == nil) {
             throw ConfigurationError(source: source, key: brokerKeysDir == nil ? "broker_keys_dir" : "broker_allow_list",
                                      message: "broker_keys_dir and broker_allow_list go together: CURVE needs both the broker's keys and the allowed public keys")
+        }
+        if brokerRole != nil, brokerPeer == nil {
+            throw ConfigurationError(source: source, key: "broker_peer",
+                                     message: "broker_role \(brokerRole!.rawValue) needs broker_peer: the other broker's pair endpoint (its broker_pair_bind)")
+        }
+        if brokerRole != nil, journalMode == .off {
+            throw ConfigurationError(source: source, key: "journal_mode",
+                                     message: "off cannot be used with broker_role: the active broker streams its journal to the passive; use crash or fsync")
         }
         if poolDefaultMinWorkers > poolDefaultMaxWorkers {
             throw ConfigurationError(source: source, key: "pool_default_min_workers",

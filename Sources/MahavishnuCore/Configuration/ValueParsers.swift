@@ -54,3 +54,14 @@ public func validateEndpoint(_ endpoint: String) -> String? {
     }
     return nil
 }
+
+/// The endpoints of a comma-separated list (`--broker A,B`: the brokers of a pair, tried in
+/// turn); throws naming `flag` and the endpoint at fault.
+public func endpointList(_ text: String, flag: String) throws(ConfigurationError) -> [String] {
+    let endpoints = text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+    guard !endpoints.isEmpty else { throw ConfigurationError(source: "--\(flag)", key: flag, message: "expected one endpoint, or several separated by commas") }
+    for endpoint in endpoints {
+        if let problem = validateEndpoint(endpoint) { throw ConfigurationError(source: "--\(flag)", key: flag, message: problem) }
+    }
+    return endpoints
+}

@@ -10,6 +10,9 @@ public enum CurveRole: String, Sendable, CaseIterable {
     case pool
     /// Everything a producer may, plus spawn, scale, close and close-all.
     case admin
+    /// The other broker of a pair, on the pair socket (the pair shares the broker's key pair,
+    /// which every broker admits as its peer on its own).
+    case peer
 }
 
 /// The public keys the broker admits, by role (a YAML file the broker reloads on SIGHUP):

@@ -76,6 +76,9 @@ public enum ErrorCode: String, Codable, Sendable, CaseIterable {
     case spawnFailed = "spawn_failed"
     /// The broker is shutting down and accepts no new work.
     case shuttingDown = "shutting_down"
+    /// The broker is not the active one of its pair (passive, or still starting): go to the
+    /// other broker (the message names its frontend when known).
+    case notActive = "not_active"
     /// The pool an affinity task waits for stayed unreachable past `affinity_wait_seconds`.
     case poolLost = "pool_lost"
     /// The connection's CURVE key lacks the role the command needs (admin for spawn, scale, close).
