@@ -174,6 +174,7 @@ private final class ClientRequests: SocketLoopHandler {
             if let previous = pending.removeValue(forKey: outgoing.reference) {
                 previous.continuation.resume(throwing: BrokerClientError.protocolViolation("request \(outgoing.reference) was sent again before its reply"))
             }
+            if pending.isEmpty { (lastHeard, probedAt) = (.now, nil) }   // silence counts only while something waits
             var request = outgoing
             request.nextResend = outgoing.resendEvery.map { .now + $0 }
             pending[outgoing.reference] = request

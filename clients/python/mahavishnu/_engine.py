@@ -13,6 +13,11 @@ client slow.
 Requests that go unanswered are resent with the same id every `retry_interval` (a task is
 never run twice for one id; the broker answers a resend from its recent results), so a broker
 that restarted still answers every one.
+
+Given several endpoints (a broker pair, docs/failover.md), the engine talks to one at a time and
+moves to the next when that one answers `not_active` or stays silent for `failover_after` while
+requests wait (after a third of it, an `info` probe tells a silent broker from a busy one); it
+sends the next one every unanswered request again, which dedup by id makes safe.
 """
 
 import collections
@@ -36,6 +41,10 @@ from .keys import ClientKeys
 _CALLER_GRACE = 0.01
 #: The longest single poll, so deadlines and resends are looked at this often at worst.
 _MAX_POLL_MS = 100
+#: The request id of the `info` probes sent to a broker that has been silent a while.
+_PROBE_ID = b"mahavishnu.client.probe"
+#: The least time between two moves to another broker (a pair mid-election answers `not_active` on both).
+_MOVE_INTERVAL = 0.25
 
 
 class Request:
@@ -99,19 +108,16 @@ def protocol_violation(frames: List[bytes]) -> Exception:
 class Engine:
     """Owns the socket; see the module's doc for who pumps it when."""
 
-    def __init__(self, endpoint: str, keys: Optional[ClientKeys], retry_interval: float):
-        self.endpoint = endpoint
+    def __init__(self, endpoints: List[str], keys: Optional[ClientKeys], retry_interval: float, failover_after: float):
+        self.endpoints = endpoints
         self.retry_interval = retry_interval
+        self.failover_after = failover_after
+        self._keys = keys
+        self._current = 0
         self._context = zmq.Context()
-        self._socket = self._context.socket(zmq.DEALER)
-        self._socket.setsockopt(zmq.LINGER, 0)
-        self._socket.setsockopt(zmq.SNDHWM, 0)
-        self._socket.setsockopt(zmq.RCVHWM, 0)
-        if endpoint.startswith("tcp://["):
-            self._socket.setsockopt(zmq.IPV6, 1)
-        if keys is not None:
-            keys.apply(self._socket)
-        self._socket.connect(endpoint)
+        self._socket = self._connect(endpoints[0])
+        self._last_heard = self._moved_at = time.monotonic()
+        self._probed_at = 0.0
         self._wake_read, self._wake_write = os.pipe()
         os.set_blocking(self._wake_read, False)
         os.set_blocking(self._wake_write, False)
@@ -129,8 +135,26 @@ class Engine:
         self._last_caller_pump = 0.0
         self._io_parked = False
         self._closed = False
-        self._thread = threading.Thread(target=self._io_loop, name=f"mahavishnu-client {endpoint}", daemon=True)
+        self.moves: Deque = collections.deque(maxlen=16)   # (when, to, why) of the latest moves between brokers
+        self._thread = threading.Thread(target=self._io_loop, name=f"mahavishnu-client {endpoints[0]}", daemon=True)
         self._thread.start()
+
+    @property
+    def endpoint(self) -> str:
+        """The broker this engine talks to now."""
+        return self.endpoints[self._current]
+
+    def _connect(self, endpoint: str) -> zmq.Socket:
+        socket = self._context.socket(zmq.DEALER)
+        socket.setsockopt(zmq.LINGER, 0)
+        socket.setsockopt(zmq.SNDHWM, 0)
+        socket.setsockopt(zmq.RCVHWM, 0)
+        if endpoint.startswith("tcp://["):
+            socket.setsockopt(zmq.IPV6, 1)
+        if self._keys is not None:
+            self._keys.apply(socket)
+        socket.connect(endpoint)
+        return socket
 
     # -- submitting --------------------------------------------------------------------------
 
@@ -139,6 +163,8 @@ class Engine:
         if self._closed:
             raise ClientClosed("the client is closed")
         pending, outbox = self._pending, self._outbox
+        if not pending:
+            self._last_heard = time.monotonic()   # silence counts only while something waits
         for request in requests:
             pending[request.reference] = request
             outbox.append(request)
@@ -212,8 +238,7 @@ class Engine:
 
         The socket is polled before it is read: a receive that finds nothing costs an exception.
         """
-        poll, socket, wake = zmq.zmq_poll, self._socket, self._wake_read
-        items = [(socket, zmq.POLLIN), (wake, zmq.POLLIN)]
+        poll, wake, fails_over = zmq.zmq_poll, self._wake_read, len(self.endpoints) > 1
         while True:
             blocked = not self._flush()
             if satisfied() or self._closed:
@@ -221,6 +246,10 @@ class Engine:
             now = time.monotonic()
             self._resend_due(now)
             self._expire(now)
+            if fails_over and self._pending:
+                self._watch_silence(now)
+            socket = self._socket   # a move replaces it
+            items = [(socket, zmq.POLLIN), (wake, zmq.POLLIN)]
             if self._outbox and not blocked:
                 continue
             wait = 0.001 if blocked else _MAX_POLL_MS / 1000
@@ -232,6 +261,8 @@ class Engine:
                 wait = min(wait, max(0.0, self._resends[0].sent_at + self._resends[0].resend_every - now))
             if self._deadlines:
                 wait = min(wait, max(0.0, self._deadlines[0][0] - now))
+            if fails_over and self._pending:
+                wait = min(wait, max(0.0, max(self._last_heard, self._probed_at) + self.failover_after / 3 - now))
             for item, _ in poll(items, max(1, int(wait * 1000 + 0.999)) if wait > 0 else 0):
                 if item is socket:
                     self._drain(satisfied)
@@ -263,7 +294,8 @@ class Engine:
         """Receives and handles replies until none is left or `enough()` (the rest wait for the next pump)."""
         socket, handle = self._socket, self._handle
         resolved = False
-        while True:
+        self._last_heard = time.monotonic()
+        while socket is self._socket:   # a move closes it: the next broker's replies come on the next pump
             try:
                 frames = receive_frames(socket)
             except zmq.Again:
@@ -278,6 +310,10 @@ class Engine:
 
     def _handle(self, frames: List[bytes]) -> bool:
         if len(frames) < 3 or frames[0] != protocol.VERSION:
+            return False
+        if (frames[1] == protocol.ERROR and len(frames) >= 5 and frames[3] == protocol.NOT_ACTIVE
+                and len(self.endpoints) > 1 and frames[2] in self._pending):
+            self._move_on(frames[4].decode(errors="replace"))   # the request stays, for the other broker
             return False
         request = self._pending.pop(frames[2], None)
         if request is None:
@@ -324,6 +360,33 @@ class Engine:
                 return
             resends.popleft()
             outbox.append(request)
+
+    def _watch_silence(self, now: float) -> None:
+        """Probes a broker silent for a third of `failover_after` with `info`; moves on from one silent for all of it."""
+        silent = now - self._last_heard
+        if silent > self.failover_after:
+            self._move_on(f"silent for {silent:.1f} s")
+        elif silent > self.failover_after / 3 and now - self._probed_at > self.failover_after / 3:
+            self._probed_at = now
+            try:
+                send_frames(self._socket, protocol.control_frames(_PROBE_ID, "info"))
+            except zmq.Again:
+                pass   # no connection takes it: the silence goes on counting
+
+    def _move_on(self, reason: str) -> None:
+        """Moves to the next endpoint and queues every unanswered request for it (owner lock held)."""
+        now = time.monotonic()
+        if now - self._moved_at < _MOVE_INTERVAL:
+            return
+        self._socket.close(linger=0)
+        self._current = (self._current + 1) % len(self.endpoints)
+        self._socket = self._connect(self.endpoint)
+        self._moved_at = self._last_heard = now
+        self._probed_at = 0.0
+        self.moves.append((now, self.endpoint, reason))
+        self._resends.clear()
+        self._outbox.clear()   # in place: a sender may be appending to it
+        self._outbox.extend(request for request in list(self._pending.values()) if not request.done)
 
     def _expire(self, now: float) -> None:
         deadlines, arriving = self._deadlines, self._new_deadlines

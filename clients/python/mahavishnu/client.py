@@ -27,6 +27,8 @@ from .protocol import PoolSelector, Selector, Task
 DEFAULT_RETRY_INTERVAL = 2.0
 #: How long a control command (`list`, `health`, …) waits for the broker.
 DEFAULT_CONTROL_TIMEOUT = 5.0
+#: How long a broker of a pair may stay silent while requests wait before the client moves to the other.
+DEFAULT_FAILOVER_AFTER = 3.0
 
 
 class PumpingFuture(concurrent.futures.Future):
@@ -78,7 +80,8 @@ class TaskFuture(PumpingFuture):
 
 
 class Client:
-    """A connection to one broker's frontend (a DEALER socket owned by this client).
+    """A connection to a broker's frontend (a DEALER socket owned by this client), or to the
+    active one of a broker pair.
 
     - Important: thread-safe. Any thread may submit, wait, map and ask; one thread at a time
       uses the socket (see `mahavishnu._engine`). Close it (or use `with`) when done.
@@ -88,22 +91,30 @@ class Client:
     task; the broker never runs one id twice while it remembers it.
     """
 
-    def __init__(self, broker: Optional[str] = None, keys: "Optional[str | ClientKeys]" = None,
-                 retry_interval: Optional[float] = None, control_timeout: float = DEFAULT_CONTROL_TIMEOUT):
+    def __init__(self, broker: "Optional[str | List[str]]" = None, keys: "Optional[str | ClientKeys]" = None,
+                 retry_interval: Optional[float] = None, control_timeout: float = DEFAULT_CONTROL_TIMEOUT,
+                 failover_after: float = DEFAULT_FAILOVER_AFTER):
         """Connects to `broker` (default `MAHAVISHNU_BROKER`, else tcp://127.0.0.1:5555).
+
+        `broker` may list a broker pair's frontends (`"tcp://a:5555,tcp://b:5555"` or a list):
+        the client talks to one and moves to the other when it answers `not_active` or stays
+        silent `failover_after` seconds while requests wait, sending it every unanswered request
+        (docs/failover.md).
 
         `keys`: a CURVE key directory (`id.secret`, `broker.public`, as for the CLI's `--keys`),
         default `MAHAVISHNU_CLIENT_KEYS_DIR`; `retry_interval` default
         `MAHAVISHNU_CLIENT_RETRY_INTERVAL_SECONDS`, else 2 s.
         """
-        self.broker = broker or protocol.default_broker()
+        self.broker = ",".join(protocol.broker_endpoints(broker or protocol.default_broker()))
+        if failover_after <= 0:
+            raise ValueError(f"failover_after must be more than 0 seconds (got {failover_after})")
         if retry_interval is None:
             retry_interval = float(os.environ.get("MAHAVISHNU_CLIENT_RETRY_INTERVAL_SECONDS") or DEFAULT_RETRY_INTERVAL)
         if retry_interval <= 0:
             raise ValueError(f"retry_interval must be more than 0 seconds (got {retry_interval})")
         self.retry_interval = retry_interval
         self.control_timeout = control_timeout
-        self._engine = Engine(self.broker, resolve_keys(keys), retry_interval)
+        self._engine = Engine(self.broker.split(","), resolve_keys(keys), retry_interval, failover_after)
         self._request_ids = itertools.count(1)
         self._client_tag = uuid.uuid4().hex[:12]
 
@@ -289,6 +300,11 @@ class Client:
         `cancelling` (its pool is ending it), `finished` (too late) or `unknown`.
         """
         return self.control("cancel", {"task_id": task_id})
+
+    @property
+    def current_broker(self) -> str:
+        """The frontend this client talks to now (of `broker`'s list, after any failover)."""
+        return self._engine.endpoint
 
     def pools(self) -> List[Dict[str, Any]]:
         """The live pools, as the broker lists them (`pool_id`, `name`, `workers`, `in_flight`, …)."""

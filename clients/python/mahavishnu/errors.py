@@ -10,7 +10,7 @@ from typing import Dict, Type
 __all__ = [
     "MahavishnuError", "BrokerError", "UnsupportedVersion", "UnknownCommand", "BadRequest", "InvalidSelector",
     "NoSuchPool", "Overloaded", "TooLarge", "NotRegistered", "DuplicatePoolName", "InvalidArgument", "SpawnFailed",
-    "ShuttingDown", "PoolLost", "Forbidden", "Disabled", "UnknownTask", "BrokerUnreachable", "ClientClosed",
+    "ShuttingDown", "PoolLost", "Forbidden", "Disabled", "NotActive", "UnknownTask", "BrokerUnreachable", "ClientClosed",
     "KeysError", "error_for",
 ]
 
@@ -125,6 +125,12 @@ class Disabled(BrokerError):
     code = "disabled"
 
 
+class NotActive(BrokerError):
+    """The broker is a pair's passive member; its message names the active one's frontend."""
+
+    code = "not_active"
+
+
 class UnknownTask(MahavishnuError):
     """`Client.get` named a task the broker does not know (never accepted, or finished too long ago)."""
 
@@ -150,7 +156,7 @@ _BY_CODE: Dict[str, Type[BrokerError]] = {
     for cls in (
         UnsupportedVersion, UnknownCommand, BadRequest, InvalidSelector, NoSuchPool, Overloaded, TooLarge,
         NotRegistered, DuplicatePoolName, InvalidArgument, SpawnFailed, ShuttingDown, PoolLost,
-        Forbidden, Disabled,
+        Forbidden, Disabled, NotActive,
     )
 }
 

@@ -12,6 +12,8 @@ RESULT = b"RESULT"
 REPLY = b"REPLY"
 ERROR = b"ERROR"
 PARTIAL = b"PARTIAL"
+#: The error code of a broker pair's passive member (docs/failover.md).
+NOT_ACTIVE = b"not_active"
 
 #: Task and request ids are 1 to 255 bytes.
 MAX_ID_LENGTH = 255
@@ -39,6 +41,17 @@ Task = Union[Mapping[str, Any], str, bytes]
 def default_broker() -> str:
     """`MAHAVISHNU_BROKER`, else tcp://127.0.0.1:5555 (the CLI's default `broker_frontend`)."""
     return os.environ.get("MAHAVISHNU_BROKER") or DEFAULT_BROKER
+
+
+def broker_endpoints(broker: Union[str, List[str]]) -> List[str]:
+    """The endpoints of `broker`: one, a comma-separated list, or a list (a broker pair's frontends)."""
+    endpoints = [part.strip() for part in (broker.split(",") if isinstance(broker, str) else broker)]
+    for endpoint in endpoints:
+        if "://" not in endpoint or endpoint.endswith("://"):
+            raise ValueError(f"a broker endpoint looks like tcp://HOST:PORT; got {endpoint!r} in {broker!r}")
+    if not endpoints:
+        raise ValueError("no broker endpoint given")
+    return endpoints
 
 
 def task_body(task: Task) -> bytes:

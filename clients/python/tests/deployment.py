@@ -150,10 +150,14 @@ class Deployment:
             raise
         return self.broker
 
-    def start_pool(self, name: str, workers: int, max_workers: Optional[int] = None, extra: Optional[List[str]] = None) -> ManagedProcess:
-        """Starts a `mahavishnu-pool` process with id `pool_NAME` and waits until the broker registered it."""
+    def start_pool(self, name: str, workers: int, max_workers: Optional[int] = None, extra: Optional[List[str]] = None,
+                   brokers: Optional[str] = None) -> ManagedProcess:
+        """Starts a `mahavishnu-pool` process with id `pool_NAME` and waits until the broker registered it.
+
+        `brokers`: the backends it may use (a pair's, comma-separated); default this broker's.
+        """
         argv = [str(POOL_BIN), "--name", name, "--id", f"pool_{name}", "--min", str(workers),
-                "--max", str(max_workers or max(workers, 10)), "--broker", self.backend, "--frontend", self.frontend,
+                "--max", str(max_workers or max(workers, 10)), "--broker", brokers or self.backend, "--frontend", self.frontend,
                 "--bus-pub", self.bus_pub, "--bus-sub", self.bus_sub, "--settings", str(self.settings_path)] + (extra or [])
         pool = ManagedProcess(f"pool {name}", argv, self.directory)
         self.pools[name] = pool
