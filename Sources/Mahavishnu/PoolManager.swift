@@ -88,7 +88,12 @@ public final class PoolManager: Sendable {
 
     /// The live pools.
     public func listPools() async throws -> [PoolSummary] {
-        try await client.control(.list, as: PoolList.self, timeout: controlTimeout).pools
+        try await poolList().pools
+    }
+
+    /// The live pools, with the answering broker's place in its pair.
+    public func poolList() async throws -> PoolList {
+        try await client.control(.list, as: PoolList.self, timeout: controlTimeout)
     }
 
     /// The deployment's health, from the broker's observations of each pool.

@@ -10,7 +10,7 @@ extension RouterLoop {
         }
         switch command {
         case .list:
-            sendReply(reply, PoolList(pools: registry.entries.map { $0.summary() }))
+            sendReply(reply, PoolList(pools: registry.entries.map { $0.summary() }, pair: pair?.status(at: .now)))
         case .stats:
             sendReply(reply, statsSnapshot())
         case .health:
@@ -113,7 +113,7 @@ extension RouterLoop {
         let active = pools.filter { $0.status == .healthy }.count
         let status: HealthReport.Status =
             active == 0 ? .unhealthy : (active < pools.count || queues.depth > 0 ? .degraded : .healthy)
-        return HealthReport(status: status, poolsActive: active, queueDepth: queues.depth, pools: pools)
+        return HealthReport(status: status, poolsActive: active, queueDepth: queues.depth, pools: pools, pair: pair?.status(at: .now))
     }
 }
 

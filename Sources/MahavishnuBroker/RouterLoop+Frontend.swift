@@ -20,9 +20,10 @@ extension RouterLoop {
         if pair?.isActive == false {
             let reference = switch message {
             case .task(let task): task.taskID
-            case .control(let requestID, let command, _): command == .info ? nil : requestID
+            case .control(let requestID, let command, _): command == .info || command == .health ? nil : requestID
             }
-            // `info` is answered in every state: it says where the broker stands in its pair.
+            // `info` and `health` are answered in every state (they say where the broker stands in
+            // its pair, and are what probes ask); they never make a passive broker take over.
             if let reference, try !pairAdmits({ replyError(address, reference: reference, .notActive, $0) }) { return }
         }
         switch message {

@@ -30,7 +30,12 @@ public enum ControlCommand: String, Codable, Sendable, CaseIterable {
 /// The reply to `ControlCommand.list`.
 public struct PoolList: Codable, Sendable {
     public var pools: [PoolSummary]
-    public init(pools: [PoolSummary]) { self.pools = pools }
+    /// The answering broker's place in its pair; `nil` for a broker alone.
+    public var pair: PairStatus?
+    public init(pools: [PoolSummary], pair: PairStatus? = nil) {
+        self.pools = pools
+        self.pair = pair
+    }
 }
 
 /// Arguments of the `scale` control command.

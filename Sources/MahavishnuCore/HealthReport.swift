@@ -16,15 +16,18 @@ public struct HealthReport: Codable, Sendable, Equatable {
     /// Tasks waiting in the broker for a free slot.
     public var queueDepth: Int
     public var pools: [PoolHealth]
+    /// The answering broker's place in its pair; `nil` for a broker alone.
+    public var pair: PairStatus?
 
-    public init(status: Status, poolsActive: Int, queueDepth: Int, pools: [PoolHealth]) {
+    public init(status: Status, poolsActive: Int, queueDepth: Int, pools: [PoolHealth], pair: PairStatus? = nil) {
         self.status = status
         self.poolsActive = poolsActive
         self.queueDepth = queueDepth
         self.pools = pools
+        self.pair = pair
     }
 
-    enum CodingKeys: String, CodingKey { case status, poolsActive = "pools_active", queueDepth = "queue_depth", pools }
+    enum CodingKeys: String, CodingKey { case status, poolsActive = "pools_active", queueDepth = "queue_depth", pools, pair }
 }
 
 /// One pool's health.

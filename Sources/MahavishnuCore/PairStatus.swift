@@ -23,7 +23,8 @@ public enum PairState: String, Codable, Sendable, CaseIterable {
 public struct PairStatus: Codable, Sendable, Equatable {
     public var role: PairRole
     public var state: PairState
-    /// Raised by every takeover; a broker that hears of a higher one is fenced and exits.
+    /// The epoch this broker last served under (0: never); every takeover raises it past both
+    /// brokers' epochs, and an active broker that hears of a higher one is fenced and exits.
     public var epoch: UInt64
     /// The peer's pair endpoint.
     public var peer: String
@@ -31,7 +32,8 @@ public struct PairStatus: Codable, Sendable, Equatable {
     public var peerState: PairState?
     /// The peer's frontend when last heard: where producers go when this broker is passive.
     public var peerFrontend: String?
-    /// A passive broker holds a complete copy of the active's journal (it may take over).
+    /// The passive holds a complete copy of the active's journal (it may take over): said by the
+    /// passive of itself, and by the active of its peer.
     public var inSync: Bool
 
     public init(role: PairRole, state: PairState, epoch: UInt64, peer: String, peerState: PairState?, peerFrontend: String?, inSync: Bool) {
@@ -46,5 +48,13 @@ public struct PairStatus: Codable, Sendable, Equatable {
 
     enum CodingKeys: String, CodingKey {
         case role, state, epoch, peer, peerState = "peer_state", peerFrontend = "peer_frontend", inSync = "in_sync"
+    }
+
+    /// One line for people: "active (primary, epoch 3); peer passive, in sync, frontend tcp://…".
+    public var summary: String {
+        let peerPart = peerState.map { state in
+            "peer \(state.rawValue)" + (state == .passive ? (inSync ? ", in sync" : ", catching up") : "") + (peerFrontend.map { ", frontend \($0)" } ?? "")
+        } ?? "peer silent at \(peer)"
+        return "\(state.rawValue) (\(role.rawValue), epoch \(epoch)); \(peerPart)"
     }
 }

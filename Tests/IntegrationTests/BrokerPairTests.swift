@@ -34,6 +34,16 @@ struct BrokerPairTests {
             _ = try await client.submit(TaskRequest(prompt: "x"), timeout: .seconds(5))
         }
         #expect(try await backup.pairStatus()?.state == .passive)
+
+        // `pool list`, given both frontends (the passive first), moves to the active broker, which says so;
+        // `health` is answered by the passive too (it is what probes ask), naming the active's frontend.
+        let list = try await runCommand(mahavishnuExecutable, ["pool", "list", "--broker", "\(backup.frontend),\(primary.frontend)"])
+        #expect(list.status == 0, "\(list.stderr)")
+        #expect(list.stdout.contains("broker: active (primary, epoch 1); peer passive, in sync, frontend \(backup.frontend)"), "\(list.stdout)")
+        let probe = try await runCommand(mahavishnuExecutable, ["pool", "health", "--broker", "\(backup.frontend),\(primary.frontend)"])
+        #expect(probe.status == 0, "\(probe.stderr)")
+        #expect(probe.stdout.contains("broker: passive (backup, epoch 0); peer active, frontend \(primary.frontend)"), "\(probe.stdout)")
+        #expect(try await backup.pairStatus()?.state == .passive)
         for broker in [backup, primary] { _ = await broker.process.stop() }
     }
 

@@ -18,6 +18,10 @@ struct HealthReportJSONTests {
         HealthReport(status: .unhealthy, poolsActive: 0, queueDepth: 0, pools: []),
         HealthReport(status: .degraded, poolsActive: 1, queueDepth: 42, pools: awkwardPools),
         HealthReport(status: .healthy, poolsActive: 1, queueDepth: 0, pools: [awkwardPools[0]]),
+        HealthReport(status: .healthy, poolsActive: 1, queueDepth: 0, pools: [awkwardPools[0]], pair: PairStatus(
+            role: .backup, state: .active, epoch: 7, peer: "tcp://10.0.0.1:5559", peerState: nil, peerFrontend: "tcp://10.0.0.1:5555", inSync: false)),
+        HealthReport(status: .unhealthy, poolsActive: 0, queueDepth: 0, pools: [], pair: PairStatus(
+            role: .primary, state: .passive, epoch: 2, peer: "tcp://b:5559", peerState: .active, peerFrontend: nil, inSync: true)),
         HealthReport(status: .healthy, poolsActive: 100, queueDepth: 0, pools: (0..<100).map {
             PoolHealth(poolID: "pool_\($0)", name: "pool-\($0)", type: "bench-fake", status: .healthy, workers: 1, activeWorkers: $0 % 2, min: 1, max: 1, queueDepth: 0, lastHeartbeatMs: $0 * 10)
         }),

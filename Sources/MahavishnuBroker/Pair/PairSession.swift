@@ -29,7 +29,7 @@ final class PairSession {
 
     func status(at now: ContinuousClock.Instant) -> PairStatus {
         PairStatus(role: configuration.role, state: machine.state, epoch: machine.epoch, peer: configuration.peer,
-                   peerState: machine.livePeerState(at: now), peerFrontend: peerFrontend, inSync: replica.inSync)
+                   peerState: machine.livePeerState(at: now), peerFrontend: peerFrontend, inSync: isActive ? source.peerFollows : replica.inSync)
     }
 
     /// Where a refused producer or pool should go, for the `not_active` message.

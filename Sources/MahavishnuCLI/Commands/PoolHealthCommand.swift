@@ -11,6 +11,7 @@ struct PoolHealthCommand: AsyncParsableCommand {
         let health = try await client.broker.withPoolManager { try await $0.healthCheck() }
         if client.json { return try Printer.json(health) }
         print("status: \(health.status.rawValue)  pools active: \(health.poolsActive)  queued: \(health.queueDepth)")
+        if let pair = health.pair { print("broker: \(pair.summary)") }
         guard !health.pools.isEmpty else { return }
         Printer.table(
             ["POOL ID", "NAME", "STATUS", "WORKERS", "ACTIVE", "MIN", "MAX", "QUEUED", "LAST HEARD"],

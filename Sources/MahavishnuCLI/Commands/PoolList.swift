@@ -8,8 +8,10 @@ struct PoolListCommand: AsyncParsableCommand {
     @OptionGroup var client: ClientOptions
 
     func run() async throws {
-        let pools = try await client.broker.withPoolManager { try await $0.listPools() }
-        if client.json { return try Printer.json(PoolList(pools: pools)) }
+        let listing = try await client.broker.withPoolManager { try await $0.poolList() }
+        if client.json { return try Printer.json(listing) }
+        if let pair = listing.pair { print("broker: \(pair.summary)") }
+        let pools = listing.pools
         guard !pools.isEmpty else { return print("no pools") }
         Printer.table(
             ["POOL ID", "NAME", "TYPE", "WORKER TYPE", "WORKERS", "MIN", "MAX", "IN FLIGHT", "QUEUED", "DONE", "PID", "HOST"],

@@ -4,7 +4,11 @@ extension HealthReport: FastJSONEncodable {
     public func fastJSON() -> [UInt8]? {
         let text = pools.reduce(0) { $0 + $1.poolID.utf8.count + $1.name.utf8.count + $1.type.utf8.count + ($1.reason?.utf8.count ?? 0) }
         var writer = JSONObjectWriter(capacity: 96 + 224 * pools.count + text)
-        // Keys in sorted order, as `JSONCoding` sorts them; a nil reason is left out.
+        // Keys in sorted order, as `JSONCoding` sorts them; a nil reason or pair is left out.
+        if let pair {
+            guard let json = try? JSONCoding.encode(pair) else { return nil }
+            writer.field(#""pair":"#, json: json)
+        }
         writer.field(#""pools":"#, objects: pools) { writer, pool in
             writer.field(#""active_workers":"#, number: String(pool.activeWorkers))
             writer.field(#""last_heartbeat_ms":"#, number: String(pool.lastHeartbeatMs))
