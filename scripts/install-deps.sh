@@ -4,7 +4,7 @@
 # pkg-config, iproute2 and prometheus from Debian; pyzmq for the Python client and producer example, the
 # official MCP client (mcp) for the MCP server's tests, pytest, and the `mahavishnu` Python
 # package itself (clients/python, installed editable) for its tests; chromium for the dashboard's
-# browser test and tmux for `mahavishnu top`'s. With --runtime (scripts/up.sh), only what running Mahavishnu needs.
+# browser test, tmux for `mahavishnu top`'s, and systemd-analyze and kubernetes-validate for rendered deployments. With --runtime (scripts/up.sh), only what running Mahavishnu needs.
 set -euo pipefail
 runtime_only=false
 [ "${1:-}" = "--runtime" ] && runtime_only=true
@@ -20,6 +20,7 @@ if ! $runtime_only; then
     command -v prometheus >/dev/null 2>&1 || missing+=(prometheus)   # a real Prometheus (and promtool) scrapes the broker in a test
     command -v chromium >/dev/null 2>&1 || missing+=(chromium)   # the dashboard in a real headless browser
     command -v tmux >/dev/null 2>&1 || missing+=(tmux)   # `mahavishnu top` in a real terminal
+    command -v systemd-analyze >/dev/null 2>&1 || missing+=(systemd)   # rendered units pass systemd-analyze verify
 fi
 
 if [ ${#missing[@]} -gt 0 ]; then
@@ -57,6 +58,11 @@ if ! python3 -c 'import pytest' >/dev/null 2>&1; then
     else
         pip_install pytest
     fi
+fi
+
+if ! command -v kubernetes-validate >/dev/null 2>&1; then
+    echo "installing kubernetes-validate (rendered manifests are checked against the Kubernetes schemas, offline)" >&2
+    pip_install kubernetes-validate
 fi
 
 # The `mahavishnu` Python package, from this checkout (editable), when it is not importable from here.

@@ -10,7 +10,7 @@ public struct MahavishnuCommand: AsyncParsableCommand {
         version: MahavishnuVersion.current,
         subcommands: [
             UpCommand.self, BrokerCommand.self, PoolCommand.self, WorkersCommand.self, BusCommand.self, MemoryCommand.self,
-            TaskCommand.self, StatsCommand.self, TopCommand.self, KeysCommand.self, MCPCommand.self,
+            TaskCommand.self, StatsCommand.self, TopCommand.self, KeysCommand.self, DeployCommand.self, MCPCommand.self,
         ]
     )
 

@@ -40,6 +40,9 @@ struct UpCommand: AsyncParsableCommand {
         } catch {
             throw CLIError("invalid topology: \(error)")
         }
+        if deployment.broker.pair != nil {
+            throw CLIError("the topology runs a broker pair, on two hosts: run the units or manifests `mahavishnu deploy render` writes, or `mahavishnu broker --role primary|backup` on each host (docs/failover.md)")
+        }
         if let keys = deployment.broker.keys, let allow = deployment.broker.allow, security.keys == nil {
             settings.brokerKeysDir = keys
             settings.brokerAllowList = allow

@@ -17,6 +17,15 @@ public struct Topology: Sendable, Equatable {
         public var keys: String?
         /// The allow-list file, relative to the topology file; with `keys`.
         public var allow: String?
+        /// `pair:`: a primary/backup pair instead of one broker (docs/failover.md).
+        public var pair: Pair? = nil
+    }
+
+    /// The `broker.pair:` section: each broker's pair endpoint. The primary serves the broker
+    /// section's endpoints; the backup the same ports on its pair endpoint's host.
+    public struct Pair: Sendable, Equatable {
+        public var primary: String
+        public var backup: String
     }
 
     /// One entry of the `pools:` list.
@@ -30,10 +39,16 @@ public struct Topology: Sendable, Equatable {
         public var autoScale: Bool
         /// For a `session-buddy` pool: the delegate service (a name under `delegates:`); `nil` for the only one defined.
         public var delegate: String? = nil
+        /// Where a rendered deployment runs it (a systemd host); `nil`: the broker's host.
+        public var host: String? = nil
+        /// Its CURVE key directory (id.public, id.secret, broker.public), relative to the topology file.
+        public var keys: String? = nil
     }
 
     public var broker: Broker
     public var pools: [Pool]
+    /// `deploy:`: what `mahavishnu deploy render` needs beyond the processes.
+    public var deploy = Deploy()
 
     /// The built-in default, identical to `topology/local.yaml` (a test keeps them in step).
     public static let defaultYAML = """
@@ -69,34 +84,38 @@ public struct Topology: Sendable, Equatable {
     /// Parses a topology document; pool fields it leaves out come from `settings`.
     public static func parse(_ yaml: String, source: String, settings: Settings) throws(ConfigurationError) -> Topology {
         let document = try YAMLFields.document(yaml, source: source)
-        try document.rejectUnknownKeys(["broker", "pools"])
+        try document.rejectUnknownKeys(["broker", "pools", "deploy"])
+        let directory = URL(fileURLWithPath: source).deletingLastPathComponent()
         guard let brokerNode = document.value("broker") else {
             throw ConfigurationError(source: source, key: "broker", message: "missing: a topology needs a broker section with frontend and backend")
         }
-        let broker = try parseBroker(YAMLFields(brokerNode, source: source, path: "broker"), relativeTo: URL(fileURLWithPath: source).deletingLastPathComponent())
+        let broker = try parseBroker(YAMLFields(brokerNode, source: source, path: "broker"), relativeTo: directory)
         var pools: [Pool] = []
         if let poolsNode = document.value("pools"), poolsNode.null == nil {
             guard case .sequence(let entries) = poolsNode else {
                 throw ConfigurationError(source: document.location(of: "pools"), key: "pools", message: "expected a list of pools")
             }
             for (index, entry) in entries.enumerated() {
-                let pool = try parsePool(YAMLFields(entry, source: source, path: "pools[\(index)]"), settings: settings)
+                let pool = try parsePool(YAMLFields(entry, source: source, path: "pools[\(index)]"), settings: settings, relativeTo: directory)
                 if pools.contains(where: { $0.name == pool.name }) {
                     throw ConfigurationError(source: YAMLFields.locate(source, entry), key: "pools[\(index)].name", message: "'\(pool.name)' is used by another pool; names must be unique")
                 }
                 pools.append(pool)
             }
         }
-        return Topology(broker: broker, pools: pools)
+        let deploy = try document.value("deploy").map { node throws(ConfigurationError) in
+            try Deploy.parse(YAMLFields(node, source: source, path: "deploy"), relativeTo: directory)
+        } ?? Deploy()
+        return Topology(broker: broker, pools: pools, deploy: deploy)
     }
 
     private static func parseBroker(_ fields: YAMLFields, relativeTo directory: URL) throws(ConfigurationError) -> Broker {
-        try fields.rejectUnknownKeys(["frontend", "backend", "bus_pub", "bus_sub", "keys", "allow"])
-        let resolve = { (path: String) in URL(fileURLWithPath: path, relativeTo: directory).standardizedFileURL.path }
+        try fields.rejectUnknownKeys(["frontend", "backend", "bus_pub", "bus_sub", "keys", "allow", "pair"])
         let broker = Broker(
             frontend: try fields.endpoint("frontend"), backend: try fields.endpoint("backend"),
             busPub: try fields.optionalEndpoint("bus_pub"), busSub: try fields.optionalEndpoint("bus_sub"),
-            keys: try fields.string("keys").map(resolve), allow: try fields.string("allow").map(resolve)
+            keys: try fields.path("keys", relativeTo: directory), allow: try fields.path("allow", relativeTo: directory),
+            pair: try fields.value("pair").map { node throws(ConfigurationError) in try parsePair(YAMLFields(node, source: fields.source, path: fields.qualified("pair"))) }
         )
         if (broker.keys == nil) != (broker.allow == nil) {
             throw ConfigurationError(source: fields.source, key: fields.qualified(broker.keys == nil ? "keys" : "allow"), message: "keys and allow go together: CURVE needs the broker's keys and the allowed public keys")
@@ -104,8 +123,18 @@ public struct Topology: Sendable, Equatable {
         return broker
     }
 
-    private static func parsePool(_ fields: YAMLFields, settings: Settings) throws(ConfigurationError) -> Pool {
-        try fields.rejectUnknownKeys(["name", "type", "min_workers", "max_workers", "worker_type", "auto_scale", "delegate"])
+    private static func parsePair(_ fields: YAMLFields) throws(ConfigurationError) -> Pair {
+        try fields.rejectUnknownKeys(["primary", "backup"])
+        let pair = Pair(primary: try fields.endpoint("primary"), backup: try fields.endpoint("backup"))
+        for key in ["primary", "backup"] where !(key == "primary" ? pair.primary : pair.backup).hasPrefix("tcp://") {
+            throw fields.error(key, "a pair endpoint is tcp://HOST:PORT (the brokers run on two hosts)")
+        }
+        if pair.primary == pair.backup { throw fields.error("backup", "'\(pair.backup)' is the primary's endpoint too; each broker needs its own") }
+        return pair
+    }
+
+    private static func parsePool(_ fields: YAMLFields, settings: Settings, relativeTo directory: URL) throws(ConfigurationError) -> Pool {
+        try fields.rejectUnknownKeys(["name", "type", "min_workers", "max_workers", "worker_type", "auto_scale", "delegate", "host", "keys"])
         guard let name = fields.value("name").flatMap(ValueParser.string) else {
             throw ConfigurationError(source: fields.source, key: fields.qualified("name"), message: "every pool needs a non-empty name")
         }
@@ -117,7 +146,9 @@ public struct Topology: Sendable, Equatable {
             maxWorkers: try fields.count("max_workers") ?? settings.poolDefaultMaxWorkers,
             workerType: try fields.string("worker_type") ?? settings.workerDefaultType,
             autoScale: try fields.bool("auto_scale") ?? false,
-            delegate: try fields.string("delegate")
+            delegate: try fields.string("delegate"),
+            host: try fields.string("host"),
+            keys: try fields.path("keys", relativeTo: directory)
         )
         try checkDelegate(of: pool, fields, settings: settings)
         if pool.type != PoolConfig.delegatedPoolType, settings.workerTypes[pool.workerType] == nil {
@@ -169,6 +200,11 @@ extension YAMLFields {
             throw ConfigurationError(source: location(of: key), key: qualified(key), message: "expected a non-empty string")
         }
         return text
+    }
+
+    /// A path, relative to `directory` (the topology file's) unless absolute.
+    func path(_ key: String, relativeTo directory: URL) throws(ConfigurationError) -> String? {
+        try string(key).map { URL(fileURLWithPath: $0, relativeTo: directory).standardizedFileURL.path }
     }
 
     func bool(_ key: String) throws(ConfigurationError) -> Bool? {
