@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// Test hosts on one machine: a network namespace per host, each joined by a veth pair to a
 /// bridge in a switch namespace, with addresses that exist only inside these namespaces.
@@ -33,7 +34,8 @@ struct NetworkLab: Sendable {
 
     /// Builds the namespaces, links and bridge; removes what it made if a step fails.
     static func create(hosts: [String]) async throws -> NetworkLab {
-        let lab = NetworkLab(prefix: "mhv\(getpid() % 100_000)", hosts: hosts)
+        // Labs of one test process run side by side: each has its own number in its names.
+        let lab = NetworkLab(prefix: "mhv\(getpid() % 100_000)l\(labsMade.add(1, ordering: .relaxed).oldValue)", hosts: hosts)
         let bridge = lab.namespace("switch")
         do {
             try await run(["netns", "add", bridge])
@@ -76,3 +78,6 @@ struct NetworkLab: Sendable {
         guard output.status == 0 else { throw TestFailure("ip \(arguments.joined(separator: " ")) failed: \(output.stderr)") }
     }
 }
+
+/// How many labs this test process has made.
+private let labsMade = Atomic<Int>(0)
