@@ -38,9 +38,17 @@ struct PairedBroker: Sendable {
     }
 }
 
-/// Two free loopback ports for a pair's endpoints.
+/// Two free loopback ports for a pair's endpoints, below the ephemeral range (32768 and up), where
+/// the ports other tests' brokers bind with `:*` and their connections use come from: a port
+/// picked there could be taken before the broker binds it.
 func pairPorts() throws -> (primary: Int, backup: Int) {
-    var (primary, backup) = (try freeTCPPort(), try freeTCPPort())
-    while backup == primary { backup = try freeTCPPort() }
+    func pick() throws -> Int {
+        for _ in 0..<200 {
+            if let port = try? freeTCPPort(UInt16.random(in: 20_000..<30_000)) { return port }
+        }
+        throw TestFailure("no free port in 20000–29999")
+    }
+    var (primary, backup) = (try pick(), try pick())
+    while backup == primary { backup = try pick() }
     return (primary, backup)
 }
