@@ -1,17 +1,34 @@
 """A broker pair (docs/failover.md): the client finds the active broker, and moves to the backup
 when the active one is SIGKILLed under load; every task ends exactly once."""
 
+import random
 import signal
+import socket
 import threading
 
-from deployment import FAST_SETTINGS, Deployment, free_ports, wait_until
+from deployment import FAST_SETTINGS, Deployment, wait_until
 from mahavishnu import Client, NotActive
 
 PAIR_SETTINGS = FAST_SETTINGS + "broker_peer_timeout_ms: 1000\n"
 
 
+def pair_ports():
+    """Two free ports below the ephemeral range, where no other broker's `:*` bind can take them first."""
+    ports = []
+    while len(ports) < 2:
+        port = random.randrange(20000, 30000)
+        with socket.socket() as probe:
+            try:
+                probe.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+        if port not in ports:
+            ports.append(port)
+    return ports
+
+
 def start_pair(directory):
-    primary_port, backup_port = free_ports(2)
+    primary_port, backup_port = pair_ports()
 
     def member(role, own, peer):
         (directory / role).mkdir()
