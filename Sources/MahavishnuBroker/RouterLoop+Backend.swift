@@ -17,6 +17,10 @@ extension RouterLoop {
         }
         if pair?.isActive == false, try !pairAdmits({ replyErrorToPool(routingID, reference: message.taskID ?? [], .notActive, $0) }) { return }
         if case .ready(let registration) = message {
+            if let pair, pair.isActive, let theirs = registration.epoch, theirs > pair.machine.epoch {
+                // The pool was welcomed by an active at a higher epoch: another broker took over.
+                throw BrokerError(code: .fenced, message: "fenced: pool '\(registration.poolID)' was welcomed at epoch \(theirs), above this broker's \(pair.machine.epoch): its peer took over; this broker stops so it never acts as a second active. Restart it: it rejoins as the passive")
+            }
             return register(routingID, registration)
         }
         guard let slot = registry.slot(routingID: routingID), !isLost(slot) else {
@@ -100,9 +104,11 @@ extension RouterLoop {
         feed(slot)
     }
 
-    /// Sends `WELCOME` with the heartbeat terms the pool must keep to.
+    /// Sends `WELCOME` with the heartbeat terms the pool must keep to, and the pair's epoch.
     private func welcome(_ routingID: [UInt8]) {
-        _ = sendToPool(routingID, .welcome(welcomeTerms))
+        var terms = welcomeTerms
+        terms.epoch = pair?.machine.epoch
+        _ = sendToPool(routingID, .welcome(terms))
     }
 
     private func handleResult(_ taskID: [UInt8], body: Payload, from slot: Int) {

@@ -25,11 +25,14 @@ public struct PoolRegistration: Codable, Sendable, Equatable {
     /// another session is a new process, whose predecessor's tasks are reclaimed. `nil`: every
     /// `READY` is a new session.
     public var session: String?
+    /// The highest broker-pair epoch the pool has been welcomed at (docs/failover.md): an active
+    /// broker below it is stale, and is fenced. `nil`: none.
+    public var epoch: UInt64?
 
     public init(
         poolID: String, name: String, type: String, workerType: String,
         minWorkers: Int, maxWorkers: Int, workers: Int, pid: Int32, host: String, busy: Int = 0, autoScale: Bool = false,
-        session: String? = nil
+        session: String? = nil, epoch: UInt64? = nil
     ) {
         self.poolID = poolID
         self.name = name
@@ -43,11 +46,12 @@ public struct PoolRegistration: Codable, Sendable, Equatable {
         self.busy = busy
         self.autoScale = autoScale
         self.session = session
+        self.epoch = epoch
     }
 
     enum CodingKeys: String, CodingKey {
         case poolID = "pool_id", name, type, workerType = "worker_type"
-        case minWorkers = "min_workers", maxWorkers = "max_workers", workers, pid, host, busy, autoScale = "auto_scale", session
+        case minWorkers = "min_workers", maxWorkers = "max_workers", workers, pid, host, busy, autoScale = "auto_scale", session, epoch
     }
 
     public init(from decoder: any Decoder) throws {
@@ -64,6 +68,7 @@ public struct PoolRegistration: Codable, Sendable, Equatable {
         busy = try container.decodeIfPresent(Int.self, forKey: .busy) ?? 0
         autoScale = try container.decodeIfPresent(Bool.self, forKey: .autoScale) ?? false
         session = try container.decodeIfPresent(String.self, forKey: .session)
+        epoch = try container.decodeIfPresent(UInt64.self, forKey: .epoch)
     }
 
     /// The problem with this registration, naming the field, or `nil` when the broker can use it.
@@ -235,17 +240,21 @@ public struct WelcomeTerms: Codable, Sendable, Equatable {
     /// The largest result body the broker takes; a pool sends a `failed` result in place of a
     /// larger one. `nil` from a broker that does not say.
     public var maxResultBytes: Int?
+    /// The welcoming broker's pair epoch; `nil` from a broker alone. A pool welcomed at a lower
+    /// epoch than it has seen has reached a stale active, and moves on.
+    public var epoch: UInt64?
 
-    public init(heartbeatInterval: Duration, liveness: Int, maxResultBytes: Int? = nil) {
+    public init(heartbeatInterval: Duration, liveness: Int, maxResultBytes: Int? = nil, epoch: UInt64? = nil) {
         heartbeatIntervalMs = max(1, Int(heartbeatInterval.components.seconds * 1000 + heartbeatInterval.components.attoseconds / 1_000_000_000_000_000))
         heartbeatLiveness = liveness
         self.maxResultBytes = maxResultBytes
+        self.epoch = epoch
     }
 
     /// The interval as a `Duration`.
     public var heartbeatInterval: Duration { .milliseconds(heartbeatIntervalMs) }
 
     enum CodingKeys: String, CodingKey {
-        case heartbeatIntervalMs = "heartbeat_interval_ms", heartbeatLiveness = "heartbeat_liveness", maxResultBytes = "max_result_bytes"
+        case heartbeatIntervalMs = "heartbeat_interval_ms", heartbeatLiveness = "heartbeat_liveness", maxResultBytes = "max_result_bytes", epoch
     }
 }

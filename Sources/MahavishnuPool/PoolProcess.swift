@@ -77,6 +77,8 @@ private final class PoolLoop: SocketLoopHandler {
     /// When the `READY` now awaiting its `WELCOME` was sent; `nil` once welcomed. One `READY` per
     /// session, sent again only if no `WELCOME` came within the liveness interval.
     private var readySentAt: ContinuousClock.Instant?
+    /// The highest broker-pair epoch this pool has been welcomed at; it says so in `READY`.
+    private var highestEpoch: UInt64?
     private var saidBye = false
     /// When a drain that the broker has not answered gives up.
     private var drainDeadline: ContinuousClock.Instant?
@@ -197,7 +199,7 @@ private final class PoolLoop: SocketLoopHandler {
             workerType: configuration.workerType, minWorkers: configuration.minWorkers,
             maxWorkers: configuration.maxWorkers, workers: announcedCapacity,
             pid: ProcessInfo.processInfo.processIdentifier, host: ProcessInfo.processInfo.hostName,
-            busy: slots.busyCount, autoScale: configuration.autoScale, session: session
+            busy: slots.busyCount, autoScale: configuration.autoScale, session: session, epoch: highestEpoch
         )
         try link.send(.ready(registration))
         readySentAt = .now
@@ -243,6 +245,13 @@ private final class PoolLoop: SocketLoopHandler {
         case .heartbeat:
             return
         case .welcome(let terms):
+            if let epoch = terms?.epoch, let highestEpoch, epoch < highestEpoch {
+                logger.warning("a stale broker welcomed this pool; moving to the next", metadata: [
+                    "pool.id": "\(configuration.poolID)", "pair.epoch": "\(epoch)", "pair.highest_epoch": "\(highestEpoch)",
+                ])
+                return link.moveOn()
+            }
+            if let epoch = terms?.epoch { highestEpoch = max(highestEpoch ?? 0, epoch) }
             readySentAt = nil
             if let terms { link.adopt(terms) }
             // A broker that restarted while the pool drained never heard its BYE.

@@ -47,6 +47,36 @@ struct BrokerPairTests {
         for broker in [backup, primary] { _ = await broker.process.stop() }
     }
 
+    @Test("WELCOME gives a pool the pair's epoch; a READY saying a higher one fences the active broker, which exits")
+    func epochFencesThroughPools() async throws {
+        let settings = try writeSettings(Self.settings)
+        let ports = try pairPorts()
+        let primary = try await PairedBroker.start(.primary, pairPort: ports.primary, peerPort: ports.backup,
+                                                   stateDirectory: scratchStateDirectory(), arguments: ["--settings", settings])
+        defer { primary.process.send(SIGKILL) }
+        @Sendable func ready(epoch: Int?) -> [String] {
+            let epochField = epoch.map { #","epoch":\#($0)"# } ?? ""
+            return ["MHV1", "READY", #"{"pool_id":"pool_raw","name":"raw","type":"t","worker_type":"echo","min_workers":1,"max_workers":1,"workers":1,"pid":1,"host":"h"\#(epochField)}"#]
+        }
+        // Alone, the primary takes the first request after one peer timeout, at epoch 1; until then it answers not_active.
+        let welcome = try await RawPeer.session(primary.backend, routingID: "pool_raw") { peer in
+            while true {
+                try peer.send(ready(epoch: nil))
+                let reply = try peer.receiveSkippingHeartbeats()
+                guard reply.count > 3, reply[1] == "ERROR", reply[3] == "not_active" else { return reply }
+            }
+        }
+        #expect(welcome.count == 3 && welcome[1] == "WELCOME" && welcome[2].contains(#""epoch":1"#), "\(welcome)")
+        // No reply comes (the broker exits); the wait keeps the socket open until the READY is out.
+        try await RawPeer.session(primary.backend, routingID: "pool_stale_view") { peer in
+            try peer.send(ready(epoch: 5))
+            _ = try? peer.receive(timeoutMilliseconds: 2_000)
+        }
+        let status = try await primary.process.exitStatus(within: .seconds(10))
+        #expect(status != 0)
+        #expect(primary.process.stderrTail.contains("fenced: pool 'pool_raw' was welcomed at epoch 5, above this broker's 1"), "\(primary.process.stderrTail)")
+    }
+
     @Test("a backup started alone stays backup and refuses work, however long it waits")
     func backupAlone() async throws {
         let settings = try writeSettings(Self.settings)
