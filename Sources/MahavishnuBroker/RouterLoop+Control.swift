@@ -31,6 +31,8 @@ extension RouterLoop {
             guard let reference = decode(PoolReference.self, arguments, reply, expected: "pool (an id or name)") else { return }
             guard let slot = lookUp(reference.pool, reply: reply) else { return }
             sendReply(reply, metrics(of: slot))
+        case .promote:
+            promote(reply: reply)
         case .info:
             var current = info
             current.pair = pair?.status(at: .now)
@@ -45,7 +47,7 @@ extension RouterLoop {
     }
 
     /// Commands that change the deployment: with CURVE on, only admin keys may send them.
-    private static let adminCommands: Set<ControlCommand> = [.spawn, .close, .closeAll, .scale]
+    private static let adminCommands: Set<ControlCommand> = [.spawn, .close, .closeAll, .scale, .promote]
 
     /// Why this connection may not run `command`, or `nil` if it may (always, without CURVE).
     private func adminRefusal(for command: ControlCommand, frame: Int) -> String? {

@@ -20,10 +20,11 @@ extension RouterLoop {
         if pair?.isActive == false {
             let reference = switch message {
             case .task(let task): task.taskID
-            case .control(let requestID, let command, _): command == .info || command == .health ? nil : requestID
+            case .control(let requestID, let command, _): [.info, .health, .promote].contains(command) ? nil : requestID
             }
             // `info` and `health` are answered in every state (they say where the broker stands in
-            // its pair, and are what probes ask); they never make a passive broker take over.
+            // its pair, and are what probes ask), and `promote` is asked of the passive; none of
+            // them makes a passive broker take over.
             if let reference, try !pairAdmits({ replyError(address, reference: reference, .notActive, $0) }) { return }
         }
         switch message {

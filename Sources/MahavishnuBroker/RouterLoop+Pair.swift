@@ -96,10 +96,42 @@ extension RouterLoop {
             guard pair.isActive else { break }
             pair.source.acknowledge(generation: generation, sequence: sequence)
             releaseHeldForPeer(pair)
+            try stepDownIfDue(pair)
+        case .yield(let epoch):
+            guard pair.isActive, epoch == pair.machine.epoch else { break }
+            logger.notice("the peer was promoted: stepping down once it holds everything", metadata: ["pair.epoch": "\(epoch)"])
+            pair.steppingDown = true
+            try stepDownIfDue(pair)
         case .snapshot, .synced, .records:
             guard pair.machine.state == .passive, let file = journal?.file else { break }
             try pair.replica.apply(message, to: file)
         }
+    }
+
+    /// Exits (as a fenced broker does) once a promoted peer has acknowledged everything this one sent.
+    private func stepDownIfDue(_ pair: PairSession) throws {
+        guard pair.steppingDown, pair.source.peerFollows, !pair.source.holdsMessages else { return }
+        throw BrokerError(code: .fenced, message: "stepped down: the peer was promoted (mahavishnu broker promote) and holds this broker's journal; it serves from now on. Restart this broker: it rejoins as the passive")
+    }
+
+    /// `promote`, asked of the passive: asks the active peer to step down (it takes over on the next request once the peer is gone).
+    func promote(reply: ControlReply) {
+        guard let pair else {
+            return replyError(reply.address, reference: reply.requestID, .invalidArgument, "this broker is not one of a pair (broker_role); there is nothing to promote it over")
+        }
+        let now = ContinuousClock.now
+        guard pair.machine.state == .passive else {
+            return replyError(reply.address, reference: reply.requestID, .invalidArgument, "this broker is \(pair.machine.state.rawValue), not passive; promote the passive broker of the pair")
+        }
+        guard pair.machine.livePeerState(at: now) == .active else {
+            return replyError(reply.address, reference: reply.requestID, .invalidArgument, "the active peer is silent; this broker takes over by itself on the next request")
+        }
+        guard pair.replica.inSync else {
+            return replyError(reply.address, reference: reply.requestID, .invalidArgument, "this broker holds no complete copy of the active's journal yet; promote it once pool health says 'in sync'")
+        }
+        pair.link.send(.yield(epoch: pair.machine.peerEpoch))
+        sendReply(reply, PromoteReply(peerEpoch: pair.machine.peerEpoch,
+                                      message: "asked the active peer (epoch \(pair.machine.peerEpoch)) to step down; this broker takes over on the next request once the peer is gone, at epoch \(pair.machine.peerEpoch + 1)"))
     }
 
     /// Sends the live state as a new generation's snapshot; what was held for the old one goes out.

@@ -22,6 +22,9 @@ public enum ControlCommand: String, Codable, Sendable, CaseIterable {
     case task
     /// Arguments: `TaskQuery`. Reply: a `CancelReply`. Ends a task that has not run with status `cancelled`.
     case cancel
+    /// Asked of a pair's passive broker (admin): it asks the active peer to step down, and takes
+    /// over on the next request once the peer is gone. Reply: `PromoteReply`.
+    case promote
 
     /// The known command names, comma-separated, for error messages.
     public static let validNames = allCases.map(\.rawValue).joined(separator: ", ")

@@ -19,6 +19,20 @@ public enum PairState: String, Codable, Sendable, CaseIterable {
     case passive
 }
 
+/// The reply to `ControlCommand.promote`.
+public struct PromoteReply: Codable, Sendable, Equatable {
+    /// The epoch of the active peer asked to step down.
+    public var peerEpoch: UInt64
+    public var message: String
+
+    public init(peerEpoch: UInt64, message: String) {
+        self.peerEpoch = peerEpoch
+        self.message = message
+    }
+
+    enum CodingKeys: String, CodingKey { case peerEpoch = "peer_epoch", message }
+}
+
 /// How a broker of a pair stands, as `info` and `pool health` report it.
 public struct PairStatus: Codable, Sendable, Equatable {
     public var role: PairRole

@@ -77,6 +77,36 @@ struct BrokerPairTests {
         #expect(primary.process.stderrTail.contains("fenced: pool 'pool_raw' was welcomed at epoch 5, above this broker's 1"), "\(primary.process.stderrTail)")
     }
 
+    @Test("broker promote: refused on the active; on the passive, the active steps down and the passive takes over at the next epoch")
+    func promote() async throws {
+        let settings = try writeSettings(Self.settings)
+        let ports = try pairPorts()
+        let primary = try await PairedBroker.start(.primary, pairPort: ports.primary, peerPort: ports.backup,
+                                                   stateDirectory: scratchStateDirectory(), arguments: ["--settings", settings])
+        let backup = try await PairedBroker.start(.backup, pairPort: ports.backup, peerPort: ports.primary,
+                                                  stateDirectory: scratchStateDirectory(), arguments: ["--settings", settings])
+        defer { for broker in [primary, backup] { broker.process.send(SIGKILL) } }
+        try await primary.reaches(.active)
+        try await waitUntil("the backup holds a copy of the journal") { try await backup.pairStatus()?.inSync == true }
+        let client = try BrokerClient(endpoints: [primary.frontend, backup.frontend], retryInterval: .milliseconds(500), failoverAfter: .seconds(1))
+        defer { client.close() }
+        #expect(try await client.control(.stats, as: BrokerStats.self).refusedNotActive == 0, "the primary answers")
+
+        let refused = try await runCommand(mahavishnuExecutable, ["broker", "promote", "--broker", primary.frontend])
+        #expect(refused.status != 0)
+        #expect(refused.stderr.contains("this broker is active, not passive; promote the passive broker of the pair"), "\(refused.stderr)")
+
+        let promoted = try await runCommand(mahavishnuExecutable, ["broker", "promote", "--broker", backup.frontend])
+        #expect(promoted.status == 0, "\(promoted.stderr)")
+        #expect(promoted.stdout.contains("asked the active peer (epoch 1) to step down"), "\(promoted.stdout)")
+        #expect(try await primary.process.exitStatus(within: .seconds(10)) != 0)
+        #expect(primary.process.stderrTail.contains("stepped down: the peer was promoted"), "\(primary.process.stderrTail)")
+        // The next request reaches the backup (the client moves on from the silent primary), which takes over.
+        _ = try await client.control(.stats, as: BrokerStats.self, timeout: .seconds(20))
+        #expect(try await backup.reaches(.active).contains("epoch=2"))
+        _ = await backup.process.stop()
+    }
+
     @Test("a backup started alone stays backup and refuses work, however long it waits")
     func backupAlone() async throws {
         let settings = try writeSettings(Self.settings)

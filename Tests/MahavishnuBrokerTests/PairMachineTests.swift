@@ -89,6 +89,7 @@ struct PairMachineTests {
         .synced(generation: 2, sequence: 9),
         .records(generation: 2, sequence: 10, records: []),
         .ack(generation: 2, sequence: 10),
+        .yield(epoch: 3),
     ])
     func peerMessages(message: PeerMessage) {
         #expect(PeerMessage(frames: message.frames) == message)

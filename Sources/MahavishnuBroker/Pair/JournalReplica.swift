@@ -63,7 +63,7 @@ struct JournalReplica {
             try file.append(records)
             applied = part
             unacknowledged = true
-        case .state, .ack:
+        case .state, .ack, .yield:
             return
         }
         fileSize = file.size

@@ -16,6 +16,8 @@ final class PairSession {
     var nextBeat = ContinuousClock.now
     /// Whether the log has said that the active acknowledges without its silent peer.
     var aloneLogged = false
+    /// The peer was promoted: this active broker exits once the peer has everything it sent.
+    var steppingDown = false
 
     init(configuration: BrokerPairConfiguration, link: PairLink, epochFile: EpochFile, epoch: UInt64, durable: Bool) {
         self.configuration = configuration

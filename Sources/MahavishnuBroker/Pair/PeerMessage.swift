@@ -20,6 +20,8 @@ enum PeerMessage: Equatable {
     case records(generation: UInt64, sequence: UInt64, records: [UInt8])
     /// The passive has applied (written, and with `fsync` synced) everything up to `sequence`.
     case ack(generation: UInt64, sequence: UInt64)
+    /// The passive was promoted (`mahavishnu broker promote`): the active at `epoch` steps down.
+    case yield(epoch: UInt64)
 
     static let command: [UInt8] = Array("PEER".utf8)
 
@@ -36,6 +38,8 @@ enum PeerMessage: Equatable {
             [Array("RECORDS".utf8), number(generation), number(sequence), records]
         case .ack(let generation, let sequence):
             [Array("ACK".utf8), number(generation), number(sequence)]
+        case .yield(let epoch):
+            [Array("YIELD".utf8), number(epoch)]
         }
         return [Wire.version, Self.command] + fields
     }
@@ -63,6 +67,9 @@ enum PeerMessage: Equatable {
         case "ACK":
             guard fields == 2, let generation = number(3), let sequence = number(4) else { return nil }
             self = .ack(generation: generation, sequence: sequence)
+        case "YIELD":
+            guard fields == 1, let epoch = number(3) else { return nil }
+            self = .yield(epoch: epoch)
         default:
             return nil
         }

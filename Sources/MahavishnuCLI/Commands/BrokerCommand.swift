@@ -7,7 +7,8 @@ import MahavishnuCore
 struct BrokerCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "broker",
-        abstract: "Run the broker: producers connect to its frontend, pools to its backend."
+        abstract: "Run the broker: producers connect to its frontend, pools to its backend.",
+        subcommands: [BrokerPromote.self]
     )
 
     @Option(help: "Endpoint producers connect to (default: broker_frontend). ':*' lets the OS choose the port.")
