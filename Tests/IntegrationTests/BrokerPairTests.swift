@@ -80,14 +80,8 @@ struct BrokerPairTests {
     @Test("broker promote: refused on the active; on the passive, the active steps down and the passive takes over at the next epoch")
     func promote() async throws {
         let settings = try writeSettings(Self.settings)
-        let ports = try pairPorts()
-        let primary = try await PairedBroker.start(.primary, pairPort: ports.primary, peerPort: ports.backup,
-                                                   stateDirectory: scratchStateDirectory(), arguments: ["--settings", settings])
-        let backup = try await PairedBroker.start(.backup, pairPort: ports.backup, peerPort: ports.primary,
-                                                  stateDirectory: scratchStateDirectory(), arguments: ["--settings", settings])
+        let (primary, backup) = try await PairedBroker.startSyncedPair(settings: settings)
         defer { for broker in [primary, backup] { broker.process.send(SIGKILL) } }
-        try await primary.reaches(.active)
-        try await waitUntil("the backup holds a copy of the journal") { try await backup.pairStatus()?.inSync == true }
         let client = try BrokerClient(endpoints: [primary.frontend, backup.frontend], retryInterval: .milliseconds(500), failoverAfter: .seconds(1))
         defer { client.close() }
         #expect(try await client.control(.stats, as: BrokerStats.self).refusedNotActive == 0, "the primary answers")
@@ -133,18 +127,12 @@ struct BrokerPairTests {
     @Test("SIGKILL the active under 5,000 tasks: the backup takes over, every task gets exactly one result")
     func failoverUnderLoad() async throws {
         let settings = try writeSettings(Self.settings)
-        let ports = try pairPorts()
-        let primary = try await PairedBroker.start(.primary, pairPort: ports.primary, peerPort: ports.backup,
-                                                   stateDirectory: scratchStateDirectory(), arguments: ["--settings", settings])
-        let backup = try await PairedBroker.start(.backup, pairPort: ports.backup, peerPort: ports.primary,
-                                                  stateDirectory: scratchStateDirectory(), arguments: ["--settings", settings])
+        let (primary, backup) = try await PairedBroker.startSyncedPair(settings: settings)
         var pools: [ManagedProcess] = []
         defer {
             for process in pools { process.send(SIGKILL) }
             for broker in [primary, backup] { broker.process.send(SIGKILL) }
         }
-        try await primary.reaches(.active)
-        try await waitUntil("the backup holds a copy of the journal") { try await backup.pairStatus()?.inSync == true }
         for name in ["p1", "p2"] {
             let pool = try ManagedProcess(name: "pool \(name)", executable: poolExecutable, arguments: [
                 "--name", name, "--id", "pool_\(name)", "--min", "16", "--broker", "\(primary.backend),\(backup.backend)", "--settings", settings,

@@ -12,12 +12,9 @@ struct MultiHostTests {
         let ring = try await KeyRing.make(identities: ["producer", "pool", "admin"])
         try ring.writeAllowList(["producer": ["producer"], "pool": ["pool"], "admin": ["admin"]])
         let settings = try writeSettings(fastFailureSettings)
-        let lab = try await NetworkLab.create(hosts: ["broker", "host1", "host2", "producer"])
         let database = TestDatabase()
         defer { database.remove() }
-        var processes: [ManagedProcess] = []
-        defer { for process in processes { process.send(SIGKILL) } }
-        do {
+        try await NetworkLab.with(hosts: ["broker", "host1", "host2", "producer"]) { lab, processes in
             let broker = lab.address("broker")
             let frontend = "tcp://\(broker):5555", backend = "tcp://\(broker):5556"
             let bus = ["--bus-pub", "tcp://\(broker):5557", "--bus-sub", "tcp://\(broker):5558"]
@@ -26,14 +23,14 @@ struct MultiHostTests {
                 mahavishnu, "broker", "--frontend", frontend, "--backend", backend, "--http", "127.0.0.1:0",
                 "--keys", ring.broker, "--allow", ring.allowList, "--settings", settings, "--memory-database", database.path,
             ] + bus))
-            processes.append(brokerProcess)
+            processes.add(brokerProcess)
             _ = try await brokerProcess.line(startingWith: "broker ready")
             for host in ["host1", "host2"] {
                 let pool = try ManagedProcess(name: host, executable: NetworkLab.ip, arguments: lab.inside(host, [
                     poolExecutable.path, "--name", host, "--id", "pool_\(host)", "--min", "4",
                     "--broker", backend, "--keys", ring.directory("pool"), "--settings", settings,
                 ] + bus))
-                processes.append(pool)
+                processes.add(pool)
                 _ = try await pool.line(startingWith: "pool ready")
             }
             /// The broker's view of the pools, asked from the producer host with the admin key.
@@ -50,7 +47,7 @@ struct MultiHostTests {
                 "python3", repositoryRoot.appendingPathComponent("examples/producer.py").path, "--broker", frontend,
                 "--keys", ring.directory("producer"), "--tasks", "600", "--window", "32", "--sleep-ms", "30", "--timeout", "30",
             ]))
-            processes.append(producer)
+            processes.add(producer)
             try await waitUntil("host1 is running tasks") { try await health().pools.first { $0.name == "host1" }?.activeWorkers ?? 0 > 0 }
             try await lab.setLink("host1", up: false)
 
@@ -61,21 +58,12 @@ struct MultiHostTests {
 
             try await lab.setLink("host1", up: true)
             try await waitUntil("host1 re-registered", timeout: .seconds(30)) { try await health().pools.allSatisfy { $0.status == .healthy } }
-            for process in processes.reversed() { await process.stop() }
-            processes.removeAll()
+            await processes.stopAll()
 
             // The pools reported every result over the bus, encrypted, to the broker's memory store.
             let stored = try await runCommand(mahavishnuExecutable, ["memory", "stats", "--database", database.path, "--json"])
             let records = try (JSONSerialization.jsonObject(with: Data(stored.stdout.utf8)) as? [String: Any])?["records"] as? Int
             #expect(records == 600, "\(stored.stdout) \(stored.stderr)")
-        } catch {
-            for process in processes.reversed() { await process.stop() }
-            processes.removeAll()
-            await lab.destroy()
-            throw error
         }
-        await lab.destroy()
-        let leftovers = try await runCommand(NetworkLab.ip, ["netns", "list"])
-        #expect(!leftovers.stdout.contains(lab.prefix), "every namespace was removed")
     }
 }

@@ -22,10 +22,7 @@ struct PairAcrossHostsTests {
         let ring = try await KeyRing.make(identities: ["producer", "pool", "admin"])
         try ring.writeAllowList(["producer": ["producer"], "pool": ["pool"], "admin": ["admin"]])
         let settings = try writeSettings(fastFailureSettings + "broker_peer_timeout_ms: 1000\n")
-        let lab = try await NetworkLab.create(hosts: ["primary", "backup", "host1", "host2", "producer"])
-        var processes: [ManagedProcess] = []
-        defer { for process in processes { process.send(SIGKILL) } }
-        do {
+        try await NetworkLab.with(hosts: ["primary", "backup", "host1", "host2", "producer"]) { lab, processes in
             let (primaryHost, backupHost) = (lab.address("primary"), lab.address("backup"))
             let mahavishnu = mahavishnuExecutable.path
             func broker(_ role: PairRole, on host: String, peer: String) throws -> ManagedProcess {
@@ -36,10 +33,8 @@ struct PairAcrossHostsTests {
                     "--keys", ring.broker, "--allow", ring.allowList, "--settings", settings,
                 ]))
             }
-            let primary = try broker(.primary, on: primaryHost, peer: backupHost)
-            processes.append(primary)
-            let backup = try broker(.backup, on: backupHost, peer: primaryHost)
-            processes.append(backup)
+            let primary = processes.add(try broker(.primary, on: primaryHost, peer: backupHost))
+            let backup = processes.add(try broker(.backup, on: backupHost, peer: primaryHost))
             _ = try await primary.line(startingWith: "broker pair state=active ")
             _ = try await backup.line(startingWith: "broker pair state=passive ")
 
@@ -57,7 +52,7 @@ struct PairAcrossHostsTests {
                     poolExecutable.path, "--name", host, "--id", "pool_\(host)", "--min", "16",
                     "--broker", "tcp://\(primaryHost):5556,tcp://\(backupHost):5556", "--keys", ring.directory("pool"), "--settings", settings,
                 ]))
-                processes.append(pool)
+                processes.add(pool)
                 _ = try await pool.line(startingWith: "pool ready")
             }
 
@@ -65,7 +60,7 @@ struct PairAcrossHostsTests {
                 "python3", repositoryRoot.appendingPathComponent("examples/producer.py").path, "--broker", frontends,
                 "--keys", ring.directory("producer"), "--tasks", "5000", "--window", "64", "--sleep-ms", "20", "--timeout", "60",
             ]))
-            processes.append(producer)
+            processes.add(producer)
             try await waitUntil("1,000 results came through the primary", timeout: .seconds(60)) { try await stats().resultsDelivered >= 1_000 }
             let failed = ContinuousClock.now
             switch failure {
@@ -97,16 +92,6 @@ struct PairAcrossHostsTests {
                 ]))
                 #expect(health.stdout.contains("broker: active (backup, epoch 2)"), "\(health.stdout) \(health.stderr)")
             }
-            for process in processes.reversed() { await process.stop() }
-            processes.removeAll()
-        } catch {
-            for process in processes.reversed() { await process.stop() }
-            processes.removeAll()
-            await lab.destroy()
-            throw error
         }
-        await lab.destroy()
-        let leftovers = try await runCommand(NetworkLab.ip, ["netns", "list"])
-        #expect(!leftovers.stdout.contains(lab.prefix), "every namespace was removed")
     }
 }

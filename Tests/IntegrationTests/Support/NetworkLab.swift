@@ -1,5 +1,6 @@
 import Foundation
 import Synchronization
+import Testing
 
 /// Test hosts on one machine: a network namespace per host, each joined by a veth pair to a
 /// bridge in a switch namespace, with addresses that exist only inside these namespaces.
@@ -58,6 +59,24 @@ struct NetworkLab: Sendable {
         return lab
     }
 
+    /// Runs `body` in a new lab of `hosts`, then stops every process `body` put in `processes`
+    /// and removes the lab, whether `body` returned or threw; checks that no namespace is left.
+    static func with(hosts: [String], _ body: (NetworkLab, LabProcesses) async throws -> Void) async throws {
+        let lab = try await create(hosts: hosts)
+        let processes = LabProcesses()
+        do {
+            try await body(lab, processes)
+        } catch {
+            await processes.stopAll()
+            await lab.destroy()
+            throw error
+        }
+        await processes.stopAll()
+        await lab.destroy()
+        let leftovers = try await runCommand(ip, ["netns", "list"])
+        #expect(!leftovers.stdout.contains(lab.prefix), "every namespace was removed")
+    }
+
     /// Brings `host`'s link down (cut off) or up again.
     func setLink(_ host: String, up: Bool) async throws {
         try await Self.run(["-n", namespace(host), "link", "set", link(host), up ? "up" : "down"])
@@ -76,6 +95,23 @@ struct NetworkLab: Sendable {
     private static func run(_ arguments: [String]) async throws {
         let output = try await runCommand(ip, arguments)
         guard output.status == 0 else { throw TestFailure("ip \(arguments.joined(separator: " ")) failed: \(output.stderr)") }
+    }
+}
+
+/// The processes a test started in a lab, stopped by their pids (in reverse order) when it ends.
+final class LabProcesses: Sendable {
+    private let started = Mutex<[ManagedProcess]>([])
+
+    /// Keeps `process` to stop, and returns it.
+    @discardableResult
+    func add(_ process: ManagedProcess) -> ManagedProcess {
+        started.withLock { $0.append(process) }
+        return process
+    }
+
+    /// Stops every process kept so far.
+    func stopAll() async {
+        for process in started.withLock({ list in defer { list.removeAll() }; return list }).reversed() { await process.stop() }
     }
 }
 

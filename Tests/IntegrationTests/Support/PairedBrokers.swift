@@ -24,6 +24,29 @@ struct PairedBroker: Sendable {
                             busArguments: ["--bus-pub", fields["bus_pub"]!, "--bus-sub", fields["bus_sub"]!])
     }
 
+    /// A primary and a backup on fresh pair ports, with `settings`, once the primary is active and
+    /// the backup holds a copy of its journal; neither is left running if that fails.
+    static func startSyncedPair(settings: String) async throws -> (primary: PairedBroker, backup: PairedBroker) {
+        let ports = try pairPorts()
+        let primary = try await start(.primary, pairPort: ports.primary, peerPort: ports.backup,
+                                      stateDirectory: scratchStateDirectory(), arguments: ["--settings", settings])
+        do {
+            let backup = try await start(.backup, pairPort: ports.backup, peerPort: ports.primary,
+                                         stateDirectory: scratchStateDirectory(), arguments: ["--settings", settings])
+            do {
+                try await primary.reaches(.active)
+                try await waitUntil("the backup holds a copy of the journal") { try await backup.pairStatus()?.inSync == true }
+                return (primary, backup)
+            } catch {
+                backup.process.send(SIGKILL)
+                throw error
+            }
+        } catch {
+            primary.process.send(SIGKILL)
+            throw error
+        }
+    }
+
     /// Waits until the broker reports `state` on stdout, and returns its line.
     @discardableResult
     func reaches(_ state: PairState, within timeout: Duration = .seconds(20)) async throws -> String {

@@ -175,3 +175,30 @@ class Deployment:
             pool.stop()
         return self.broker.stop() if self.broker else None
 
+
+class BackgroundMap:
+    """`client.map` of `count` tasks of 1 ms (`task 0`, `task 1`, …) on a thread of its own, 32 in flight."""
+
+    def __init__(self, client, count: int):
+        self.count = count
+        self.results: List[dict] = []
+        self.failures: List[BaseException] = []
+        self._thread = threading.Thread(target=self._run, args=(client,), name="background map")
+        self._thread.start()
+        wait_until("a third of the map is done", lambda: len(self.results) >= count // 3 or not self._thread.is_alive())
+
+    def _run(self, client) -> None:
+        try:
+            for result in client.map(({"prompt": f"task {i}", "sleep_ms": 1} for i in range(self.count)), window=32):
+                self.results.append(result)
+        except Exception as error:  # the test asserts there is none
+            self.failures.append(error)
+
+    def check_finished(self, done_at_failure: int) -> None:
+        """Waits for the map; asserts it was cut into by the failure, and that every task ended once, completed, in order."""
+        self._thread.join(60)
+        assert not self._thread.is_alive(), f"the map is stuck at {len(self.results)} of {self.count}"
+        assert not self.failures, self.failures
+        assert done_at_failure < self.count, "the broker failed while the map ran"
+        assert [result["output"] for result in self.results] == [f"task {i}" for i in range(self.count)]
+        assert all(result["status"] == "completed" for result in self.results)

@@ -4,9 +4,8 @@ when the active one is SIGKILLed under load; every task ends exactly once."""
 import random
 import signal
 import socket
-import threading
 
-from deployment import FAST_SETTINGS, Deployment, wait_until
+from deployment import FAST_SETTINGS, BackgroundMap, Deployment, wait_until
 from mahavishnu import Client, NotActive
 
 PAIR_SETTINGS = FAST_SETTINGS + "broker_peer_timeout_ms: 1000\n"
@@ -63,30 +62,13 @@ def test_the_client_finds_the_active_broker_and_fails_over_when_it_dies(tmp_path
         primary.start_pool("a", 4, brokers=f"{primary.backend},{backup.backend}")
         primary.start_pool("b", 4, brokers=f"{primary.backend},{backup.backend}")
 
-        count = 3000
-        results, failures = [], []
         # The passive first: the client learns from its `not_active` where to go.
         with Client([backup.frontend, primary.frontend], retry_interval=0.5, failover_after=1.5) as client:
-            def run_map():
-                try:
-                    for result in client.map(({"prompt": f"task {i}", "sleep_ms": 1} for i in range(count)), window=32):
-                        results.append(result)
-                except Exception as error:  # reported below
-                    failures.append(error)
-
-            mapper = threading.Thread(target=run_map)
-            mapper.start()
-            wait_until("a third of the map is done", lambda: len(results) >= count // 3 or not mapper.is_alive())
+            mapped = BackgroundMap(client, 3000)
             assert client.current_broker == primary.frontend
             primary.broker.signal(signal.SIGKILL)
             primary.broker.stop()
-            done_before_kill = len(results)
-            mapper.join(60)
-            assert not mapper.is_alive(), f"the map is stuck at {len(results)} of {count}"
-            assert not failures, failures
-            assert done_before_kill < count, "the active broker was killed while the map ran"
-            assert [result["output"] for result in results] == [f"task {i}" for i in range(count)]
-            assert all(result["status"] == "completed" for result in results)
+            mapped.check_finished(len(mapped.results))
             assert client.current_broker == backup.frontend
             assert client.info()["pair"]["state"] == "active"
             assert [move[1] for move in client._engine.moves] == [primary.frontend, backup.frontend]

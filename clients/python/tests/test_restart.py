@@ -3,7 +3,7 @@
 import signal
 import threading
 
-from deployment import wait_until
+from deployment import BackgroundMap, wait_until
 from mahavishnu import Client
 
 
@@ -11,21 +11,11 @@ def test_map_and_futures_survive_a_broker_killed_and_restarted(deployment):
     deployment.start_pool("a", 4)
     deployment.start_pool("b", 4)
     count = 3000
-    results, failures = [], []
     resolutions = {}
     resolved_lock = threading.Lock()
 
     with Client(deployment.frontend, retry_interval=0.5) as client:
-        def run_map():
-            try:
-                for result in client.map(({"prompt": f"task {i}", "sleep_ms": 1} for i in range(count)), window=32):
-                    results.append(result)
-            except Exception as error:  # reported below
-                failures.append(error)
-
-        mapper = threading.Thread(target=run_map)
-        mapper.start()
-        wait_until("a third of the map is done", lambda: len(results) >= count // 3 or not mapper.is_alive())
+        mapped = BackgroundMap(client, count)
         futures = [client.submit({"prompt": f"future {i}", "sleep_ms": 500}) for i in range(16)]
         for future in futures:
             def count_resolution(done, task_id=future.task_id):
@@ -35,15 +25,10 @@ def test_map_and_futures_survive_a_broker_killed_and_restarted(deployment):
         wait_until("the futures' tasks reached the broker", lambda: client.stats()["tasks_accepted"] >= count // 3 + len(futures))
         deployment.broker.signal(signal.SIGKILL)
         deployment.broker.stop()
-        done_before_restart = len(results)
+        done_before_restart = len(mapped.results)
         assert not any(future.done() for future in futures), "the futures were in flight when the broker died"
         deployment.start_broker()
-        mapper.join(60)
-        assert not mapper.is_alive(), f"the map is stuck at {len(results)} of {count}"
-        assert not failures, failures
-        assert done_before_restart < count, "the broker was killed while the map ran"
-        assert [result["output"] for result in results] == [f"task {i}" for i in range(count)]
-        assert all(result["status"] == "completed" for result in results)
+        mapped.check_finished(done_before_restart)
 
         for future in futures:
             assert future.result(timeout=30)["output"].startswith("future ")
