@@ -193,7 +193,7 @@ final class JournalFile {
             abandonReplacement()
             throw JournalError(path, problem)
         }
-        if durably { syncDirectory() }
+        if durably { Self.syncDirectory(of: path) }
         Glibc.close(old)
         replaced = nil
     }
@@ -209,8 +209,8 @@ final class JournalFile {
 
     private var replacementPath: String { path + ".compacting" }
 
-    /// Syncs the directory, so a file created or renamed in it survives a power loss.
-    private func syncDirectory() {
+    /// Syncs the directory of `path`, so a file created or renamed in it survives a power loss.
+    static func syncDirectory(of path: String) {
         let directory = open((path as NSString).deletingLastPathComponent.isEmpty ? "." : (path as NSString).deletingLastPathComponent, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
         guard directory >= 0 else { return }
         fsync(directory)

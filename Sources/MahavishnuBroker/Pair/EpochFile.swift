@@ -20,7 +20,7 @@ struct EpochFile {
         return epoch
     }
 
-    /// Stores `epoch` durably (written beside, synced, renamed over), before the broker serves at it.
+    /// Stores `epoch` durably (written beside, synced, renamed over, the directory synced), before the broker serves at it.
     func write(_ epoch: UInt64) throws(JournalError) {
         let temporary = path + ".new"
         let descriptor = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
@@ -32,5 +32,6 @@ struct EpochFile {
         guard written == bytes.count, synced, rename(temporary, path) == 0 else {
             throw JournalError(path, "cannot write the epoch: \(String(cString: strerror(errno)))")
         }
+        JournalFile.syncDirectory(of: path)
     }
 }
